@@ -1,0 +1,119 @@
+/**
+ * The public protocol (SPEC §4, §5): the shapes a client sees over the WebSocket and REST APIs.
+ * Types and `as const` enumerations only, no runtime dependencies, so the web client can
+ * import it (type-only or tree-shaken) without pulling in server code.
+ */
+
+export const OrderStatus = {
+  Placed: "placed",
+  Confirmed: "confirmed",
+  Preparing: "preparing",
+  Ready: "ready",
+  OutForDelivery: "out_for_delivery",
+  Delivered: "delivered",
+  Cancelled: "cancelled",
+} as const;
+export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
+
+/** The forward path of an order; any non-terminal status may also go to `cancelled`. */
+export const statusFlow: readonly OrderStatus[] = [
+  "placed",
+  "confirmed",
+  "preparing",
+  "ready",
+  "out_for_delivery",
+  "delivered",
+];
+
+export const EventKind = {
+  OrderCreated: "order.created",
+  OrderStatus: "order.status",
+  ChatMessage: "chat.message",
+} as const;
+export type EventKind = (typeof EventKind)[keyof typeof EventKind];
+
+export const ErrorCode = {
+  BadRequest: "BAD_REQUEST",
+  UnknownAction: "UNKNOWN_ACTION",
+  Forbidden: "FORBIDDEN",
+  NotFound: "NOT_FOUND",
+  Conflict: "CONFLICT",
+  RateLimited: "RATE_LIMITED",
+  PayloadTooLarge: "PAYLOAD_TOO_LARGE",
+  Internal: "INTERNAL",
+  Unauthorized: "UNAUTHORIZED",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface OrderItem {
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPriceCents: number;
+}
+
+/** Every order read (REST) returns this shape. */
+export interface Order {
+  id: string;
+  customerId: string;
+  status: OrderStatus;
+  items: OrderItem[];
+  note?: string;
+  totalCents: number;
+  /** Optimistic-concurrency version for status updates. */
+  version: number;
+  /** The order's latest event sequence number. */
+  seq: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type Role = "customer" | "staff";
+
+interface EventBase {
+  seq: number;
+  orderId: string;
+  /** ISO-8601 time of the event. */
+  at: string;
+}
+export interface OrderCreatedEvent extends EventBase {
+  kind: "order.created";
+  order: Order;
+}
+export interface OrderStatusEvent extends EventBase {
+  kind: "order.status";
+  from: OrderStatus;
+  status: OrderStatus;
+  version: number;
+  by: { userId: string; role: Role };
+}
+export interface ChatMessageEvent extends EventBase {
+  kind: "chat.message";
+  messageId: string;
+  clientMessageId: string;
+  text: string;
+  from: { userId: string; role: Role; name?: string };
+}
+/** An order event, exactly as pushed over the WebSocket and returned by REST. */
+export type OrderEvent = OrderCreatedEvent | OrderStatusEvent | ChatMessageEvent;
+
+export type Topic = `order:${string}` | "orders";
+
+// Client → server frames. `id` is optional and echoed in the reply.
+export type ClientFrame =
+  | { action: "subscribe"; id?: string; topic: Topic; since?: number }
+  | { action: "unsubscribe"; id?: string; topic: Topic }
+  | { action: "sendMessage"; id?: string; orderId: string; text: string; clientMessageId: string }
+  | { action: "ping"; id?: string };
+
+// Server → client frames.
+export type ServerFrame =
+  | { type: "event"; topic: Topic; seq: number; event: OrderEvent }
+  | { type: "subscribed"; id?: string; topic: Topic; seq: number }
+  | { type: "unsubscribed"; id?: string; topic: Topic }
+  | { type: "ack"; id?: string; orderId: string; clientMessageId: string; seq: number }
+  | { type: "pong"; id?: string }
+  | { type: "error"; id?: string; code: ErrorCode; message: string };
+
+/** Maximum chat message length in characters. */
+export const maxChatTextLength = 2000;

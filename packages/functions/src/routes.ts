@@ -1,0 +1,111 @@
+/**
+ * The route table: every API route, its handler, its authorizer and the resources it links.
+ *
+ * It is the single source of truth for both deployments:
+ *   - `infra/` (sst.config.ts) creates the API Gateway routes, Lambda functions and links from it;
+ *   - `packages/local` (the local API Gateway) invokes the same handler modules from it.
+ * So local and AWS can never drift. Keep this module pure data: no imports with side effects,
+ * because sst.config.ts bundles it.
+ *
+ * A handler reference is SST's format: a path from the repository root, then `.` and the
+ * exported function name (`packages/functions/src/ws/connect.handler` → export `handler`
+ * of `packages/functions/src/ws/connect.ts`).
+ */
+
+/** Names of the linkable resources; `infra/` maps each to its SST component and `Resource.<name>`. */
+export const Link = {
+  Table: "Table",
+  Realtime: "Realtime",
+  UserPool: "UserPool",
+  WebClient: "WebClient",
+} as const;
+export type Link = (typeof Link)[keyof typeof Link];
+
+export interface FunctionRoute {
+  /** SST handler reference: `path/from/root/file.exportName`. */
+  readonly handler: string;
+  /** Resources the function may reach (least privilege). */
+  readonly link: readonly Link[];
+}
+
+export interface WebSocketAuthorizer extends FunctionRoute {
+  readonly name: string;
+  /** API Gateway identity sources; a missing one is a 401 without invoking the authorizer. */
+  readonly identitySources: readonly string[];
+}
+
+const ws = (file: string, link: readonly Link[]): FunctionRoute => ({
+  handler: `packages/functions/src/ws/${file}.handler`,
+  link,
+});
+
+/** The WebSocket API. Route selection expression: `$request.body.action`. */
+export const webSocketApi = {
+  routeSelectionExpression: "$request.body.action",
+  /** REQUEST authorizer on `$connect` only: browsers cannot set headers on a WebSocket, so the token is a query parameter. */
+  authorizer: {
+    name: "TokenAuthorizer",
+    handler: "packages/functions/src/ws/authorize.handler",
+    link: [Link.UserPool, Link.WebClient],
+    identitySources: ["route.request.querystring.token"],
+  } satisfies WebSocketAuthorizer,
+  routes: {
+    $connect: ws("connect", [Link.Table]),
+    $disconnect: ws("disconnect", [Link.Table]),
+    $default: ws("default", [Link.Realtime]),
+    subscribe: ws("subscribe", [Link.Table, Link.Realtime]),
+    unsubscribe: ws("unsubscribe", [Link.Table, Link.Realtime]),
+    sendMessage: ws("send-message", [Link.Table, Link.Realtime]),
+    ping: ws("ping", [Link.Table, Link.Realtime]),
+  } satisfies Record<string, FunctionRoute>,
+} as const;
+
+export type WebSocketRouteKey = keyof typeof webSocketApi.routes;
+
+const http = (exportName: string): FunctionRoute => ({
+  handler: `packages/functions/src/http/orders.${exportName}`,
+  link: [Link.Table],
+});
+
+/** The HTTP API (payload format 2.0). Every route sits behind the Cognito JWT authorizer. */
+export const httpApi = {
+  authorizer: {
+    name: "CognitoJwt",
+    /** Cognito access tokens carry `client_id` (no `aud`); API Gateway accepts either against the audiences. */
+    identitySource: "$request.header.Authorization",
+  },
+  cors: {
+    allowOrigins: ["*"],
+    allowMethods: ["GET", "POST", "PATCH", "OPTIONS"],
+    allowHeaders: ["authorization", "content-type"],
+    maxAge: 600,
+  },
+  routes: {
+    "POST /orders": http("create"),
+    "GET /orders": http("list"),
+    "GET /orders/{id}": http("get"),
+    "GET /orders/{id}/events": http("events"),
+    "PATCH /orders/{id}/status": http("updateStatus"),
+    "POST /orders/{id}/cancel": http("cancel"),
+  } satisfies Record<string, FunctionRoute>,
+} as const;
+
+export type HttpRouteKey = keyof typeof httpApi.routes;
+
+/**
+ * The DynamoDB stream subscriber: pushes every new order event to the WebSocket subscribers.
+ * Only INSERTs of event items matter (`sk` begins with `EVENT#`); the filter keeps every other
+ * write (connections, subscriptions, order snapshots, TTL deletions) from invoking it.
+ */
+export const streamSubscriber = {
+  name: "FanOut",
+  handler: "packages/functions/src/stream/fan-out.handler",
+  link: [Link.Table, Link.Realtime],
+  batchSize: 100,
+  filters: [
+    {
+      eventName: ["INSERT"],
+      dynamodb: { NewImage: { sk: { S: [{ prefix: "EVENT#" }] } } },
+    },
+  ],
+} as const;
