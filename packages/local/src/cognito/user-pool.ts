@@ -1,0 +1,233 @@
+import {
+  AdminAddUserToGroupCommand,
+  AdminCreateUserCommand,
+  AdminGetUserCommand,
+  type AdminGetUserCommandOutput,
+  AdminSetUserPasswordCommand,
+  AdminUpdateUserAttributesCommand,
+  CognitoIdentityProviderClient,
+  CreateGroupCommand,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  ExplicitAuthFlowsType,
+  GroupExistsException,
+  ListUserPoolClientsCommand,
+  ListUserPoolsCommand,
+  UpdateUserPoolClientCommand,
+  UserNotFoundException,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../config";
+
+export const Role = { customer: "customer", staff: "staff" } as const;
+export type Role = (typeof Role)[keyof typeof Role];
+
+export const STAFF_GROUP = "staff";
+export const WEB_CLIENT_NAME = "web";
+
+export interface DemoUser {
+  email: string;
+  role: Role;
+  password: string;
+}
+
+/** The demo logins of SPEC §6 (local only). */
+export const DEMO_PASSWORD = "Passw0rd!";
+export const demoUsers: readonly DemoUser[] = [
+  { email: "alice@example.com", role: Role.customer, password: DEMO_PASSWORD },
+  { email: "bob@example.com", role: Role.customer, password: DEMO_PASSWORD },
+  { email: "staff@example.com", role: Role.staff, password: DEMO_PASSWORD },
+];
+
+/** Token lifetimes of the web client, in seconds (cognito-local honours seconds: handy for expiry tests). */
+export interface TokenValidity {
+  accessToken: number;
+  idToken: number;
+  refreshToken: number;
+}
+export const defaultTokenValidity: TokenValidity = {
+  accessToken: 3600,
+  idToken: 3600,
+  refreshToken: 30 * 24 * 3600,
+};
+
+export interface UserPool {
+  userPoolId: string;
+  userPoolClientId: string;
+  /** `iss` of the pool's tokens; JWKS at `${issuer}/.well-known/jwks.json`. */
+  issuer: string;
+  jwksUri: string;
+  /** The seeded users with their Cognito `sub` (the app's user id). */
+  users: { userId: string; email: string; role: Role }[];
+}
+
+export function cognitoClient(endpoint: string): CognitoIdentityProviderClient {
+  return new CognitoIdentityProviderClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+}
+
+/**
+ * Brings the user pool to the wanted state, reusing whatever exists (cognito-local keeps pools
+ * in its data dir, so a second `npm start` finds the pool, client and users of the first and
+ * their ids stay the same): the pool (email as username), the web client (no secret,
+ * USER_PASSWORD_AUTH for the local sign-in, SRP and refresh as on AWS), the `staff` group, and
+ * each user with a permanent password and a verified email.
+ *
+ * The issuer assumes the endpoint is cognito-local's issuer domain, which `startCognitoLocal` pins.
+ */
+export async function ensureUserPool(o: {
+  endpoint: string;
+  poolName: string;
+  users?: readonly DemoUser[];
+  tokenValidity?: Partial<TokenValidity>;
+}): Promise<UserPool> {
+  const client = cognitoClient(o.endpoint);
+  try {
+    const userPoolId = await ensurePool(client, o.poolName);
+    const userPoolClientId = await ensureWebClient(client, userPoolId, { ...defaultTokenValidity, ...o.tokenValidity });
+    await ensureGroup(client, userPoolId, STAFF_GROUP);
+    const users: UserPool["users"] = [];
+    for (const user of o.users ?? []) {
+      users.push({ userId: await ensureUser(client, userPoolId, user), email: user.email, role: user.role });
+    }
+    const issuer = `${o.endpoint.replace(/\/+$/, "")}/${userPoolId}`;
+    return { userPoolId, userPoolClientId, issuer, jwksUri: `${issuer}/.well-known/jwks.json`, users };
+  } finally {
+    client.destroy();
+  }
+}
+
+async function ensurePool(client: CognitoIdentityProviderClient, poolName: string): Promise<string> {
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(new ListUserPoolsCommand({ MaxResults: 60, NextToken: nextToken }));
+    const found = page.UserPools?.find((pool) => pool.Name === poolName);
+    if (found?.Id) return found.Id;
+    nextToken = page.NextToken;
+  } while (nextToken);
+  const created = await client.send(
+    new CreateUserPoolCommand({
+      PoolName: poolName,
+      UsernameAttributes: ["email"],
+      AutoVerifiedAttributes: ["email"],
+      Policies: {
+        PasswordPolicy: {
+          MinimumLength: 8,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        },
+      },
+    }),
+  );
+  const id = created.UserPool?.Id;
+  if (!id) throw new Error(`CreateUserPool ${poolName} returned no id`);
+  return id;
+}
+
+async function ensureWebClient(
+  client: CognitoIdentityProviderClient,
+  userPoolId: string,
+  validity: TokenValidity,
+): Promise<string> {
+  const settings = {
+    UserPoolId: userPoolId,
+    ClientName: WEB_CLIENT_NAME,
+    ExplicitAuthFlows: [
+      ExplicitAuthFlowsType.ALLOW_USER_PASSWORD_AUTH,
+      ExplicitAuthFlowsType.ALLOW_REFRESH_TOKEN_AUTH,
+      ExplicitAuthFlowsType.ALLOW_USER_SRP_AUTH,
+    ],
+    AccessTokenValidity: validity.accessToken,
+    IdTokenValidity: validity.idToken,
+    RefreshTokenValidity: validity.refreshToken,
+    TokenValidityUnits: { AccessToken: "seconds", IdToken: "seconds", RefreshToken: "seconds" },
+  } as const;
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(
+      new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60, NextToken: nextToken }),
+    );
+    const found = page.UserPoolClients?.find((c) => c.ClientName === WEB_CLIENT_NAME);
+    if (found?.ClientId) {
+      // Converge an existing client on the wanted settings (token lifetimes may differ per run).
+      await client.send(new UpdateUserPoolClientCommand({ ...settings, ClientId: found.ClientId }));
+      return found.ClientId;
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
+  const created = await client.send(new CreateUserPoolClientCommand({ ...settings, GenerateSecret: false }));
+  const id = created.UserPoolClient?.ClientId;
+  if (!id) throw new Error(`CreateUserPoolClient for ${userPoolId} returned no id`);
+  return id;
+}
+
+async function ensureGroup(client: CognitoIdentityProviderClient, userPoolId: string, groupName: string): Promise<void> {
+  try {
+    await client.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: groupName }));
+  } catch (error) {
+    if (!(error instanceof GroupExistsException)) throw error;
+  }
+}
+
+/** Returns the user's `sub`. An existing user keeps its password (a developer may have changed it). */
+async function ensureUser(client: CognitoIdentityProviderClient, userPoolId: string, user: DemoUser): Promise<string> {
+  let existing = await getUser(client, userPoolId, user.email);
+  if (!existing) {
+    await client.send(
+      new AdminCreateUserCommand({
+        UserPoolId: userPoolId,
+        Username: user.email,
+        TemporaryPassword: user.password,
+        MessageAction: "SUPPRESS",
+        UserAttributes: [
+          { Name: "email", Value: user.email },
+          { Name: "email_verified", Value: "true" },
+        ],
+      }),
+    );
+    await client.send(
+      new AdminSetUserPasswordCommand({
+        UserPoolId: userPoolId,
+        Username: user.email,
+        Password: user.password,
+        Permanent: true,
+      }),
+    );
+    existing = await getUser(client, userPoolId, user.email);
+  }
+  const attribute = (name: string) => existing?.UserAttributes?.find((a) => a.Name === name)?.Value;
+  if (attribute("email_verified") !== "true") {
+    // cognito-local only keeps email_verified when email is sent along.
+    await client.send(
+      new AdminUpdateUserAttributesCommand({
+        UserPoolId: userPoolId,
+        Username: user.email,
+        UserAttributes: [
+          { Name: "email", Value: user.email },
+          { Name: "email_verified", Value: "true" },
+        ],
+      }),
+    );
+  }
+  if (user.role === Role.staff) {
+    await client.send(
+      new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: user.email, GroupName: STAFF_GROUP }),
+    );
+  }
+  const sub = attribute("sub");
+  if (!sub) throw new Error(`user ${user.email} has no sub`);
+  return sub;
+}
+
+async function getUser(
+  client: CognitoIdentityProviderClient,
+  userPoolId: string,
+  username: string,
+): Promise<AdminGetUserCommandOutput | undefined> {
+  try {
+    return await client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: username }));
+  } catch (error) {
+    if (error instanceof UserNotFoundException) return undefined;
+    throw error;
+  }
+}
