@@ -8,6 +8,7 @@ import {
   CognitoIdentityProviderClient,
   CreateGroupCommand,
   CreateUserPoolClientCommand,
+  type CreateUserPoolClientCommandInput,
   CreateUserPoolCommand,
   ExplicitAuthFlowsType,
   GroupExistsException,
@@ -129,7 +130,7 @@ async function ensureWebClient(
   userPoolId: string,
   validity: TokenValidity,
 ): Promise<string> {
-  const settings = {
+  const settings: Omit<CreateUserPoolClientCommandInput, "GenerateSecret"> = {
     UserPoolId: userPoolId,
     ClientName: WEB_CLIENT_NAME,
     ExplicitAuthFlows: [
@@ -141,7 +142,7 @@ async function ensureWebClient(
     IdTokenValidity: validity.idToken,
     RefreshTokenValidity: validity.refreshToken,
     TokenValidityUnits: { AccessToken: "seconds", IdToken: "seconds", RefreshToken: "seconds" },
-  } as const;
+  };
   let nextToken: string | undefined;
   do {
     const page = await client.send(

@@ -125,7 +125,7 @@ describe("ensureUserPool", () => {
     const tokens = await signIn(shortLived, "alice@example.com");
     const payload = await accessTokenVerifier(shortLived).verify(tokens.AccessToken);
 
-    expect(payload.exp - payload.iat).toBe(5);
+    expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(5);
   });
 });
 
