@@ -1,0 +1,93 @@
+/**
+ * Chat messages on an order. A message is an order event (`chat.message`) with the order's next
+ * seq, so chat and status changes share one ordered history and one resume mechanism.
+ *
+ * Idempotency: the transaction that appends the event also puts an item keyed by
+ * (order, sender, clientMessageId) on `attribute_not_exists`. A retried send (same
+ * clientMessageId) cancels on that item, and we answer with the seq the first send got: no
+ * duplicate message, same ack.
+ */
+import { randomUUID } from "node:crypto";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { assertCanSeeOrder, type Identity } from "./authz";
+import { dynamo, table } from "./dynamo";
+import { InternalError } from "./errors";
+import { tryAppendEvent, withSeqRetry } from "./events";
+import { chatClientMessageKey } from "./keys";
+import { readOrder } from "./order";
+import { EventKind, type ChatMessageEvent } from "./protocol";
+
+export interface SendMessageInput {
+  orderId: string;
+  text: string;
+  clientMessageId: string;
+}
+
+export interface SendMessageResult {
+  seq: number;
+  messageId: string;
+  /** True when this was a retry of a message already stored (nothing new was written). */
+  duplicate: boolean;
+}
+
+interface ClientMessageRecord {
+  pk: string;
+  sk: string;
+  entity: "chatClientMessage";
+  orderId: string;
+  seq: number;
+  messageId: string;
+}
+
+async function readClientMessage(orderId: string, userId: string, clientMessageId: string) {
+  const result = await dynamo().send(
+    new GetCommand({ TableName: table(), Key: chatClientMessageKey(orderId, userId, clientMessageId), ConsistentRead: true }),
+  );
+  return result.Item as ClientMessageRecord | undefined;
+}
+
+export async function sendMessage(identity: Identity, input: SendMessageInput): Promise<SendMessageResult> {
+  const { orderId, clientMessageId } = input;
+  const messageId = randomUUID();
+  return withSeqRetry(async () => {
+    const order = assertCanSeeOrder(identity, await readOrder(orderId));
+    const seq = order.seq + 1;
+    const event: ChatMessageEvent = {
+      kind: EventKind.ChatMessage,
+      seq,
+      orderId,
+      at: new Date().toISOString(),
+      messageId,
+      clientMessageId,
+      text: input.text,
+      from: {
+        userId: identity.userId,
+        role: identity.role,
+        ...(identity.username === undefined ? {} : { name: identity.username }),
+      },
+    };
+    const idempotencyItem: ClientMessageRecord = {
+      ...chatClientMessageKey(orderId, identity.userId, clientMessageId),
+      entity: "chatClientMessage",
+      orderId,
+      seq,
+      messageId,
+    };
+    const result = await tryAppendEvent({
+      orderId,
+      expectedSeq: order.seq,
+      event,
+      extraItems: [
+        { Put: { TableName: table(), Item: idempotencyItem, ConditionExpression: "attribute_not_exists(pk)" } },
+      ],
+    });
+    if (result.ok) return { seq, messageId, duplicate: false };
+    // Items: [0] order (seq check), [1] event, [2] idempotency item.
+    if (result.reasons[2] === "ConditionalCheckFailed") {
+      const first = await readClientMessage(orderId, identity.userId, clientMessageId);
+      if (first === undefined) throw new InternalError("idempotency item vanished");
+      return { seq: first.seq, messageId: first.messageId, duplicate: true };
+    }
+    return undefined;
+  });
+}

@@ -1,0 +1,155 @@
+/**
+ * Order events and their per-order sequence number.
+ *
+ * Every event gets `seq = order.seq + 1`, written in ONE TransactWriteItems with:
+ *   - an Update of the order item: `seq = seq + 1`, conditioned on `seq = :expected`
+ *     (plus whatever else the caller conditions on, e.g. the status `version`);
+ *   - a Put of the event item `EVENT#{seq}`, conditioned on `attribute_not_exists(pk)`;
+ *   - any extra items of the same action (the chat idempotency item).
+ * Either all land or none. Two writers that read the same seq cannot both commit (the condition
+ * on the order item fails for the second), so there are no duplicates; a seq is only ever taken
+ * together with its event, so there are no gaps. The loser re-reads and retries.
+ */
+import { TransactWriteCommand, type TransactWriteCommandInput, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { dynamo, isErrorNamed, table } from "./dynamo";
+import { ConflictError } from "./errors";
+import { eventKey, eventsAfterRange, orderPk, orderSk } from "./keys";
+import type { OrderEvent } from "./protocol";
+
+type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+
+/** The stored event item: keys plus the event exactly as clients receive it. */
+export interface EventItem {
+  pk: string;
+  sk: string;
+  entity: "event";
+  orderId: string;
+  seq: number;
+  kind: OrderEvent["kind"];
+  event: OrderEvent;
+}
+
+export function eventItem(event: OrderEvent): EventItem {
+  return { ...eventKey(event.orderId, event.seq), entity: "event", orderId: event.orderId, seq: event.seq, kind: event.kind, event };
+}
+
+export interface OrderUpdate {
+  /** Extra `SET` clauses for the order item, e.g. `#status = :status`. */
+  set?: string[];
+  /** Extra condition on the order item, ANDed with the seq check. */
+  condition?: string;
+  names?: Record<string, string>;
+  values?: Record<string, unknown>;
+}
+
+export interface AppendEventInput {
+  orderId: string;
+  /** The order's seq as just read; the event gets `expectedSeq + 1`. */
+  expectedSeq: number;
+  event: OrderEvent;
+  orderUpdate?: OrderUpdate;
+  /** Further transaction items that must commit with the event (after the order and event items). */
+  extraItems?: TransactItem[];
+}
+
+/** Why a transaction did not commit, per item in the order the items were given. */
+export type CancellationCodes = (string | undefined)[];
+
+export type AppendResult = { ok: true } | { ok: false; reasons: CancellationCodes };
+
+/** One attempt: commit the event with its seq, or report why not (the caller re-reads and decides). */
+export async function tryAppendEvent(input: AppendEventInput): Promise<AppendResult> {
+  const { orderId, expectedSeq, event, orderUpdate } = input;
+  if (event.seq !== expectedSeq + 1 || event.orderId !== orderId) {
+    throw new Error(`event seq ${event.seq} must be expectedSeq + 1 (${expectedSeq + 1}) of order ${orderId}`);
+  }
+  const set = ["#seq = :nextSeq", ...(orderUpdate?.set ?? [])];
+  const condition = ["#seq = :expectedSeq", ...(orderUpdate?.condition === undefined ? [] : [orderUpdate.condition])];
+  const items: TransactItem[] = [
+    {
+      Update: {
+        TableName: table(),
+        Key: { pk: orderPk(orderId), sk: orderSk },
+        UpdateExpression: `SET ${set.join(", ")}`,
+        ConditionExpression: condition.map((c) => `(${c})`).join(" AND "),
+        ExpressionAttributeNames: { "#seq": "seq", ...orderUpdate?.names },
+        ExpressionAttributeValues: { ":nextSeq": event.seq, ":expectedSeq": expectedSeq, ...orderUpdate?.values },
+      },
+    },
+    {
+      Put: {
+        TableName: table(),
+        Item: eventItem(event),
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    },
+    ...(input.extraItems ?? []),
+  ];
+  try {
+    await dynamo().send(new TransactWriteCommand({ TransactItems: items }));
+    return { ok: true };
+  } catch (error) {
+    if (isErrorNamed(error, "TransactionCanceledException")) {
+      const reasons = ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map(
+        (reason) => reason.Code,
+      );
+      return { ok: false, reasons };
+    }
+    // Raised before the transaction even starts when another one holds the items.
+    if (isErrorNamed(error, "TransactionConflictException")) return { ok: false, reasons: ["TransactionConflict"] };
+    throw error;
+  }
+}
+
+export const maxAppendAttempts = 100;
+
+/** Full jitter, capped: many writers racing on one order spread out instead of colliding in lockstep. */
+export function retryDelayMs(attempt: number): number {
+  const cap = Math.min(100, 5 * 2 ** Math.min(attempt, 5));
+  return Math.random() * cap;
+}
+
+/**
+ * Run `attempt` until it commits or decides. `attempt` re-reads what it needs each time and
+ * returns a value (done) or `undefined` (lost a race; try again).
+ */
+export async function withSeqRetry<T>(attempt: (attemptNumber: number) => Promise<T | undefined>): Promise<T> {
+  for (let n = 0; n < maxAppendAttempts; n++) {
+    const result = await attempt(n);
+    if (result !== undefined) return result;
+    await new Promise((resolve) => setTimeout(resolve, retryDelayMs(n)));
+  }
+  throw new ConflictError("the order is changing too fast; retry");
+}
+
+/**
+ * The events after `since`, in seq order, and the order item (raw) read in the same strongly
+ * consistent Query (`eventsAfter` in keys.ts). The order item comes last because "ORDER" sorts
+ * after every "EVENT#…" key.
+ */
+export async function queryEventsAfter(
+  orderId: string,
+  since: number,
+): Promise<{ events: OrderEvent[]; orderItem: Record<string, unknown> | undefined }> {
+  const range = eventsAfterRange(since);
+  const events: OrderEvent[] = [];
+  let orderItem: Record<string, unknown> | undefined;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo().send(
+      new QueryCommand({
+        TableName: table(),
+        KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+        ExpressionAttributeValues: { ":pk": orderPk(orderId), ":from": range.from, ":to": range.to },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      if (item.sk === orderSk) orderItem = item;
+      else if (item.entity === "event") events.push((item as EventItem).event);
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return { events, orderItem };
+}

@@ -1,0 +1,149 @@
+/**
+ * Fan-out: push one frame to every connection subscribed to a topic.
+ *  - subscribers come from a paginated Query of the topic's partition (never a Scan of all
+ *    connections);
+ *  - posts run with bounded concurrency (no unbounded Promise.all over thousands of sockets);
+ *  - `GoneException` (recognised by NAME: SDK v3 sets no `statusCode`) means that connection is
+ *    closed: delete THAT connection and its subscriptions, not the sender's;
+ *  - throttling, 5xx and network errors are retried with backoff; other client errors
+ *    (payload too large, forbidden) are not retryable and are dropped for that connection;
+ *  - one bad connection never fails the rest: every outcome is counted, nothing is thrown for a
+ *    single connection.
+ */
+import { PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { fanOutLimits } from "./config";
+import { remove as removeConnection } from "./connection";
+import { isErrorNamed } from "./dynamo";
+import type { EventItem } from "./events";
+import { allOrdersTopic, orderTopic } from "./keys";
+import type { OrderEvent, ServerFrame, Topic } from "./protocol";
+import { encodeFrame, managementApi, type ManagementApi } from "./realtime";
+import { subscribersOfTopic } from "./subscription";
+
+export interface FanOutCounts {
+  topic: Topic;
+  subscribers: number;
+  delivered: number;
+  /** Connections that answered 410 and were removed. */
+  gone: number;
+  /** Connections that failed with a non-retryable error (not removed). */
+  dropped: number;
+  /** Connections still failing after every retry (the caller may redeliver the whole event). */
+  failed: number;
+}
+
+export interface FanOutOptions {
+  api?: ManagementApi;
+  /** Where the subscribers come from; the DynamoDB Query by default. */
+  subscribers?: (topic: Topic) => AsyncIterable<string[]>;
+  /** What to do with a connection that is gone; delete it and its subscriptions by default. */
+  onGone?: (connectionId: string) => Promise<unknown>;
+  concurrency?: number;
+  attempts?: number;
+  baseDelayMs?: number;
+  /** Called for every connection that did not get the frame (logging). */
+  onFailure?: (connectionId: string, error: unknown, outcome: "gone" | "dropped" | "failed") => void;
+}
+
+const retryableNames = new Set([
+  "LimitExceededException",
+  "TooManyRequestsException",
+  "ThrottlingException",
+  "InternalServerErrorException",
+  "ServiceUnavailableException",
+  "TimeoutError",
+]);
+
+/** Throttling, server errors and errors without an HTTP response (network) are worth retrying. */
+export function isRetryable(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return true;
+  const name = (error as { name?: string }).name ?? "";
+  if (retryableNames.has(name)) return true;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (status === undefined) return !name.endsWith("Exception");
+  return status === 429 || status >= 500;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Run `work` over `items` with at most `limit` in flight. */
+async function eachBounded<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  });
+  await Promise.all(workers);
+}
+
+export async function fanOut(topic: Topic, frame: ServerFrame, options: FanOutOptions = {}): Promise<FanOutCounts> {
+  const api = options.api ?? managementApi();
+  const subscribers = options.subscribers ?? ((t: Topic) => subscribersOfTopic(t, fanOutLimits.pageSize));
+  const onGone = options.onGone ?? removeConnection;
+  const concurrency = options.concurrency ?? fanOutLimits.concurrency;
+  const attempts = options.attempts ?? fanOutLimits.attempts;
+  const baseDelayMs = options.baseDelayMs ?? fanOutLimits.baseDelayMs;
+  const data = encodeFrame(frame);
+  const counts: FanOutCounts = { topic, subscribers: 0, delivered: 0, gone: 0, dropped: 0, failed: 0 };
+
+  const deliver = async (connectionId: string): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await api.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
+        counts.delivered += 1;
+        return;
+      } catch (error) {
+        if (isErrorNamed(error, "GoneException")) {
+          counts.gone += 1;
+          options.onFailure?.(connectionId, error, "gone");
+          // A failed cleanup must not fail the fan-out: TTL removes the items later anyway.
+          await onGone(connectionId).catch((cleanupError: unknown) =>
+            options.onFailure?.(connectionId, cleanupError, "gone"),
+          );
+          return;
+        }
+        if (!isRetryable(error)) {
+          counts.dropped += 1;
+          options.onFailure?.(connectionId, error, "dropped");
+          return;
+        }
+        if (attempt >= attempts) {
+          counts.failed += 1;
+          options.onFailure?.(connectionId, error, "failed");
+          return;
+        }
+        await sleep(baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
+      }
+    }
+  };
+
+  for await (const page of subscribers(topic)) {
+    counts.subscribers += page.length;
+    await eachBounded(page, concurrency, deliver);
+  }
+  return counts;
+}
+
+/** The topics an order event goes to: its order's room and the staff feed. */
+export function topicsOfEvent(event: OrderEvent): Topic[] {
+  return [orderTopic(event.orderId), allOrdersTopic];
+}
+
+/** Fan one order event out to all its topics; each subscriber gets `{type:"event", topic, seq, event}`. */
+export async function fanOutEvent(event: OrderEvent, options: FanOutOptions = {}): Promise<FanOutCounts[]> {
+  return Promise.all(
+    topicsOfEvent(event).map((topic) => fanOut(topic, { type: "event", topic, seq: event.seq, event }, options)),
+  );
+}
+
+/** The event of a stream record's NewImage; undefined when the item is not an event item. */
+export function eventOfStreamImage(image: object | undefined): OrderEvent | undefined {
+  if (image === undefined) return undefined;
+  // Lambda's stream image and the SDK's AttributeValue are the same wire shape, typed apart.
+  const item = unmarshall(image as Record<string, AttributeValue>) as Partial<EventItem>;
+  return item.entity === "event" && item.event !== undefined ? item.event : undefined;
+}

@@ -1,0 +1,98 @@
+/**
+ * The single-table model: every item's keys and every access pattern with its key condition.
+ *
+ * Keys are hand-written rather than ElectroDB: four entities, two GSIs and two transactions whose
+ * condition expressions (seq/version checks, idempotency items) we need to state exactly. A
+ * mapping layer would hide precisely the conditions the correctness argument rests on, and add a
+ * dependency for ~60 lines of key builders.
+ *
+ * Table: pk/sk, gsi1 (gsi1pk/gsi1sk), gsi2 (gsi2pk/gsi2sk), TTL `expiresAt`, stream NEW_AND_OLD_IMAGES.
+ *
+ * | item          | pk                     | sk                     | gsi1pk / gsi1sk                    | gsi2pk / gsi2sk                         |
+ * |---------------|------------------------|------------------------|------------------------------------|-----------------------------------------|
+ * | Order         | ORDER#{orderId}        | ORDER                  | CUSTOMER#{customerId} / {createdAt}#{orderId} | ORDERS / {status}#{updatedAt}#{orderId} |
+ * | OrderEvent    | ORDER#{orderId}        | EVENT#{seq, 10 digits} | –                                  | –                                       |
+ * | ChatClientId  | CHATMSG#{orderId}#{userId}#{clientMessageId} | CHATMSG | –                        | –                                       |
+ * | Connection    | CONN#{connectionId}    | CONN                   | –                                  | –                                       |
+ * | Subscription  | TOPIC#{topic}          | CONN#{connectionId}    | CONN#{connectionId} / TOPIC#{topic} | –                                      |
+ *
+ * Access patterns:
+ * - `ordersOfCustomer` — a customer's orders, newest first:
+ *     gsi1: gsi1pk = CUSTOMER#{customerId}, ScanIndexForward = false.
+ * - `ordersForStaff` — every order, by status then recency (the staff board):
+ *     gsi2: gsi2pk = ORDERS [AND begins_with(gsi2sk, "{status}#")], ScanIndexForward = false.
+ *     One partition: a shop's board is a few thousand writes a day, far below a partition's
+ *     1000 writes/s; a busier deployment would shard gsi2pk (ORDERS#{0..n}) and merge.
+ * - `orderWithEvents` — an order and its whole history, one Query:
+ *     pk = ORDER#{orderId} AND sk BETWEEN "EVENT#" AND "ORDER" (events sort before the order item).
+ * - `eventsAfter` — an order's events after seq N (resume), plus the order item last:
+ *     pk = ORDER#{orderId} AND sk BETWEEN EVENT#{pad(N+1)} AND ORDER.
+ *     The order item comes along for the authorization check and the current seq, so a replay
+ *     is one strongly consistent Query.
+ * - `subscribersOfTopic` — live connections subscribed to a topic (fan-out; a Query, never a Scan):
+ *     pk = TOPIC#{topic}, ConsistentRead. On the base table, not a GSI, on purpose: a GSI is
+ *     eventually consistent, and the subscribe flow's no-missed-event argument (subscription
+ *     written before the replay read) needs the fan-out to see every subscription written before
+ *     the event.
+ * - `subscriptionsOfConnection` — cleanup on `$disconnect` / 410:
+ *     gsi1: gsi1pk = CONN#{connectionId}. Eventually consistent; a subscription the cleanup
+ *     misses is deleted by the next fan-out's 410 or by TTL.
+ * - `connection` — GetItem/UpdateItem pk = CONN#{connectionId}, sk = CONN (rate-limit counter).
+ * - `chatClientMessageId` — GetItem/conditional Put of the idempotency item of a chat send.
+ *
+ * The stream subscriber's filter (routes.ts) passes INSERTs whose sk begins with "EVENT#": event
+ * items are write-once, so each event is fanned out from exactly one stream record.
+ */
+import type { OrderStatus, Topic } from "./protocol";
+
+/** Ten digits: seq order equals string order up to 9,999,999,999 events per order. */
+export const seqDigits = 10;
+const maxSeq = 10 ** seqDigits - 1;
+
+export function padSeq(seq: number): string {
+  if (!Number.isInteger(seq) || seq < 0 || seq > maxSeq) throw new RangeError(`seq out of range: ${seq}`);
+  return String(seq).padStart(seqDigits, "0");
+}
+
+export const orderSk = "ORDER";
+export const eventSkPrefix = "EVENT#";
+export const ordersForStaffPk = "ORDERS";
+
+export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: orderSk }) as const;
+export const orderPk = (orderId: string) => `ORDER#${orderId}`;
+export const eventKey = (orderId: string, seq: number) => ({ pk: orderPk(orderId), sk: `${eventSkPrefix}${padSeq(seq)}` });
+
+/** sk bounds of the events after `since` up to and including the order item. */
+export function eventsAfterRange(since: number): { from: string; to: string } {
+  return { from: `${eventSkPrefix}${padSeq(since + 1)}`, to: orderSk };
+}
+
+export const customerGsi1 = (customerId: string) => `CUSTOMER#${customerId}`;
+export const customerGsi1Sk = (createdAt: string, orderId: string) => `${createdAt}#${orderId}`;
+export const staffGsi2Sk = (status: OrderStatus, updatedAt: string, orderId: string) => `${status}#${updatedAt}#${orderId}`;
+
+export const chatClientMessageKey = (orderId: string, userId: string, clientMessageId: string) => ({
+  pk: `CHATMSG#${orderId}#${userId}#${clientMessageId}`,
+  sk: "CHATMSG",
+});
+
+export const connectionKey = (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: "CONN" });
+export const connectionGsi1 = (connectionId: string) => `CONN#${connectionId}`;
+
+export const topicPk = (topic: Topic) => `TOPIC#${topic}`;
+export const subscriptionKey = (topic: Topic, connectionId: string) => ({
+  pk: topicPk(topic),
+  sk: `CONN#${connectionId}`,
+});
+export const subscriptionGsi1 = (connectionId: string, topic: Topic) => ({
+  gsi1pk: connectionGsi1(connectionId),
+  gsi1sk: `TOPIC#${topic}`,
+});
+
+/** Parse the order id of an `order:{id}` topic; undefined for other topics. */
+export function orderIdOfTopic(topic: Topic): string | undefined {
+  return topic.startsWith("order:") ? topic.slice("order:".length) : undefined;
+}
+
+export const orderTopic = (orderId: string): Topic => `order:${orderId}`;
+export const allOrdersTopic: Topic = "orders";

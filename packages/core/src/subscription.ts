@@ -1,0 +1,143 @@
+/**
+ * Subscriptions: which connection listens to which topic (`order:{id}` or `orders`).
+ *
+ * Item: pk TOPIC#{topic}, sk CONN#{connectionId} (fan-out reads the topic's partition, strongly
+ * consistent), gsi1 CONN#{connectionId} / TOPIC#{topic} (cleanup), TTL `expiresAt` past the
+ * 2-hour connection limit. See keys.ts for why the topic side is the base table.
+ *
+ * The subscribe flow guarantees that no event falls between replay and live delivery:
+ *   1. check access (no write on refusal);
+ *   2. write the subscription — from here on, every newly committed event's fan-out sees it;
+ *   3. THEN read the topic's current seq and the events after `since` (strongly consistent);
+ *   4. reply `subscribed` (seq) followed by the replayed events in order.
+ * An event committed before step 2 is in the read of step 3; one committed after step 2 is
+ * fanned out to us. One committed in between may come both ways: delivery is at-least-once and
+ * the client deduplicates by seq.
+ */
+import { DeleteCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { assertCanSeeOrder, assertStaff, type Identity } from "./authz";
+import { connectionTtlSeconds } from "./config";
+import { dynamo, table } from "./dynamo";
+import { connectionGsi1, orderIdOfTopic, subscriptionGsi1, subscriptionKey, topicPk } from "./keys";
+import { eventsAfter, readOrder } from "./order";
+import type { OrderEvent, Topic } from "./protocol";
+
+export interface SubscriptionRecord {
+  pk: string;
+  sk: string;
+  gsi1pk: string;
+  gsi1sk: string;
+  entity: "subscription";
+  topic: Topic;
+  connectionId: string;
+  userId: string;
+  createdAt: string;
+  expiresAt: number;
+}
+
+/** TTL of items that live as long as a connection: API Gateway's 2 h limit plus a margin. */
+export function connectionExpiresAt(connectedAtMs: number): number {
+  return Math.floor(connectedAtMs / 1000) + connectionTtlSeconds;
+}
+
+export interface ConnectionContext {
+  connectionId: string;
+  /** `requestContext.connectedAt` (ms): the TTL of everything the connection writes derives from it. */
+  connectedAt: number;
+  identity: Identity;
+}
+
+export async function put(connection: ConnectionContext, topic: Topic): Promise<void> {
+  const item: SubscriptionRecord = {
+    ...subscriptionKey(topic, connection.connectionId),
+    ...subscriptionGsi1(connection.connectionId, topic),
+    entity: "subscription",
+    topic,
+    connectionId: connection.connectionId,
+    userId: connection.identity.userId,
+    createdAt: new Date().toISOString(),
+    expiresAt: connectionExpiresAt(connection.connectedAt),
+  };
+  await dynamo().send(new PutCommand({ TableName: table(), Item: item }));
+}
+
+export async function remove(connectionId: string, topic: Topic): Promise<void> {
+  await dynamo().send(new DeleteCommand({ TableName: table(), Key: subscriptionKey(topic, connectionId) }));
+}
+
+/**
+ * `subscribersOfTopic`: the connection ids subscribed to a topic, page by page (a Query on the
+ * topic's partition, strongly consistent; never a Scan).
+ */
+export async function* subscribersOfTopic(topic: Topic, pageSize = 250): AsyncGenerator<string[]> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo().send(
+      new QueryCommand({
+        TableName: table(),
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": topicPk(topic) },
+        ProjectionExpression: "connectionId",
+        ConsistentRead: true,
+        Limit: pageSize,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    const ids = (page.Items ?? []).map((item) => item.connectionId as string);
+    if (ids.length > 0) yield ids;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+}
+
+/** `subscriptionsOfConnection` (gsi1, for cleanup): the topics a connection is subscribed to. */
+export async function topicsOfConnection(connectionId: string): Promise<Topic[]> {
+  const topics: Topic[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo().send(
+      new QueryCommand({
+        TableName: table(),
+        IndexName: "gsi1",
+        KeyConditionExpression: "gsi1pk = :pk AND begins_with(gsi1sk, :prefix)",
+        ExpressionAttributeValues: { ":pk": connectionGsi1(connectionId), ":prefix": "TOPIC#" },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) topics.push(item.topic as Topic);
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return topics;
+}
+
+export interface SubscribeResult {
+  topic: Topic;
+  /** The topic's current seq (0 for `orders`, which has no feed-wide seq). */
+  seq: number;
+  /** Events after `since`, in seq order (none without `since`, none for `orders`). */
+  events: OrderEvent[];
+}
+
+/** The subscribe flow (see the module comment for why the steps are in this order). */
+export async function subscribe(
+  connection: ConnectionContext,
+  request: { topic: Topic; since?: number },
+): Promise<SubscribeResult> {
+  const { topic } = request;
+  const orderId = orderIdOfTopic(topic);
+  if (orderId === undefined) {
+    // `orders`: staff only. No feed-wide seq, so no replay (`since`, if sent, means nothing here);
+    // a staff client catches up through REST (SPEC §4).
+    assertStaff(connection.identity, "the orders feed");
+    await put(connection, topic);
+    return { topic, seq: 0, events: [] };
+  }
+  assertCanSeeOrder(connection.identity, await readOrder(orderId));
+  await put(connection, topic);
+  if (request.since === undefined) {
+    const order = await readOrder(orderId);
+    return { topic, seq: order?.seq ?? 0, events: [] };
+  }
+  const { order, events } = await eventsAfter(connection.identity, orderId, request.since);
+  const lastReplayed = events.at(-1)?.seq ?? 0;
+  return { topic, seq: Math.max(order.seq, lastReplayed), events };
+}

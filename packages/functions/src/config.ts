@@ -1,0 +1,50 @@
+/**
+ * Configuration of the handlers, read once here. Resource ids come only from SST links
+ * (`Resource.UserPool.id`, `Resource.WebClient.id`); locally they arrive as `SST_RESOURCE_*`.
+ */
+import { Resource } from "sst";
+import { ConfigurationError } from "./errors";
+
+interface LinkedResources {
+  UserPool?: { id?: string };
+  WebClient?: { id?: string };
+}
+
+function required(value: string | undefined, name: string): string {
+  if (value === undefined || value === "") throw new ConfigurationError(`missing configuration: ${name}`);
+  return value;
+}
+
+export function userPoolId(): string {
+  return required((Resource as unknown as LinkedResources).UserPool?.id, "Resource.UserPool.id (SST_RESOURCE_UserPool)");
+}
+
+export function webClientId(): string {
+  return required((Resource as unknown as LinkedResources).WebClient?.id, "Resource.WebClient.id (SST_RESOURCE_WebClient)");
+}
+
+const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
+
+/**
+ * Local only: cognito-local's issuer (`http://127.0.0.1:<port>/<poolId>`). cognito-local signs
+ * every pool's tokens with one RSA key that is public in its npm package, so accepting its
+ * issuer anywhere but on a loopback host would let anyone mint tokens: refuse to start instead.
+ */
+export function localCognitoIssuer(): string | undefined {
+  const issuer = process.env.LIVE_ORDERS_COGNITO_ISSUER;
+  if (issuer === undefined || issuer === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new ConfigurationError(`LIVE_ORDERS_COGNITO_ISSUER is not a URL: ${issuer}`);
+  }
+  if (!loopbackHosts.has(url.hostname)) {
+    throw new ConfigurationError(
+      `LIVE_ORDERS_COGNITO_ISSUER must be on a loopback host (127.0.0.1, localhost, ::1), got ${url.hostname}`,
+    );
+  }
+  return issuer.replace(/\/+$/, "");
+}
+
+export const serviceName = "live-orders";

@@ -1,0 +1,46 @@
+/** REST handlers of SPEC §5, one export per route of routes.ts (`httpApi.routes`). */
+import * as Order from "@live-orders/core/order";
+import {
+  parseCancel,
+  parseCreateOrder,
+  parseEventsQuery,
+  parseListOrders,
+  parseOrderId,
+  parseUpdateStatus,
+} from "@live-orders/core/validation";
+import { bodyOf, json, route } from "./respond";
+
+/** `POST /orders` (customer) → 201 with the order. */
+export const create = route("POST /orders", async ({ event, identity }) =>
+  json(201, await Order.create(identity, parseCreateOrder(bodyOf(event)))),
+);
+
+/** `GET /orders` → `{orders, cursor?}`: own orders newest first; staff all, `?status=`, `?cursor=`. */
+export const list = route("GET /orders", async ({ event, identity }) =>
+  json(200, await Order.list(identity, parseListOrders(event.queryStringParameters))),
+);
+
+/** `GET /orders/{id}` → `{order, events}`; owner or staff, else 404. */
+export const get = route("GET /orders/{id}", async ({ event, identity }) =>
+  json(200, await Order.getWithEvents(identity, parseOrderId(event.pathParameters?.id))),
+);
+
+/** `GET /orders/{id}/events?since=N` → `{events}` after N, in seq order. */
+export const events = route("GET /orders/{id}/events", async ({ event, identity }) => {
+  const orderId = parseOrderId(event.pathParameters?.id);
+  const { since } = parseEventsQuery(event.queryStringParameters);
+  const result = await Order.eventsAfter(identity, orderId, since);
+  return json(200, { events: result.events });
+});
+
+/** `PATCH /orders/{id}/status` (staff) `{status, version}` → 200; 409 on an illegal transition or stale version. */
+export const updateStatus = route("PATCH /orders/{id}/status", async ({ event, identity }) => {
+  const orderId = parseOrderId(event.pathParameters?.id);
+  return json(200, await Order.updateStatus(identity, orderId, parseUpdateStatus(bodyOf(event))));
+});
+
+/** `POST /orders/{id}/cancel`: the owner while placed; staff until delivered. */
+export const cancel = route("POST /orders/{id}/cancel", async ({ event, identity }) => {
+  const orderId = parseOrderId(event.pathParameters?.id);
+  return json(200, await Order.cancel(identity, orderId, parseCancel(bodyOf(event))));
+});

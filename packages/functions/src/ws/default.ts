@@ -1,0 +1,24 @@
+/**
+ * `$default` route: API Gateway sends here every message that is not JSON or whose `action`
+ * names no route. The answer is always an error frame (BAD_REQUEST or UNKNOWN_ACTION); nothing
+ * is written.
+ */
+import type { APIGatewayProxyResultV2 } from "aws-lambda";
+import { handleDefault } from "@live-orders/core/session";
+import { createLogger } from "../logger";
+import { bodyOf, logKeysOf, ok, type WebSocketEvent } from "./events";
+
+const logger = createLogger("ws-default");
+
+export async function handler(event: WebSocketEvent): Promise<APIGatewayProxyResultV2> {
+  logger.appendKeys(logKeysOf(event));
+  try {
+    const outcome = await handleDefault({ connectionId: event.requestContext.connectionId, body: bodyOf(event) });
+    logger.info("frame refused", { code: outcome.error?.code, reason: outcome.error?.message });
+  } catch (error) {
+    logger.error("could not reply to frame", { error });
+  } finally {
+    logger.resetKeys();
+  }
+  return ok;
+}

@@ -1,0 +1,28 @@
+/**
+ * `$disconnect`: best effort (API Gateway may never send it), so TTL and the fan-out's 410
+ * handling clean up too. Removes the connection and its subscriptions.
+ */
+import type { APIGatewayProxyResultV2 } from "aws-lambda";
+import * as Connection from "@live-orders/core/connection";
+import { createLogger } from "../logger";
+import { logKeysOf, ok, type WebSocketEvent } from "./events";
+
+const logger = createLogger("ws-disconnect");
+
+export async function handler(event: WebSocketEvent): Promise<APIGatewayProxyResultV2> {
+  logger.appendKeys(logKeysOf(event));
+  try {
+    const subscriptions = await Connection.remove(event.requestContext.connectionId);
+    const context = event.requestContext as { disconnectStatusCode?: number; disconnectReason?: string };
+    logger.info("disconnected", {
+      subscriptions,
+      disconnectStatusCode: context.disconnectStatusCode,
+      disconnectReason: context.disconnectReason,
+    });
+  } catch (error) {
+    logger.error("disconnect cleanup failed", { error });
+  } finally {
+    logger.resetKeys();
+  }
+  return ok;
+}

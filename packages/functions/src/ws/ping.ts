@@ -1,0 +1,4 @@
+/** `ping` route (SPEC §4). */
+import { frameHandler } from "./frame-handler";
+
+export const handler = frameHandler("ping");
