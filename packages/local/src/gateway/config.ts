@@ -1,0 +1,17 @@
+/**
+ * The gateway's defaults: API Gateway's own values wherever the service has one, so the local
+ * stack behaves like the deployed one unless a test shortens a limit on purpose.
+ */
+export const gatewayDefaults = {
+  host: "127.0.0.1",
+  stage: "local",
+  /** Idle connection timeout of a WebSocket API: 10 minutes. */
+  idleTimeoutMs: 600_000,
+  /** Maximum connection duration of a WebSocket API: 2 hours. */
+  maxConnectionMs: 7_200_000,
+  region: "us-east-1",
+  accountId: "000000000000",
+} as const;
+
+/** The HTTP API always serves the `$default` stage (SST's ApiGatewayV2 does): no stage in the path. */
+export const httpApiStage = "$default";

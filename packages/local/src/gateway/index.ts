@@ -1,0 +1,76 @@
+import type { HandlerLoader } from "../lambda/handler-loader";
+import { gatewayDefaults } from "./config";
+import { startHttpApi, type HttpApi, type HttpApiConfig } from "./http-api";
+import { newApiId } from "./ids";
+import { startWebSocketApi, type WebSocketApiConfig } from "./websocket-api";
+
+/**
+ * The local API Gateway: a WebSocket API (with its `@connections` management API on the same
+ * port, under the stage) and an HTTP API, invoking handler modules in-process with the events
+ * and behaviour of the real service. It knows nothing of the application it serves.
+ */
+export type { WebSocketApiConfig } from "./websocket-api";
+export type { HttpApiConfig } from "./http-api";
+
+export interface GatewayOptions {
+  loader: HandlerLoader;
+  host?: string;
+  httpPort?: number;
+  wsPort?: number;
+  stage?: string;
+  webSocket: WebSocketApiConfig;
+  http?: HttpApiConfig;
+  log?: (line: string) => void;
+}
+
+export interface Gateway {
+  httpUrl: string;
+  wsUrl: string;
+  managementEndpoint: string;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const host = options.host ?? gatewayDefaults.host;
+  const stage = options.stage ?? gatewayDefaults.stage;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const region = process.env.AWS_REGION ?? gatewayDefaults.region;
+  const { accountId } = gatewayDefaults;
+
+  const webSocket = await startWebSocketApi({
+    loader: options.loader,
+    host,
+    port: options.wsPort ?? 0,
+    api: { apiId: newApiId(), stage, region, accountId },
+    config: options.webSocket,
+    idleTimeoutMs: options.webSocket.idleTimeoutMs ?? gatewayDefaults.idleTimeoutMs,
+    maxConnectionMs: options.webSocket.maxConnectionMs ?? gatewayDefaults.maxConnectionMs,
+    log,
+  });
+  let http: HttpApi | undefined;
+  try {
+    // Without HTTP routes the HTTP API still listens: clients get API Gateway's 404s, not a refusal.
+    http = await startHttpApi({
+      loader: options.loader,
+      host,
+      port: options.httpPort ?? 0,
+      apiId: newApiId(),
+      accountId,
+      config: options.http ?? { routes: {} },
+      log,
+    });
+  } catch (error) {
+    await webSocket.stop();
+    throw error;
+  }
+  const httpApi = http;
+  const wsBase = `${host}:${webSocket.port}/${stage}`;
+  return {
+    httpUrl: `http://${host}:${httpApi.port}`,
+    wsUrl: `ws://${wsBase}`,
+    managementEndpoint: `http://${wsBase}`,
+    async stop() {
+      await Promise.all([webSocket.stop(), httpApi.stop()]);
+    },
+  };
+}

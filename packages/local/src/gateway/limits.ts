@@ -1,0 +1,119 @@
+/**
+ * API Gateway WebSocket limits and how they are enforced on a `ws` socket.
+ */
+export const webSocketLimits = {
+  /** Largest message a client may send, and the largest `PostToConnection` payload. */
+  maxMessageBytes: 128 * 1024,
+  /** Largest single frame; a bigger message must be fragmented into frames of at most this. */
+  maxFrameBytes: 32 * 1024,
+} as const;
+
+/** Close codes and reasons API Gateway uses (RFC 6455 §7.4.1). */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  messageTooBig: 1009,
+} as const;
+
+export const closeReasons: Record<number, string> = {
+  1000: "Connection Closed Normally",
+  1001: "Going away",
+  1005: "No status code",
+  1006: "Connection was closed abnormally",
+  1009: "Message too big",
+};
+
+/**
+ * Watches a client's raw bytes for data frames over the 32 KB frame limit.
+ *
+ * `ws`'s `maxPayload` only bounds a whole (reassembled) message, which is right for the 128 KB
+ * message limit but cannot see frames. A browser or `ws` client sends a message as ONE frame,
+ * so on AWS any message over 32 KB closes the connection with 1009 unless the client fragments
+ * it — the local gateway must refuse the same frames. This parser reads only frame headers
+ * (RFC 6455 §5.2) and skips payloads, so it costs a few comparisons per frame.
+ */
+export class FrameSizeGuard {
+  private header: Buffer = Buffer.alloc(0);
+  private payloadToSkip = 0;
+
+  constructor(
+    private readonly maxFrameBytes: number,
+    private readonly onOversizeFrame: (payloadLength: number) => void,
+    private readonly onFrame: (opcode: number) => void = () => undefined,
+  ) {}
+
+  /** Feed every chunk read from the socket, in order. */
+  push(chunk: Buffer): void {
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.payloadToSkip > 0) {
+        const skipped = Math.min(this.payloadToSkip, chunk.length - offset);
+        this.payloadToSkip -= skipped;
+        offset += skipped;
+        continue;
+      }
+      // Collect the header; it may be split across chunks (2 to 14 bytes).
+      const needed = this.headerLength();
+      const take = Math.min(needed - this.header.length, chunk.length - offset);
+      this.header = Buffer.concat([this.header, chunk.subarray(offset, offset + take)]);
+      offset += take;
+      if (this.header.length < this.headerLength()) continue;
+      this.completeHeader();
+    }
+  }
+
+  /** Header length known so far: 2 bytes, plus the extended length and the mask key. */
+  private headerLength(): number {
+    if (this.header.length < 2) return 2;
+    const byte1 = this.header[1] ?? 0;
+    const length7 = byte1 & 0x7f;
+    const extended = length7 === 126 ? 2 : length7 === 127 ? 8 : 0;
+    const mask = byte1 & 0x80 ? 4 : 0;
+    return 2 + extended + mask;
+  }
+
+  private completeHeader(): void {
+    const opcode = (this.header[0] ?? 0) & 0x0f;
+    const length7 = (this.header[1] ?? 0) & 0x7f;
+    const payloadLength =
+      length7 === 126
+        ? this.header.readUInt16BE(2)
+        : length7 === 127
+          ? Number(this.header.readBigUInt64BE(2))
+          : length7;
+    this.header = Buffer.alloc(0);
+    this.payloadToSkip = payloadLength;
+    this.onFrame(opcode);
+    // Opcodes 0 (continuation), 1 (text), 2 (binary) carry data; control frames are ≤ 125 bytes.
+    if (opcode <= 2 && payloadLength > this.maxFrameBytes) this.onOversizeFrame(payloadLength);
+  }
+}
+
+/**
+ * The idle timeout and the maximum connection duration of one connection. API Gateway closes
+ * with 1001 "Going away" in both cases.
+ */
+export class ConnectionTimers {
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly maxTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly idleTimeoutMs: number,
+    maxConnectionMs: number,
+    private readonly onExpired: (cause: "idle" | "maxDuration") => void,
+  ) {
+    this.maxTimer = setTimeout(() => onExpired("maxDuration"), maxConnectionMs);
+    this.touch();
+  }
+
+  /** Client activity: restarts the idle countdown. */
+  touch(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.onExpired("idle"), this.idleTimeoutMs);
+  }
+
+  clear(): void {
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.maxTimer);
+  }
+}

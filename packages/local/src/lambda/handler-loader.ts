@@ -1,0 +1,241 @@
+import { watch, type FSWatcher } from "node:fs";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Context } from "aws-lambda";
+import { HandlerBundler } from "./bundler";
+import { HandlerNotFoundError, HandlerTimeoutError } from "./errors";
+import { functionNameOf, resolveHandlerRef } from "./handler-ref";
+import { createLambdaContext, type FunctionSettings } from "./lambda-context";
+
+export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+export interface HandlerLoader {
+  /** Resolve an SST handler ref ("packages/functions/src/ws/connect.handler" → export `handler`
+   *  of packages/functions/src/ws/connect.ts, relative to rootDir); bundles on first use. */
+  load(ref: string): Promise<LambdaHandler>;
+  /** load + build a Lambda context (awsRequestId, functionName, getRemainingTimeInMillis…) + call. */
+  invoke(ref: string, event: unknown): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export interface HandlerLoaderOptions {
+  rootDir: string;
+  /** Rebuild and swap a handler's module when any of its sources changes (reload on save). */
+  watch?: boolean;
+  onReload?: (changedFiles: string[]) => void;
+  /** Function timeout; Lambda fails the invocation past it. Default 20 s (SST's default). */
+  timeoutMs?: number;
+  memoryLimitInMB?: number;
+  region?: string;
+  /** Where invocation errors and rebuild failures are reported. Default: stderr. */
+  log?: (line: string) => void;
+  /** Import prefixes bundled rather than left external. Default: this repository's workspaces. */
+  bundledScopes?: readonly string[];
+}
+
+// The account id Lambda ARNs carry locally; LocalStack and SAM use the same placeholder.
+const localAccountId = "000000000000";
+const rebuildDebounceMs = 50;
+
+/**
+ * `import()` as Node itself performs it. Test runners rewrite `import()` in the modules they
+ * load (vitest routes it through its own module graph); built handlers must load as plain
+ * Node ESM, exactly as Lambda's runtime loads them.
+ */
+const nativeImport = new Function("specifier", "return import(specifier)") as (
+  specifier: string,
+) => Promise<Record<string, unknown>>;
+
+interface LoadedFile {
+  readonly bundler: HandlerBundler;
+  /** The current module; replaced (not mutated) on each successful rebuild. */
+  module: Promise<Record<string, unknown>>;
+  inputs: Set<string>;
+}
+
+/**
+ * Lambda's error log line (`ERROR Invoke Error {...}`), so a failed invocation reads locally as it
+ * does in CloudWatch.
+ */
+export function formatInvokeError(requestId: string, error: unknown): string {
+  const payload =
+    error instanceof Error
+      ? { errorType: error.name, errorMessage: error.message, stack: (error.stack ?? "").split("\n") }
+      : { errorType: typeof error, errorMessage: String(error), stack: [] as string[] };
+  return `${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(payload)}`;
+}
+
+/** Calls a handler the ways Lambda's Node.js runtime accepts: async, or with a callback. */
+function callHandler(
+  fn: (...args: unknown[]) => unknown,
+  event: unknown,
+  createContext: (completion: { succeed(r: unknown): void; fail(e: unknown): void }) => Context,
+): Promise<unknown> {
+  return new Promise((resolvePromise, rejectPromise) => {
+    let settled = false;
+    const succeed = (result: unknown) => {
+      if (!settled) (settled = true), resolvePromise(result);
+    };
+    const fail = (error: unknown) => {
+      if (!settled) (settled = true), rejectPromise(error);
+    };
+    const context = createContext({ succeed, fail });
+    const callback = (error?: unknown, result?: unknown) => (error ? fail(error) : succeed(result));
+    try {
+      const returned = fn(event, context, callback);
+      // Only a callback-style handler (three parameters) may return nothing and answer later.
+      if (returned instanceof Promise || fn.length < 3) Promise.resolve(returned).then(succeed, fail);
+    } catch (error) {
+      fail(error);
+    }
+  });
+}
+
+export function createHandlerLoader(options: HandlerLoaderOptions): HandlerLoader {
+  const rootDir = options.rootDir;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const bundledScopes = options.bundledScopes ?? ["@live-orders/"];
+  const settingsOf = (ref: string): FunctionSettings => ({
+    functionName: functionNameOf(ref),
+    timeoutMs: options.timeoutMs ?? 20_000,
+    memoryLimitInMB: options.memoryLimitInMB ?? 1024,
+    region: options.region ?? process.env.AWS_REGION ?? "us-east-1",
+    accountId: localAccountId,
+  });
+  // Stack traces of bundled handlers point at the TypeScript sources, as under `sst dev`.
+  process.setSourceMapsEnabled(true);
+
+  const files = new Map<string, Promise<LoadedFile>>();
+  const loadedFiles = new Set<LoadedFile>();
+  const watchers = new Map<string, FSWatcher>();
+  const pendingChanges = new Map<LoadedFile, Set<string>>();
+  let buildCounter = 0;
+  let closed = false;
+
+  const importBundle = (outputFile: string) =>
+    // The query makes every build a new module instance, even when an edit was reverted and the
+    // content (so the file name) is the same as an earlier build's: Node caches modules by URL.
+    nativeImport(`${pathToFileURL(outputFile).href}?build=${++buildCounter}`);
+
+  // Directories, not files, are watched: editors that save by rename replace the inode a
+  // file watcher would be holding.
+  const watchInputs = () => {
+    if (!options.watch || closed) return;
+    for (const entry of loadedFiles) {
+      for (const input of entry.inputs) {
+        const directory = dirname(input);
+        if (watchers.has(directory)) continue;
+        const watcher = watch(directory, (_event, name) => {
+          if (!name) return;
+          const file = join(directory, name.toString());
+          for (const loaded of loadedFiles) if (loaded.inputs.has(file)) scheduleRebuild(loaded, file);
+        });
+        watcher.on("error", () => watcher.close());
+        watchers.set(directory, watcher);
+      }
+    }
+  };
+
+  const rebuild = async (loaded: LoadedFile, changed: string[]) => {
+    try {
+      const bundle = await loaded.bundler.build();
+      loaded.module = Promise.resolve(await importBundle(bundle.outputFile));
+      loaded.inputs = new Set(bundle.inputs);
+      watchInputs();
+      options.onReload?.(changed);
+    } catch (error) {
+      // Keep serving the previous module: a typo mid-edit must not take the API down.
+      log(`[lambda] rebuild failed, keeping the previous version:\n${(error as Error).message}`);
+    }
+  };
+
+  const scheduleRebuild = (loaded: LoadedFile, file: string) => {
+    const pending = pendingChanges.get(loaded);
+    if (pending) return void pending.add(file);
+    pendingChanges.set(loaded, new Set([file]));
+    // Editors write a file in several steps: one rebuild per burst of events.
+    setTimeout(() => {
+      const changed = [...(pendingChanges.get(loaded) ?? [])];
+      pendingChanges.delete(loaded);
+      if (!closed) void rebuild(loaded, changed);
+    }, rebuildDebounceMs);
+  };
+
+  const loadFile = (file: string): Promise<LoadedFile> => {
+    const existing = files.get(file);
+    if (existing) return existing;
+    const loading = (async () => {
+      const bundler = new HandlerBundler(rootDir, file, bundledScopes);
+      try {
+        const bundle = await bundler.build();
+        const entry: LoadedFile = { bundler, module: importBundle(bundle.outputFile), inputs: new Set(bundle.inputs) };
+        await entry.module;
+        loadedFiles.add(entry);
+        watchInputs();
+        return entry;
+      } catch (error) {
+        await bundler.dispose();
+        throw error;
+      }
+    })();
+    // A failed first build is not cached: the next call retries (the developer fixed the typo).
+    loading.catch(() => files.delete(file));
+    files.set(file, loading);
+    return loading;
+  };
+
+  /** The handler's current function: looked up on every call, so a rebuild takes effect at once. */
+  const currentExport = async (ref: string) => {
+    if (closed) throw new Error("HandlerLoader is closed");
+    const { file, exportName } = resolveHandlerRef(rootDir, ref);
+    const module = await (await loadFile(file)).module;
+    const fn = module[exportName];
+    if (typeof fn !== "function") {
+      throw new HandlerNotFoundError(`Handler "${ref}": ${file} has no exported function "${exportName}"`);
+    }
+    return fn as (...args: unknown[]) => unknown;
+  };
+
+  const load = async (ref: string): Promise<LambdaHandler> => {
+    await currentExport(ref);
+    return async (event, context) => callHandler(await currentExport(ref), event, () => context);
+  };
+
+  const invoke = async (ref: string, event: unknown): Promise<unknown> => {
+    const settings = settingsOf(ref);
+    const fn = await currentExport(ref);
+    let requestId = "";
+    let timer: NodeJS.Timeout | undefined;
+    const run = callHandler(fn, event, (completion) => {
+      const context = createLambdaContext(settings, completion);
+      requestId = context.awsRequestId;
+      return context;
+    });
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new HandlerTimeoutError(settings.timeoutMs)), settings.timeoutMs);
+    });
+    try {
+      return await Promise.race([run, timeout]);
+    } catch (error) {
+      log(`[${settings.functionName}] ${formatInvokeError(requestId, error)}`);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  return {
+    load,
+    invoke,
+    async close() {
+      closed = true;
+      for (const watcher of watchers.values()) watcher.close();
+      watchers.clear();
+      const entries = await Promise.allSettled(files.values());
+      files.clear();
+      await Promise.all(
+        entries.map((entry) => (entry.status === "fulfilled" ? entry.value.bundler.dispose() : undefined)),
+      );
+    },
+  };
+}
