@@ -223,10 +223,13 @@ export class RealtimeClient {
     };
   }
 
-  /** Sends a chat message; resolves with its seq once the server acknowledged it. */
-  sendMessage(orderId: string, text: string): Promise<SendResult> {
+  /**
+   * Sends a chat message; resolves with its seq once the server acknowledged it. Pass your own
+   * `clientMessageId` to match the message's event to an optimistic "sending…" entry.
+   */
+  sendMessage(orderId: string, text: string, options: { clientMessageId?: string } = {}): Promise<SendResult> {
     if (this.#closed) return Promise.reject(new ClientClosedError());
-    const clientMessageId = this.#randomId();
+    const clientMessageId = options.clientMessageId ?? this.#randomId();
     return new Promise<SendResult>((resolve, reject) => {
       const pending: PendingSend = {
         orderId,

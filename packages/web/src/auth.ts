@@ -1,0 +1,67 @@
+/**
+ * Amplify Auth: configuration and the few calls the app makes. Only `aws-amplify/auth` is
+ * loaded up front; the Authenticator UI is a separate, lazily loaded chunk (see sign-in.tsx).
+ */
+import { Amplify } from "aws-amplify";
+import { type SignInInput, fetchAuthSession, signIn, signOut } from "aws-amplify/auth";
+import type { Role } from "@live-orders/core/protocol";
+import type { WebConfig } from "./config";
+
+export interface SignedInUser {
+  userId: string;
+  email: string;
+  role: Role;
+}
+
+let usePasswordAuth = false;
+
+export function configureAuth(config: WebConfig): void {
+  // cognito-local implements USER_PASSWORD_AUTH but not SRP; real Cognito keeps SRP.
+  usePasswordAuth = Boolean(config.cognitoEndpoint);
+  Amplify.configure({
+    Auth: {
+      Cognito: {
+        userPoolId: config.userPoolId,
+        userPoolClientId: config.userPoolClientId,
+        ...(config.cognitoEndpoint ? { userPoolEndpoint: config.cognitoEndpoint } : {}),
+        loginWith: { email: true },
+        signUpVerificationMethod: "code",
+      },
+    },
+  });
+}
+
+/** The Authenticator's sign-in, with the flow the configured pool supports. */
+export function signInWithConfiguredFlow(input: SignInInput) {
+  if (!usePasswordAuth) return signIn(input);
+  return signIn({ ...input, options: { ...input.options, authFlowType: "USER_PASSWORD_AUTH" } });
+}
+
+/** The access token (refreshed by Amplify when it is about to expire, or when forced). */
+export async function accessToken(options: { forceRefresh: boolean } = { forceRefresh: false }): Promise<string> {
+  const session = await fetchAuthSession({ forceRefresh: options.forceRefresh });
+  const token = session.tokens?.accessToken?.toString();
+  if (!token) throw new Error("not signed in");
+  return token;
+}
+
+/** The signed-in user from the session's tokens, or undefined. */
+export async function currentUser(): Promise<SignedInUser | undefined> {
+  try {
+    const session = await fetchAuthSession();
+    const access = session.tokens?.accessToken;
+    if (!access) return undefined;
+    const groups = access.payload["cognito:groups"];
+    const isStaff = Array.isArray(groups) && groups.includes("staff");
+    const email = session.tokens?.idToken?.payload["email"];
+    return {
+      userId: String(access.payload.sub),
+      email: typeof email === "string" ? email : String(access.payload["username"] ?? ""),
+      role: isStaff ? "staff" : "customer",
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export { signOut };

@@ -1,0 +1,96 @@
+/**
+ * Order chat. Text is rendered as React text children, never as HTML, so a message like
+ * `<img src=x onerror=alert(1)>` shows up literally.
+ */
+import type { ChatMessageEvent } from "@live-orders/core/protocol";
+import { maxChatTextLength } from "@live-orders/core/protocol";
+import { type FormEvent, useEffect, useRef, useState } from "react";
+import type { SignedInUser } from "../auth";
+import { describeError } from "../errors";
+import { useRealtime } from "../hooks/use-realtime";
+import { useToast } from "./toasts";
+
+interface PendingMessage {
+  clientMessageId: string;
+  text: string;
+}
+
+export function Chat(props: { orderId: string; messages: readonly ChatMessageEvent[]; user: SignedInUser }) {
+  const client = useRealtime();
+  const toast = useToast();
+  const [text, setText] = useState("");
+  const [pending, setPending] = useState<PendingMessage[]>([]);
+  const listRef = useRef<HTMLOListElement>(null);
+
+  // A pending message is done once its own event (same clientMessageId) is in the list.
+  const delivered = new Set(props.messages.map((message) => message.clientMessageId));
+  const stillPending = pending.filter((message) => !delivered.has(message.clientMessageId));
+
+  useEffect(() => {
+    const list = listRef.current;
+    if (list) list.scrollTop = list.scrollHeight;
+  }, [props.messages.length, stillPending.length]);
+
+  function send(event: FormEvent) {
+    event.preventDefault();
+    const trimmed = text.trim();
+    if (!trimmed) return;
+    const clientMessageId = crypto.randomUUID();
+    setPending((current) => [...current, { clientMessageId, text: trimmed }]);
+    setText("");
+    client.sendMessage(props.orderId, trimmed, { clientMessageId }).catch((error: unknown) => {
+      setPending((current) => current.filter((message) => message.clientMessageId !== clientMessageId));
+      setText((current) => current || trimmed);
+      toast.error(`Message not sent: ${describeError(error)}`);
+    });
+  }
+
+  return (
+    <section className="panel chat" aria-labelledby="chat-title">
+      <h2 id="chat-title">Chat</h2>
+      <ol className="chat-messages" ref={listRef} aria-live="polite" aria-relevant="additions">
+        {props.messages.length === 0 && stillPending.length === 0 ? (
+          <li className="muted chat-empty">No messages yet.</li>
+        ) : null}
+        {props.messages.map((message) => {
+          const mine = message.from.userId === props.user.userId;
+          return (
+            <li key={message.seq} className={`chat-bubble ${mine ? "chat-mine" : "chat-theirs"}`} data-testid="chat-message" data-seq={message.seq}>
+              <span className="chat-author">
+                {mine ? "You" : message.from.role === "staff" ? "Staff" : (message.from.name ?? "Customer")}
+              </span>
+              <span className="chat-text">{message.text}</span>
+              <time className="chat-time" dateTime={message.at}>
+                {new Date(message.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}
+              </time>
+            </li>
+          );
+        })}
+        {stillPending.map((message) => (
+          <li key={message.clientMessageId} className="chat-bubble chat-mine chat-pending" data-testid="chat-message-pending">
+            <span className="chat-author">You</span>
+            <span className="chat-text">{message.text}</span>
+            <span className="chat-time">sending…</span>
+          </li>
+        ))}
+      </ol>
+      <form className="chat-form" onSubmit={send}>
+        <label className="visually-hidden" htmlFor={`chat-input-${props.orderId}`}>
+          Message
+        </label>
+        <input
+          id={`chat-input-${props.orderId}`}
+          data-testid="chat-input"
+          value={text}
+          maxLength={maxChatTextLength}
+          placeholder="Write a message…"
+          autoComplete="off"
+          onChange={(event) => setText(event.target.value)}
+        />
+        <button type="submit" className="primary" data-testid="chat-send" disabled={!text.trim()}>
+          Send
+        </button>
+      </form>
+    </section>
+  );
+}

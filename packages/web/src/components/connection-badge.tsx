@@ -1,0 +1,19 @@
+import { useConnectionState } from "../hooks/use-realtime";
+
+const describe: Record<string, string> = {
+  connected: "Live updates on",
+  connecting: "Connecting to live updates…",
+  reconnecting: "Connection lost, reconnecting…",
+  offline: "Offline: changes will appear when you are back online",
+};
+
+/** The visible connection state; the text is one of the four states (SPEC §7 test hook). */
+export function ConnectionBadge() {
+  const state = useConnectionState();
+  return (
+    <span className={`connection connection-${state}`} title={describe[state]} aria-label={describe[state]}>
+      <span className="connection-dot" aria-hidden="true" />
+      <span data-testid="connection-state">{state}</span>
+    </span>
+  );
+}

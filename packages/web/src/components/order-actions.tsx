@@ -1,0 +1,50 @@
+/** Staff: move an order to its next status or cancel it. Customers: cancel while placed. */
+import type { Order, OrderStatus } from "@live-orders/core/protocol";
+import { useState } from "react";
+import type { SignedInUser } from "../auth";
+import { describeError } from "../errors";
+import { useRealtime } from "../hooks/use-realtime";
+import { isTerminal, nextStatus, shortId, statusLabel } from "../order-state";
+import { useToast } from "./toasts";
+
+export function OrderActions(props: { order: Order; user: SignedInUser }) {
+  const { order, user } = props;
+  const client = useRealtime();
+  const toast = useToast();
+  const [busy, setBusy] = useState(false);
+  const next = nextStatus(order.status);
+  const canCancel = user.role === "staff" ? !isTerminal(order.status) : order.status === "placed";
+
+  async function run(action: () => Promise<unknown>, what: string) {
+    setBusy(true);
+    try {
+      // No local state change: the new status arrives over the WebSocket like everyone else's.
+      await action();
+    } catch (error) {
+      toast.error(`${what} failed for order #${shortId(order.id)}: ${describeError(error)}`);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (user.role !== "staff" && !canCancel) return null;
+  return (
+    <div className="order-actions">
+      {user.role === "staff" && next ? (
+        <button
+          type="button"
+          className="primary"
+          disabled={busy}
+          onClick={() => run(() => client.api.setStatus(order.id, next as OrderStatus, order.version), "Status change")}
+        >
+          Mark {statusLabel[next].toLowerCase()}
+        </button>
+      ) : null}
+      {canCancel ? (
+        <button type="button" className="danger" disabled={busy} onClick={() => run(() => client.api.cancel(order.id), "Cancel")}>
+          Cancel order
+        </button>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,32 @@
+/**
+ * The Amplify Authenticator, in its own chunk (loaded with React.lazy): it and its styles are
+ * most of the sign-in weight, and a signed-in visitor never needs them.
+ */
+import { Authenticator } from "@aws-amplify/ui-react";
+import "@aws-amplify/ui-react/styles.css";
+import type { signIn } from "aws-amplify/auth";
+import { useEffect } from "react";
+import { signInWithConfiguredFlow } from "../auth";
+
+// The Authenticator calls handleSignIn(input); its type also lists an internal (ctx, input) overload.
+const services = { handleSignIn: signInWithConfiguredFlow as typeof signIn };
+
+function SignedIn(props: { onSignedIn: () => void }) {
+  const { onSignedIn } = props;
+  useEffect(() => onSignedIn(), [onSignedIn]);
+  return null;
+}
+
+export default function SignIn(props: { onSignedIn: () => void }) {
+  return (
+    <div className="sign-in">
+      <Authenticator loginMechanisms={["email"]} services={services}>
+        {() => <SignedIn onSignedIn={props.onSignedIn} />}
+      </Authenticator>
+      <p className="muted sign-in-hint">
+        Running locally? Demo logins: alice@example.com or bob@example.com (customers), staff@example.com (staff),
+        password Passw0rd!
+      </p>
+    </div>
+  );
+}

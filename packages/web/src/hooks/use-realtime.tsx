@@ -1,0 +1,51 @@
+/**
+ * The thin React layer over the realtime client: one client per signed-in session, shared
+ * through context; the connection state as an external store.
+ */
+import { type ReactNode, createContext, useContext, useEffect, useState, useSyncExternalStore } from "react";
+import { accessToken } from "../auth";
+import type { WebConfig } from "../config";
+import { RealtimeClient } from "../realtime/client";
+import { browserNetworkSignal } from "../realtime/network";
+import type { ConnectionState } from "../realtime/transport";
+
+const RealtimeContext = createContext<RealtimeClient | null>(null);
+
+export function RealtimeProvider(props: {
+  config: WebConfig;
+  userId: string;
+  onError: (error: Error) => void;
+  children: ReactNode;
+}) {
+  const { config, userId, onError } = props;
+  const [client, setClient] = useState<RealtimeClient | null>(null);
+  useEffect(() => {
+    const created = new RealtimeClient({
+      wsUrl: config.wsUrl,
+      apiUrl: config.apiUrl,
+      getToken: accessToken,
+      transport: { network: browserNetworkSignal() },
+      onError,
+    });
+    setClient(created);
+    return () => created.close();
+    // A new user means a new connection; the error callback changing does not.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [config, userId]);
+  if (!client) return null;
+  return <RealtimeContext.Provider value={client}>{props.children}</RealtimeContext.Provider>;
+}
+
+export function useRealtime(): RealtimeClient {
+  const client = useContext(RealtimeContext);
+  if (!client) throw new Error("useRealtime outside <RealtimeProvider>");
+  return client;
+}
+
+export function useConnectionState(): ConnectionState {
+  const client = useRealtime();
+  return useSyncExternalStore(
+    (notify) => client.onStateChange(notify),
+    () => client.state,
+  );
+}

@@ -1,0 +1,86 @@
+/**
+ * Folding order events into what the screens show. Pure, so the rules are unit-tested: an event
+ * at or below the order's `seq` is already reflected (the snapshot or an earlier event) and is
+ * ignored, which makes a REST snapshot and pushed events safe to combine in any order.
+ */
+import type { ChatMessageEvent, Order, OrderEvent, OrderStatus } from "@live-orders/core/protocol";
+import { statusFlow } from "@live-orders/core/protocol";
+
+export interface OrderView {
+  order: Order;
+  /** Every event seen, in seq order. */
+  events: OrderEvent[];
+}
+
+export function applyToOrder(order: Order, event: OrderEvent): Order {
+  if (event.orderId !== order.id || event.seq <= order.seq) return order;
+  switch (event.kind) {
+    case "order.created":
+      return { ...event.order, seq: Math.max(event.order.seq, event.seq) };
+    case "order.status":
+      return { ...order, status: event.status, version: event.version, seq: event.seq, updatedAt: event.at };
+    case "chat.message":
+      return { ...order, seq: event.seq };
+  }
+}
+
+export function applyToView(view: OrderView, event: OrderEvent): OrderView {
+  const lastSeq = Math.max(view.order.seq, view.events.at(-1)?.seq ?? 0);
+  if (event.orderId !== view.order.id || event.seq <= lastSeq) return view;
+  return { order: applyToOrder(view.order, event), events: [...view.events, event] };
+}
+
+/** Snapshot of many orders merged with what is already shown: the newer `seq` wins. */
+export function mergeOrders(current: ReadonlyMap<string, Order>, incoming: readonly Order[]): Map<string, Order> {
+  const next = new Map(current);
+  for (const order of incoming) {
+    const known = next.get(order.id);
+    if (!known || order.seq > known.seq) next.set(order.id, order);
+  }
+  return next;
+}
+
+export function applyToOrders(current: ReadonlyMap<string, Order>, event: OrderEvent): Map<string, Order> {
+  const known = current.get(event.orderId);
+  if (!known) {
+    if (event.kind !== "order.created") return current as Map<string, Order>;
+    return new Map(current).set(event.orderId, { ...event.order, seq: Math.max(event.order.seq, event.seq) });
+  }
+  const updated = applyToOrder(known, event);
+  return updated === known ? (current as Map<string, Order>) : new Map(current).set(event.orderId, updated);
+}
+
+export function chatMessages(view: OrderView): ChatMessageEvent[] {
+  return view.events.filter((event): event is ChatMessageEvent => event.kind === "chat.message");
+}
+
+export const terminalStatuses: readonly OrderStatus[] = ["delivered", "cancelled"];
+
+export function isTerminal(status: OrderStatus): boolean {
+  return terminalStatuses.includes(status);
+}
+
+/** The next status on the forward path, or undefined at the end / when cancelled. */
+export function nextStatus(status: OrderStatus): OrderStatus | undefined {
+  if (isTerminal(status)) return undefined;
+  const index = statusFlow.indexOf(status);
+  return index >= 0 ? statusFlow[index + 1] : undefined;
+}
+
+export const statusLabel: Record<OrderStatus, string> = {
+  placed: "Placed",
+  confirmed: "Confirmed",
+  preparing: "Preparing",
+  ready: "Ready",
+  out_for_delivery: "Out for delivery",
+  delivered: "Delivered",
+  cancelled: "Cancelled",
+};
+
+export function formatCents(cents: number): string {
+  return new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" }).format(cents / 100);
+}
+
+export function shortId(orderId: string): string {
+  return orderId.slice(-6).toUpperCase();
+}
