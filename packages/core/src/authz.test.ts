@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import {
+  assertCanSeeOrder,
+  assertStaff,
+  groupsOf,
+  identityFromAuthorizerContext,
+  identityFromClaims,
+  toAuthorizerContext,
+} from "./authz";
+import { ForbiddenError, NotFoundError } from "./errors";
+
+const alice = { userId: "alice", role: "customer" } as const;
+const staff = { userId: "s", role: "staff" } as const;
+
+describe("authorization rules", () => {
+  it("shows an order to its customer and staff, and to nobody else as NOT_FOUND", () => {
+    const order = { customerId: "alice" };
+    expect(assertCanSeeOrder(alice, order)).toBe(order);
+    expect(assertCanSeeOrder(staff, order)).toBe(order);
+    expect(() => assertCanSeeOrder({ userId: "bob", role: "customer" }, order)).toThrow(NotFoundError);
+    expect(() => assertCanSeeOrder(alice, undefined)).toThrow(NotFoundError);
+  });
+
+  it("keeps staff actions from customers with FORBIDDEN", () => {
+    expect(() => assertStaff(alice, "the orders feed")).toThrow(ForbiddenError);
+    expect(() => assertStaff(staff, "the orders feed")).not.toThrow();
+  });
+});
+
+describe("identity", () => {
+  it("reads groups as HTTP API passes them and as a verified token has them", () => {
+    expect(groupsOf("[staff admins]")).toEqual(["staff", "admins"]);
+    expect(groupsOf("[]")).toEqual([]);
+    expect(groupsOf(["staff"])).toEqual(["staff"]);
+    expect(groupsOf(undefined)).toEqual([]);
+  });
+
+  it("derives user id from sub and role from the staff group", () => {
+    expect(identityFromClaims({ sub: "u1", "cognito:groups": "[staff]", username: "s@x" })).toEqual({
+      userId: "u1",
+      role: "staff",
+      username: "s@x",
+    });
+    expect(identityFromClaims({ sub: "u2" })).toEqual({ userId: "u2", role: "customer" });
+    expect(identityFromClaims({ "cognito:groups": ["staff"] })).toBeUndefined();
+  });
+
+  it("round-trips through the authorizer context and rejects a forged role", () => {
+    const context = toAuthorizerContext({ userId: "u1", role: "staff", username: "s@x" });
+    expect(Object.values(context).every((v) => typeof v === "string")).toBe(true);
+    expect(identityFromAuthorizerContext({ ...context, principalId: "u1" })).toEqual({ userId: "u1", role: "staff", username: "s@x" });
+    expect(identityFromAuthorizerContext({ userId: "u1", role: "admin" })).toBeUndefined();
+    expect(identityFromAuthorizerContext(undefined)).toBeUndefined();
+  });
+});

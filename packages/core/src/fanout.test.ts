@@ -1,0 +1,148 @@
+import { describe, expect, it } from "vitest";
+import { fanOut, fanOutEvent, isRetryable, topicsOfEvent } from "./fanout";
+import type { OrderEvent, ServerFrame, Topic } from "./protocol";
+import type { ManagementApi } from "./realtime";
+
+/** In-memory stand-in for the management API (unit level only): scripted failures per connection. */
+class FakeManagementApi implements ManagementApi {
+  readonly posts: { connectionId: string; frame: ServerFrame }[] = [];
+  readonly attempts = new Map<string, number>();
+  inFlight = 0;
+  maxInFlight = 0;
+
+  constructor(private readonly failures: Record<string, (attempt: number) => unknown> = {}) {}
+
+  send = (async (command: { input: { ConnectionId: string; Data: Uint8Array } }) => {
+    const { ConnectionId: connectionId, Data } = command.input;
+    const attempt = (this.attempts.get(connectionId) ?? 0) + 1;
+    this.attempts.set(connectionId, attempt);
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      const failure = this.failures[connectionId]?.(attempt);
+      if (failure !== undefined) throw failure;
+      this.posts.push({ connectionId, frame: JSON.parse(new TextDecoder().decode(Data)) });
+      return {};
+    } finally {
+      this.inFlight -= 1;
+    }
+  }) as unknown as ManagementApi["send"];
+}
+
+const sdkError = (name: string, httpStatusCode?: number) =>
+  Object.assign(new Error(name), { name, $metadata: httpStatusCode === undefined ? {} : { httpStatusCode } });
+
+function pages(...ids: string[][]) {
+  return async function* () {
+    for (const page of ids) yield page;
+  };
+}
+
+const frame: ServerFrame = { type: "pong" };
+
+describe("fanOut", () => {
+  it("delivers to every subscriber across pages with bounded concurrency", async () => {
+    const ids = Array.from({ length: 120 }, (_, i) => `c${i}`);
+    const api = new FakeManagementApi();
+    const counts = await fanOut("orders", frame, {
+      api,
+      subscribers: pages(ids.slice(0, 50), ids.slice(50)),
+      onGone: async () => undefined,
+      concurrency: 8,
+    });
+    expect(counts).toEqual({ topic: "orders", subscribers: 120, delivered: 120, gone: 0, dropped: 0, failed: 0 });
+    expect(new Set(api.posts.map((p) => p.connectionId))).toEqual(new Set(ids));
+    expect(api.maxInFlight).toBeLessThanOrEqual(8);
+  });
+
+  it("removes exactly the connection that answered GoneException, and still serves the rest", async () => {
+    const api = new FakeManagementApi({ stale: () => sdkError("GoneException", 410) });
+    const removed: string[] = [];
+    const counts = await fanOut("order:o1", frame, {
+      api,
+      subscribers: pages(["a", "stale", "b"]),
+      onGone: async (id) => removed.push(id),
+    });
+    expect(removed).toEqual(["stale"]);
+    expect(counts).toMatchObject({ delivered: 2, gone: 1, failed: 0 });
+  });
+
+  it("recognises Gone by name, not by a statusCode property SDK v3 never sets", async () => {
+    const notGone = Object.assign(new Error("x"), { statusCode: 410, name: "BadRequestException", $metadata: { httpStatusCode: 400 } });
+    const api = new FakeManagementApi({ c: () => notGone });
+    const removed: string[] = [];
+    const counts = await fanOut("orders", frame, { api, subscribers: pages(["c"]), onGone: async (id) => removed.push(id) });
+    expect(removed).toEqual([]);
+    expect(counts).toMatchObject({ dropped: 1, gone: 0 });
+  });
+
+  it("retries throttling and server errors with backoff, then succeeds", async () => {
+    const api = new FakeManagementApi({
+      flaky: (attempt) => (attempt < 3 ? sdkError("LimitExceededException", 429) : undefined),
+    });
+    const counts = await fanOut("orders", frame, {
+      api,
+      subscribers: pages(["flaky", "ok"]),
+      onGone: async () => undefined,
+      baseDelayMs: 1,
+    });
+    expect(api.attempts.get("flaky")).toBe(3);
+    expect(counts).toMatchObject({ delivered: 2, failed: 0 });
+  });
+
+  it("counts a connection still failing after every attempt as failed without failing the others", async () => {
+    const api = new FakeManagementApi({ down: () => sdkError("InternalServerErrorException", 500) });
+    const failures: string[] = [];
+    const counts = await fanOut("orders", frame, {
+      api,
+      subscribers: pages(["down", "x", "y"]),
+      onGone: async () => undefined,
+      attempts: 3,
+      baseDelayMs: 1,
+      onFailure: (id, _error, outcome) => failures.push(`${id}:${outcome}`),
+    });
+    expect(api.attempts.get("down")).toBe(3);
+    expect(counts).toMatchObject({ delivered: 2, failed: 1 });
+    expect(failures).toEqual(["down:failed"]);
+  });
+
+  it("survives a failing cleanup of a gone connection", async () => {
+    const api = new FakeManagementApi({ stale: () => sdkError("GoneException", 410) });
+    const counts = await fanOut("orders", frame, {
+      api,
+      subscribers: pages(["stale", "ok"]),
+      onGone: async () => {
+        throw new Error("table unavailable");
+      },
+    });
+    expect(counts).toMatchObject({ delivered: 1, gone: 1 });
+  });
+});
+
+describe("fanOutEvent", () => {
+  it("sends an order event to its order topic and the staff feed with the order's seq", async () => {
+    const event: OrderEvent = {
+      kind: "chat.message", seq: 7, orderId: "o1", at: "2026-01-01T00:00:00.000Z",
+      messageId: "m", clientMessageId: "c", text: "hi", from: { userId: "u", role: "customer" },
+    };
+    expect(topicsOfEvent(event)).toEqual(["order:o1", "orders"]);
+    const api = new FakeManagementApi();
+    const byTopic: Record<string, string[]> = { "order:o1": ["room"], orders: ["board"] };
+    await fanOutEvent(event, { api, subscribers: (topic: Topic) => pages(byTopic[topic] ?? [])(), onGone: async () => undefined });
+    expect(api.posts.sort((a, b) => a.connectionId.localeCompare(b.connectionId))).toEqual([
+      { connectionId: "board", frame: { type: "event", topic: "orders", seq: 7, event } },
+      { connectionId: "room", frame: { type: "event", topic: "order:o1", seq: 7, event } },
+    ]);
+  });
+});
+
+describe("isRetryable", () => {
+  it("retries throttling, 5xx and network errors only", () => {
+    expect(isRetryable(sdkError("LimitExceededException", 429))).toBe(true);
+    expect(isRetryable(sdkError("InternalServerError", 503))).toBe(true);
+    expect(isRetryable(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }))).toBe(true);
+    expect(isRetryable(sdkError("PayloadTooLargeException", 413))).toBe(false);
+    expect(isRetryable(sdkError("ForbiddenException", 403))).toBe(false);
+  });
+});

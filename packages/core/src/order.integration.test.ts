@@ -1,0 +1,166 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { customer, orderInput, staffMember, useTestTable } from "../test/helpers";
+import { ConflictError, ForbiddenError, NotFoundError, BadRequestError, type AppError } from "./errors";
+import * as Order from "./order";
+
+beforeAll(async () => {
+  await useTestTable("orders");
+});
+
+describe("orders", () => {
+  it("creates an order with seq 1, version 1 and an order.created event", async () => {
+    const alice = customer("alice");
+    const order = await Order.create(alice, orderInput({ note: "no onions" }));
+    expect(order).toMatchObject({ customerId: alice.userId, status: "placed", totalCents: 2500, version: 1, seq: 1, note: "no onions" });
+    const { order: read, events } = await Order.getWithEvents(alice, order.id);
+    expect(read).toEqual(order);
+    expect(events).toEqual([{ kind: "order.created", seq: 1, orderId: order.id, at: order.createdAt, order }]);
+  });
+
+  it("refuses placing an order as staff", async () => {
+    await expect(Order.create(staffMember(), orderInput())).rejects.toBeInstanceOf(ForbiddenError);
+  });
+
+  it("hides an order from another customer as NOT_FOUND and shows it to staff", async () => {
+    const alice = customer("alice");
+    const order = await Order.create(alice, orderInput());
+    await expect(Order.getWithEvents(customer("bob"), order.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(Order.getWithEvents(alice, "does-not-exist")).rejects.toBeInstanceOf(NotFoundError);
+    expect((await Order.getWithEvents(staffMember(), order.id)).order.id).toBe(order.id);
+  });
+
+  it("lists a customer's own orders newest first, paginated", async () => {
+    const carol = customer("carol");
+    const created = [];
+    for (let i = 0; i < 5; i++) created.push(await Order.create(carol, orderInput()));
+    await Order.create(customer("dave"), orderInput());
+    const first = await Order.list(carol, { limit: 3 });
+    expect(first.orders.map((o) => o.id)).toEqual(created.slice(2).reverse().map((o) => o.id));
+    expect(first.cursor).toBeTypeOf("string");
+    const second = await Order.list(carol, { limit: 3, cursor: first.cursor });
+    expect(second.orders.map((o) => o.id)).toEqual(created.slice(0, 2).reverse().map((o) => o.id));
+  });
+
+  it("refuses a cursor edited to point into another customer's orders", async () => {
+    const erin = customer("erin");
+    const frank = customer("frank");
+    await Order.create(frank, orderInput());
+    await Order.create(frank, orderInput());
+    const page = await Order.list(frank, { limit: 1 });
+    await expect(Order.list(erin, { limit: 1, cursor: page.cursor })).rejects.toBeInstanceOf(BadRequestError);
+    await expect(Order.list(erin, { cursor: "not-base64-json" })).rejects.toBeInstanceOf(BadRequestError);
+  });
+
+  it("lists every order for staff by status and recency, filtered by status", async () => {
+    const staff = staffMember();
+    const gina = customer("gina");
+    const a = await Order.create(gina, orderInput());
+    const b = await Order.create(gina, orderInput());
+    await Order.updateStatus(staff, a.id, { status: "confirmed", version: 1 });
+    const confirmed = await Order.list(staff, { status: "confirmed", limit: 100 });
+    expect(confirmed.orders.every((o) => o.status === "confirmed")).toBe(true);
+    expect(confirmed.orders.map((o) => o.id)).toContain(a.id);
+    expect(confirmed.orders.map((o) => o.id)).not.toContain(b.id);
+    const placed = await Order.list(staff, { status: "placed", limit: 100 });
+    const times = placed.orders.map((o) => o.updatedAt);
+    expect(times).toEqual([...times].sort().reverse());
+    expect(placed.orders.map((o) => o.id)).toContain(b.id);
+  });
+});
+
+describe("status changes", () => {
+  it("moves one step with the current version, bumping version and seq with an order.status event", async () => {
+    const staff = staffMember();
+    const order = await Order.create(customer(), orderInput());
+    const updated = await Order.updateStatus(staff, order.id, { status: "confirmed", version: 1 });
+    expect(updated).toMatchObject({ status: "confirmed", version: 2, seq: 2 });
+    const { events } = await Order.eventsAfter(staff, order.id, 1);
+    expect(events).toEqual([
+      expect.objectContaining({ kind: "order.status", seq: 2, from: "placed", status: "confirmed", version: 2, by: { userId: staff.userId, role: "staff" } }),
+    ]);
+  });
+
+  it("answers a stale version and an illegal transition with CONFLICT and writes nothing", async () => {
+    const staff = staffMember();
+    const order = await Order.create(customer(), orderInput());
+    await Order.updateStatus(staff, order.id, { status: "confirmed", version: 1 });
+    await expect(Order.updateStatus(staff, order.id, { status: "preparing", version: 1 })).rejects.toThrow(/stale version/);
+    await expect(Order.updateStatus(staff, order.id, { status: "delivered", version: 2 })).rejects.toThrow(/illegal transition/);
+    const { order: after, events } = await Order.getWithEvents(staff, order.id);
+    expect(after).toMatchObject({ status: "confirmed", version: 2, seq: 2 });
+    expect(events).toHaveLength(2);
+  });
+
+  it("keeps status changes from customers (FORBIDDEN)", async () => {
+    const owner = customer();
+    const order = await Order.create(owner, orderInput());
+    await expect(Order.updateStatus(owner, order.id, { status: "confirmed", version: 1 })).rejects.toBeInstanceOf(ForbiddenError);
+  });
+
+  it("lets exactly one of many concurrent writers with the same version win; the rest get CONFLICT", async () => {
+    const order = await Order.create(customer(), orderInput());
+    const writers = Array.from({ length: 10 }, () => staffMember());
+    const results = await Promise.allSettled(
+      writers.map((staff) => Order.updateStatus(staff, order.id, { status: "confirmed", version: 1 })),
+    );
+    const won = results.filter((r) => r.status === "fulfilled");
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(won).toHaveLength(1);
+    expect(lost.every((r) => r.reason instanceof ConflictError)).toBe(true);
+    const { order: after, events } = await Order.getWithEvents(writers[0]!, order.id);
+    expect(after).toMatchObject({ status: "confirmed", version: 2, seq: 2 });
+    expect(events.map((e) => e.seq)).toEqual([1, 2]);
+  });
+
+  it("never loses an update when writers each retry from a fresh read", async () => {
+    const order = await Order.create(customer(), orderInput());
+    const path = ["confirmed", "preparing", "ready", "out_for_delivery", "delivered"] as const;
+    const staff = staffMember();
+    // Each writer advances whatever the order is at, reading the version first (a real client's loop).
+    const advance = async () => {
+      for (;;) {
+        const current = (await Order.getWithEvents(staff, order.id)).order;
+        const index = current.status === "placed" ? 0 : path.indexOf(current.status as (typeof path)[number]) + 1;
+        const next = path[index];
+        if (next === undefined) return;
+        try {
+          await Order.updateStatus(staff, order.id, { status: next, version: current.version });
+        } catch (error) {
+          if ((error as AppError).code !== "CONFLICT") throw error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 6 }, advance));
+    const { order: after, events } = await Order.getWithEvents(staff, order.id);
+    expect(after).toMatchObject({ status: "delivered", version: 6, seq: 6 });
+    expect(events.map((e) => (e.kind === "order.status" ? e.status : e.kind))).toEqual(["order.created", ...path]);
+  });
+});
+
+describe("cancel", () => {
+  it("lets the owner cancel while placed, and not after", async () => {
+    const owner = customer();
+    const staff = staffMember();
+    const a = await Order.create(owner, orderInput());
+    expect(await Order.cancel(owner, a.id)).toMatchObject({ status: "cancelled", version: 2, seq: 2 });
+    const b = await Order.create(owner, orderInput());
+    await Order.updateStatus(staff, b.id, { status: "confirmed", version: 1 });
+    await expect(Order.cancel(owner, b.id)).rejects.toThrow(/only while the order is placed/);
+  });
+
+  it("lets staff cancel until delivered, and hides others' orders from customers", async () => {
+    const owner = customer();
+    const staff = staffMember();
+    const order = await Order.create(owner, orderInput());
+    await expect(Order.cancel(customer("mallory"), order.id)).rejects.toBeInstanceOf(NotFoundError);
+    await Order.updateStatus(staff, order.id, { status: "confirmed", version: 1 });
+    expect(await Order.cancel(staff, order.id, { version: 2 })).toMatchObject({ status: "cancelled" });
+    await expect(Order.cancel(staff, order.id)).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it("answers a cancel with a stale version with CONFLICT", async () => {
+    const owner = customer();
+    const order = await Order.create(owner, orderInput());
+    await expect(Order.cancel(owner, order.id, { version: 5 })).rejects.toThrow(/stale version/);
+  });
+});

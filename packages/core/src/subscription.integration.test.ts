@@ -1,0 +1,144 @@
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { beforeAll, describe, expect, it } from "vitest";
+import { customer, orderInput, staffMember, useTestTable } from "../test/helpers";
+import * as Chat from "./chat";
+import { connectionTtlSeconds } from "./config";
+import * as Connection from "./connection";
+import { dynamo, table } from "./dynamo";
+import { ForbiddenError, NotFoundError, RateLimitedError } from "./errors";
+import { connectionKey, subscriptionKey } from "./keys";
+import * as Order from "./order";
+import type { Topic } from "./protocol";
+import * as Subscription from "./subscription";
+
+beforeAll(async () => {
+  await useTestTable("subs");
+});
+
+let counter = 0;
+function connectionOf(identity: ReturnType<typeof customer>) {
+  counter += 1;
+  return { connectionId: `conn${counter}=`, connectedAt: Date.now(), identity };
+}
+
+async function subscribers(topic: Topic): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const page of Subscription.subscribersOfTopic(topic, 2)) ids.push(...page);
+  return ids.sort();
+}
+
+describe("subscribe", () => {
+  it("replies the current seq and replays events after since, once, in order", async () => {
+    const owner = customer();
+    const order = await Order.create(owner, orderInput());
+    for (let i = 0; i < 4; i++) await Chat.sendMessage(owner, { orderId: order.id, text: `m${i}`, clientMessageId: `m${i}` });
+    const connection = connectionOf(owner);
+    const result = await Subscription.subscribe(connection, { topic: `order:${order.id}`, since: 2 });
+    expect(result.seq).toBe(5);
+    expect(result.events.map((e) => e.seq)).toEqual([3, 4, 5]);
+    const withoutSince = await Subscription.subscribe(connection, { topic: `order:${order.id}` });
+    expect(withoutSince).toEqual({ topic: `order:${order.id}`, seq: 5, events: [] });
+    expect(await subscribers(`order:${order.id}`)).toEqual([connection.connectionId]);
+  });
+
+  it("replays a contiguous history and keeps the subscription while writers race the subscribe", async () => {
+    const owner = customer();
+    const order = await Order.create(owner, orderInput());
+    const topic: Topic = `order:${order.id}`;
+    // Writers commit while the subscribe runs; the replay must still be the whole history up to
+    // the seq it reports (the end-to-end tests check the live side through the real fan-out).
+    for (let round = 0; round < 5; round++) {
+      const connection = connectionOf(owner);
+      const writes = Array.from({ length: 5 }, (_, i) =>
+        Chat.sendMessage(owner, { orderId: order.id, text: "x", clientMessageId: `r${round}-${i}` }),
+      );
+      const [result] = await Promise.all([Subscription.subscribe(connection, { topic, since: 0 }), ...writes]);
+      const replayed = new Set(result.events.map((e) => e.seq));
+      expect([...replayed]).toEqual(Array.from({ length: result.seq }, (_, i) => i + 1));
+      expect(await subscribers(topic)).toContain(connection.connectionId);
+    }
+  });
+
+  it("refuses another customer's order with NOT_FOUND and the staff feed with FORBIDDEN, writing nothing", async () => {
+    const order = await Order.create(customer(), orderInput());
+    const mallory = connectionOf(customer("mallory"));
+    await expect(Subscription.subscribe(mallory, { topic: `order:${order.id}` })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(Subscription.subscribe(mallory, { topic: "orders" })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(Subscription.subscribe(mallory, { topic: "order:missing" })).rejects.toBeInstanceOf(NotFoundError);
+    expect(await subscribers(`order:${order.id}`)).toEqual([]);
+    expect((await Subscription.topicsOfConnection(mallory.connectionId))).toEqual([]);
+  });
+
+  it("subscribes staff to the orders feed with seq 0 and no replay", async () => {
+    const connection = connectionOf(staffMember());
+    expect(await Subscription.subscribe(connection, { topic: "orders", since: 3 })).toEqual({ topic: "orders", seq: 0, events: [] });
+    expect(await subscribers("orders")).toContain(connection.connectionId);
+  });
+
+  it("gives subscriptions a TTL past the 2-hour connection limit", async () => {
+    const owner = customer();
+    const order = await Order.create(owner, orderInput());
+    const connection = connectionOf(owner);
+    await Subscription.subscribe(connection, { topic: `order:${order.id}` });
+    const item = await dynamo().send(new GetCommand({ TableName: table(), Key: subscriptionKey(`order:${order.id}`, connection.connectionId) }));
+    const expiresAt = item.Item?.expiresAt as number;
+    expect(expiresAt - connection.connectedAt / 1000).toBeGreaterThan(2 * 60 * 60);
+    expect(expiresAt - Math.floor(connection.connectedAt / 1000)).toBe(connectionTtlSeconds);
+  });
+});
+
+describe("connections", () => {
+  it("removes a connection and all its subscriptions", async () => {
+    const staff = staffMember();
+    const owner = customer();
+    const a = await Order.create(owner, orderInput());
+    const b = await Order.create(owner, orderInput());
+    const connection = connectionOf(staff);
+    const other = connectionOf(staff);
+    await Connection.register(connection.connectionId, staff, connection.connectedAt);
+    for (const topic of [`order:${a.id}`, `order:${b.id}`, "orders"] as const) {
+      await Subscription.subscribe(connection, { topic });
+      await Subscription.subscribe(other, { topic });
+    }
+    expect(await Connection.remove(connection.connectionId)).toBe(3);
+    expect(await subscribers(`order:${a.id}`)).toEqual([other.connectionId]);
+    expect(await subscribers("orders")).not.toContain(connection.connectionId);
+    const item = await dynamo().send(new GetCommand({ TableName: table(), Key: connectionKey(connection.connectionId) }));
+    expect(item.Item).toBeUndefined();
+    expect(await Connection.remove(connection.connectionId)).toBe(0);
+  });
+
+  it("unsubscribes one topic only", async () => {
+    const owner = customer();
+    const order = await Order.create(owner, orderInput());
+    const connection = connectionOf(staffMember());
+    await Subscription.subscribe(connection, { topic: `order:${order.id}` });
+    await Subscription.subscribe(connection, { topic: "orders" });
+    await Subscription.remove(connection.connectionId, `order:${order.id}`);
+    expect(await Subscription.topicsOfConnection(connection.connectionId)).toEqual(["orders"]);
+  });
+});
+
+describe("rate limit", () => {
+  it("allows the window's budget, refuses the next frame with RATE_LIMITED, and resets next window", async () => {
+    const owner = customer();
+    const connection = connectionOf(owner);
+    await Connection.register(connection.connectionId, owner, connection.connectedAt);
+    const windowStart = Math.ceil(Date.now() / 10_000) * 10_000 + 10_000;
+    for (let i = 0; i < 50; i++) await Connection.consumeFrame(connection.connectionId, connection.connectedAt, windowStart + i);
+    await expect(Connection.consumeFrame(connection.connectionId, connection.connectedAt, windowStart + 100)).rejects.toBeInstanceOf(RateLimitedError);
+    await expect(Connection.consumeFrame(connection.connectionId, connection.connectedAt, windowStart + 10_000)).resolves.toBeUndefined();
+  });
+
+  it("counts concurrent frames exactly when they open a window together", async () => {
+    const owner = customer();
+    const connection = connectionOf(owner);
+    await Connection.register(connection.connectionId, owner, connection.connectedAt);
+    const now = Math.ceil(Date.now() / 10_000) * 10_000 + 50_000;
+    const results = await Promise.allSettled(
+      Array.from({ length: 60 }, () => Connection.consumeFrame(connection.connectionId, connection.connectedAt, now)),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(50);
+    expect(results.filter((r) => r.status === "rejected" && r.reason instanceof RateLimitedError)).toHaveLength(10);
+  });
+});

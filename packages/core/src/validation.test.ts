@@ -1,0 +1,154 @@
+import { describe, expect, it } from "vitest";
+import { AppError } from "./errors";
+import {
+  decodeFrame,
+  defaultRouteError,
+  maxBodyBytes,
+  parseCancel,
+  parseCreateOrder,
+  parseEventsQuery,
+  parseListOrders,
+  parseUpdateStatus,
+  validateFrame,
+  type ClientAction,
+} from "./validation";
+
+/** The code a raw message gets on a route: decode then validate, as the session does. */
+function codeOf(raw: string | undefined, action: ClientAction): string | undefined {
+  try {
+    validateFrame(decodeFrame(raw).value, action);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    return error.code;
+  }
+}
+
+describe("WebSocket frames", () => {
+  it("accepts every well-formed frame", () => {
+    expect(validateFrame({ action: "subscribe", topic: "order:abc-1", since: 3, id: "1" }, "subscribe")).toEqual({
+      action: "subscribe",
+      topic: "order:abc-1",
+      since: 3,
+      id: "1",
+    });
+    expect(validateFrame({ action: "subscribe", topic: "orders" }, "subscribe").topic).toBe("orders");
+    expect(validateFrame({ action: "unsubscribe", topic: "orders" }, "unsubscribe").action).toBe("unsubscribe");
+    expect(
+      validateFrame({ action: "sendMessage", orderId: "o1", text: "hi 👋", clientMessageId: "c-1" }, "sendMessage").text,
+    ).toBe("hi 👋");
+    expect(validateFrame({ action: "ping" }, "ping")).toEqual({ action: "ping" });
+  });
+
+  it("answers wrong types with BAD_REQUEST naming the field", () => {
+    try {
+      validateFrame({ action: "subscribe", topic: "order:x", since: "3" }, "subscribe");
+      expect.unreachable();
+    } catch (error) {
+      expect((error as AppError).code).toBe("BAD_REQUEST");
+      expect((error as AppError).message).toContain("since");
+    }
+    expect(codeOf('{"action":"subscribe","topic":"order:../x"}', "subscribe")).toBe("BAD_REQUEST");
+    expect(codeOf('{"action":"subscribe","topic":"ORDERS"}', "subscribe")).toBe("BAD_REQUEST");
+    expect(codeOf('{"action":"subscribe","topic":"order:x","since":-1}', "subscribe")).toBe("BAD_REQUEST");
+    expect(codeOf('{"action":"subscribe","topic":"order:x","since":1.5}', "subscribe")).toBe("BAD_REQUEST");
+    expect(codeOf('{"action":"sendMessage","orderId":"o","text":5,"clientMessageId":"c"}', "sendMessage")).toBe("BAD_REQUEST");
+    expect(codeOf('{"action":"sendMessage","orderId":"o","text":"   ","clientMessageId":"c"}', "sendMessage")).toBe("BAD_REQUEST");
+    expect(codeOf('{"action":"sendMessage","orderId":"o","text":"x","clientMessageId":"has space"}', "sendMessage")).toBe("BAD_REQUEST");
+    expect(codeOf('{"action":"sendMessage","orderId":"o","text":"x"}', "sendMessage")).toBe("BAD_REQUEST");
+    expect(codeOf('{"action":"ping","id":42}', "ping")).toBe("BAD_REQUEST");
+  });
+
+  it("answers a chat text over 2000 characters with PAYLOAD_TOO_LARGE, counting emoji as one", () => {
+    const frame = (text: string) => JSON.stringify({ action: "sendMessage", orderId: "o", text, clientMessageId: "c" });
+    expect(codeOf(frame("x".repeat(2000)), "sendMessage")).toBeUndefined();
+    expect(codeOf(frame("👋".repeat(2000)), "sendMessage")).toBeUndefined();
+    expect(codeOf(frame("x".repeat(2001)), "sendMessage")).toBe("PAYLOAD_TOO_LARGE");
+    expect(codeOf(JSON.stringify({ action: "ping", pad: "x".repeat(maxBodyBytes) }), "ping")).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  it("rejects __proto__ keys anywhere with BAD_REQUEST", () => {
+    expect(codeOf('{"action":"ping","__proto__":{"admin":true}}', "ping")).toBe("BAD_REQUEST");
+    expect(codeOf('{"action":"subscribe","topic":"orders","x":{"y":[{"__proto__":1}]}}', "subscribe")).toBe("BAD_REQUEST");
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+
+  it("keeps the id of a decodable frame for the error reply", () => {
+    expect(decodeFrame('{"action":"ping","id":"abc"}').frameId).toBe("abc");
+    expect(decodeFrame('{"action":"ping","id":7}').frameId).toBeUndefined();
+    expect(defaultRouteError('{"action":"dance","id":"q1"}')).toMatchObject({ frameId: "q1" });
+  });
+
+  it("answers $default with UNKNOWN_ACTION for a named action and BAD_REQUEST otherwise", () => {
+    const code = (raw: string | undefined) => (defaultRouteError(raw).error as AppError).code;
+    expect(code('{"action":"dance"}')).toBe("UNKNOWN_ACTION");
+    expect(code("not json")).toBe("BAD_REQUEST");
+    expect(code("[1,2]")).toBe("BAD_REQUEST");
+    expect(code("null")).toBe("BAD_REQUEST");
+    expect(code('{"no":"action"}')).toBe("BAD_REQUEST");
+    expect(code('{"action":5}')).toBe("BAD_REQUEST");
+    expect(code(undefined)).toBe("BAD_REQUEST");
+    expect(code("x".repeat(maxBodyBytes + 1))).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  it("never throws anything but an AppError for random garbage (fuzz)", () => {
+    // Deterministic pseudo-random generator so a failure reproduces.
+    let state = 12345;
+    const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pieces = ['{', '}', '[', ']', '"action"', ':', ',', '"subscribe"', '"sendMessage"', '"ping"', '"topic"',
+      '"orders"', '"order:x"', '"since"', '1', '-1', '1e309', 'null', 'true', '"__proto__"', '"text"', '"\\u0000"',
+      '"clientMessageId"', '"orderId"', '"id"', ' ', '\\', '"', '💥', '9999999999999999999'];
+    const actions: ClientAction[] = ["subscribe", "unsubscribe", "sendMessage", "ping"];
+    let accepted = 0;
+    for (let i = 0; i < 3000; i++) {
+      const length = 1 + Math.floor(random() * 14);
+      let raw = "";
+      for (let j = 0; j < length; j++) raw += pieces[Math.floor(random() * pieces.length)];
+      const action = actions[i % actions.length] as ClientAction;
+      const code = codeOf(raw, action);
+      if (code === undefined) accepted += 1;
+      else expect(["BAD_REQUEST", "UNKNOWN_ACTION", "PAYLOAD_TOO_LARGE"]).toContain(code);
+      expect(["BAD_REQUEST", "UNKNOWN_ACTION", "PAYLOAD_TOO_LARGE"]).toContain((defaultRouteError(raw).error as AppError).code);
+    }
+    expect(accepted).toBeLessThan(3000);
+  });
+});
+
+describe("REST bodies", () => {
+  const item = { sku: "A", name: "Apple", quantity: 2, unitPriceCents: 150 };
+
+  it("accepts a valid order and reports each wrong field", () => {
+    expect(parseCreateOrder(JSON.stringify({ items: [item], note: "n" }))).toEqual({ items: [item], note: "n" });
+    try {
+      parseCreateOrder(JSON.stringify({ items: [{ ...item, quantity: 0, unitPriceCents: "1" }] }));
+      expect.unreachable();
+    } catch (error) {
+      const details = (error as AppError).details as { path: string }[];
+      expect((error as AppError).code).toBe("BAD_REQUEST");
+      expect(details.map((d) => d.path).sort()).toEqual(["items.0.quantity", "items.0.unitPriceCents"]);
+    }
+    expect(() => parseCreateOrder(JSON.stringify({ items: [] }))).toThrow(/items/);
+    expect(() => parseCreateOrder("{")).toThrow(/not valid JSON/);
+    expect(() => parseCreateOrder(undefined)).toThrow(/empty/);
+    expect(() => parseCreateOrder('{"items":[],"__proto__":{}}')).toThrow(/__proto__/);
+  });
+
+  it("parses status changes and an optional cancel body", () => {
+    expect(parseUpdateStatus('{"status":"confirmed","version":1}')).toEqual({ status: "confirmed", version: 1 });
+    expect(() => parseUpdateStatus('{"status":"eaten","version":1}')).toThrow(/status/);
+    expect(() => parseUpdateStatus('{"status":"confirmed"}')).toThrow(/version/);
+    expect(parseCancel(undefined)).toEqual({});
+    expect(parseCancel("")).toEqual({});
+    expect(parseCancel('{"version":3}')).toEqual({ version: 3 });
+  });
+
+  it("parses query strings strictly", () => {
+    expect(parseListOrders({ status: "placed", limit: "10" })).toEqual({ status: "placed", limit: 10 });
+    expect(parseListOrders(null)).toEqual({});
+    expect(() => parseListOrders({ limit: "1e3" })).toThrow(/limit/);
+    expect(() => parseListOrders({ limit: "0" })).toThrow(/limit/);
+    expect(parseEventsQuery({ since: "12" })).toEqual({ since: 12 });
+    expect(parseEventsQuery(undefined)).toEqual({ since: 0 });
+    expect(() => parseEventsQuery({ since: "-1" })).toThrow(/since/);
+  });
+});
