@@ -1,0 +1,120 @@
+/** Real clients for the end-to-end tests: a `ws` socket that collects frames, and REST calls. */
+import WebSocket from "ws";
+import type { Order, OrderEvent, ServerFrame } from "@live-orders/core/protocol";
+
+export class TestSocket {
+  readonly frames: ServerFrame[] = [];
+  private waiters: { predicate: (frame: ServerFrame) => boolean; resolve: (frame: ServerFrame) => void }[] = [];
+  closed: Promise<{ code: number; reason: string }>;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on("message", (data) => {
+      const frame = JSON.parse(String(data)) as ServerFrame;
+      this.frames.push(frame);
+      this.waiters = this.waiters.filter((waiter) => {
+        if (!waiter.predicate(frame)) return true;
+        waiter.resolve(frame);
+        return false;
+      });
+    });
+    this.closed = new Promise((resolve) => socket.on("close", (code, reason) => resolve({ code, reason: String(reason) })));
+  }
+
+  /** Open a connection; resolves when upgraded, rejects with the HTTP status when refused. */
+  static open(url: string, token?: string): Promise<TestSocket> {
+    const target = token === undefined ? url : `${url}?token=${encodeURIComponent(token)}`;
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(target);
+      socket.once("open", () => resolve(new TestSocket(socket)));
+      socket.once("unexpected-response", (_request, response) => {
+        reject(Object.assign(new Error(`upgrade refused: ${response.statusCode}`), { status: response.statusCode }));
+        socket.terminate();
+      });
+      socket.once("error", (error) => reject(error));
+    });
+  }
+
+  send(frame: unknown): void {
+    this.socket.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  /** The first frame (already received or future) matching `predicate`. */
+  next<T extends ServerFrame = ServerFrame>(predicate: (frame: ServerFrame) => boolean, timeoutMs = 10_000): Promise<T> {
+    const seen = this.frames.find(predicate);
+    if (seen !== undefined) return Promise.resolve(seen as T);
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w.resolve !== done);
+        reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames).slice(0, 2000)}`));
+      }, timeoutMs);
+      const done = (frame: ServerFrame) => {
+        clearTimeout(timer);
+        resolve(frame as T);
+      };
+      this.waiters.push({ predicate, resolve: done });
+    });
+  }
+
+  /** Send a frame with an id and wait for the reply carrying that id. */
+  async request<T extends ServerFrame = ServerFrame>(frame: Record<string, unknown>, timeoutMs?: number): Promise<T> {
+    const id = (frame.id as string | undefined) ?? Math.random().toString(36).slice(2);
+    this.send({ ...frame, id });
+    return this.next<T>((f) => "id" in f && f.id === id, timeoutMs);
+  }
+
+  /** Events received on a topic, in arrival order. */
+  events(topic: string): { seq: number; event: OrderEvent }[] {
+    return this.frames.flatMap((f) => (f.type === "event" && f.topic === topic ? [{ seq: f.seq, event: f.event }] : []));
+  }
+
+  async waitForEvent(topic: string, seq: number, timeoutMs?: number) {
+    return this.next<Extract<ServerFrame, { type: "event" }>>((f) => f.type === "event" && f.topic === topic && f.seq === seq, timeoutMs);
+  }
+
+  close(): Promise<{ code: number; reason: string }> {
+    this.socket.close(1000);
+    return this.closed;
+  }
+
+  /** Drop the TCP connection without a close frame (a phone losing its network). */
+  kill(): void {
+    this.socket._socket?.destroy();
+    this.socket.terminate();
+  }
+}
+
+export interface RestResponse<T = unknown> {
+  status: number;
+  body: T;
+}
+
+export function rest(api: string, token: string | undefined) {
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<RestResponse<T>> => {
+    const response = await fetch(`${api}${path}`, {
+      method,
+      headers: {
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text.length > 0 ? JSON.parse(text) : undefined) as T };
+  };
+  return {
+    call,
+    createOrder: (body: unknown = sampleOrder) => call<Order>("POST", "/orders", body),
+    getOrder: (id: string) => call<{ order: Order; events: OrderEvent[] }>("GET", `/orders/${id}`),
+    listOrders: (query = "") => call<{ orders: Order[]; cursor?: string }>("GET", `/orders${query}`),
+    events: (id: string, since: number) => call<{ events: OrderEvent[] }>("GET", `/orders/${id}/events?since=${since}`),
+    setStatus: (id: string, status: string, version: number) => call<Order>("PATCH", `/orders/${id}/status`, { status, version }),
+    cancel: (id: string, body?: unknown) => call<Order>("POST", `/orders/${id}/cancel`, body),
+  };
+}
+
+export const sampleOrder = {
+  items: [
+    { sku: "PIZZA-MARG", name: "Pizza Margherita", quantity: 1, unitPriceCents: 1150 },
+    { sku: "DRINK-LEMO", name: "Lemonade", quantity: 2, unitPriceCents: 350 },
+  ],
+};
