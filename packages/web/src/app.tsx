@@ -29,7 +29,7 @@ export function App(props: { config: WebConfig }) {
           <Header />
           <main className="content">
             <Suspense fallback={<Splash />}>
-              <SignIn onSignedIn={refresh} />
+              <SignIn onSignedIn={refresh} local={Boolean(props.config.cognitoEndpoint)} />
             </Suspense>
           </main>
         </>

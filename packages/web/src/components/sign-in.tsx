@@ -17,16 +17,18 @@ function SignedIn(props: { onSignedIn: () => void }) {
   return null;
 }
 
-export default function SignIn(props: { onSignedIn: () => void }) {
+export default function SignIn(props: { onSignedIn: () => void; local: boolean }) {
   return (
     <div className="sign-in">
       <Authenticator loginMechanisms={["email"]} services={services}>
         {() => <SignedIn onSignedIn={props.onSignedIn} />}
       </Authenticator>
-      <p className="muted sign-in-hint">
-        Running locally? Demo logins: alice@example.com or bob@example.com (customers), staff@example.com (staff),
-        password Passw0rd!
-      </p>
+      {props.local ? (
+        <p className="muted sign-in-hint">
+          Local stack demo logins: alice@example.com or bob@example.com (customers), staff@example.com (staff),
+          password Passw0rd!
+        </p>
+      ) : null}
     </div>
   );
 }

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { chatEvent, order, statusEvent } from "../test/helpers";
+import { applyToOrders, applyToView, mergeOrders, nextStatus } from "./order-state";
+
+describe("applyToView", () => {
+  it("applies a newer status event and records it", () => {
+    const view = { order: order({ seq: 1 }), events: [] };
+    const next = applyToView(view, statusEvent(2, { status: "confirmed", version: 2 }));
+    expect(next.order).toMatchObject({ status: "confirmed", version: 2, seq: 2 });
+    expect(next.events.map((event) => event.seq)).toEqual([2]);
+  });
+
+  it("ignores an event the snapshot already contains", () => {
+    const view = { order: order({ seq: 3, status: "preparing" }), events: [chatEvent(3)] };
+    expect(applyToView(view, statusEvent(2, { status: "confirmed" }))).toBe(view);
+    expect(applyToView(view, chatEvent(3))).toBe(view);
+  });
+
+  it("keeps chat messages as events without touching the status", () => {
+    const view = { order: order({ seq: 1 }), events: [] };
+    const next = applyToView(view, chatEvent(2, { text: "<img src=x onerror=alert(1)>" }));
+    expect(next.order.status).toBe("placed");
+    expect(next.events).toHaveLength(1);
+  });
+});
+
+describe("board state", () => {
+  it("lets the newer seq win when a snapshot meets pushed events", () => {
+    const afterEvent = applyToOrders(new Map([["o1", order({ seq: 1 })]]), statusEvent(2, { status: "confirmed" }));
+    const merged = mergeOrders(afterEvent, [order({ seq: 1, status: "placed" })]);
+    expect(merged.get("o1")?.status).toBe("confirmed");
+    const newer = mergeOrders(afterEvent, [order({ seq: 5, status: "ready" })]);
+    expect(newer.get("o1")?.status).toBe("ready");
+  });
+
+  it("adds an order from its order.created event and ignores other events of unknown orders", () => {
+    const created = applyToOrders(new Map(), { kind: "order.created", seq: 1, orderId: "o9", at: "2026-11-26T10:00:00.000Z", order: order({ id: "o9" }) });
+    expect([...created.keys()]).toEqual(["o9"]);
+    expect(applyToOrders(new Map(), statusEvent(2, { orderId: "o7" })).size).toBe(0);
+  });
+});
+
+describe("nextStatus", () => {
+  it.each([
+    ["placed", "confirmed"],
+    ["confirmed", "preparing"],
+    ["preparing", "ready"],
+    ["ready", "out_for_delivery"],
+    ["out_for_delivery", "delivered"],
+    ["delivered", undefined],
+    ["cancelled", undefined],
+  ] as const)("%s → %s", (from, to) => {
+    expect(nextStatus(from)).toBe(to);
+  });
+});
