@@ -31,9 +31,3 @@ export class ForbiddenException extends GatewayError {
   override name = "ForbiddenException";
   override readonly statusCode = 403;
 }
-
-/** The path names a stage or resource this API does not serve (404). */
-export class NotFoundException extends GatewayError {
-  override name = "NotFoundException";
-  override readonly statusCode = 404;
-}

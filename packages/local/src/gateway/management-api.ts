@@ -6,7 +6,6 @@ import {
   ForbiddenException,
   GatewayError,
   GoneException,
-  NotFoundException,
   PayloadTooLargeException,
 } from "./errors";
 import { BodyTooLargeError, readBody, sendJson } from "./http-io";
@@ -71,7 +70,8 @@ export function createManagementApi(options: ManagementApiOptions) {
     try {
       const path = new URL(request.url ?? "/", "http://localhost").pathname;
       const match = connectionPath.exec(path);
-      if (!match || match[1] !== options.stage) throw new NotFoundException("Not Found");
+      // API Gateway answers a path it does not serve (another stage, no @connections) with 403.
+      if (!match || match[1] !== options.stage) throw new ForbiddenException("Missing Authentication Token");
       // SigV4 itself is not verified locally (there are no real credentials), but a request
       // without any signature is refused as on AWS, so unsigned calls fail here first.
       if (!request.headers.authorization?.startsWith("AWS4-HMAC-SHA256")) {

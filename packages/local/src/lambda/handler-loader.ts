@@ -38,13 +38,12 @@ const localAccountId = "000000000000";
 const rebuildDebounceMs = 50;
 
 /**
- * `import()` as Node itself performs it. Test runners rewrite `import()` in the modules they
- * load (vitest routes it through its own module graph); built handlers must load as plain
- * Node ESM, exactly as Lambda's runtime loads them.
+ * Imports a built handler. Under Node (tsx, `npm start`) this is Node's own ESM loader, as in
+ * Lambda's runtime. Under vitest, `import()` goes through vitest's module runner, which hands
+ * bare imports (the AWS SDK, `sst`) to Node and runs the bundle itself — same code, same
+ * externals, one module instance per build thanks to the query.
  */
-const nativeImport = new Function("specifier", "return import(specifier)") as (
-  specifier: string,
-) => Promise<Record<string, unknown>>;
+const importModule = (url: string): Promise<Record<string, unknown>> => import(/* @vite-ignore */ url);
 
 interface LoadedFile {
   readonly bundler: HandlerBundler;
@@ -115,7 +114,7 @@ export function createHandlerLoader(options: HandlerLoaderOptions): HandlerLoade
   const importBundle = (outputFile: string) =>
     // The query makes every build a new module instance, even when an edit was reverted and the
     // content (so the file name) is the same as an earlier build's: Node caches modules by URL.
-    nativeImport(`${pathToFileURL(outputFile).href}?build=${++buildCounter}`);
+    importModule(`${pathToFileURL(outputFile).href}?build=${++buildCounter}`);
 
   // Directories, not files, are watched: editors that save by rename replace the inode a
   // file watcher would be holding.
@@ -203,18 +202,19 @@ export function createHandlerLoader(options: HandlerLoaderOptions): HandlerLoade
 
   const invoke = async (ref: string, event: unknown): Promise<unknown> => {
     const settings = settingsOf(ref);
-    const fn = await currentExport(ref);
     let requestId = "";
     let timer: NodeJS.Timeout | undefined;
-    const run = callHandler(fn, event, (completion) => {
-      const context = createLambdaContext(settings, completion);
-      requestId = context.awsRequestId;
-      return context;
-    });
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new HandlerTimeoutError(settings.timeoutMs)), settings.timeoutMs);
-    });
     try {
+      // A handler that cannot be loaded fails its invocation (and is logged) like one that throws.
+      const fn = await currentExport(ref);
+      const run = callHandler(fn, event, (completion) => {
+        const context = createLambdaContext(settings, completion);
+        requestId = context.awsRequestId;
+        return context;
+      });
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new HandlerTimeoutError(settings.timeoutMs)), settings.timeoutMs);
+      });
       return await Promise.race([run, timeout]);
     } catch (error) {
       log(`[${settings.functionName}] ${formatInvokeError(requestId, error)}`);

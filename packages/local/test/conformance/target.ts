@@ -131,7 +131,9 @@ async function localTarget(): Promise<ConformanceTarget> {
   process.env.AWS_ACCESS_KEY_ID ??= "local";
   process.env.AWS_SECRET_ACCESS_KEY ??= "local";
   const issuer = await startJwtIssuer();
-  const loader = createHandlerLoader({ rootDir: repositoryRoot, log: () => undefined });
+  // Handler errors are part of what the suite provokes; print them only when asked to.
+  const log = process.env.CONFORMANCE_DEBUG ? (line: string) => process.stderr.write(`${line}\n`) : () => undefined;
+  const loader = createHandlerLoader({ rootDir: repositoryRoot, log });
   const webSocketApi = {
     authorizer: { ...wsHandler("authorize"), identitySources: ["route.request.querystring.token"] },
     routes: {
@@ -147,7 +149,7 @@ async function localTarget(): Promise<ConformanceTarget> {
   };
   const gateways: Gateway[] = [];
   const start = async (options: Omit<Parameters<typeof startGateway>[0], "loader">) => {
-    const gateway = await startGateway({ loader, log: () => undefined, ...options });
+    const gateway = await startGateway({ loader, log, ...options });
     gateways.push(gateway);
     return gateway;
   };
