@@ -78,7 +78,7 @@ export class TestSocket {
 
   /** Drop the TCP connection without a close frame (a phone losing its network). */
   kill(): void {
-    this.socket._socket?.destroy();
+    // terminate() destroys the TCP socket without sending a close frame.
     this.socket.terminate();
   }
 }

@@ -1,28 +1,215 @@
+import type { OrderEvent } from "@live-orders/core/protocol";
+import type { HandlerLoader } from "@live-orders/local/lambda/handler-loader";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rest, TestSocket } from "./clients";
 import { startTestStack, type TestStack } from "./stack";
+import { itemsOfConnection } from "./table";
 
 let stack: TestStack;
+let alice: string;
+let staff: string;
+/** Connections whose `$disconnect` API Gateway "loses" (it is best effort on AWS too). */
+const lostDisconnects = new Set<string>();
+
+function losingDisconnects(loader: HandlerLoader): HandlerLoader {
+  return {
+    ...loader,
+    load: (ref) => loader.load(ref),
+    close: () => loader.close(),
+    async invoke(ref, event) {
+      const connectionId = (event as { requestContext?: { connectionId?: string; routeKey?: string } }).requestContext;
+      if (connectionId?.routeKey === "$disconnect" && lostDisconnects.has(connectionId.connectionId ?? "")) {
+        return { statusCode: 200 };
+      }
+      return loader.invoke(ref, event);
+    },
+  };
+}
+
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestStack({ wrapLoader: losingDisconnects });
+  [alice, staff] = await Promise.all([stack.token("alice@example.com"), stack.token("staff@example.com")]);
 });
 afterAll(async () => {
   await stack?.stop();
 });
 
+async function placeOrder() {
+  const created = await rest(stack.api, alice).createOrder();
+  expect(created.status).toBe(201);
+  return created.body;
+}
+
 describe("live order status", () => {
-  it("pushes a status change made over REST to the customer's socket", async () => {
-    const aliceToken = await stack.token("alice@example.com");
-    const staffToken = await stack.token("staff@example.com");
-    const created = await rest(stack.api, aliceToken).createOrder();
-    expect(created.status).toBe(201);
-    const socket = await TestSocket.open(stack.ws, aliceToken);
-    const subscribed = await socket.request({ action: "subscribe", topic: `order:${created.body.id}` });
-    expect(subscribed).toMatchObject({ type: "subscribed", topic: `order:${created.body.id}`, seq: 1 });
-    const changed = await rest(stack.api, staffToken).setStatus(created.body.id, "confirmed", 1);
-    expect(changed.status).toBe(200);
-    const pushed = await socket.waitForEvent(`order:${created.body.id}`, 2);
-    expect(pushed.event).toMatchObject({ kind: "order.status", from: "placed", status: "confirmed" });
-    await socket.close();
+  it("pushes a status change made over REST to the order's subscribers and the staff feed", async () => {
+    const order = await placeOrder();
+    const customer = await TestSocket.open(stack.ws, alice);
+    const board = await TestSocket.open(stack.ws, staff);
+    expect(await customer.request({ action: "subscribe", topic: `order:${order.id}` })).toMatchObject({ type: "subscribed", seq: 1 });
+    expect(await board.request({ action: "subscribe", topic: "orders" })).toMatchObject({ type: "subscribed", topic: "orders", seq: 0 });
+    expect((await rest(stack.api, staff).setStatus(order.id, "confirmed", 1)).status).toBe(200);
+    const pushed = await customer.waitForEvent(`order:${order.id}`, 2);
+    expect(pushed).toMatchObject({ type: "event", topic: `order:${order.id}`, seq: 2 });
+    expect(pushed.event).toMatchObject({ kind: "order.status", seq: 2, orderId: order.id, from: "placed", status: "confirmed", version: 2 });
+    // The feed carries the order's own seq and event.orderId.
+    const fed = await board.waitForEvent("orders", 2);
+    expect(fed.event).toEqual(pushed.event);
+    // An event pushed is exactly the event REST returns.
+    const history = await rest(stack.api, alice).getOrder(order.id);
+    expect(history.body.events.find((e) => e.seq === 2)).toEqual(pushed.event);
+    await Promise.all([customer.close(), board.close()]);
+  });
+
+  it("sends a new order to the staff feed as order.created", async () => {
+    const board = await TestSocket.open(stack.ws, staff);
+    await board.request({ action: "subscribe", topic: "orders" });
+    const order = await placeOrder();
+    const created = await board.next((f) => f.type === "event" && f.event.orderId === order.id);
+    expect(created).toMatchObject({ type: "event", topic: "orders", seq: 1, event: { kind: "order.created", order } });
+    await board.close();
+  });
+
+  it("stops pushing after unsubscribe", async () => {
+    const order = await placeOrder();
+    const socket = await TestSocket.open(stack.ws, alice);
+    await socket.request({ action: "subscribe", topic: `order:${order.id}` });
+    expect(await socket.request({ action: "unsubscribe", topic: `order:${order.id}` })).toMatchObject({ type: "unsubscribed", topic: `order:${order.id}` });
+    // A second socket proves the event went out; the first must not have it.
+    const witness = await TestSocket.open(stack.ws, alice);
+    await witness.request({ action: "subscribe", topic: `order:${order.id}` });
+    await rest(stack.api, staff).setStatus(order.id, "confirmed", 1);
+    await witness.waitForEvent(`order:${order.id}`, 2);
+    expect(socket.events(`order:${order.id}`)).toEqual([]);
+    await Promise.all([socket.close(), witness.close()]);
   });
 });
+
+describe("resume", () => {
+  it("replays the events missed while disconnected once, in order, then continues live", async () => {
+    const order = await placeOrder();
+    const topic = `order:${order.id}`;
+    const first = await TestSocket.open(stack.ws, alice);
+    await first.request({ action: "subscribe", topic });
+    await rest(stack.api, staff).setStatus(order.id, "confirmed", 1);
+    await first.waitForEvent(topic, 2);
+    await first.close();
+
+    // While away: a status change and two chat messages (seq 3, 4, 5).
+    await rest(stack.api, staff).setStatus(order.id, "preparing", 2);
+    const staffSocket = await TestSocket.open(stack.ws, staff);
+    for (const n of [1, 2]) {
+      expect(await staffSocket.request({ action: "sendMessage", orderId: order.id, text: `update ${n}`, clientMessageId: `away-${n}` })).toMatchObject({ type: "ack" });
+    }
+
+    const second = await TestSocket.open(stack.ws, alice);
+    const subscribed = await second.request({ action: "subscribe", topic, since: 2 });
+    expect(subscribed).toMatchObject({ type: "subscribed", topic, seq: 5 });
+    await second.waitForEvent(topic, 5);
+    // `subscribed` first, then the replay in order, each once.
+    const afterSubscribed = second.frames.slice(second.frames.indexOf(subscribed));
+    expect(afterSubscribed.map((f) => (f.type === "event" ? f.seq : f.type))).toEqual(["subscribed", 3, 4, 5]);
+    expect(second.events(topic).map((e) => e.event.kind)).toEqual(["order.status", "chat.message", "chat.message"]);
+
+    await rest(stack.api, staff).setStatus(order.id, "ready", 3);
+    expect((await second.waitForEvent(topic, 6)).event).toMatchObject({ status: "ready" });
+    expect(second.events(topic).map((e) => e.seq)).toEqual([3, 4, 5, 6]);
+    // REST agrees with what the socket holds.
+    expect((await rest(stack.api, alice).events(order.id, 2)).body.events.map((e) => e.seq)).toEqual([3, 4, 5, 6]);
+    await Promise.all([second.close(), staffSocket.close()]);
+  });
+});
+
+describe("chat", () => {
+  it("delivers a message to every subscriber and acks a retried send with the same seq, stored once", async () => {
+    const order = await placeOrder();
+    const topic = `order:${order.id}`;
+    const customer = await TestSocket.open(stack.ws, alice);
+    const agent = await TestSocket.open(stack.ws, staff);
+    await customer.request({ action: "subscribe", topic });
+    await agent.request({ action: "subscribe", topic });
+    const message = { action: "sendMessage", orderId: order.id, text: "Where is my pizza? <b>now</b>", clientMessageId: "m-1" };
+    const ack = await customer.request({ ...message, id: "send-1" });
+    expect(ack).toEqual({ type: "ack", id: "send-1", orderId: order.id, clientMessageId: "m-1", seq: 2 });
+    const retry = await customer.request({ ...message, id: "send-1-retry" });
+    expect(retry).toEqual({ type: "ack", id: "send-1-retry", orderId: order.id, clientMessageId: "m-1", seq: 2 });
+    const received = await agent.waitForEvent(topic, 2);
+    expect(received.event).toMatchObject({
+      kind: "chat.message",
+      text: "Where is my pizza? <b>now</b>",
+      clientMessageId: "m-1",
+      from: { userId: stack.userId("alice@example.com"), role: "customer" },
+    });
+    await customer.waitForEvent(topic, 2);
+    const events = (await rest(stack.api, alice).getOrder(order.id)).body.events;
+    expect(events.filter((e: OrderEvent) => e.kind === "chat.message")).toHaveLength(1);
+    expect(events.map((e) => e.seq)).toEqual([1, 2]);
+    await Promise.all([customer.close(), agent.close()]);
+  });
+});
+
+describe("concurrent status writers", () => {
+  it("lets one writer per version win (others 409), never duplicating a seq", async () => {
+    const order = await placeOrder();
+    const topic = `order:${order.id}`;
+    const watcher = await TestSocket.open(stack.ws, alice);
+    await watcher.request({ action: "subscribe", topic });
+    const staffApi = rest(stack.api, staff);
+    const path = ["confirmed", "preparing", "ready", "out_for_delivery", "delivered"];
+    let version = 1;
+    for (const status of path) {
+      const responses = await Promise.all(Array.from({ length: 5 }, () => staffApi.setStatus(order.id, status, version)));
+      const statuses = responses.map((r) => r.status).sort();
+      expect(statuses).toEqual([200, 409, 409, 409, 409]);
+      for (const r of responses.filter((r) => r.status === 409)) expect(r.body).toMatchObject({ code: "CONFLICT" });
+      version += 1;
+    }
+    await watcher.waitForEvent(topic, 6);
+    const { order: final, events } = (await rest(stack.api, alice).getOrder(order.id)).body;
+    expect(final).toMatchObject({ status: "delivered", version: 6, seq: 6 });
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    const pushed = watcher.events(topic);
+    expect([...new Set(pushed.map((e) => e.seq))].sort()).toEqual([2, 3, 4, 5, 6]);
+    await watcher.close();
+  });
+});
+
+describe("stale connections", () => {
+  it("removes a connection killed without a close frame (and whose $disconnect was lost) at the next fan-out, via 410", async () => {
+    const order = await placeOrder();
+    const topic = `order:${order.id}`;
+    const doomed = await TestSocket.open(stack.ws, alice);
+    const subscribed = await doomed.request({ action: "subscribe", topic });
+    expect(subscribed.type).toBe("subscribed");
+    const healthy = await TestSocket.open(stack.ws, alice);
+    await healthy.request({ action: "subscribe", topic });
+    expect(await itemsOfConnectionIds(topic)).toHaveLength(2);
+    const doomedId = await connectionIdOf(doomed);
+    lostDisconnects.add(doomedId);
+    doomed.kill();
+    await doomed.closed;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A ghost: the connection item and its two subscriptions outlive the socket.
+    expect((await itemsOfConnection(stack, doomedId)).map((item) => item.sk).sort()).toEqual(["CONN", "CONN#" + doomedId, "CONN#" + doomedId]);
+
+    await rest(stack.api, staff).setStatus(order.id, "confirmed", 1);
+    await healthy.waitForEvent(topic, 2);
+    await expect.poll(async () => (await itemsOfConnection(stack, doomedId)).length, { timeout: 5000 }).toBe(0);
+    expect(await itemsOfConnectionIds(topic)).toHaveLength(1);
+    await healthy.close();
+  });
+});
+
+/** Connection ids subscribed to a topic, from the table. */
+async function itemsOfConnectionIds(topic: string): Promise<string[]> {
+  const { scanAll } = await import("./table");
+  return (await scanAll(stack)).filter((item) => item.pk === `TOPIC#${topic}`).map((item) => item.connectionId as string);
+}
+
+/** A socket's connection id: subscribe it to a fresh topic of its own and read the subscription. */
+async function connectionIdOf(socket: TestSocket): Promise<string> {
+  const probe = await placeOrder();
+  await socket.request({ action: "subscribe", topic: `order:${probe.id}` });
+  const ids = await itemsOfConnectionIds(`order:${probe.id}`);
+  expect(ids).toHaveLength(1);
+  return ids[0]!;
+}

@@ -1,0 +1,149 @@
+import { CognitoIdentityProviderClient, CreateUserPoolClientCommand, InitiateAuthCommand } from "@aws-sdk/client-cognito-identity-provider";
+import { ensureUserPool } from "@live-orders/local/cognito/user-pool";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rest, TestSocket } from "./clients";
+import { password, signIn, startTestStack, users, type TestStack } from "./stack";
+import { decodeJwt, forge, resign } from "./tokens";
+
+let stack: TestStack;
+let alice: string;
+let bob: string;
+let staff: string;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  [alice, bob, staff] = await Promise.all([
+    stack.token("alice@example.com"),
+    stack.token("bob@example.com"),
+    stack.token("staff@example.com"),
+  ]);
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function upgradeStatus(token: string | undefined): Promise<number> {
+  try {
+    const socket = await TestSocket.open(stack.ws, token);
+    await socket.close();
+    return 101;
+  } catch (error) {
+    return (error as { status?: number }).status ?? -1;
+  }
+}
+
+function cognito() {
+  return new CognitoIdentityProviderClient({
+    endpoint: stack.cognitoEndpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+}
+
+describe("WebSocket $connect authorization", () => {
+  it("upgrades with a valid access token", async () => {
+    expect(await upgradeStatus(alice)).toBe(101);
+  });
+
+  it("refuses a missing or empty token with 401", async () => {
+    expect(await upgradeStatus(undefined)).toBe(401);
+    expect(await upgradeStatus("")).toBe(401);
+  });
+
+  it("refuses a forged token (right claims, wrong key) and garbage with 401", async () => {
+    expect(await upgradeStatus(forge(alice))).toBe(401);
+    expect(await upgradeStatus(forge(alice, (p) => ({ ...p, "cognito:groups": ["staff"] })))).toBe(401);
+    expect(await upgradeStatus("not.a.jwt")).toBe(401);
+  });
+
+  it("refuses an expired token even when its signature is valid", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const expired = resign(alice, (p) => ({ ...p, iat: now - 7200, auth_time: now - 7200, exp: now - 60 }));
+    expect(await upgradeStatus(expired)).toBe(401);
+    // Control: the same re-signing with a future exp is accepted, so only `exp` made the difference.
+    expect(await upgradeStatus(resign(alice, (p) => ({ ...p, exp: now + 600 })))).toBe(101);
+  });
+
+  it("refuses a token of another user pool (same cognito-local, same signing key) with 401", async () => {
+    const other = await ensureUserPool({ endpoint: stack.cognitoEndpoint, poolName: `other-${Date.now()}`, users });
+    const token = await signIn(stack.cognitoEndpoint, other.userPoolClientId, "alice@example.com");
+    expect(decodeJwt(token).payload.iss).toBe(other.issuer);
+    expect(await upgradeStatus(token)).toBe(401);
+  });
+
+  it("refuses a token of another client of the same pool, and an id token, with 401", async () => {
+    const client = cognito();
+    try {
+      const created = await client.send(
+        new CreateUserPoolClientCommand({
+          UserPoolId: stack.pool.userPoolId,
+          ClientName: "other-client",
+          ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        }),
+      );
+      const otherClientToken = await signIn(stack.cognitoEndpoint, created.UserPoolClient!.ClientId!, "alice@example.com");
+      expect(await upgradeStatus(otherClientToken)).toBe(401);
+      const auth = await client.send(
+        new InitiateAuthCommand({
+          AuthFlow: "USER_PASSWORD_AUTH",
+          ClientId: stack.pool.userPoolClientId,
+          AuthParameters: { USERNAME: "alice@example.com", PASSWORD: password },
+        }),
+      );
+      expect(await upgradeStatus(auth.AuthenticationResult!.IdToken!)).toBe(401);
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
+describe("REST authorization", () => {
+  it("answers 401 without a valid token", async () => {
+    expect((await rest(stack.api, undefined).listOrders()).status).toBe(401);
+    expect((await rest(stack.api, forge(alice)).listOrders()).status).toBe(401);
+  });
+
+  it("hides a customer's order from another customer with 404 on every route", async () => {
+    const order = (await rest(stack.api, alice).createOrder()).body;
+    const asBob = rest(stack.api, bob);
+    for (const response of [
+      await asBob.getOrder(order.id),
+      await asBob.events(order.id, 0),
+      await asBob.cancel(order.id),
+    ]) {
+      expect(response).toEqual({ status: 404, body: { code: "NOT_FOUND", message: "order not found" } });
+    }
+    expect((await asBob.listOrders()).body.orders.map((o) => o.id)).not.toContain(order.id);
+    expect((await rest(stack.api, staff).getOrder(order.id)).status).toBe(200);
+  });
+
+  it("keeps status changes from customers (403) and order placing from staff (403)", async () => {
+    const order = (await rest(stack.api, alice).createOrder()).body;
+    expect(await rest(stack.api, alice).setStatus(order.id, "confirmed", 1)).toMatchObject({ status: 403, body: { code: "FORBIDDEN" } });
+    expect(await rest(stack.api, bob).setStatus(order.id, "confirmed", 1)).toMatchObject({ status: 403, body: { code: "FORBIDDEN" } });
+    expect(await rest(stack.api, staff).createOrder()).toMatchObject({ status: 403, body: { code: "FORBIDDEN" } });
+  });
+});
+
+describe("WebSocket authorization", () => {
+  it("answers a customer subscribing to another's order with NOT_FOUND and to the staff feed with FORBIDDEN", async () => {
+    const order = (await rest(stack.api, alice).createOrder()).body;
+    const socket = await TestSocket.open(stack.ws, bob);
+    expect(await socket.request({ action: "subscribe", topic: `order:${order.id}` })).toMatchObject({ type: "error", code: "NOT_FOUND" });
+    expect(await socket.request({ action: "subscribe", topic: "orders" })).toMatchObject({ type: "error", code: "FORBIDDEN" });
+    expect(
+      await socket.request({ action: "sendMessage", orderId: order.id, text: "hi", clientMessageId: "bob-1" }),
+    ).toMatchObject({ type: "error", code: "NOT_FOUND" });
+    // Nothing leaked into the order: still only its creation event.
+    expect((await rest(stack.api, alice).getOrder(order.id)).body.order.seq).toBe(1);
+    await socket.close();
+  });
+
+  it("lets staff subscribe to the feed and any order", async () => {
+    const order = (await rest(stack.api, alice).createOrder()).body;
+    const socket = await TestSocket.open(stack.ws, staff);
+    expect(await socket.request({ action: "subscribe", topic: "orders" })).toMatchObject({ type: "subscribed", seq: 0 });
+    expect(await socket.request({ action: "subscribe", topic: `order:${order.id}` })).toMatchObject({ type: "subscribed", seq: 1 });
+    await socket.close();
+  });
+});
