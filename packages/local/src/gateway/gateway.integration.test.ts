@@ -1,0 +1,68 @@
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { createHandlerLoader, type HandlerLoader } from "../lambda/handler-loader";
+import { startGateway } from "./index";
+
+/**
+ * The gateway's life cycle as the local stack and the chaos run use it. (Its API behaviour is
+ * covered from outside by test/conformance.)
+ */
+const rootDir = resolve(import.meta.dirname, "../../../..");
+const fixture = (name: string) => ({ handler: `packages/local/test/conformance/fixtures/websocket-handlers.${name}` });
+const webSocket = { routes: { whoami: fixture("whoami"), noop: fixture("noop") } };
+
+let loader: HandlerLoader;
+beforeAll(() => {
+  process.env.AWS_REGION ??= "us-east-1";
+  process.env.AWS_ACCESS_KEY_ID ??= "local";
+  process.env.AWS_SECRET_ACCESS_KEY ??= "local";
+  loader = createHandlerLoader({ rootDir, log: () => undefined });
+});
+afterAll(() => loader.close());
+
+const open = (url: string) =>
+  new Promise<WebSocket>((resolvePromise, reject) => {
+    const socket = new WebSocket(url);
+    socket.once("open", () => resolvePromise(socket));
+    socket.once("error", reject);
+  });
+
+describe("startGateway / stop", () => {
+  it("reports URLs with the stage in the WebSocket path and none in the HTTP one", async () => {
+    const gateway = await startGateway({ loader, stage: "test", webSocket });
+
+    expect(gateway.wsUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/test$/);
+    expect(gateway.managementEndpoint).toBe(gateway.wsUrl.replace(/^ws:/, "http:"));
+    expect(gateway.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    await gateway.stop();
+  });
+
+  it("closes open connections with 1001 on stop and restarts on the same ports", async () => {
+    const first = await startGateway({ loader, webSocket });
+    const wsPort = Number(new URL(first.wsUrl).port);
+    const httpPort = Number(new URL(first.httpUrl).port);
+    const client = await open(first.wsUrl);
+    const closed = new Promise<number>((resolvePromise) => client.once("close", (code) => resolvePromise(code)));
+    // A keep-alive HTTP connection must not hold the port either.
+    await fetch(`${first.httpUrl}/nothing`);
+
+    await first.stop();
+    const second = await startGateway({ loader, webSocket, wsPort, httpPort });
+    const again = await open(second.wsUrl);
+
+    expect(await closed).toBe(1001);
+    expect(second.wsUrl).toBe(first.wsUrl);
+    expect((await fetch(`${second.httpUrl}/nothing`)).status).toBe(404);
+    again.terminate();
+    await second.stop();
+  });
+
+  it("fails to start, naming the port, when it is taken", async () => {
+    const running = await startGateway({ loader, webSocket });
+    const wsPort = Number(new URL(running.wsUrl).port);
+
+    await expect(startGateway({ loader, webSocket, wsPort })).rejects.toMatchObject({ code: "EADDRINUSE" });
+    await running.stop();
+  });
+});
