@@ -57,7 +57,7 @@ export function Chat(props: { orderId: string; messages: readonly ChatMessageEve
           return (
             <li key={message.seq} className={`chat-bubble ${mine ? "chat-mine" : "chat-theirs"}`} data-testid="chat-message" data-seq={message.seq}>
               <span className="chat-author">
-                {mine ? "You" : message.from.role === "staff" ? "Staff" : (message.from.name ?? "Customer")}
+                {mine ? "You" : message.from.role === "staff" ? "Staff" : "Customer"}
               </span>
               <span className="chat-text">{message.text}</span>
               <time className="chat-time" dateTime={message.at}>

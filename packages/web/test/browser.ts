@@ -1,0 +1,106 @@
+/**
+ * Browser helpers for the e2e tests: Debian's Chromium through playwright-core, signing in
+ * through the real Amplify Authenticator, and screenshots under test-results/.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
+
+export interface TestStack {
+  outputs: { web: string };
+  stop(): Promise<void>;
+}
+
+/**
+ * The stack the browser tests run against: a fresh local stack, or — when `E2E_WEB_URL` is set —
+ * an already running one (`npm start`), which makes iterating on the UI much faster.
+ */
+export async function startTestStack(start: () => Promise<TestStack>): Promise<TestStack> {
+  const running = process.env["E2E_WEB_URL"];
+  if (running) return { outputs: { web: running }, stop: async () => {} };
+  return start();
+}
+
+export const chromiumPath = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+export const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: false, hasTouch: true };
+export const desktop = { viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1 };
+
+export interface BrowserUser {
+  context: BrowserContext;
+  page: Page;
+  /** Browser-side errors and alert() calls, which a test asserts are absent. */
+  problems: string[];
+}
+
+export async function openAs(
+  browser: Browser,
+  webUrl: string,
+  email: string,
+  options: { viewport: { width: number; height: number } } & Record<string, unknown>,
+): Promise<BrowserUser> {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+  page.on("dialog", (dialog) => {
+    problems.push(`dialog: ${dialog.type()} ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  await page.goto(webUrl);
+  await signIn(page, email);
+  return { context, page, problems };
+}
+
+export async function signIn(page: Page, email: string, password = "Passw0rd!"): Promise<void> {
+  const username = page.locator('input[name="username"]');
+  await username.waitFor({ timeout: 60_000 }); // the first dev-server load compiles the sign-in chunk
+  await username.fill(email);
+  await page.locator('input[name="password"]').fill(password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByTestId("connection-state").filter({ hasText: "connected" }).waitFor({ timeout: 30_000 });
+}
+
+export function screenshotPath(rootDir: string, name: string): string {
+  const dir = join(rootDir, "test-results", "web-e2e");
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `${name}.png`);
+}
+
+/**
+ * Records, in the page, the wall-clock time each value of `data-status` on the order page's
+ * status first appears (a MutationObserver, so the time is when React changed the DOM, not
+ * when a test's polling happened to look).
+ */
+export async function recordStatusTimes(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const seen: Record<string, number> = {};
+    (window as unknown as { __statusSeen: Record<string, number> }).__statusSeen = seen;
+    const check = () => {
+      const status = document.querySelector<HTMLElement>('[data-testid="order-status"]')?.dataset["status"];
+      if (status && !(status in seen)) seen[status] = Date.now();
+    };
+    check();
+    new MutationObserver(check).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-status"] });
+  });
+}
+
+export function statusSeenAt(page: Page, status: string): Promise<number | undefined> {
+  return page.evaluate((wanted) => (window as unknown as { __statusSeen: Record<string, number> }).__statusSeen[wanted], status);
+}
