@@ -18,8 +18,13 @@ export interface Connection {
   readonly timers: ConnectionTimers;
   /** Why the gateway itself is closing the socket; a client-initiated close leaves it unset. */
   closedBy?: { readonly code: number; readonly reason: string };
-  /** Set when a frame broke the frame limit: the data already read is dropped, as AWS drops it. */
-  refused: boolean;
+  /** Messages received so far (their index, in order). */
+  messagesReceived: number;
+  /**
+   * Set when a frame or message broke a limit: messages from this index on are dropped (the
+   * connection is closing with 1009), earlier ones were complete and are delivered.
+   */
+  refusedFrom?: number;
 }
 
 /** The open connections of one WebSocket API, by connection id. */

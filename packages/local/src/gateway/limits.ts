@@ -35,10 +35,17 @@ export const closeReasons: Record<number, string> = {
 export class FrameSizeGuard {
   private header: Buffer = Buffer.alloc(0);
   private payloadToSkip = 0;
+  /** Data messages whose last frame has started: the index `ws` will give the next message. */
+  private messagesSeen = 0;
 
+  /**
+   * @param onOversizeFrame gets how many messages precede the offending one: those were
+   *   complete and go through; the offending message and anything after it do not.
+   * @param onFrame every frame's opcode (activity for the idle timeout).
+   */
   constructor(
     private readonly maxFrameBytes: number,
-    private readonly onOversizeFrame: (payloadLength: number) => void,
+    private readonly onOversizeFrame: (messagesBefore: number) => void,
     private readonly onFrame: (opcode: number) => void = () => undefined,
   ) {}
 
@@ -73,6 +80,7 @@ export class FrameSizeGuard {
   }
 
   private completeHeader(): void {
+    const fin = ((this.header[0] ?? 0) & 0x80) !== 0;
     const opcode = (this.header[0] ?? 0) & 0x0f;
     const length7 = (this.header[1] ?? 0) & 0x7f;
     const payloadLength =
@@ -85,7 +93,9 @@ export class FrameSizeGuard {
     this.payloadToSkip = payloadLength;
     this.onFrame(opcode);
     // Opcodes 0 (continuation), 1 (text), 2 (binary) carry data; control frames are ≤ 125 bytes.
-    if (opcode <= 2 && payloadLength > this.maxFrameBytes) this.onOversizeFrame(payloadLength);
+    if (opcode > 2) return;
+    if (payloadLength > this.maxFrameBytes) this.onOversizeFrame(this.messagesSeen);
+    if (fin) this.messagesSeen++;
   }
 }
 

@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import type { Context } from "aws-lambda";
 import { HandlerBundler } from "./bundler";
 import { HandlerNotFoundError, HandlerTimeoutError } from "./errors";
+import { callHandler, formatInvokeError } from "./invoke-handler";
 import { functionNameOf, resolveHandlerRef } from "./handler-ref";
 import { createLambdaContext, type FunctionSettings } from "./lambda-context";
 
@@ -50,44 +51,6 @@ interface LoadedFile {
   /** The current module; replaced (not mutated) on each successful rebuild. */
   module: Promise<Record<string, unknown>>;
   inputs: Set<string>;
-}
-
-/**
- * Lambda's error log line (`ERROR Invoke Error {...}`), so a failed invocation reads locally as it
- * does in CloudWatch.
- */
-export function formatInvokeError(requestId: string, error: unknown): string {
-  const payload =
-    error instanceof Error
-      ? { errorType: error.name, errorMessage: error.message, stack: (error.stack ?? "").split("\n") }
-      : { errorType: typeof error, errorMessage: String(error), stack: [] as string[] };
-  return `${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(payload)}`;
-}
-
-/** Calls a handler the ways Lambda's Node.js runtime accepts: async, or with a callback. */
-function callHandler(
-  fn: (...args: unknown[]) => unknown,
-  event: unknown,
-  createContext: (completion: { succeed(r: unknown): void; fail(e: unknown): void }) => Context,
-): Promise<unknown> {
-  return new Promise((resolvePromise, rejectPromise) => {
-    let settled = false;
-    const succeed = (result: unknown) => {
-      if (!settled) (settled = true), resolvePromise(result);
-    };
-    const fail = (error: unknown) => {
-      if (!settled) (settled = true), rejectPromise(error);
-    };
-    const context = createContext({ succeed, fail });
-    const callback = (error?: unknown, result?: unknown) => (error ? fail(error) : succeed(result));
-    try {
-      const returned = fn(event, context, callback);
-      // Only a callback-style handler (three parameters) may return nothing and answer later.
-      if (returned instanceof Promise || fn.length < 3) Promise.resolve(returned).then(succeed, fail);
-    } catch (error) {
-      fail(error);
-    }
-  });
 }
 
 export function createHandlerLoader(options: HandlerLoaderOptions): HandlerLoader {
