@@ -72,6 +72,7 @@ export async function handleFrame(action: ClientAction, ctx: FrameContext): Prom
   try {
     const decoded = decodeFrame(ctx.body);
     frameId = decoded.frameId;
+    if (decoded.rejection !== undefined) throw decoded.rejection;
     const frame = validateFrame(decoded.value, action);
     const identity = ctx.identity;
     if (identity === undefined) throw new ForbiddenError("connection has no identity");

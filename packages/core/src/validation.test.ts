@@ -16,7 +16,9 @@ import {
 /** The code a raw message gets on a route: decode then validate, as the session does. */
 function codeOf(raw: string | undefined, action: ClientAction): string | undefined {
   try {
-    validateFrame(decodeFrame(raw).value, action);
+    const decoded = decodeFrame(raw);
+    if (decoded.rejection !== undefined) throw decoded.rejection;
+    validateFrame(decoded.value, action);
     return undefined;
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
@@ -76,6 +78,7 @@ describe("WebSocket frames", () => {
   it("keeps the id of a decodable frame for the error reply", () => {
     expect(decodeFrame('{"action":"ping","id":"abc"}').frameId).toBe("abc");
     expect(decodeFrame('{"action":"ping","id":7}').frameId).toBeUndefined();
+    expect(decodeFrame('{"action":"ping","id":"p","__proto__":{}}')).toMatchObject({ frameId: "p", rejection: { code: "BAD_REQUEST" } });
     expect(defaultRouteError('{"action":"dance","id":"q1"}')).toMatchObject({ frameId: "q1" });
   });
 

@@ -20,22 +20,31 @@ const forbiddenKeys = new Set(["__proto__"]);
  * the spec asks for them to be rejected outright.
  */
 export function parseJson(raw: string | undefined | null): unknown {
+  const { value, forbidden } = parseJsonReportingKeys(raw);
+  if (forbidden !== undefined) throw forbiddenKeyError(forbidden);
+  return value;
+}
+
+function forbiddenKeyError(key: string): BadRequestError {
+  return new BadRequestError(`key "${key}" is not allowed`);
+}
+
+/** JSON.parse plus the first forbidden key seen (so a caller can still read e.g. the frame id). */
+function parseJsonReportingKeys(raw: string | undefined | null): { value: unknown; forbidden: string | undefined } {
   if (raw === undefined || raw === null || raw.length === 0) throw new BadRequestError("body is empty");
   if (Buffer.byteLength(raw, "utf8") > maxBodyBytes) {
     throw new PayloadTooLargeError(`body is larger than ${maxBodyBytes} bytes`);
   }
   let forbidden: string | undefined;
-  let value: unknown;
   try {
-    value = JSON.parse(raw, function (key, nested) {
-      if (forbiddenKeys.has(key)) forbidden = key;
+    const value: unknown = JSON.parse(raw, function (key, nested) {
+      if (forbidden === undefined && forbiddenKeys.has(key)) forbidden = key;
       return nested;
     });
+    return { value, forbidden };
   } catch {
     throw new BadRequestError("body is not valid JSON");
   }
-  if (forbidden !== undefined) throw new BadRequestError(`key "${forbidden}" is not allowed`);
-  return value;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -120,16 +129,22 @@ function characterCount(text: string): number {
   return count;
 }
 
-/** A message parsed as JSON: the value and the `id` an error reply should echo. */
+/**
+ * A message parsed as JSON: the value, the `id` an error reply should echo, and the refusal of a
+ * frame that parsed but must not be used (a `__proto__` key) — kept apart so that refusal can
+ * still echo the id.
+ */
 export interface DecodedFrame {
   value: unknown;
   frameId: string | undefined;
+  rejection?: BadRequestError;
 }
 
-/** Step 1 of reading a WebSocket message: size, JSON, `__proto__`. No id to echo if this fails. */
+/** Step 1 of reading a WebSocket message: size, JSON. Throws (no id to echo) when unreadable. */
 export function decodeFrame(raw: string | undefined | null): DecodedFrame {
-  const value = parseJson(raw);
-  return { value, frameId: frameIdOf(value) };
+  const { value, forbidden } = parseJsonReportingKeys(raw);
+  const frameId = frameIdOf(value);
+  return forbidden === undefined ? { value, frameId } : { value, frameId, rejection: forbiddenKeyError(forbidden) };
 }
 
 /**
@@ -171,6 +186,7 @@ export function defaultRouteError(raw: string | undefined | null): { error: Erro
     return { error: error as Error, frameId: undefined };
   }
   const { value, frameId } = decoded;
+  if (decoded.rejection !== undefined) return { error: decoded.rejection, frameId };
   if (!isPlainObject(value)) return { error: new BadRequestError("a frame must be a JSON object"), frameId };
   return { error: unknownActionError(value.action), frameId };
 }

@@ -3,6 +3,7 @@ import { ensureUserPool } from "@live-orders/local/cognito/user-pool";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rest, TestSocket } from "./clients";
 import { password, signIn, startTestStack, users, type TestStack } from "./stack";
+import { scanAll } from "./table";
 import { decodeJwt, forge, resign } from "./tokens";
 
 let stack: TestStack;
@@ -45,9 +46,12 @@ describe("WebSocket $connect authorization", () => {
     expect(await upgradeStatus(alice)).toBe(101);
   });
 
-  it("refuses a missing or empty token with 401", async () => {
+  it("refuses a missing or empty token with 401 and stores nothing", async () => {
+    const before = await scanAll(stack);
     expect(await upgradeStatus(undefined)).toBe(401);
     expect(await upgradeStatus("")).toBe(401);
+    expect(await upgradeStatus(forge(alice))).toBe(401);
+    expect(await scanAll(stack)).toEqual(before);
   });
 
   it("refuses a forged token (right claims, wrong key) and garbage with 401", async () => {

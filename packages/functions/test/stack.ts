@@ -102,7 +102,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     SST_RESOURCE_WebClient: JSON.stringify({ id: pool.userPoolClientId }),
     LIVE_ORDERS_DYNAMODB_ENDPOINT: options.handlerDynamoEndpoint?.(dynamoEndpoint) ?? dynamoEndpoint,
     LIVE_ORDERS_COGNITO_ISSUER: pool.issuer,
-    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT",
     ...options.env,
   });
 

@@ -1,0 +1,126 @@
+import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rest, sampleOrder, TestSocket } from "./clients";
+import { startTestStack, type TestStack } from "./stack";
+import { scanAll } from "./table";
+
+let stack: TestStack;
+let alice: string;
+let staff: string;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  [alice, staff] = await Promise.all([stack.token("alice@example.com"), stack.token("staff@example.com")]);
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** Items other than connection bookkeeping (the rate-limit counter of a valid frame is not data). */
+async function dataItems() {
+  return (await scanAll(stack)).filter((item) => item.entity !== "connection");
+}
+
+describe("bad frames", () => {
+  it("answers each bad frame with a structured error on that connection, writes nothing, and keeps serving", async () => {
+    const order = (await rest(stack.api, alice).createOrder()).body;
+    const socket = await TestSocket.open(stack.ws, alice);
+    const before = await dataItems();
+    const cases: [frame: unknown, code: string, id?: string][] = [
+      ["this is not json", "BAD_REQUEST"],
+      ["[1,2,3]", "BAD_REQUEST"],
+      ['{"no":"action"}', "BAD_REQUEST"],
+      [{ action: "dance", id: "a1" }, "UNKNOWN_ACTION", "a1"],
+      [{ action: "subscribe", id: "a2", topic: 42 }, "BAD_REQUEST", "a2"],
+      [{ action: "subscribe", id: "a3", topic: "order:x", since: "0" }, "BAD_REQUEST", "a3"],
+      [{ action: "subscribe", id: "a4", topic: "shipments" }, "BAD_REQUEST", "a4"],
+      [{ action: "unsubscribe", id: "a5" }, "BAD_REQUEST", "a5"],
+      [{ action: "sendMessage", id: "a6", orderId: order.id, text: "", clientMessageId: "c" }, "BAD_REQUEST", "a6"],
+      [{ action: "sendMessage", id: "a7", orderId: order.id, text: "hi" }, "BAD_REQUEST", "a7"],
+      [{ action: "sendMessage", id: "a8", orderId: order.id, text: "x".repeat(2001), clientMessageId: "c" }, "PAYLOAD_TOO_LARGE", "a8"],
+      [`{"action":"sendMessage","id":"a9","orderId":"${order.id}","text":"hi","clientMessageId":"c","__proto__":{"role":"staff"}}`, "BAD_REQUEST", "a9"],
+      [`{"action":"subscribe","id":"a10","topic":"orders","__proto__":{"role":"staff"}}`, "BAD_REQUEST", "a10"],
+      [{ action: "ping", id: 12 }, "BAD_REQUEST"],
+    ];
+    for (const [frame, code, id] of cases) {
+      const start = socket.frames.length;
+      socket.send(frame);
+      const reply = await socket.next((f) => socket.frames.indexOf(f) >= start);
+      expect(reply).toEqual({ type: "error", code, message: expect.any(String), ...(id === undefined ? {} : { id }) });
+    }
+    expect(await socket.request({ action: "ping", id: "still-alive" })).toEqual({ type: "pong", id: "still-alive" });
+    expect(await dataItems()).toEqual(before);
+    await socket.close();
+  });
+
+  it("closes a frame over API Gateway's 32 KB frame limit with 1009", async () => {
+    const socket = await TestSocket.open(stack.ws, alice);
+    socket.send({ action: "sendMessage", orderId: "o", text: "x".repeat(40 * 1024), clientMessageId: "big" });
+    expect((await socket.closed).code).toBe(1009);
+  });
+
+  it("answers NOT_FOUND and FORBIDDEN over the socket", async () => {
+    const socket = await TestSocket.open(stack.ws, alice);
+    expect(await socket.request({ action: "subscribe", topic: "order:nope" })).toMatchObject({ code: "NOT_FOUND" });
+    expect(await socket.request({ action: "subscribe", topic: "orders" })).toMatchObject({ code: "FORBIDDEN" });
+    await socket.close();
+  });
+});
+
+describe("REST errors", () => {
+  it("answers bad input with 400 saying what was wrong", async () => {
+    const api = rest(stack.api, alice);
+    const bad = await api.createOrder({ items: [{ ...sampleOrder.items[0], quantity: 0 }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ code: "BAD_REQUEST", details: [{ path: "items.0.quantity" }] });
+    expect((await api.call("POST", "/orders", "{not json")).body).toMatchObject({ code: "BAD_REQUEST" });
+    expect((await api.call("POST", "/orders", '{"items":[],"__proto__":{"x":1}}')).status).toBe(400);
+    expect((await api.listOrders("?limit=abc")).status).toBe(400);
+    expect((await api.events("some-id", -1)).status).toBe(400);
+    expect((await api.call("POST", "/orders", JSON.stringify({ ...sampleOrder, note: "x".repeat(40_000) }))).status).toBe(413);
+  });
+
+  it("answers 409 for a stale version and for an illegal transition, with the current state", async () => {
+    const order = (await rest(stack.api, alice).createOrder()).body;
+    const api = rest(stack.api, staff);
+    expect((await api.setStatus(order.id, "confirmed", 1)).status).toBe(200);
+    expect(await api.setStatus(order.id, "preparing", 1)).toMatchObject({
+      status: 409,
+      body: { code: "CONFLICT", details: { currentVersion: 2, status: "confirmed" } },
+    });
+    expect(await api.setStatus(order.id, "delivered", 2)).toMatchObject({ status: 409, body: { code: "CONFLICT" } });
+    expect(await rest(stack.api, alice).cancel(order.id)).toMatchObject({ status: 409, body: { code: "CONFLICT" } });
+    expect((await rest(stack.api, alice).getOrder(order.id)).body.order).toMatchObject({ version: 2, seq: 2 });
+  });
+
+  it("answers 404 for an unknown order", async () => {
+    expect(await rest(stack.api, staff).getOrder("missing")).toMatchObject({ status: 404, body: { code: "NOT_FOUND" } });
+  });
+});
+
+describe("rate limit", () => {
+  it("answers a flood of frames with RATE_LIMITED and keeps the connection open", async () => {
+    const socket = await TestSocket.open(stack.ws, alice);
+    for (let i = 0; i < 120; i++) socket.send({ action: "ping", id: `p${i}` });
+    const replies = await Promise.all(Array.from({ length: 120 }, (_, i) => socket.next((f) => "id" in f && f.id === `p${i}`, 30_000)));
+    const limited = replies.filter((f) => f.type === "error");
+    expect(limited.length).toBeGreaterThanOrEqual(20);
+    expect(limited.every((f) => f.type === "error" && f.code === "RATE_LIMITED")).toBe(true);
+    expect(replies.filter((f) => f.type === "pong").length).toBeGreaterThanOrEqual(50);
+    expect(socket.socket.readyState).toBe(socket.socket.OPEN);
+    await socket.close();
+  });
+});
+
+describe("outage", () => {
+  // Last in this file: it deletes the table.
+  it("answers INTERNAL (no detail leaked) when storage fails, without crashing", async () => {
+    const socket = await TestSocket.open(stack.ws, alice);
+    const client = new DynamoDBClient({ endpoint: stack.dynamoEndpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    await client.send(new DeleteTableCommand({ TableName: stack.tableName }));
+    client.destroy();
+    expect(await socket.request({ action: "ping", id: "down" })).toEqual({ type: "error", id: "down", code: "INTERNAL", message: "internal error" });
+    expect(await rest(stack.api, alice).listOrders()).toEqual({ status: 500, body: { code: "INTERNAL", message: "internal error" } });
+    await socket.close();
+  });
+});
