@@ -100,6 +100,16 @@ describe("authorizer context", () => {
 });
 
 describe("$connect integration response", () => {
+  it("accepts a requested subprotocol only when $connect answers with it", async () => {
+    const accepted = await TestClient.connect(target.main.wsUrl, { token: "allow", subprotocol: "accept" }, ["orders.v1", "other"]);
+    const ignored = TestClient.connect(target.main.wsUrl, { token: "allow" }, ["orders.v1"]);
+
+    expect(accepted.socket.protocol).toBe("orders.v1");
+    // A client that asked for a subprotocol refuses a handshake that names none (RFC 6455 §4.1).
+    await expect(ignored).rejects.toThrow(/no subprotocol/i);
+    await accepted.close();
+  });
+
   it("fails the handshake with the status $connect returned when it is not 2xx", async () => {
     const status = await TestClient.refusal(target.main.wsUrl, { token: "allow", reject: "403" });
 

@@ -45,6 +45,18 @@ describe("route selection on $request.body.action", () => {
     await client.close();
   });
 
+  it("does not take inherited names (constructor, __proto__) for routes", async () => {
+    const client = await connectMain();
+
+    client.send({ action: "constructor" });
+    client.send('{"action":"__proto__"}');
+    const first = await client.nextOfType("default");
+    const second = await client.nextOfType("default");
+
+    expect([first.event.requestContext.routeKey, second.event.requestContext.routeKey]).toEqual(["$default", "$default"]);
+    await client.close();
+  });
+
   it("routes JSON without an action (or a non-object) to $default", async () => {
     const client = await connectMain();
 

@@ -35,10 +35,10 @@ export class TestClient {
   }
 
   /** Opens a connection; rejects with the HTTP status when the handshake is refused. */
-  static connect(url: string, query: Record<string, string> = {}): Promise<TestClient> {
+  static connect(url: string, query: Record<string, string> = {}, protocols: string[] = []): Promise<TestClient> {
     const target = new URL(url);
     for (const [name, value] of Object.entries(query)) target.searchParams.set(name, value);
-    const socket = new WebSocket(target, { headers: { "User-Agent": userAgent } });
+    const socket = new WebSocket(target, protocols, { headers: { "User-Agent": userAgent } });
     return new Promise((resolve, reject) => {
       const client = new TestClient(socket);
       socket.once("open", () => resolve(client));
