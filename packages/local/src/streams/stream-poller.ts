@@ -1,0 +1,283 @@
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import {
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as SdkRecord,
+  type Shard,
+  type ShardIteratorType,
+  TrimmedDataAccessException,
+} from "@aws-sdk/client-dynamodb-streams";
+import type { DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import { LOCAL_REGION } from "../config";
+import { localDynamoDbClient, localDynamoDbStreamsClient } from "../dynamodb/clients";
+import type { HandlerLoader } from "../lambda/handler-loader";
+import { type FilterPattern, matchesAnyFilter } from "./filter-pattern";
+import { toLambdaRecord } from "./stream-records";
+
+export interface StreamPollerOptions {
+  endpoint: string;
+  tableName: string;
+  /** SST handler ref of the subscriber function. */
+  handler: string;
+  loader: HandlerLoader;
+  /** Records per invocation at most; Lambda's default for DynamoDB streams is 100. */
+  batchSize?: number;
+  /** The event source mapping's filter criteria; records no filter matches never reach the handler. */
+  filters?: readonly FilterPattern[];
+  /** Honour `{batchItemFailures}` in the handler's response (FunctionResponseTypes ReportBatchItemFailures). Default true. */
+  reportBatchItemFailures?: boolean;
+  /** Retries of a failed batch before its records are dropped (Lambda's MaximumRetryAttempts). Default 3. */
+  maxRetries?: number;
+  /** First retry delay; doubles per attempt up to `retryMaxDelayMs`. */
+  retryBaseDelayMs?: number;
+  retryMaxDelayMs?: number;
+  /** Wait after an empty GetRecords. Lambda polls each shard about 4×/s; locally faster keeps fan-out latency low. */
+  pollIntervalMs?: number;
+  /** How often DescribeStream looks for new shards. */
+  shardDiscoveryIntervalMs?: number;
+  /** Where reading starts for the shards open at start. Default LATEST (as a new event source mapping). */
+  startingPosition?: "LATEST" | "TRIM_HORIZON";
+  region?: string;
+  log?: (line: string) => void;
+}
+
+export interface StreamPoller {
+  /** Resolves once every open shard has an iterator: writes from then on are delivered. */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface ShardWorker {
+  shardId: string;
+  done: Promise<void>;
+}
+
+/**
+ * The local counterpart of a Lambda event source mapping on a DynamoDB stream: reads DynamoDB
+ * Local's stream shard by shard (children only after their parent is drained, as Lambda does),
+ * filters records, invokes the handler with `DynamoDBStreamEvent` batches in order, and retries
+ * failures the way Lambda does: a thrown error retries the whole batch; a partial batch response
+ * retries from the lowest failed sequence number (the records before it are checkpointed).
+ */
+export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
+  const settings = {
+    batchSize: options.batchSize ?? 100,
+    reportBatchItemFailures: options.reportBatchItemFailures ?? true,
+    maxRetries: options.maxRetries ?? 3,
+    retryBaseDelayMs: options.retryBaseDelayMs ?? 100,
+    retryMaxDelayMs: options.retryMaxDelayMs ?? 5_000,
+    pollIntervalMs: options.pollIntervalMs ?? 50,
+    shardDiscoveryIntervalMs: options.shardDiscoveryIntervalMs ?? 1_000,
+    region: options.region ?? LOCAL_REGION,
+  };
+  if (settings.batchSize < 1 || settings.batchSize > 10_000) throw new RangeError("batchSize must be 1-10000");
+  const name = functionLabel(options.handler);
+  const log = options.log ?? ((line: string) => console.error(line));
+  const streams = localDynamoDbStreamsClient(options.endpoint);
+  const abort = new AbortController();
+  const workers = new Map<string, ShardWorker>();
+  let streamArn = "";
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (abort.signal.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        abort.signal.removeEventListener("abort", done);
+        resolve();
+      }
+      abort.signal.addEventListener("abort", done, { once: true });
+    });
+
+  async function describeShards(): Promise<Shard[]> {
+    const shards: Shard[] = [];
+    let exclusiveStartShardId: string | undefined;
+    do {
+      const { StreamDescription } = await streams.send(
+        new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: exclusiveStartShardId }),
+      );
+      shards.push(...(StreamDescription?.Shards ?? []));
+      exclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
+    } while (exclusiveStartShardId);
+    return shards;
+  }
+
+  async function iterator(shardId: string, type: ShardIteratorType, sequenceNumber?: string): Promise<string | undefined> {
+    const { ShardIterator } = await streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shardId,
+        ShardIteratorType: type,
+        SequenceNumber: sequenceNumber,
+      }),
+    );
+    return ShardIterator;
+  }
+
+  /**
+   * Reads one shard to its end. `first` is an iterator already taken (LATEST at start must be
+   * "now", not when the loop gets to it); otherwise one of `type` is taken once the parent is done.
+   */
+  function startWorker(shardId: string, o: { first?: string; type: ShardIteratorType; parent?: ShardWorker }): void {
+    const done = (async () => {
+      await o.parent?.done;
+      let next = o.first ?? (await iterator(shardId, o.type));
+      let lastSequenceNumber: string | undefined;
+      while (next && !abort.signal.aborted) {
+        let records: SdkRecord[];
+        try {
+          const page = await streams.send(new GetRecordsCommand({ ShardIterator: next, Limit: settings.batchSize }));
+          records = page.Records ?? [];
+          next = page.NextShardIterator;
+        } catch (error) {
+          if (abort.signal.aborted) break;
+          if (error instanceof ExpiredIteratorException) {
+            next = lastSequenceNumber
+              ? await iterator(shardId, "AFTER_SEQUENCE_NUMBER", lastSequenceNumber)
+              : await iterator(shardId, o.type);
+            continue;
+          }
+          if (error instanceof TrimmedDataAccessException) {
+            log(`[stream] ${name}: records of ${shardId} were trimmed before they were read; resuming at the oldest`);
+            next = await iterator(shardId, "TRIM_HORIZON");
+            continue;
+          }
+          log(`[stream] ${name}: GetRecords on ${shardId} failed (${(error as Error).message}); retrying`);
+          await sleep(settings.retryMaxDelayMs);
+          continue;
+        }
+        if (records.length > 0) {
+          lastSequenceNumber = records.at(-1)?.dynamodb?.SequenceNumber;
+          await deliver(records);
+        } else if (next) {
+          await sleep(settings.pollIntervalMs);
+        }
+      }
+    })().catch((error: unknown) => {
+      if (!abort.signal.aborted) log(`[stream] ${name}: shard ${shardId} stopped: ${(error as Error).message}`);
+    });
+    workers.set(shardId, { shardId, done });
+  }
+
+  /** One batch, in order; returns when it succeeded or its retries are spent. */
+  async function deliver(records: SdkRecord[]): Promise<void> {
+    let pending: DynamoDBRecord[] = records
+      .map((record) => toLambdaRecord(record, { streamArn, region: settings.region }))
+      .filter((record) => matchesAnyFilter(record, options.filters));
+    for (let attempt = 0; pending.length > 0 && !abort.signal.aborted; attempt++) {
+      const event: DynamoDBStreamEvent = { Records: pending };
+      let failedFrom: number | undefined;
+      let reason: string;
+      try {
+        const response = await options.loader.invoke(options.handler, event);
+        failedFrom = settings.reportBatchItemFailures ? firstFailedIndex(response, pending) : undefined;
+        reason = "reported batchItemFailures";
+      } catch (error) {
+        failedFrom = 0;
+        reason = `threw ${error instanceof Error ? error.name : "an error"}`;
+      }
+      if (failedFrom === undefined) return;
+      pending = pending.slice(failedFrom);
+      if (attempt >= settings.maxRetries) {
+        log(
+          `[stream] ${name}: dropping ${pending.length} record(s) from sequence number ` +
+            `${pending[0]?.dynamodb?.SequenceNumber} after ${settings.maxRetries} retries`,
+        );
+        return;
+      }
+      const delay = Math.min(settings.retryMaxDelayMs, settings.retryBaseDelayMs * 2 ** attempt);
+      log(
+        `[stream] ${name}: batch ${reason}; retrying ${pending.length} record(s) from sequence number ` +
+          `${pending[0]?.dynamodb?.SequenceNumber} in ${delay} ms (retry ${attempt + 1}/${settings.maxRetries})`,
+      );
+      await sleep(delay);
+    }
+  }
+
+  async function discover(atStart: boolean): Promise<void> {
+    const startingPosition = options.startingPosition ?? "LATEST";
+    const shards = await describeShards();
+    for (const shard of shards) {
+      const shardId = shard.ShardId;
+      if (!shardId || workers.has(shardId)) continue;
+      const closed = shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
+      if (atStart && startingPosition === "LATEST" && closed) {
+        // Closed before we started: history, as for a new event source mapping at LATEST.
+        workers.set(shardId, { shardId, done: Promise.resolve() });
+        continue;
+      }
+      const parent = shard.ParentShardId ? workers.get(shard.ParentShardId) : undefined;
+      if (atStart && startingPosition === "LATEST") {
+        startWorker(shardId, { first: await iterator(shardId, "LATEST"), type: "LATEST", parent });
+      } else {
+        // A shard found after start only holds records written after start: read all of it.
+        startWorker(shardId, { type: "TRIM_HORIZON", parent });
+      }
+    }
+  }
+
+  const ready = (async () => {
+    const dynamodb = localDynamoDbClient(options.endpoint);
+    try {
+      const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: options.tableName }));
+      if (!Table?.LatestStreamArn) throw new Error(`table ${options.tableName} has no stream`);
+      streamArn = Table.LatestStreamArn;
+    } finally {
+      dynamodb.destroy();
+    }
+    await discover(true);
+  })();
+
+  const discovery = (async () => {
+    await ready;
+    while (!abort.signal.aborted) {
+      await sleep(settings.shardDiscoveryIntervalMs);
+      if (abort.signal.aborted) break;
+      await discover(false).catch((error: unknown) => {
+        if (!abort.signal.aborted) log(`[stream] ${name}: DescribeStream failed: ${(error as Error).message}`);
+      });
+    }
+  })().catch(() => {});
+
+  return {
+    ready,
+    async stop() {
+      abort.abort();
+      await ready.catch(() => {});
+      await discovery;
+      await Promise.all([...workers.values()].map((worker) => worker.done));
+      streams.destroy();
+    },
+  };
+}
+
+/**
+ * Index of the first record to retry, or undefined for success. Lambda's rules: a missing or
+ * empty response or `batchItemFailures` is success; an entry whose `itemIdentifier` is empty,
+ * null or not a sequence number of the batch makes the whole batch a failure.
+ */
+export function firstFailedIndex(response: unknown, records: readonly DynamoDBRecord[]): number | undefined {
+  if (response === null || typeof response !== "object") return undefined;
+  const failures = (response as { batchItemFailures?: unknown }).batchItemFailures;
+  if (failures === undefined || failures === null) return undefined;
+  if (!Array.isArray(failures)) return 0;
+  if (failures.length === 0) return undefined;
+  let first: number | undefined;
+  for (const failure of failures) {
+    const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
+    const index = typeof id === "string" && id ? records.findIndex((r) => r.dynamodb?.SequenceNumber === id) : -1;
+    if (index < 0) return 0;
+    first = first === undefined ? index : Math.min(first, index);
+  }
+  return first;
+}
+
+/** "packages/functions/src/stream/fan-out.handler" → "fan-out" for log lines. */
+function functionLabel(ref: string): string {
+  const file = ref.slice(0, ref.lastIndexOf("."));
+  return file.slice(file.lastIndexOf("/") + 1) || ref;
+}
