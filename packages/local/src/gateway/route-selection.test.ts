@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { selectRouteKey } from "./route-selection";
 
-const routes = { $default: {}, echo: {}, "7": {} };
+const routes = { $connect: {}, $disconnect: {}, $default: {}, echo: {}, "7": {} };
 
 describe("selectRouteKey", () => {
   it.each([
@@ -17,6 +17,9 @@ describe("selectRouteKey", () => {
     ['{"action":"constructor"}', "$default"],
     ['{"action":"__proto__"}', "$default"],
     ['{"action":"toString"}', "$default"],
+    // The connection routes are not message routes.
+    ['{"action":"$connect"}', "$default"],
+    ['{"action":"$disconnect"}', "$default"],
   ])("routes %s to %s", (frame, expected) => {
     expect(selectRouteKey(routes, frame)).toBe(expected);
   });

@@ -5,8 +5,12 @@
  */
 export function selectRouteKey(routes: Readonly<Record<string, unknown>>, frame: string | undefined): string {
   const action = frame === undefined ? undefined : actionOf(frame);
-  return action !== undefined && Object.hasOwn(routes, action) ? action : "$default";
+  if (action === undefined || connectionRoutes.has(action)) return "$default";
+  return Object.hasOwn(routes, action) ? action : "$default";
 }
+
+// A frame cannot select the connection routes: they run only on connect and disconnect.
+const connectionRoutes = new Set(["$connect", "$disconnect"]);
 
 function actionOf(frame: string): string | undefined {
   let parsed: unknown;

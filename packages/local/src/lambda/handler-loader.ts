@@ -1,11 +1,12 @@
 import { watch, type FSWatcher } from "node:fs";
+import { unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Context } from "aws-lambda";
 import { HandlerBundler } from "./bundler";
 import { HandlerNotFoundError, HandlerTimeoutError } from "./errors";
 import { callHandler, formatInvokeError } from "./invoke-handler";
-import { functionNameOf, resolveHandlerRef } from "./handler-ref";
+import { functionNameOf, resolveHandlerRef, type HandlerLocation } from "./handler-ref";
 import { createLambdaContext, type FunctionSettings } from "./lambda-context";
 
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -50,6 +51,7 @@ interface LoadedFile {
   readonly bundler: HandlerBundler;
   /** The current module; replaced (not mutated) on each successful rebuild. */
   module: Promise<Record<string, unknown>>;
+  outputFile: string;
   inputs: Set<string>;
 }
 
@@ -103,6 +105,10 @@ export function createHandlerLoader(options: HandlerLoaderOptions): HandlerLoade
       const bundle = await loaded.bundler.build();
       loaded.module = Promise.resolve(await importBundle(bundle.outputFile));
       loaded.inputs = new Set(bundle.inputs);
+      // Only a watching loader (one `npm start`) rebuilds, so nobody else can still need the
+      // previous file: remove it rather than let every save leave one behind.
+      if (loaded.outputFile !== bundle.outputFile) await unlink(loaded.outputFile).catch(() => undefined);
+      loaded.outputFile = bundle.outputFile;
       watchInputs();
       options.onReload?.(changed);
     } catch (error) {
@@ -130,7 +136,12 @@ export function createHandlerLoader(options: HandlerLoaderOptions): HandlerLoade
       const bundler = new HandlerBundler(rootDir, file, bundledScopes);
       try {
         const bundle = await bundler.build();
-        const entry: LoadedFile = { bundler, module: importBundle(bundle.outputFile), inputs: new Set(bundle.inputs) };
+        const entry: LoadedFile = {
+          bundler,
+          module: importBundle(bundle.outputFile),
+          outputFile: bundle.outputFile,
+          inputs: new Set(bundle.inputs),
+        };
         await entry.module;
         loadedFiles.add(entry);
         watchInputs();
@@ -146,10 +157,21 @@ export function createHandlerLoader(options: HandlerLoaderOptions): HandlerLoade
     return loading;
   };
 
+  // Resolved once per reference: invocations are the hot path (every WebSocket message).
+  const locations = new Map<string, HandlerLocation>();
+  const locate = (ref: string): HandlerLocation => {
+    let location = locations.get(ref);
+    if (!location) {
+      location = resolveHandlerRef(rootDir, ref);
+      locations.set(ref, location);
+    }
+    return location;
+  };
+
   /** The handler's current function: looked up on every call, so a rebuild takes effect at once. */
   const currentExport = async (ref: string) => {
     if (closed) throw new Error("HandlerLoader is closed");
-    const { file, exportName } = resolveHandlerRef(rootDir, ref);
+    const { file, exportName } = locate(ref);
     const module = await (await loadFile(file)).module;
     const fn = module[exportName];
     if (typeof fn !== "function") {
