@@ -5,7 +5,7 @@ import { httpEventV2 } from "./events";
 import { BodyTooLargeError, readBody, sendJson, sourceIpOf } from "./http-io";
 import { HttpRouter } from "./http-routes";
 import { newHttpRequestId } from "./ids";
-import { createJwtAuthorizer, type JwtAuthorizerConfig } from "./jwt-authorizer";
+import { createJwtAuthorizer, type JwtAuthorization, type JwtAuthorizerConfig } from "./jwt-authorizer";
 
 export interface HttpApiConfig {
   routes: Record<string, { handler: string }>;
@@ -72,8 +72,8 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     const requestId = newHttpRequestId();
     const cors = config.cors;
     const corsHeaders = cors ? responseCorsHeaders(cors, request) : {};
-    const reply = (statusCode: number, message: string) =>
-      sendJson(response, statusCode, { message }, { ...corsHeaders, "apigw-requestid": requestId });
+    const reply = (statusCode: number, message: string, headers: Record<string, string> = {}) =>
+      sendJson(response, statusCode, { message }, { ...headers, ...corsHeaders, "apigw-requestid": requestId });
 
     // With CORS configured, API Gateway answers preflights itself, before routes and authorizers.
     if (cors && isPreflight(request)) {
@@ -92,8 +92,17 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       throw error;
     }
 
-    const authorizer = authorize ? await authorize(request.headers.authorization) : undefined;
-    if (authorize && !authorizer) return reply(401, "Unauthorized");
+    let authorizer: JwtAuthorization | undefined;
+    if (authorize) {
+      const result = await authorize(request.headers.authorization);
+      if (!result.authorized) {
+        const challenge: Record<string, string> = result.description
+          ? { "www-authenticate": `Bearer scope="" error="invalid_token" error_description="${result.description}"` }
+          : {};
+        return reply(401, "Unauthorized", challenge);
+      }
+      authorizer = result.context;
+    }
 
     const event = httpEventV2({
       apiId: options.apiId,

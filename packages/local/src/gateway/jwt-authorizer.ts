@@ -31,10 +31,30 @@ export function formatClaim(value: unknown): string {
   return value === null || value === undefined ? "" : String(value);
 }
 
-const audiencesOf = (payload: JwtPayload): string[] => {
-  const aud = payload.aud;
-  return [...(Array.isArray(aud) ? aud : aud ? [aud] : []), ...(typeof payload.client_id === "string" ? [payload.client_id] : [])];
-};
+/**
+ * API Gateway's audience rule: `aud` when the token has one, `client_id` only when it has none.
+ * (So an id token for another app is refused even if its `client_id` would match.)
+ */
+function audienceMatches(payload: JwtPayload, audiences: readonly string[]): boolean {
+  if (payload.aud !== undefined) {
+    const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    return aud.some((value) => audiences.includes(value));
+  }
+  return typeof payload.client_id === "string" && audiences.includes(payload.client_id);
+}
+
+/** Scopes from `scope` (space-separated, OAuth 2) or `scp` (a list), as API Gateway reads them. */
+function scopesOf(payload: JwtPayload): string[] | null {
+  const scope = payload.scope ?? payload.scp;
+  const scopes = typeof scope === "string" ? scope.split(" ") : Array.isArray(scope) ? scope.map(String) : [];
+  const present = scopes.filter(Boolean);
+  return present.length ? present : null;
+}
+
+export type JwtAuthorizerResult =
+  | { readonly authorized: true; readonly context: JwtAuthorization }
+  /** `description` goes into `www-authenticate`, where API Gateway says why it refused. */
+  | { readonly authorized: false; readonly description: string | undefined };
 
 export function createJwtAuthorizer(config: JwtAuthorizerConfig) {
   const jwksUri = config.jwksUri ?? `${config.issuer.replace(/\/$/, "")}/.well-known/jwks.json`;
@@ -49,22 +69,28 @@ export function createJwtAuthorizer(config: JwtAuthorizerConfig) {
       },
     },
   });
-  // The audience check is API Gateway's own (aud or client_id), done below, so none here.
+  // The audience check is API Gateway's own (see audienceMatches), so none here.
   const verifier = JwtVerifier.create({ issuer: config.issuer, jwksUri, audience: null }, { jwksCache });
 
-  /** The authorizer context for a valid token, undefined for a missing or invalid one. */
-  return async function authorize(authorization: string | undefined): Promise<JwtAuthorization | undefined> {
+  /** Verifies the identity source's value (`Bearer <jwt>` or the bare JWT). */
+  return async function authorize(authorization: string | undefined): Promise<JwtAuthorizerResult> {
     const token = authorization?.replace(/^Bearer\s+/i, "").trim();
-    if (!token) return undefined;
+    if (!token) return { authorized: false, description: undefined };
     let payload: JwtPayload;
     try {
       payload = await verifier.verify(token);
-    } catch {
-      return undefined;
+    } catch (error) {
+      const expired = (error as Error).name === "JwtExpiredError";
+      return { authorized: false, description: expired ? "the token has expired" : "the token is not valid" };
     }
-    if (!audiencesOf(payload).some((audience) => config.audiences.includes(audience))) return undefined;
+    if (typeof payload.iat === "number" && payload.iat > Math.ceil(Date.now() / 1000)) {
+      return { authorized: false, description: "the token was issued in the future" };
+    }
+    // The one wording the API Gateway documentation shows verbatim.
+    if (!audienceMatches(payload, config.audiences)) {
+      return { authorized: false, description: "the token does not have a valid audience" };
+    }
     const claims = Object.fromEntries(Object.entries(payload).map(([name, value]) => [name, formatClaim(value)]));
-    const scope = typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [];
-    return { jwt: { claims, scopes: scope.length ? scope : null } };
+    return { authorized: true, context: { jwt: { claims, scopes: scopesOf(payload) } } };
   };
 }

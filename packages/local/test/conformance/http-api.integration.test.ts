@@ -175,7 +175,9 @@ describe("JWT authorizer", () => {
     ["an expired token", "expired"],
     ["a token not yet valid", "notYetValid"],
     ["another issuer", "wrongIssuer"],
-    ["another audience / client", "wrongAudience"],
+    ["another client (no aud)", "wrongAudience"],
+    ["another aud, even with a matching client_id", "wrongAudWithClientId"],
+    ["a token issued in the future", "issuedInFuture"],
     ["a bad signature", "badSignature"],
     ["garbage", "garbage"],
   ] as const)('answers %s with 401 {"message":"Unauthorized"}', async (_case, tokenName) => {
@@ -186,6 +188,14 @@ describe("JWT authorizer", () => {
 
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ message: "Unauthorized" });
+  });
+
+  it("says why in www-authenticate, as API Gateway does", async () => {
+    const response = await get("/items", target.tokens.wrongAudience);
+
+    expect(response.headers.get("www-authenticate")).toBe(
+      'Bearer scope="" error="invalid_token" error_description="the token does not have a valid audience"',
+    );
   });
 
   it("matches the route before authorizing: an unknown route is 404 even without a token", async () => {

@@ -39,6 +39,9 @@ export interface Tokens {
   readonly notYetValid: string;
   readonly wrongIssuer: string;
   readonly wrongAudience: string;
+  /** An id token for another app whose `client_id` would match: `aud` decides. */
+  readonly wrongAudWithClientId: string;
+  readonly issuedInFuture: string;
   readonly badSignature: string;
   /** The claims inside `access`, to compare with what the handler receives. */
   readonly accessClaims: Record<string, unknown>;
@@ -100,6 +103,8 @@ function mintTokens(
     notYetValid: sign({ ...accessClaims, nbf: now + 3600 }),
     wrongIssuer: sign({ ...accessClaims, iss: `${issuer}-other` }),
     wrongAudience: sign({ ...accessClaims, client_id: "another-client" }),
+    wrongAudWithClientId: sign({ ...idClaims, aud: "another-client", client_id: clientId }),
+    issuedInFuture: sign({ ...accessClaims, iat: now + 3600 }),
     badSignature: sign(accessClaims, newRsaKey()),
     accessClaims,
   };
