@@ -6,6 +6,7 @@ import { Amplify } from "aws-amplify";
 import { type SignInInput, fetchAuthSession, signIn, signOut } from "aws-amplify/auth";
 import type { Role } from "@live-orders/core/protocol";
 import type { WebConfig } from "./config";
+import { refreshTokensWithCognitoLocal } from "./local-token-refresher";
 
 export interface SignedInUser {
   userId: string;
@@ -29,6 +30,7 @@ export function configureAuth(config: WebConfig): void {
       },
     },
   });
+  if (config.cognitoEndpoint) refreshTokensWithCognitoLocal(config.cognitoEndpoint, config.userPoolClientId);
 }
 
 /** The Authenticator's sign-in, with the flow the configured pool supports. */
