@@ -1,0 +1,43 @@
+import { httpApi } from "@live-orders/functions/routes";
+import { issuer, userPool, webClient } from "./auth";
+import { lambdaFor, type LinkTargets } from "./function";
+import { realtime } from "./realtime";
+import { table } from "./table";
+
+const { cors } = httpApi;
+
+/** The REST API (HTTP API, payload 2.0). API Gateway answers CORS preflights itself. */
+export const api = new sst.aws.ApiGatewayV2("Api", {
+  cors: {
+    allowOrigins: [...cors.allowOrigins],
+    allowMethods: [...cors.allowMethods],
+    allowHeaders: [...cors.allowHeaders],
+    maxAge: `${cors.maxAge} seconds`,
+  },
+});
+
+/**
+ * Cognito access tokens carry `client_id`, not `aud`; API Gateway matches either against the
+ * audiences, so the web client id is the audience.
+ */
+export const jwtAuthorizer = api.addAuthorizer({
+  name: httpApi.authorizer.name,
+  jwt: {
+    issuer,
+    audiences: [webClient.id],
+    identitySource: httpApi.authorizer.identitySource,
+  },
+});
+
+const targets: LinkTargets = {
+  Table: table,
+  Realtime: realtime,
+  UserPool: userPool,
+  WebClient: webClient,
+};
+
+for (const [routeKey, route] of Object.entries(httpApi.routes)) {
+  api.route(routeKey, lambdaFor(route, targets), {
+    auth: { jwt: { authorizer: jwtAuthorizer.id } },
+  });
+}

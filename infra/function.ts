@@ -1,0 +1,27 @@
+import type { FunctionRoute, Link } from "@live-orders/functions/routes";
+
+/**
+ * Every Lambda function runs on Node.js 22. SST 4 defaults to 24.x; 22 is the LTS line the
+ * handlers, their tests and the local stack are built and run with.
+ */
+export const lambdaRuntime = "nodejs22.x";
+
+/** The components a route may link, by the `Link` name it uses (and `Resource.<name>` at run time). */
+export type LinkTargets = Partial<Record<Link, $util.Resource>>;
+
+/**
+ * Function arguments for one entry of the route table: its handler, the runtime, and exactly the
+ * links the table lists (least privilege: a link is also the only IAM grant a function gets).
+ */
+export function lambdaFor(route: FunctionRoute, targets: LinkTargets): sst.aws.FunctionArgs {
+  return {
+    handler: route.handler,
+    runtime: lambdaRuntime,
+    link: route.link.map((name) => {
+      const target = targets[name];
+      // A missing target is a wiring mistake in infra/, not a runtime condition: fail the deploy.
+      if (!target) throw new Error(`${route.handler} links "${name}", which is not available here`);
+      return target;
+    }),
+  };
+}
