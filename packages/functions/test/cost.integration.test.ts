@@ -6,8 +6,9 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { ServerFrame } from "@live-orders/core/protocol";
 import type { HandlerLoader } from "@live-orders/local/lambda/handler-loader";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { rest, TestSocket } from "./clients";
 import { createCounter, startDynamoDbCountingProxy, startManagementCountingProxy, type CountingProxy } from "./counting-proxy";
 import { rootDir, startTestStack, type TestStack } from "./stack";
@@ -31,20 +32,17 @@ function countingLoader(loader: HandlerLoader): HandlerLoader {
 }
 
 beforeAll(async () => {
-  let dynamoProxy: CountingProxy | undefined;
+  const dynamoProxy = await startDynamoDbCountingProxy(inject("dynamoEndpoint"), counter);
+  proxies.push(dynamoProxy);
   stack = await startTestStack({
     wrapLoader: countingLoader,
-    handlerDynamoEndpoint: () => "http://placeholder", // replaced below once the proxy listens
+    handlerDynamoEndpoint: () => dynamoProxy.url,
     handlerManagementEndpoint: async (endpoint) => {
       const proxy = await startManagementCountingProxy(endpoint, counter);
       proxies.push(proxy);
       return proxy.url;
     },
   });
-  dynamoProxy = await startDynamoDbCountingProxy(stack.dynamoEndpoint, counter);
-  proxies.push(dynamoProxy);
-  // No handler has run yet (nothing invoked before the first request), so this is in time.
-  process.env.LIVE_ORDERS_DYNAMODB_ENDPOINT = dynamoProxy.url;
   [alice, staff] = await Promise.all([stack.token("alice@example.com"), stack.token("staff@example.com")]);
 });
 afterAll(async () => {
@@ -95,7 +93,11 @@ function table(): string {
   const header = "| action | DynamoDB read req / RCU | DynamoDB write req / WCU | DynamoDB calls | Lambda invocations | @connections calls |\n|---|---|---|---|---|---|";
   const lines = rows.map(({ action, counts }) => {
     const posts = Object.entries(counts).filter(([k]) => /^@connections\.[A-Z]+$/.test(k)).map(([k, v]) => `${k.slice(13)}×${v}`).join(", ");
-    return `| ${action} | ${dynamoRequests(counts, readOps)} / ${(counts.rcu ?? 0).toFixed(1)} | ${dynamoRequests(counts, writeOps)} / ${(counts.wcu ?? 0).toFixed(1)} | ${dynamoBreakdown(counts)} | ${n(counts, "lambda")} (${lambdaBreakdown(counts)}) | ${posts || "0"} |`;
+    const units = (kind: "rcu" | "wcu") => {
+      const split = ["table", "gsi1", "gsi2"].filter((part) => n(counts, `${kind}.${part}`) > 0).map((part) => `${part} ${n(counts, `${kind}.${part}`)}`);
+      return `${n(counts, kind).toFixed(1)}${split.length > 0 ? ` (${split.join(", ")})` : ""}`;
+    };
+    return `| ${action} | ${dynamoRequests(counts, readOps)} / ${units("rcu")} | ${dynamoRequests(counts, writeOps)} / ${units("wcu")} | ${dynamoBreakdown(counts)} | ${n(counts, "lambda")} (${lambdaBreakdown(counts)}) | ${posts || "0"} |`;
   });
   return [header, ...lines].join("\n");
 }
@@ -126,7 +128,7 @@ describe("cost per action", () => {
       }
       // k watchers plus the sending customer are subscribed: k + 1 receivers.
       const chat = await measure(`chat message, ${k + 1} subscribers`, async () => {
-        const ack = await customer.request<{ type: "ack"; seq: number }>({
+        const ack = await customer.request<Extract<ServerFrame, { type: "ack" }>>({
           action: "sendMessage", orderId: order.id, text: `hello ${k}`, clientMessageId: `cost-${k}`,
         });
         await Promise.all(watchers.map((w) => w.waitForEvent(topic, ack.seq)));

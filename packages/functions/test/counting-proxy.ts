@@ -3,7 +3,7 @@
  * only; the stream poller reads the stream directly, as Lambda's event source mapping does at no
  * table cost) and one in front of the gateway's `@connections` endpoint.
  *
- * The DynamoDB proxy adds `ReturnConsumedCapacity: TOTAL` to every request that supports it and
+ * The DynamoDB proxy adds `ReturnConsumedCapacity: INDEXES` to every request that supports it and
  * sums what DynamoDB Local reports, so capacity units are measured, not estimated.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
@@ -101,7 +101,7 @@ export function startDynamoDbCountingProxy(target: string, counter: Counter): Pr
       const op = opOf(headers);
       if (!capacityOps.has(op)) return body;
       const json = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
-      json.ReturnConsumedCapacity = "TOTAL";
+      json.ReturnConsumedCapacity = "INDEXES";
       return Buffer.from(JSON.stringify(json));
     },
     ({ headers }, status, response) => {
@@ -115,9 +115,20 @@ export function startDynamoDbCountingProxy(target: string, counter: Counter): Pr
       } catch {
         return;
       }
-      const entries = (Array.isArray(consumed) ? consumed : consumed === undefined ? [] : [consumed]) as { CapacityUnits?: number }[];
-      const units = entries.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0);
-      if (entries.length > 0) counter.add(readOps.has(op) ? "rcu" : "wcu", units);
+      type Entry = {
+        CapacityUnits?: number;
+        Table?: { CapacityUnits?: number };
+        GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
+      };
+      const entries = (Array.isArray(consumed) ? consumed : consumed === undefined ? [] : [consumed]) as Entry[];
+      const kind = readOps.has(op) ? "rcu" : "wcu";
+      for (const entry of entries) {
+        counter.add(kind, entry.CapacityUnits ?? 0);
+        counter.add(`${kind}.table`, entry.Table?.CapacityUnits ?? 0);
+        for (const [index, units] of Object.entries(entry.GlobalSecondaryIndexes ?? {})) {
+          counter.add(`${kind}.${index}`, units.CapacityUnits ?? 0);
+        }
+      }
     },
   );
 }
