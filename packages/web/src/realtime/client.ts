@@ -11,7 +11,18 @@
  *     catches up after each (re)subscribe from `GET /orders` plus per-order events,
  *   - sends chat with a `clientMessageId` and retries until `ack` (the server dedups retries).
  *
- * No React, no DOM: Node passes `WebSocket` (the `ws` package) and, if it likes, `fetch`.
+ * No React, no DOM: Node passes `WebSocket` (the `ws` package) and, if it likes, `fetch`:
+ *
+ *   import WebSocket from "ws";
+ *   const client = new RealtimeClient({
+ *     wsUrl: outputs.ws, apiUrl: outputs.api, WebSocket,
+ *     getToken: async ({ forceRefresh }) => tokenFor(user, forceRefresh),
+ *   });
+ *   const seen: OrderEvent[] = [];
+ *   client.subscribeOrder(orderId, { since: 0, onEvent: (event) => seen.push(event) });
+ *   await client.sendMessage(orderId, "hello");        // resolves on the server's ack
+ *   client.onStateChange((state) => …);                // connecting | connected | reconnecting | offline
+ *   client.close();
  */
 import type {
   ClientFrame,

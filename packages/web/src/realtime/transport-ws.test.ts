@@ -2,7 +2,7 @@
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
-import { ReconnectingTransport, type WebSocketConstructor } from "./transport";
+import { ReconnectingTransport } from "./transport";
 
 let server: WebSocketServer;
 let port: number;
@@ -46,7 +46,7 @@ function createTransport() {
   let tokens = 0;
   return new ReconnectingTransport({
     url: async () => `ws://127.0.0.1:${port}/local?token=t${++tokens}`,
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    WebSocket, // the `ws` class as is: what the Node chaos clients pass
     backoff: { minDelayMs: 20, maxDelayMs: 100, jitter: 0.5 },
     heartbeat: false,
   });

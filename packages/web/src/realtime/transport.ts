@@ -16,15 +16,22 @@ import { type BackoffOptions, defaultBackoff, nextDelay } from "./backoff";
 import { SendQueueFullError } from "./errors";
 import { type NetworkSignal, alwaysOnline } from "./network";
 
+/**
+ * An event handler property, checked bivariantly (the method-syntax trick React's types use) so
+ * that both the browser's WebSocket and the `ws` package's class fit without a cast, although
+ * their event classes differ.
+ */
+type Handler<E> = { bivarianceHack(event: E): void }["bivarianceHack"] | null;
+
 /** The part of the WebSocket API (browser or the `ws` package) the transport uses. */
 export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  onopen: Handler<unknown>;
+  onmessage: Handler<{ data: unknown }>;
+  onclose: Handler<{ code: number; reason: string }>;
+  onerror: Handler<unknown>;
 }
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
