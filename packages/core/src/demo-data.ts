@@ -71,10 +71,11 @@ function demoOrderId(userId: string, index: number): string {
   return `demo-${createHash("sha256").update(`${userId}:${index}`).digest("hex").slice(0, 24)}`;
 }
 
-/** The statuses to walk through, one step at a time, to reach `target` from `placed`. */
-function pathTo(target: OrderStatus): OrderStatus[] {
-  if (target === OrderStatus.Cancelled) return [OrderStatus.Cancelled];
-  return statusFlow.slice(1, statusFlow.indexOf(target) + 1);
+/** The next status on the way from `current` to `target` (cancelling goes straight there). */
+function nextStepTowards(current: OrderStatus, target: OrderStatus): OrderStatus | undefined {
+  if (target === OrderStatus.Cancelled) return OrderStatus.Cancelled;
+  const index = statusFlow.indexOf(current);
+  return index >= 0 && index < statusFlow.indexOf(target) ? statusFlow[index + 1] : undefined;
 }
 
 export async function seedDemoData(users: DemoUser[]): Promise<void> {
@@ -93,12 +94,18 @@ export async function seedDemoData(users: DemoUser[]): Promise<void> {
           if (!(error instanceof ConflictError)) throw error; // else a concurrent seed got there first
         }
       }
-      // Resume where an interrupted seed stopped: only the steps not taken yet.
-      for (const status of pathTo(demo.status)) {
+      // Resume where an interrupted seed stopped; a concurrent seed taking the same step first
+      // (CONFLICT) just means re-reading.
+      for (let step = 0; step < 20; step++) {
         const order = await Order.readOrder(orderId);
         if (order === undefined || order.status === demo.status) break;
-        if (status !== OrderStatus.Cancelled && statusFlow.indexOf(order.status) >= statusFlow.indexOf(status)) continue;
-        await Order.updateStatus(staff, orderId, { status, version: order.version });
+        const next = nextStepTowards(order.status, demo.status);
+        if (next === undefined) break;
+        try {
+          await Order.updateStatus(staff, orderId, { status: next, version: order.version });
+        } catch (error) {
+          if (!(error instanceof ConflictError)) throw error;
+        }
       }
       for (const [n, message] of demo.chat.entries()) {
         await Chat.sendMessage(message.from === "staff" ? staff : customer, {
