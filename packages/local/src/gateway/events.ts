@@ -71,30 +71,48 @@ function webSocketRequestContext(
   };
 }
 
+/**
+ * Collects name → values in a Map: names come from the client, and a plain object would take
+ * `__proto__` or `constructor` for inherited properties. `Object.fromEntries` then defines
+ * every name as an own property, whatever it is.
+ */
+function group(pairs: Iterable<readonly [string, string]>): Map<string, string[]> {
+  const grouped = new Map<string, string[]>();
+  for (const [name, value] of pairs) {
+    const values = grouped.get(name);
+    if (values) values.push(value);
+    else grouped.set(name, [value]);
+  }
+  return grouped;
+}
+
+function* rawHeaderPairs(request: IncomingMessage): Generator<readonly [string, string]> {
+  const raw = request.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) yield [raw[i] as string, raw[i + 1] as string];
+}
+
 /** Single- and multi-value maps of the upgrade request's headers, names as the client sent them. */
 function upgradeHeaders(request: IncomingMessage, sourceIp: string) {
-  const multi: Record<string, string[]> = {};
-  const raw = request.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i] as string;
-    (multi[name] ??= []).push(raw[i + 1] as string);
-  }
+  const multi = group(rawHeaderPairs(request));
   // API Gateway adds these before invoking the integration.
-  multi["X-Amzn-Trace-Id"] = [newTraceId()];
-  multi["X-Forwarded-For"] = [sourceIp];
-  multi["X-Forwarded-Port"] = [String(request.socket.localPort ?? "")];
-  multi["X-Forwarded-Proto"] = ["http"];
-  const single = Object.fromEntries(Object.entries(multi).map(([name, values]) => [name, values.join(",")]));
-  return { headers: single, multiValueHeaders: multi };
+  multi.set("X-Amzn-Trace-Id", [newTraceId()]);
+  multi.set("X-Forwarded-For", [sourceIp]);
+  multi.set("X-Forwarded-Port", [String(request.socket.localPort ?? "")]);
+  multi.set("X-Forwarded-Proto", ["http"]);
+  return {
+    headers: Object.fromEntries([...multi].map(([name, values]) => [name, values.join(",")])),
+    multiValueHeaders: Object.fromEntries(multi),
+  };
 }
 
 /** Query maps of REST-style events: the last value wins in the single map, all in the multi map. */
 function queryMaps(url: URL) {
   if (!url.search || url.search === "?") return {};
-  const multi: Record<string, string[]> = {};
-  for (const [name, value] of url.searchParams) (multi[name] ??= []).push(value);
-  const single = Object.fromEntries(Object.entries(multi).map(([name, values]) => [name, values.at(-1) as string]));
-  return { queryStringParameters: single, multiValueQueryStringParameters: multi };
+  const multi = group(url.searchParams);
+  return {
+    queryStringParameters: Object.fromEntries([...multi].map(([name, values]) => [name, values.at(-1) as string])),
+    multiValueQueryStringParameters: Object.fromEntries(multi),
+  };
 }
 
 /** The REQUEST authorizer's event for a `$connect` (WebSocket APIs only authorize `$connect`). */
@@ -205,20 +223,20 @@ export interface HttpEventInput {
 export function httpEventV2(input: HttpEventInput): APIGatewayProxyEventV2WithJWTAuthorizer {
   const { request, url } = input;
   // Header names lower-cased, repeats joined with commas; cookies move to their own array.
-  const headers: Record<string, string> = {};
+  const headerValues = new Map<string, string>();
   let cookies: string[] | undefined;
   for (const [name, value] of Object.entries(request.headersDistinct)) {
     if (!value) continue;
     if (name === "cookie") cookies = value.flatMap((v) => v.split(";").map((c) => c.trim()).filter(Boolean));
-    else headers[name] = value.join(",");
+    else headerValues.set(name, value.join(","));
   }
-  headers["x-amzn-trace-id"] = newTraceId(input.now);
-  headers["x-forwarded-for"] = input.sourceIp;
-  headers["x-forwarded-port"] = String(request.socket.localPort ?? "");
-  headers["x-forwarded-proto"] = "http";
-
-  const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  headerValues.set("x-amzn-trace-id", newTraceId(input.now));
+  headerValues.set("x-forwarded-for", input.sourceIp);
+  headerValues.set("x-forwarded-port", String(request.socket.localPort ?? ""));
+  headerValues.set("x-forwarded-proto", "http");
+  const headers = Object.fromEntries(headerValues);
+  // Repeated query parameters are joined with commas in payload format 2.0.
+  const query = Object.fromEntries([...group(url.searchParams)].map(([name, values]) => [name, values.join(",")]));
 
   const text = isTextContentType(request.headers["content-type"]);
   const host = request.headers.host ?? "";

@@ -52,6 +52,15 @@ describe("payload format 2.0 event", () => {
     expect(response.headers.get("apigw-requestid")).toBe(event.requestContext.requestId);
   });
 
+  it("keeps parameter names like __proto__ and constructor as plain names", async () => {
+    const event = await echoed(await get("/items?constructor=a&__proto__=b&__proto__=c"));
+
+    expect(Object.entries(event.queryStringParameters)).toEqual([
+      ["constructor", "a"],
+      ["__proto__", "b,c"],
+    ]);
+  });
+
   it("omits pathParameters, queryStringParameters, cookies and body when there are none", async () => {
     const event = await echoed(await get("/items"));
 

@@ -106,6 +106,24 @@ describe("requestContext per event type", () => {
   });
 });
 
+describe("client-chosen names", () => {
+  it("keeps query parameters like __proto__ and constructor as plain names", async () => {
+    const client = await TestClient.connect(target.main.wsUrl, {
+      token: "allow",
+      observer: observerId,
+      constructor: "c",
+      ["__proto__"]: "p", // computed: a literal __proto__ key would set the prototype
+    });
+
+    const { event } = await observer.nextOfType("connect");
+
+    expect(event.queryStringParameters.constructor).toBe("c");
+    expect(Object.getOwnPropertyDescriptor(event.queryStringParameters, "__proto__")?.value).toBe("p");
+    expect(event.multiValueQueryStringParameters.constructor).toEqual(["c"]);
+    await client.close();
+  });
+});
+
 describe("connection ids", () => {
   it("are unique, in API Gateway's base64 format", async () => {
     const clients = await Promise.all(
