@@ -60,6 +60,8 @@ createDefaultServer(logger)
     };
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
+    // The local stack died without stopping us (its IPC channel closed): don't linger.
+    process.once("disconnect", stop);
   })
   .catch((error) => {
     // EADDRINUSE etc.: one line the parent scans for, then exit non-zero.

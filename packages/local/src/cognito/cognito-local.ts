@@ -59,6 +59,7 @@ async function launch(port: number, options: StartCognitoLocalOptions): Promise<
     cwd: dataDir,
     env: { ...withoutInspector(process.env), PORT: String(port), HOST },
     logFile: options.logFile,
+    parentWatch: "ipc",
     onLine: (line) => {
       if (line.includes("EADDRINUSE")) bindFailed = true;
     },

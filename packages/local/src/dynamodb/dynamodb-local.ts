@@ -105,6 +105,7 @@ async function launch(o: {
       ...(dataDir ? ["-dbPath", resolve(dataDir)] : ["-inMemory"]),
     ],
     cwd: DYNAMODB_LOCAL_DIR,
+    parentWatch: "guard",
     logFile,
     onLine: (line) => {
       if (/Address already in use|BindException/i.test(line)) bindFailed = true;

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /**
  * A child process of the local stack (DynamoDB Local, cognito-local, Vite) with its output kept
@@ -20,7 +21,16 @@ export interface ManagedChildOptions {
   onLine?: (line: string) => void;
   /** Lines kept for `tail()`. */
   keepLines?: number;
+  /**
+   * How the child learns that this process died without stopping it (SIGKILL, crash):
+   * "ipc" — the child is our own Node script and exits when its IPC channel closes;
+   * "guard" — run the command under parent-guard.cjs, which does that on its behalf.
+   * Either way no orphan survives the orchestrator.
+   */
+  parentWatch?: "ipc" | "guard";
 }
+
+const PARENT_GUARD = fileURLToPath(new URL("./parent-guard.cjs", import.meta.url));
 
 export interface ChildExit {
   code: number | null;
@@ -75,15 +85,21 @@ export class ManagedChild {
       this.log = createWriteStream(options.logFile, { flags: "a" });
       this.log.on("error", () => {});
     }
-    this.child = spawn(options.command, options.args, {
+    const guarded = options.parentWatch === "guard";
+    const command = guarded ? process.execPath : options.command;
+    const args = guarded ? [PARENT_GUARD, options.command, ...options.args] : options.args;
+    const ipc = options.parentWatch !== undefined;
+    this.child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ipc ? ["ignore", "pipe", "pipe", "ipc"] : ["ignore", "pipe", "pipe"],
       // Own process group: a terminal's Ctrl-C reaches only us, and we stop children in order.
       detached: process.platform !== "win32",
       windowsHide: true,
     });
     live.add(this.child);
+    // The channel exists only so that it closes when we die: it must not keep us alive.
+    (this.child.channel as { unref?: () => void } | undefined)?.unref?.();
     for (const stream of [this.child.stdout, this.child.stderr]) {
       let partial = "";
       stream?.setEncoding("utf8");

@@ -1,0 +1,100 @@
+/**
+ * `npm start`: the whole of Live Orders on this machine, no AWS account, no internet.
+ * Parts and their ports (env to override): see packages/local/src/config.ts and the README.
+ *
+ *   npm start                 start (data kept under .local/)
+ *   npm start -- --inspect    also open the Node inspector on 127.0.0.1:9229 (handlers run here)
+ *   npm start -- --inspect=9300
+ */
+import inspector from "node:inspector";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DEMO_PASSWORD, demoUsers } from "../cognito/user-pool";
+import { INSPECTOR_PORT, portsFromEnv } from "../config";
+import { formatError, LocalStackError } from "../errors";
+import { type LocalStack, startLocalStack } from "../stack/local-stack";
+import { assertPortFree } from "../stack/ports";
+
+// Node 20 is supported; the SDK's notice about its future Node 22 floor would only be noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
+const dataDir = join(rootDir, ".local");
+const write = (line = "") => process.stdout.write(`${line}\n`);
+
+function inspectPort(argv: readonly string[]): number | undefined {
+  const flag = argv.find((arg) => arg === "--inspect" || arg.startsWith("--inspect="));
+  if (!flag) return undefined;
+  const value = flag.includes("=") ? Number(flag.slice(flag.indexOf("=") + 1)) : INSPECTOR_PORT;
+  if (!Number.isInteger(value) || value <= 0 || value > 65535) {
+    throw new LocalStackError(`--inspect takes a port number, got "${flag}"`);
+  }
+  return value;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  let stack: LocalStack | undefined;
+  let stopping: Promise<void> | undefined;
+  let firstSignalAt = 0;
+  const shutdown = (signal: NodeJS.Signals) => {
+    // Ctrl-C reaches us twice: from the terminal (whole process group) and relayed by tsx.
+    // Only a second press, not the echo of the first, forces the exit.
+    if (stopping && performance.now() - firstSignalAt < 1_000) return;
+    if (stopping) {
+      // A second Ctrl-C: don't wait any longer (children are killed on exit).
+      write(`\n${signal} again: exiting now`);
+      process.exit(130);
+    }
+    firstSignalAt = performance.now();
+    write(`\n${signal}: stopping the local stack…`);
+    stopping = (async () => {
+      await stack?.stop();
+      write("stopped.");
+      process.exit(0);
+    })();
+  };
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, shutdown);
+
+  write("Live Orders — local stack");
+  const ports = portsFromEnv();
+  const inspect = inspectPort(process.argv.slice(2));
+  if (inspect !== undefined) {
+    await assertPortFree({ port: inspect, part: "Node inspector", hosts: ["127.0.0.1"] });
+    inspector.open(inspect, "127.0.0.1", false);
+  }
+
+  stack = await startLocalStack({
+    rootDir,
+    dataDir,
+    ports,
+    web: true,
+    watch: true,
+    seed: true,
+    log: (line) => write(line),
+  });
+  if (stopping) return;
+  const { outputs } = stack;
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  write();
+  write(`Ready in ${seconds} s.`);
+  write();
+  write(`  Web app          ${outputs.web}`);
+  write(`  HTTP API         ${outputs.api}`);
+  write(`  WebSocket API    ${outputs.ws}`);
+  write(`  @connections     ${outputs.wsManagementEndpoint}`);
+  write(`  DynamoDB Local   ${outputs.dynamoEndpoint}   table ${outputs.table}`);
+  write(`  cognito-local    ${outputs.cognitoEndpoint}   pool ${outputs.userPoolId}, client ${outputs.userPoolClientId}`);
+  if (inspect !== undefined) write(`  Debugger         ${inspector.url()}  (chrome://inspect, or VS Code "Attach" to 127.0.0.1:${inspect})`);
+  write();
+  write(`  Demo logins (password ${DEMO_PASSWORD}):`);
+  for (const user of demoUsers) write(`    ${user.email.padEnd(20)} ${user.role}`);
+  write();
+  write(`  Endpoints written to ${join(".local", "outputs.json")}; data kept in .local/ (delete it to start over).`);
+  write("  Handler code reloads on save. Ctrl-C stops everything.");
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`\n✗ ${formatError(error)}\n`);
+  process.exit(1);
+});
