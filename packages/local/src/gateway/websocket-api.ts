@@ -199,6 +199,9 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
   };
 
   const server: Server = createServer((request, response) => void managementApi(request, response));
+  // The SDK keeps management connections alive; Node's 5 s default would close them under a
+  // client about to reuse one (ECONNRESET). API Gateway's own keep-alive is far longer.
+  server.keepAliveTimeout = 60_000;
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
     const run: Promise<void> = upgrade(request, socket, head)

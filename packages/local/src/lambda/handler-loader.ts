@@ -1,6 +1,4 @@
-import { watch, type FSWatcher } from "node:fs";
 import { unlink } from "node:fs/promises";
-import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Context } from "aws-lambda";
 import { HandlerBundler } from "./bundler";
@@ -8,6 +6,7 @@ import { HandlerNotFoundError, HandlerTimeoutError } from "./errors";
 import { callHandler, formatInvokeError } from "./invoke-handler";
 import { functionNameOf, resolveHandlerRef, type HandlerLocation } from "./handler-ref";
 import { createLambdaContext, type FunctionSettings } from "./lambda-context";
+import { SourceWatcher } from "./source-watcher";
 
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -71,7 +70,6 @@ export function createHandlerLoader(options: HandlerLoaderOptions): HandlerLoade
 
   const files = new Map<string, Promise<LoadedFile>>();
   const loadedFiles = new Set<LoadedFile>();
-  const watchers = new Map<string, FSWatcher>();
   const pendingChanges = new Map<LoadedFile, Set<string>>();
   let buildCounter = 0;
   let closed = false;
@@ -81,24 +79,11 @@ export function createHandlerLoader(options: HandlerLoaderOptions): HandlerLoade
     // content (so the file name) is the same as an earlier build's: Node caches modules by URL.
     importModule(`${pathToFileURL(outputFile).href}?build=${++buildCounter}`);
 
-  // Directories, not files, are watched: editors that save by rename replace the inode a
-  // file watcher would be holding.
-  const watchInputs = () => {
-    if (!options.watch || closed) return;
-    for (const entry of loadedFiles) {
-      for (const input of entry.inputs) {
-        const directory = dirname(input);
-        if (watchers.has(directory)) continue;
-        const watcher = watch(directory, (_event, name) => {
-          if (!name) return;
-          const file = join(directory, name.toString());
-          for (const loaded of loadedFiles) if (loaded.inputs.has(file)) scheduleRebuild(loaded, file);
-        });
-        watcher.on("error", () => watcher.close());
-        watchers.set(directory, watcher);
-      }
-    }
-  };
+  const watcher = options.watch
+    ? new SourceWatcher((file) => {
+        for (const loaded of loadedFiles) if (loaded.inputs.has(file)) scheduleRebuild(loaded, file);
+      })
+    : undefined;
 
   const rebuild = async (loaded: LoadedFile, changed: string[]) => {
     try {
@@ -109,7 +94,7 @@ export function createHandlerLoader(options: HandlerLoaderOptions): HandlerLoade
       // previous file: remove it rather than let every save leave one behind.
       if (loaded.outputFile !== bundle.outputFile) await unlink(loaded.outputFile).catch(() => undefined);
       loaded.outputFile = bundle.outputFile;
-      watchInputs();
+      watcher?.add(loaded.inputs);
       options.onReload?.(changed);
     } catch (error) {
       // Keep serving the previous module: a typo mid-edit must not take the API down.
@@ -144,7 +129,7 @@ export function createHandlerLoader(options: HandlerLoaderOptions): HandlerLoade
         };
         await entry.module;
         loadedFiles.add(entry);
-        watchInputs();
+        watcher?.add(entry.inputs);
         return entry;
       } catch (error) {
         await bundler.dispose();
@@ -214,8 +199,7 @@ export function createHandlerLoader(options: HandlerLoaderOptions): HandlerLoade
     invoke,
     async close() {
       closed = true;
-      for (const watcher of watchers.values()) watcher.close();
-      watchers.clear();
+      watcher?.close();
       const entries = await Promise.allSettled(files.values());
       files.clear();
       await Promise.all(
