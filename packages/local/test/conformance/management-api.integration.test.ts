@@ -59,6 +59,16 @@ describe("PostToConnection", () => {
     await Promise.all(clients.map((c) => c.close()));
   });
 
+  it("answers a connection whose $connect is still running with 410 GoneException", async () => {
+    const client = await TestClient.connect(target.main.wsUrl, { token: "allow", observer: observerId, postToSelf: "1" });
+
+    const { outcome } = await observer.nextOfType("post-during-connect");
+
+    expect(outcome).toEqual({ name: "GoneException", status: 410 });
+    expect(client.received).toEqual([]);
+    await client.close();
+  });
+
   it("answers an unknown connection with 410 GoneException", async () => {
     const attempt = management.send(new PostToConnectionCommand({ ConnectionId: unknownId, Data: "{}" }));
 
