@@ -40,6 +40,9 @@ export async function handler(event: DynamoDBStreamEvent, context: Context): Pro
     return await processPartialResponse(event, recordHandler, processor, {
       context,
       processInParallel: false,
+      // A fully failed batch is reported item by item like a partial one (Lambda retries it the
+      // same way), instead of as an invocation error that reads like a crash in the logs.
+      throwOnFullBatchFailure: false,
     });
   } finally {
     logger.resetKeys();

@@ -1,0 +1,30 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { localCognitoIssuer } from "./config";
+import { ConfigurationError } from "./errors";
+
+const original = process.env.LIVE_ORDERS_COGNITO_ISSUER;
+afterEach(() => {
+  if (original === undefined) delete process.env.LIVE_ORDERS_COGNITO_ISSUER;
+  else process.env.LIVE_ORDERS_COGNITO_ISSUER = original;
+});
+
+describe("local Cognito issuer", () => {
+  it("is off unless configured (AWS: the Cognito verifier)", () => {
+    delete process.env.LIVE_ORDERS_COGNITO_ISSUER;
+    expect(localCognitoIssuer()).toBeUndefined();
+  });
+
+  it("accepts loopback hosts only", () => {
+    for (const issuer of ["http://127.0.0.1:9329/local_abc", "http://localhost:9229/p", "http://[::1]:9229/p/"]) {
+      process.env.LIVE_ORDERS_COGNITO_ISSUER = issuer;
+      expect(localCognitoIssuer()).toBe(issuer.replace(/\/$/, ""));
+    }
+  });
+
+  it("refuses any other host, since cognito-local's signing key is public", () => {
+    for (const issuer of ["http://10.0.0.5:9229/p", "https://cognito-idp.us-east-1.amazonaws.com/p", "http://127.0.0.1.evil.com/p", "not a url"]) {
+      process.env.LIVE_ORDERS_COGNITO_ISSUER = issuer;
+      expect(() => localCognitoIssuer()).toThrow(ConfigurationError);
+    }
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * The stream handler on its own, with real DynamoDB stream-shaped records and a real table: what
+ * it reports to Lambda when delivery fails (batchItemFailures) and what it ignores.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { marshall } from "@aws-sdk/util-dynamodb";
+import { createTable } from "@live-orders/local/dynamodb/dynamodb-local";
+import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+
+let management: Server;
+let status = 200;
+const posted: string[] = [];
+
+beforeAll(async () => {
+  // A stand-in @connections endpoint whose answer each test sets (the real gateway is covered by
+  // the end-to-end tests; here the point is the handler's reaction to each answer).
+  management = createServer((req, res) => {
+    posted.push(decodeURIComponent((req.url ?? "").split("/@connections/")[1] ?? ""));
+    res.writeHead(status, { "content-type": "application/json", "x-amzn-errortype": status === 410 ? "GoneException" : "InternalServerErrorException" });
+    res.end(status === 200 ? "" : JSON.stringify({ message: "x" }));
+  });
+  await new Promise<void>((resolve) => management.listen(0, "127.0.0.1", resolve));
+  const endpoint = inject("dynamoEndpoint");
+  const tableName = `fanout-${Date.now()}`;
+  await createTable({ endpoint, tableName });
+  Object.assign(process.env, {
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+    POWERTOOLS_LOG_LEVEL: "SILENT",
+    SST_RESOURCE_App: JSON.stringify({ name: "live-orders", stage: "test" }),
+    SST_RESOURCE_Table: JSON.stringify({ name: tableName }),
+    SST_RESOURCE_Realtime: JSON.stringify({
+      url: "ws://unused",
+      managementEndpoint: `http://127.0.0.1:${(management.address() as AddressInfo).port}/local`,
+    }),
+    LIVE_ORDERS_DYNAMODB_ENDPOINT: endpoint,
+  });
+});
+afterAll(async () => {
+  await new Promise((resolve) => management?.close(resolve));
+});
+
+const context = { awsRequestId: "req-1", functionName: "fan-out" } as Context;
+
+function insertRecord(orderId: string, seq: number, sequenceNumber: string): DynamoDBRecord {
+  const event = { kind: "chat.message", seq, orderId, at: new Date().toISOString(), messageId: "m", clientMessageId: "c", text: "hi", from: { userId: "u", role: "customer" } };
+  const item = { pk: `ORDER#${orderId}`, sk: `EVENT#${String(seq).padStart(10, "0")}`, entity: "event", orderId, seq, kind: event.kind, event };
+  return {
+    eventID: sequenceNumber,
+    eventName: "INSERT",
+    eventSource: "aws:dynamodb",
+    dynamodb: {
+      Keys: marshall({ pk: item.pk, sk: item.sk }) as never,
+      NewImage: marshall(item) as never,
+      SequenceNumber: sequenceNumber,
+      StreamViewType: "NEW_AND_OLD_IMAGES",
+    },
+  };
+}
+
+async function subscribe(connectionId: string, orderId: string) {
+  const Subscription = await import("@live-orders/core/subscription");
+  await Subscription.put({ connectionId, connectedAt: Date.now(), identity: { userId: "u", role: "customer" } }, `order:${orderId}`);
+}
+
+describe("stream fan-out handler", () => {
+  it("delivers each event to its topic and reports no failures", async () => {
+    const { handler } = await import("../src/stream/fan-out");
+    status = 200;
+    posted.length = 0;
+    await subscribe("c-ok=", "o1");
+    const result = await handler({ Records: [insertRecord("o1", 2, "100"), insertRecord("o1", 3, "101")] } as DynamoDBStreamEvent, context);
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(posted).toEqual(["c-ok=", "c-ok="]);
+  });
+
+  it("reports a record as a batch item failure when a connection keeps failing after retries", async () => {
+    const { handler } = await import("../src/stream/fan-out");
+    status = 500;
+    posted.length = 0;
+    await subscribe("c-down=", "o2");
+    const result = await handler({ Records: [insertRecord("o2", 2, "200")] } as DynamoDBStreamEvent, context);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: "200" }]);
+    expect(posted.length).toBeGreaterThan(1); // retried
+  });
+
+  it("does not fail a record for a gone connection; it removes the connection's subscriptions", async () => {
+    const { handler } = await import("../src/stream/fan-out");
+    const Subscription = await import("@live-orders/core/subscription");
+    status = 410;
+    await subscribe("c-gone=", "o3");
+    const result = await handler({ Records: [insertRecord("o3", 2, "300")] } as DynamoDBStreamEvent, context);
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(await Subscription.topicsOfConnection("c-gone=")).toEqual([]);
+  });
+
+  it("ignores records that are not new events", async () => {
+    const { handler } = await import("../src/stream/fan-out");
+    status = 200;
+    posted.length = 0;
+    const modify = { ...insertRecord("o1", 9, "400"), eventName: "MODIFY" as const };
+    const notEvent = insertRecord("o1", 10, "401");
+    notEvent.dynamodb!.NewImage = marshall({ pk: "CONN#x", sk: "CONN", entity: "connection" }) as never;
+    const result = await handler({ Records: [modify, notEvent] } as DynamoDBStreamEvent, context);
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(posted).toEqual([]);
+  });
+});
