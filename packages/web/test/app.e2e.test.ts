@@ -1,0 +1,208 @@
+/**
+ * The web app in real Chromium against the whole local stack (local API Gateway, the real
+ * handlers, DynamoDB Local, cognito-local, the Vite dev server): a customer and staff in two
+ * browser contexts, as two people on two devices.
+ */
+import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import type { Browser, Page } from "playwright-core";
+import { startLocalStack } from "@live-orders/local/stack/local-stack";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  type BrowserUser,
+  type TestStack,
+  desktop,
+  launchChromium,
+  openAs,
+  phone,
+  recordStatusTimes,
+  screenshotPath,
+  startTestStack,
+  statusSeenAt,
+} from "./browser";
+
+// The endpoints the e2e global setup provides (declared there too; repeated so this package
+// type-checks without compiling the local package's tests).
+declare module "vitest" {
+  export interface ProvidedContext {
+    dynamoEndpoint: string;
+    cognitoEndpoint: string;
+  }
+}
+
+const rootDir = fileURLToPath(new URL("../../..", import.meta.url));
+const statusUpdateBudgetMs = 2_000;
+const suffix = randomUUID().slice(0, 8);
+
+let stack: TestStack;
+let browser: Browser;
+let customer: BrowserUser;
+let staff: BrowserUser;
+const latencies: Array<{ status: string; ms: number }> = [];
+
+const stackLog: string[] = [];
+
+beforeAll(async () => {
+  // The handlers run in this process: keep their INFO lines out of the test report.
+  process.env["POWERTOOLS_LOG_LEVEL"] ??= "WARN";
+  stack = await startTestStack(async () => {
+    return startLocalStack({
+      rootDir,
+      dynamoEndpoint: inject("dynamoEndpoint"),
+      cognitoEndpoint: inject("cognitoEndpoint"),
+      tableName: `web-e2e-${suffix}`,
+      poolName: `web-e2e-${suffix}`,
+      ports: { web: 0, http: 0, ws: 0 },
+      web: true,
+      seed: true,
+      watch: false,
+      log: (line) => stackLog.push(line),
+    });
+  });
+  browser = await launchChromium();
+  [customer, staff] = await Promise.all([
+    openAs(browser, stack.outputs.web, "alice@example.com", phone),
+    openAs(browser, stack.outputs.web, "staff@example.com", desktop),
+  ]);
+});
+
+afterAll(async () => {
+  if (latencies.length > 0) {
+    const sorted = latencies.map((entry) => entry.ms).sort((a, b) => a - b);
+    console.info(
+      `status change → customer screen: ${latencies.map((entry) => `${entry.status} ${entry.ms} ms`).join(", ")}; ` +
+        `median ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted.at(-1)} ms`,
+    );
+  }
+  await browser?.close();
+  await stack?.stop();
+});
+
+function card(page: Page, orderId: string) {
+  return page.locator(`[data-testid="order-card"][data-order-id="${orderId}"]`);
+}
+
+async function placeOrder(page: Page): Promise<string> {
+  await page.goto(new URL("#/", stack.outputs.web).toString());
+  await page.getByRole("button", { name: "One more Latte" }).click();
+  await page.getByRole("button", { name: "One more Croissant" }).click();
+  await page.getByRole("button", { name: "Place order" }).click();
+  await page.waitForURL(/#\/orders\/[^/]+$/);
+  const orderId = decodeURIComponent(new URL(page.url()).hash.replace("#/orders/", ""));
+  await expect.poll(() => page.getByTestId("order-status").getAttribute("data-status")).toBe("placed");
+  return orderId;
+}
+
+/** Staff press "Mark …" on the order's card on the board and wait for the board to show it. */
+async function advanceOnBoard(orderId: string, to: string): Promise<number> {
+  const button = card(staff.page, orderId).getByRole("button", { name: /^Mark / });
+  await button.waitFor();
+  const clickedAt = Date.now();
+  await button.click();
+  await card(staff.page, orderId).and(staff.page.locator(`[data-status="${to}"]`)).waitFor({ timeout: 10_000 });
+  return clickedAt;
+}
+
+async function openOrderAsStaff(orderId: string): Promise<void> {
+  await staff.page.goto(new URL(`#/orders/${encodeURIComponent(orderId)}`, stack.outputs.web).toString());
+  await staff.page.getByTestId("order-status").waitFor();
+}
+
+async function sendChat(page: Page, text: string): Promise<void> {
+  await page.getByTestId("chat-input").fill(text);
+  await page.getByTestId("chat-send").click();
+}
+
+function chatTexts(page: Page): Promise<string[]> {
+  return page.getByTestId("chat-message").locator(".chat-text").allTextContents();
+}
+
+describe("customer and staff in Chromium", () => {
+  it("shows every status staff set on the customer's order page within 2 s, without a reload", async () => {
+    const orderId = await placeOrder(customer.page);
+    await customer.page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
+    await recordStatusTimes(customer.page);
+    await customer.page.screenshot({ path: screenshotPath(rootDir, "customer-order-placed-phone") });
+
+    await staff.page.goto(new URL("#/", stack.outputs.web).toString());
+    await card(staff.page, orderId).waitFor({ timeout: 10_000 });
+    await staff.page.screenshot({ path: screenshotPath(rootDir, "staff-board"), fullPage: true });
+
+    for (const status of ["confirmed", "preparing", "ready", "out_for_delivery", "delivered"]) {
+      const clickedAt = await advanceOnBoard(orderId, status);
+      await expect
+        .poll(() => customer.page.getByTestId("order-status").getAttribute("data-status"), { timeout: 5_000 })
+        .toBe(status);
+      const seenAt = await statusSeenAt(customer.page, status);
+      expect(seenAt, `customer saw ${status}`).toBeDefined();
+      latencies.push({ status, ms: seenAt! - clickedAt });
+    }
+
+    for (const { status, ms } of latencies) expect(ms, `${status} reached the customer in ${ms} ms`).toBeLessThan(statusUpdateBudgetMs);
+    expect(await customer.page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+    await expect.poll(() => card(staff.page, orderId).getAttribute("data-status")).toBe("delivered");
+    await customer.page.screenshot({ path: screenshotPath(rootDir, "customer-order-delivered-phone"), fullPage: true });
+    expect(customer.problems).toEqual([]);
+    expect(staff.problems).toEqual([]);
+  });
+
+  it("carries chat both ways and shows markup as text", async () => {
+    const orderId = await placeOrder(customer.page);
+    await openOrderAsStaff(orderId);
+    const markup = "<img src=x onerror=alert(1)>";
+
+    await sendChat(customer.page, "Hi, can you make the latte oat milk?");
+    await expect.poll(() => chatTexts(staff.page)).toEqual(["Hi, can you make the latte oat milk?"]);
+    await sendChat(staff.page, "Sure, oat milk it is.");
+    await expect.poll(() => chatTexts(customer.page)).toEqual(["Hi, can you make the latte oat milk?", "Sure, oat milk it is."]);
+    await sendChat(customer.page, markup);
+    await expect.poll(() => chatTexts(staff.page)).toEqual(["Hi, can you make the latte oat milk?", "Sure, oat milk it is.", markup]);
+
+    for (const user of [customer, staff]) {
+      await expect.poll(() => user.page.getByTestId("chat-message").last().innerText()).toContain(markup);
+      expect(await user.page.locator(".chat-messages img").count()).toBe(0);
+    }
+    await customer.page.screenshot({ path: screenshotPath(rootDir, "customer-chat-phone"), fullPage: true });
+    await staff.page.screenshot({ path: screenshotPath(rootDir, "staff-order-chat") });
+    expect(customer.problems).toEqual([]); // no alert() dialog, no page error
+    expect(staff.problems).toEqual([]);
+  });
+
+  it("after the customer was offline, shows every change made meanwhile once, in order", async () => {
+    const orderId = await placeOrder(customer.page);
+    await openOrderAsStaff(orderId);
+    await sendChat(customer.page, "before the tunnel");
+    await expect.poll(() => chatTexts(staff.page)).toEqual(["before the tunnel"]);
+
+    await customer.context.setOffline(true);
+    await customer.page.getByTestId("connection-state").filter({ hasText: "offline" }).waitFor({ timeout: 10_000 });
+    await customer.page.screenshot({ path: screenshotPath(rootDir, "customer-offline-phone") });
+
+    const staffChanges = ["confirmed", "preparing", "ready"];
+    for (const [index, status] of staffChanges.entries()) {
+      await staff.page.getByRole("button", { name: /^Mark / }).click();
+      await expect.poll(() => staff.page.getByTestId("order-status").getAttribute("data-status")).toBe(status);
+      await sendChat(staff.page, `update ${index + 1}: ${status}`);
+      await expect.poll(async () => (await chatTexts(staff.page)).length).toBe(index + 2);
+    }
+    // Still offline: none of it may have reached the customer.
+    expect(await customer.page.getByTestId("order-status").getAttribute("data-status")).toBe("placed");
+
+    await customer.context.setOffline(false);
+    await customer.page.getByTestId("connection-state").filter({ hasText: "connected" }).waitFor({ timeout: 30_000 });
+    await expect.poll(() => customer.page.getByTestId("order-status").getAttribute("data-status"), { timeout: 10_000 }).toBe("ready");
+
+    const expectedChat = ["before the tunnel", "update 1: confirmed", "update 2: preparing", "update 3: ready"];
+    await expect.poll(() => chatTexts(customer.page), { timeout: 10_000 }).toEqual(expectedChat);
+    // Settle, then check nothing arrives twice late.
+    await customer.page.waitForTimeout(1_500);
+    expect(await chatTexts(customer.page)).toEqual(expectedChat);
+    const seqs = (await customer.page.getByTestId("chat-message").evaluateAll((nodes) => nodes.map((node) => Number((node as HTMLElement).dataset["seq"]))));
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    const timeline = await customer.page.locator(".timeline-done .timeline-label, .timeline-current .timeline-label").allTextContents();
+    expect(timeline).toEqual(["Placed", "Confirmed", "Preparing", "Ready"]);
+    await customer.page.screenshot({ path: screenshotPath(rootDir, "customer-back-online-phone"), fullPage: true });
+    expect(customer.problems).toEqual([]);
+  });
+});
