@@ -56,12 +56,10 @@ export function createHandshake(loader: HandlerLoader, api: Api, config: Handsha
     // API Gateway checks the identity sources itself and never invokes the authorizer without them.
     if (!hasIdentitySources(authorizer.identitySources, request, url)) return { allowed: false, refusal: unauthorized };
     const event = authorizerEvent(api, facts, newRequestStamp(facts.connectedAt), request, url);
-    const started = Date.now();
     try {
-      const decision = evaluateAuthorizerResult(await loader.invoke(authorizer.handler, event), event.methodArn);
-      return decision.allowed
-        ? { allowed: true, context: { ...decision.context, integrationLatency: Date.now() - started } }
-        : decision;
+      // WebSocket events carry the context and principalId only (API Gateway's own logs show
+      // `"authorizer": {"principalId": "user"}` on $disconnect): no integrationLatency here.
+      return evaluateAuthorizerResult(await loader.invoke(authorizer.handler, event), event.methodArn);
     } catch (error) {
       return decisionForThrow(error);
     }

@@ -94,7 +94,7 @@ describe("authorizer context", () => {
     const disconnect = await observer.nextOfType("disconnect");
 
     for (const { event } of [connect, message, fallback, disconnect]) {
-      expect(event.requestContext.authorizer).toMatchObject(expected);
+      expect(event.requestContext.authorizer).toEqual(expected);
     }
   });
 });
