@@ -139,7 +139,12 @@ describe("DeleteConnection", () => {
 
     expect(result.$metadata.httpStatusCode).toBe(204);
     expect(closed.code).toBe(1000);
-    expect(event.requestContext).toMatchObject({ connectionId, eventType: "DISCONNECT", disconnectStatusCode: 1000 });
+    expect(event.requestContext).toMatchObject({
+      connectionId,
+      eventType: "DISCONNECT",
+      disconnectStatusCode: 1000,
+      disconnectReason: "Connection Closed Normally",
+    });
     await expect(
       management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: "{}" })),
     ).rejects.toMatchObject(gone);
