@@ -63,7 +63,8 @@ export async function sendMessage(identity: Identity, input: SendMessageInput): 
       from: {
         userId: identity.userId,
         role: identity.role,
-        ...(identity.username === undefined ? {} : { name: identity.username }),
+        // Pools that sign in by email use the `sub` as username: not a name worth showing.
+        ...(identity.username === undefined || identity.username === identity.userId ? {} : { name: identity.username }),
       },
     };
     const idempotencyItem: ClientMessageRecord = {

@@ -66,6 +66,23 @@ describe("orders", () => {
     expect(times).toEqual([...times].sort().reverse());
     expect(placed.orders.map((o) => o.id)).toContain(b.id);
   });
+
+  it("pages through the staff board, and refuses a cursor of another status filter", async () => {
+    const staff = staffMember();
+    const hank = customer("hank");
+    for (let i = 0; i < 3; i++) await Order.create(hank, orderInput());
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await Order.list(staff, { status: "placed", limit: 2, ...(cursor === undefined ? {} : { cursor }) });
+      seen.push(...page.orders.map((o) => o.id));
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    expect(new Set(seen).size).toBe(seen.length);
+    const all = await Order.list(staff, { limit: 1 });
+    const foreign = all.orders[0]!.status === "placed" ? "confirmed" : "placed";
+    await expect(Order.list(staff, { status: foreign, cursor: all.cursor })).rejects.toBeInstanceOf(BadRequestError);
+  });
 });
 
 describe("status changes", () => {

@@ -150,6 +150,7 @@ function decodeCursor(
   cursor: string | undefined,
   index: keyof typeof cursorKeys,
   partition: { name: string; value: string },
+  sortKeyPrefix?: { name: string; value: string },
 ): Record<string, string> | undefined {
   if (cursor === undefined) return undefined;
   let value: unknown;
@@ -165,7 +166,9 @@ function decodeCursor(
     !Array.isArray(value) &&
     Object.keys(value).length === expected.length &&
     expected.every((key) => typeof (value as Record<string, unknown>)[key] === "string") &&
-    (value as Record<string, string>)[partition.name] === partition.value;
+    (value as Record<string, string>)[partition.name] === partition.value &&
+    // A cursor of another status filter would start outside the query's key range.
+    (sortKeyPrefix === undefined || (value as Record<string, string>)[sortKeyPrefix.name]!.startsWith(sortKeyPrefix.value));
   if (!ok) throw new BadRequestError("invalid cursor");
   return value as Record<string, string>;
 }
@@ -188,7 +191,12 @@ export async function list(identity: Identity, input: ListOrdersInput): Promise<
       ExpressionAttributeValues: values,
       ScanIndexForward: false,
       Limit: limit,
-      ExclusiveStartKey: decodeCursor(input.cursor, "gsi2", { name: "gsi2pk", value: ordersForStaffPk }),
+      ExclusiveStartKey: decodeCursor(
+        input.cursor,
+        "gsi2",
+        { name: "gsi2pk", value: ordersForStaffPk },
+        input.status === undefined ? undefined : { name: "gsi2sk", value: `${input.status}#` },
+      ),
     });
   } else {
     const pk = customerGsi1(identity.userId);
