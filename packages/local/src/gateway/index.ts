@@ -7,7 +7,16 @@ import { startWebSocketApi, type WebSocketApiConfig } from "./websocket-api";
 /**
  * The local API Gateway: a WebSocket API (with its `@connections` management API on the same
  * port, under the stage) and an HTTP API, invoking handler modules in-process with the events
- * and behaviour of the real service. It knows nothing of the application it serves.
+ * and behaviour of the real service. It knows nothing of the application it serves;
+ * test/conformance proves the behaviour from outside.
+ *
+ * Where it knowingly differs from API Gateway:
+ * - plain `ws:`/`http:` on loopback, no TLS; `domainName` is the `host:port` the client used;
+ * - SigV4 on `@connections` must be present but is not verified (there are no real keys);
+ * - no throttling (`LimitExceededException`, 500 new connections/s) and no billing;
+ * - handlers share one process: module state is per handler file, not per Lambda instance,
+ *   and invocations are not serialized per instance;
+ * - a client's ping frames count as activity for the idle timeout.
  */
 export type { WebSocketApiConfig } from "./websocket-api";
 export type { HttpApiConfig } from "./http-api";
