@@ -40,7 +40,9 @@ for (const [routeKey, route] of Object.entries(webSocketApi.routes)) {
 /**
  * The fan-out: the table's stream, filtered to new order events, pushed to WebSocket
  * subscribers. Partial batch responses let one failed record be retried without
- * re-delivering the whole batch.
+ * re-delivering the whole batch. Retries are bounded: by default Lambda retries a stream
+ * record until it expires (24 h), holding back every later event of its shard; after the
+ * bound, the record is skipped and clients see a `seq` gap, which they fill with `since`.
  */
 export const fanOut = table.subscribe(streamSubscriber.name, lambdaFor(streamSubscriber, targets), {
   filters: streamSubscriber.filters.map((filter) => structuredClone(filter) as Record<string, unknown>),
@@ -48,6 +50,7 @@ export const fanOut = table.subscribe(streamSubscriber.name, lambdaFor(streamSub
     eventSourceMapping: {
       batchSize: streamSubscriber.batchSize,
       functionResponseTypes: ["ReportBatchItemFailures"],
+      maximumRetryAttempts: 10,
     },
   },
 });

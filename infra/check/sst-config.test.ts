@@ -227,6 +227,10 @@ describe("stream subscriber (fan-out)", () => {
     });
   });
 
+  it("gives up on a failing record after bounded retries instead of stalling its shard for a day", () => {
+    expect(mapping().inputs.maximumRetryAttempts).toBe(10);
+  });
+
   it("may read the stream", () => {
     const fn = check.lambdaByArn(String(mapping().inputs.functionName));
     expect(check.actionsOf(fn)).toEqual(expect.arrayContaining(["dynamodb:GetRecords", "dynamodb:GetShardIterator"]));
