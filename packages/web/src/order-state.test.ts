@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { chatEvent, order, statusEvent } from "../test/helpers";
-import { applyToOrders, applyToView, mergeOrders, nextStatus } from "./order-state";
+import { applyToOrders, applyToView, mergeIntoView, mergeOrders, nextStatus } from "./order-state";
 
 describe("applyToView", () => {
   it("applies a newer status event and records it", () => {
@@ -51,5 +51,21 @@ describe("nextStatus", () => {
     ["cancelled", undefined],
   ] as const)("%s → %s", (from, to) => {
     expect(nextStatus(from)).toBe(to);
+  });
+});
+
+describe("mergeIntoView", () => {
+  it("shows a newer order from a mutation's response, and its event still joins the timeline", () => {
+    const view = { order: order({ seq: 1 }), events: [] };
+    const merged = mergeIntoView(view, order({ seq: 2, status: "confirmed", version: 2 }));
+    expect(merged.order.status).toBe("confirmed");
+    const withEvent = applyToView(merged, statusEvent(2, { status: "confirmed", version: 2 }));
+    expect(withEvent.events.map((event) => event.seq)).toEqual([2]);
+    expect(withEvent.order).toBe(merged.order);
+  });
+
+  it("ignores an older read", () => {
+    const view = { order: order({ seq: 4, status: "ready" }), events: [] };
+    expect(mergeIntoView(view, order({ seq: 3, status: "preparing" }))).toBe(view);
   });
 });

@@ -24,10 +24,21 @@ export function applyToOrder(order: Order, event: OrderEvent): Order {
   }
 }
 
+/**
+ * The order's fields and its event list move separately: the order may already be ahead (a
+ * mutation's response was merged), yet its event still belongs in the timeline when it arrives.
+ */
 export function applyToView(view: OrderView, event: OrderEvent): OrderView {
-  const lastSeq = Math.max(view.order.seq, view.events.at(-1)?.seq ?? 0);
-  if (event.orderId !== view.order.id || event.seq <= lastSeq) return view;
-  return { order: applyToOrder(view.order, event), events: [...view.events, event] };
+  if (event.orderId !== view.order.id) return view;
+  const lastEventSeq = view.events.at(-1)?.seq ?? 0;
+  const events = event.seq > lastEventSeq ? [...view.events, event] : view.events;
+  const order = applyToOrder(view.order, event);
+  return events === view.events && order === view.order ? view : { order, events };
+}
+
+/** A newer order read (e.g. the response of a status change) replaces the shown one. */
+export function mergeIntoView(view: OrderView, order: Order): OrderView {
+  return order.id === view.order.id && order.seq > view.order.seq ? { ...view, order } : view;
 }
 
 /** Snapshot of many orders merged with what is already shown: the newer `seq` wins. */

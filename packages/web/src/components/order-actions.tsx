@@ -7,7 +7,7 @@ import { useRealtime } from "../hooks/use-realtime";
 import { isTerminal, nextStatus, shortId, statusLabel } from "../order-state";
 import { useToast } from "./toasts";
 
-export function OrderActions(props: { order: Order; user: SignedInUser }) {
+export function OrderActions(props: { order: Order; user: SignedInUser; onChanged: (order: Order) => void }) {
   const { order, user } = props;
   const client = useRealtime();
   const toast = useToast();
@@ -15,11 +15,12 @@ export function OrderActions(props: { order: Order; user: SignedInUser }) {
   const next = nextStatus(order.status);
   const canCancel = user.role === "staff" ? !isTerminal(order.status) : order.status === "placed";
 
-  async function run(action: () => Promise<unknown>, what: string) {
+  async function run(action: () => Promise<Order>, what: string) {
     setBusy(true);
     try {
-      // No local state change: the new status arrives over the WebSocket like everyone else's.
-      await action();
+      // Shown at once from the response (the person who pressed the button should not wait
+      // for a reconnect); the event follows over the WebSocket as for everyone else.
+      props.onChanged(await action());
     } catch (error) {
       toast.error(`${what} failed for order #${shortId(order.id)}: ${describeError(error)}`);
     } finally {

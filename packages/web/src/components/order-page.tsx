@@ -42,7 +42,7 @@ export function OrderPage(props: { orderId: string; user: SignedInUser }) {
         {order.note ? <p className="order-note">Note: {order.note}</p> : null}
         <p className="total">Total {formatCents(order.totalCents)}</p>
         <StatusTimeline status={order.status} createdAt={order.createdAt} events={events} />
-        <OrderActions order={order} user={props.user} />
+        <OrderActions order={order} user={props.user} onChanged={load.merge} />
       </section>
       <Chat orderId={order.id} messages={chatMessages(load.view)} user={props.user} />
     </div>

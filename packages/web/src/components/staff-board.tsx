@@ -52,7 +52,11 @@ export function StaffBoard(props: { user: SignedInUser }) {
             </h2>
             {shown.map((order) => (
               <OrderCard key={order.id} order={order}>
-                <OrderActions order={order} user={props.user} />
+                <OrderActions
+                  order={order}
+                  user={props.user}
+                  onChanged={(changed) => setOrders((current) => mergeOrders(current ?? new Map(), [changed]))}
+                />
               </OrderCard>
             ))}
             {shown.length === 0 ? <p className="muted board-empty">None</p> : null}

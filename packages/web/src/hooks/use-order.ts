@@ -1,7 +1,7 @@
 /** One order, live: the REST snapshot, then every later event from its topic. */
-import { useEffect, useState } from "react";
-import type { OrderEvent } from "@live-orders/core/protocol";
-import { type OrderView, applyToView } from "../order-state";
+import { useCallback, useEffect, useState } from "react";
+import type { Order, OrderEvent } from "@live-orders/core/protocol";
+import { type OrderView, applyToView, mergeIntoView } from "../order-state";
 import { useRealtime } from "./use-realtime";
 
 export type OrderLoad =
@@ -9,7 +9,7 @@ export type OrderLoad =
   | { state: "error"; error: Error }
   | { state: "ready"; view: OrderView };
 
-export function useOrder(orderId: string): OrderLoad {
+export function useOrder(orderId: string): OrderLoad & { merge: (order: Order) => void } {
   const client = useRealtime();
   const [load, setLoad] = useState<OrderLoad>({ state: "loading" });
 
@@ -41,5 +41,10 @@ export function useOrder(orderId: string): OrderLoad {
     };
   }, [client, orderId]);
 
-  return load;
+  const merge = useCallback(
+    (order: Order) =>
+      setLoad((current) => (current.state === "ready" ? { ...current, view: mergeIntoView(current.view, order) } : current)),
+    [],
+  );
+  return { ...load, merge };
 }
