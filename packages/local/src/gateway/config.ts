@@ -13,5 +13,3 @@ export const gatewayDefaults = {
   accountId: "000000000000",
 } as const;
 
-/** The HTTP API always serves the `$default` stage (SST's ApiGatewayV2 does): no stage in the path. */
-export const httpApiStage = "$default";

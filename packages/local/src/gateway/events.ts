@@ -263,6 +263,7 @@ export function httpEventV2(input: HttpEventInput): APIGatewayProxyEventV2WithJW
       },
       requestId: input.requestId,
       routeKey: input.routeKey,
+      // SST's ApiGatewayV2 serves the `$default` stage: no stage in the path.
       stage: "$default",
       time: formatRequestTime(input.now),
       timeEpoch: input.now,
