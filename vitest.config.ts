@@ -21,7 +21,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["packages/*/{src,test}/**/*.integration.test.ts"],
+          include: ["packages/*/{src,test}/**/*.integration.test.ts", "test/**/*.integration.test.ts"],
           globalSetup: [integrationSetup],
           testTimeout: 60_000,
           hookTimeout: 120_000,
