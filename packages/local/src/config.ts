@@ -71,3 +71,8 @@ export function dynamoDbHeap(env: NodeJS.ProcessEnv = process.env): string {
   if (raw && !/^\d+[mMgG]$/.test(raw)) throw new Error(`DYNAMODB_HEAP must look like 512m or 1g, got "${raw}"`);
   return raw || "512m";
 }
+
+/** Where `npm start` keeps its data (`LIVE_ORDERS_DATA_DIR`, default `<repo>/.local`). */
+export function dataDirFromEnv(rootDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env.LIVE_ORDERS_DATA_DIR || `${rootDir}/.local`;
+}

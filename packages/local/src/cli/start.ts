@@ -7,19 +7,20 @@
  *   npm start -- --inspect=9300
  */
 import inspector from "node:inspector";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEMO_PASSWORD, demoUsers } from "../cognito/user-pool";
-import { INSPECTOR_PORT, portsFromEnv } from "../config";
+import { dataDirFromEnv, INSPECTOR_PORT, portsFromEnv } from "../config";
 import { formatError, LocalStackError } from "../errors";
 import { type LocalStack, startLocalStack } from "../stack/local-stack";
 import { assertPortFree } from "../stack/ports";
+import { onLauncherExit } from "./watch-launchers";
 
 // Node 20 is supported; the SDK's notice about its future Node 22 floor would only be noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
-const dataDir = join(rootDir, ".local");
+const dataDir = resolve(dataDirFromEnv(rootDir));
 const write = (line = "") => process.stdout.write(`${line}\n`);
 
 function inspectPort(argv: readonly string[]): number | undefined {
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
     })();
   };
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, shutdown);
+  onLauncherExit(() => shutdown("SIGTERM"));
 
   write("Live Orders — local stack");
   const ports = portsFromEnv();
@@ -90,7 +92,9 @@ async function main(): Promise<void> {
   write(`  Demo logins (password ${DEMO_PASSWORD}):`);
   for (const user of demoUsers) write(`    ${user.email.padEnd(20)} ${user.role}`);
   write();
-  write(`  Endpoints written to ${join(".local", "outputs.json")}; data kept in .local/ (delete it to start over).`);
+  const relativePath = relative(process.cwd(), dataDir) || ".";
+  const shown = relativePath.startsWith("..") ? dataDir : relativePath;
+  write(`  Endpoints written to ${join(shown, "outputs.json")}; data kept in ${shown}/ (delete it to start over).`);
   write("  Handler code reloads on save. Ctrl-C stops everything.");
 }
 

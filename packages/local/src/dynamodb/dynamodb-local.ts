@@ -302,7 +302,9 @@ async function waitForActive(
   client: ReturnType<typeof localDynamoDbClient>,
   tableName: string,
 ): Promise<TableDescription> {
-  for (let i = 0; i < 300; i++) {
+  // Generous: on a loaded machine DynamoDB Local takes many seconds to build a new index.
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
     const table = await describe(client, tableName);
     const indexesActive = (table?.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === "ACTIVE");
     if (table?.TableStatus === "ACTIVE" && indexesActive) return table;

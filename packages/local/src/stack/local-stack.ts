@@ -104,7 +104,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
 
     let cognitoTempDir: string | undefined;
-    const [dynamoEndpoint, cognitoEndpoint] = await Promise.all([
+    // allSettled: when one fails, the other must have finished starting (and registered its
+    // stop) before we clean up, or it would outlive the failed start.
+    const [dynamoEndpoint, cognitoEndpoint] = await settledAll([
       options.dynamoEndpoint ??
         timed(
           PartName.dynamodb,
@@ -283,6 +285,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stopAll();
     throw error;
   }
+}
+
+async function settledAll<T extends readonly unknown[]>(
+  promises: readonly [...{ [K in keyof T]: Promise<T[K]> | T[K] }],
+): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+  if (failed) throw failed.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 function mapRoutes(routes: Record<string, { handler: string }>): Record<string, { handler: string }> {

@@ -11,8 +11,7 @@ import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
 import { streamSubscriber } from "@live-orders/functions/routes";
 import { localDynamoDbClient } from "../../src/dynamodb/clients";
 import { createTable } from "../../src/dynamodb/dynamodb-local";
-import type { Context } from "aws-lambda";
-import type { HandlerLoader, LambdaHandler } from "../../src/lambda/handler-loader";
+import { createHandlerLoader } from "../../src/lambda/handler-loader";
 import type { FilterPattern } from "../../src/streams/filter-pattern";
 import { type StreamPoller, startStreamPoller } from "../../src/streams/stream-poller";
 import type { StreamBehaviour } from "./fixtures/stream-subscriber";
@@ -23,37 +22,9 @@ const handlerRef = "packages/local/test/emulators/fixtures/stream-subscriber.han
 const dynamodb = localDynamoDbClient(endpoint);
 globalThis.__streamFixtures ??= new Map();
 
-/**
- * The poller only needs the HandlerLoader interface. This one imports the handler module with
- * the test runner's own `import()` (the bundling loader's native import does not run inside
- * vitest's module runner) and logs a thrown error as Lambda would, then rethrows it.
- */
-function moduleLoader(log: (line: string) => void): HandlerLoader {
-  const load = async (ref: string): Promise<LambdaHandler> => {
-    const dot = ref.lastIndexOf(".");
-    const module = (await import(resolve(rootDir, `${ref.slice(0, dot)}.ts`))) as Record<string, LambdaHandler>;
-    const fn = module[ref.slice(dot + 1)];
-    if (typeof fn !== "function") throw new Error(`no export ${ref}`);
-    return fn;
-  };
-  return {
-    load,
-    async invoke(ref, event) {
-      const awsRequestId = randomUUID();
-      const context = { awsRequestId, functionName: "stream-subscriber", getRemainingTimeInMillis: () => 20_000 };
-      try {
-        return await (await load(ref))(event, context as unknown as Context);
-      } catch (error) {
-        log(`${awsRequestId}\tERROR\tInvoke Error\t${(error as Error).message}`);
-        throw error;
-      }
-    },
-    async close() {},
-  };
-}
-
 const logLines: string[] = [];
-const loader = moduleLoader((line) => logLines.push(line));
+// The real loader: the fixture is bundled and imported as any handler is.
+const loader = createHandlerLoader({ rootDir, log: (line) => logLines.push(line) });
 afterAll(async () => {
   await loader.close();
   dynamodb.destroy();
