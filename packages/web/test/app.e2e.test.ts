@@ -158,7 +158,10 @@ describe("customer and staff in Chromium", () => {
     await expect.poll(() => chatTexts(staff.page), live).toEqual(["Hi, can you make the latte oat milk?"]);
     await sendChat(staff.page, "Sure, oat milk it is.");
     await expect.poll(() => chatTexts(customer.page), live).toEqual(["Hi, can you make the latte oat milk?", "Sure, oat milk it is."]);
-    await sendChat(customer.page, markup);
+    // Keyboard only: type and press Enter.
+    await customer.page.getByTestId("chat-input").focus();
+    await customer.page.keyboard.type(markup);
+    await customer.page.keyboard.press("Enter");
     await expect.poll(() => chatTexts(staff.page), live).toEqual(["Hi, can you make the latte oat milk?", "Sure, oat milk it is.", markup]);
 
     for (const user of [customer, staff]) {

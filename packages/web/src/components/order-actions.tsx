@@ -35,6 +35,7 @@ export function OrderActions(props: { order: Order; user: SignedInUser; onChange
         <button
           type="button"
           className="primary"
+          aria-label={`Mark order #${shortId(order.id)} ${statusLabel[next].toLowerCase()}`}
           disabled={busy}
           onClick={() => run(() => client.api.setStatus(order.id, next as OrderStatus, order.version), "Status change")}
         >
@@ -42,8 +43,14 @@ export function OrderActions(props: { order: Order; user: SignedInUser; onChange
         </button>
       ) : null}
       {canCancel ? (
-        <button type="button" className="danger" disabled={busy} onClick={() => run(() => client.api.cancel(order.id), "Cancel")}>
-          Cancel order
+        <button
+          type="button"
+          className="danger"
+          aria-label={`Cancel order #${shortId(order.id)}`}
+          disabled={busy}
+          onClick={() => run(() => client.api.cancel(order.id), "Cancel")}
+        >
+          Cancel
         </button>
       ) : null}
     </div>

@@ -339,3 +339,34 @@ describe("connection state", () => {
     expect(states).toEqual(["connected", "reconnecting", "connected", "offline"]);
   });
 });
+
+describe("transient refusals", () => {
+  it("retries a subscribe the server rate-limited, and keeps the subscription", async () => {
+    const { client } = setup();
+    const errors: ServerError[] = [];
+    client.subscribeOrder("o1", { since: 2, onEvent: () => {}, onError: (error) => errors.push(error) });
+    const socket = await connected();
+    socket.receive({ type: "error", id: "r1", code: "RATE_LIMITED", message: "slow down" });
+    expect(subscribeFrames(socket)).toHaveLength(1);
+    await advance(1_000); // retry backoff, attempt 1 (random 0 → the full minimum)
+    expect(subscribeFrames(socket).map(({ topic, since }) => ({ topic, since }))).toEqual([
+      { topic: "order:o1", since: 2 },
+      { topic: "order:o1", since: 2 },
+    ]);
+    expect(errors).toEqual([]);
+    client.close();
+  });
+
+  it("retries a rate-limited chat send with the same clientMessageId", async () => {
+    const { client } = setup();
+    const socket = await connected();
+    const sent = client.sendMessage("o1", "hello");
+    socket.receive({ type: "error", id: "r1", code: "RATE_LIMITED", message: "slow down" });
+    await advance(1_000);
+    const frames = socket.frames.filter((frame) => frame["action"] === "sendMessage");
+    expect(frames.map((frame) => frame["clientMessageId"])).toEqual(["cmid-1", "cmid-1"]);
+    socket.receive({ type: "ack", id: String(frames[1]!["id"]), orderId: "o1", clientMessageId: "cmid-1", seq: 3 });
+    await expect(sent).resolves.toEqual({ seq: 3, clientMessageId: "cmid-1" });
+    client.close();
+  });
+});

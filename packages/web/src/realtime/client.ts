@@ -31,6 +31,7 @@ import type {
   ServerFrame,
   Topic,
 } from "@live-orders/core/protocol";
+import { type BackoffOptions, nextDelay } from "./backoff";
 import { ClientClosedError, RequestTimeoutError, ServerError } from "./errors";
 import { OrderSequence } from "./order-sequence";
 import { type OrdersApi, type TokenProvider, createOrdersApi } from "./orders-api";
@@ -59,7 +60,7 @@ export interface RealtimeClientOptions {
   gapFillDelayMs?: number;
   /** No `ack` within this time: send the same message (same clientMessageId) again. */
   ackTimeoutMs?: number;
-  /** Ack timeouts before `sendMessage` gives up. */
+  /** Failed attempts (ack timeouts, RATE_LIMITED/INTERNAL replies) before `sendMessage` gives up. */
   maxSendAttempts?: number;
   /** Errors nobody else is waiting for (failed gap fill, unsolicited server errors). */
   onError?: (error: Error) => void;
@@ -104,6 +105,9 @@ interface OrderTopicSubscription {
   options: OrderSubscriptionOptions;
   gapTimer?: ReturnType<typeof setTimeout>;
   filling: boolean;
+  /** Consecutive transient refusals (RATE_LIMITED, INTERNAL) of the subscribe frame. */
+  refusals: number;
+  retryTimer?: ReturnType<typeof setTimeout>;
 }
 
 interface FeedSubscription {
@@ -119,6 +123,8 @@ interface FeedSubscription {
   catchUpTimer?: ReturnType<typeof setTimeout>;
   /** Bumped per (re)subscribe, so a stale catch-up is dropped. */
   round: number;
+  refusals: number;
+  retryTimer?: ReturnType<typeof setTimeout>;
 }
 
 type ActiveSubscription = OrderTopicSubscription | FeedSubscription;
@@ -127,7 +133,8 @@ interface PendingSend {
   orderId: string;
   text: string;
   clientMessageId: string;
-  timeouts: number;
+  /** Ack timeouts and transient refusals so far. */
+  failedAttempts: number;
   /** Transport generation the frame went out on; -1 while it sits in the transport's queue. */
   sentGeneration: number;
   ackTimer?: ReturnType<typeof setTimeout>;
@@ -135,7 +142,11 @@ interface PendingSend {
   reject: (error: Error) => void;
 }
 
+/** Backoff of requests the server refused for now (its rate limit window is 10 s). */
+const retryBackoff: BackoffOptions = { minDelayMs: 1_000, maxDelayMs: 10_000, factor: 2, jitter: 0.5 };
 const feedBufferLimit = 10_000;
+/** Refusals that say "not now" rather than "no": the request is retried after a backoff. */
+const transientCodes: ReadonlySet<string> = new Set(["RATE_LIMITED", "INTERNAL"]);
 const maxCatchUpPages = 50;
 
 export class RealtimeClient {
@@ -198,6 +209,7 @@ export class RealtimeClient {
       sequence: new OrderSequence(options.since ?? 0),
       options,
       filling: false,
+      refusals: 0,
     };
     this.#subscriptions.set(topic, subscription);
     if (this.transport.isOpen) this.#sendSubscribe(subscription);
@@ -224,6 +236,7 @@ export class RealtimeClient {
       buffer: [],
       baselined: false,
       round: 0,
+      refusals: 0,
     };
     this.#subscriptions.set(topic, subscription);
     if (this.transport.isOpen) this.#sendSubscribe(subscription);
@@ -246,7 +259,7 @@ export class RealtimeClient {
         orderId,
         text,
         clientMessageId,
-        timeouts: 0,
+        failedAttempts: 0,
         sentGeneration: -1,
         resolve,
         reject,
@@ -375,6 +388,7 @@ export class RealtimeClient {
     if (id) this.#requests.delete(id);
     const subscription = this.#subscriptions.get(topic);
     if (!subscription) return;
+    subscription.refusals = 0;
     if (subscription.kind === "order") {
       subscription.sequence.noteHead(seq);
       this.#scheduleOrderGapFill(subscription);
@@ -396,10 +410,17 @@ export class RealtimeClient {
     const error = new ServerError(code, message);
     const request = id ? this.#requests.get(id) : undefined;
     if (id) this.#requests.delete(id);
+    const transient = transientCodes.has(code);
     if (request?.clientMessageId) {
       const pending = this.#sends.get(request.clientMessageId);
       if (pending) {
         clearTimeout(pending.ackTimer);
+        pending.failedAttempts += 1;
+        if (transient && pending.failedAttempts < this.#options.maxSendAttempts) {
+          // Same clientMessageId: if the first attempt was stored after all, the server dedups.
+          pending.ackTimer = setTimeout(() => this.#retransmit(pending), nextDelay(pending.failedAttempts, retryBackoff));
+          return;
+        }
         this.#sends.delete(request.clientMessageId);
         pending.reject(error);
         return;
@@ -408,7 +429,18 @@ export class RealtimeClient {
     if (request?.topic) {
       const subscription = this.#subscriptions.get(request.topic);
       if (subscription) {
-        // A refused subscription stays refused: re-sending it on every reconnect helps no one.
+        if (transient) {
+          subscription.refusals += 1;
+          clearTimeout(subscription.retryTimer);
+          subscription.retryTimer = setTimeout(() => {
+            subscription.retryTimer = undefined;
+            if (this.#subscriptions.get(subscription.topic) === subscription && this.transport.isOpen) {
+              this.#sendSubscribe(subscription);
+            }
+          }, nextDelay(subscription.refusals, retryBackoff));
+          return;
+        }
+        // Refused for good (NOT_FOUND, FORBIDDEN…): re-sending it on every reconnect helps no one.
         this.#clearSubscriptionTimers(subscription);
         this.#subscriptions.delete(request.topic);
         subscription.options.onError?.(error);
@@ -581,24 +613,32 @@ export class RealtimeClient {
     clearTimeout(pending.ackTimer);
     pending.ackTimer = setTimeout(() => {
       pending.ackTimer = undefined;
-      pending.timeouts += 1;
-      if (pending.timeouts >= this.#options.maxSendAttempts) {
+      pending.failedAttempts += 1;
+      if (pending.failedAttempts >= this.#options.maxSendAttempts) {
         this.#sends.delete(pending.clientMessageId);
-        pending.reject(new RequestTimeoutError(`no ack for message after ${pending.timeouts} attempts`));
+        pending.reject(new RequestTimeoutError(`no ack for message after ${pending.failedAttempts} attempts`));
         return;
       }
-      try {
-        this.#transmit(pending);
-      } catch (error) {
-        this.#sends.delete(pending.clientMessageId);
-        pending.reject(error as Error);
-      }
+      this.#retransmit(pending);
     }, this.#options.ackTimeoutMs);
+  }
+
+  #retransmit(pending: PendingSend): void {
+    pending.ackTimer = undefined;
+    if (this.#sends.get(pending.clientMessageId) !== pending) return;
+    try {
+      this.#transmit(pending);
+    } catch (error) {
+      this.#sends.delete(pending.clientMessageId);
+      pending.reject(error as Error);
+    }
   }
 
   // --- helpers ----------------------------------------------------------------------------
 
   #clearSubscriptionTimers(subscription: ActiveSubscription): void {
+    clearTimeout(subscription.retryTimer);
+    subscription.retryTimer = undefined;
     if (subscription.kind === "order") {
       clearTimeout(subscription.gapTimer);
       subscription.gapTimer = undefined;
