@@ -1,33 +1,15 @@
-import type { OrderEvent } from "@live-orders/core/protocol";
-import type { HandlerLoader } from "@live-orders/local/lambda/handler-loader";
+import type { OrderEvent, ServerFrame } from "@live-orders/core/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rest, TestSocket } from "./clients";
 import { startTestStack, type TestStack } from "./stack";
-import { itemsOfConnection } from "./table";
+import { itemsOfConnection, putItem } from "./table";
 
 let stack: TestStack;
 let alice: string;
 let staff: string;
-/** Connections whose `$disconnect` API Gateway "loses" (it is best effort on AWS too). */
-const lostDisconnects = new Set<string>();
-
-function losingDisconnects(loader: HandlerLoader): HandlerLoader {
-  return {
-    ...loader,
-    load: (ref) => loader.load(ref),
-    close: () => loader.close(),
-    async invoke(ref, event) {
-      const connectionId = (event as { requestContext?: { connectionId?: string; routeKey?: string } }).requestContext;
-      if (connectionId?.routeKey === "$disconnect" && lostDisconnects.has(connectionId.connectionId ?? "")) {
-        return { statusCode: 200 };
-      }
-      return loader.invoke(ref, event);
-    },
-  };
-}
 
 beforeAll(async () => {
-  stack = await startTestStack({ wrapLoader: losingDisconnects });
+  stack = await startTestStack();
   [alice, staff] = await Promise.all([stack.token("alice@example.com"), stack.token("staff@example.com")]);
 });
 afterAll(async () => {
@@ -52,7 +34,9 @@ describe("live order status", () => {
     expect(pushed).toMatchObject({ type: "event", topic: `order:${order.id}`, seq: 2 });
     expect(pushed.event).toMatchObject({ kind: "order.status", seq: 2, orderId: order.id, from: "placed", status: "confirmed", version: 2 });
     // The feed carries the order's own seq and event.orderId.
-    const fed = await board.waitForEvent("orders", 2);
+    const fed = await board.next<Extract<ServerFrame, { type: "event" }>>(
+      (f) => f.type === "event" && f.topic === "orders" && f.event.orderId === order.id && f.seq === 2,
+    );
     expect(fed.event).toEqual(pushed.event);
     // An event pushed is exactly the event REST returns.
     const history = await rest(stack.api, alice).getOrder(order.id);
@@ -79,7 +63,8 @@ describe("live order status", () => {
     await witness.request({ action: "subscribe", topic: `order:${order.id}` });
     await rest(stack.api, staff).setStatus(order.id, "confirmed", 1);
     await witness.waitForEvent(`order:${order.id}`, 2);
-    expect(socket.events(`order:${order.id}`)).toEqual([]);
+    // (The order.created fan-out, seq 1, may trail the subscribe; nothing after the unsubscribe.)
+    expect(socket.events(`order:${order.id}`).filter((e) => e.seq >= 2)).toEqual([]);
     await Promise.all([socket.close(), witness.close()]);
   });
 });
@@ -97,9 +82,13 @@ describe("resume", () => {
     // While away: a status change and two chat messages (seq 3, 4, 5).
     await rest(stack.api, staff).setStatus(order.id, "preparing", 2);
     const staffSocket = await TestSocket.open(stack.ws, staff);
+    await staffSocket.request({ action: "subscribe", topic });
     for (const n of [1, 2]) {
       expect(await staffSocket.request({ action: "sendMessage", orderId: order.id, text: `update ${n}`, clientMessageId: `away-${n}` })).toMatchObject({ type: "ack" });
     }
+    // Let the live fan-out of seq 5 finish first: a subscribe racing it may legitimately get seq 5
+    // both replayed and live (at-least-once; clients dedup by seq), which is not what this checks.
+    await staffSocket.waitForEvent(topic, 5);
 
     const second = await TestSocket.open(stack.ws, alice);
     const subscribed = await second.request({ action: "subscribe", topic, since: 2 });
@@ -116,6 +105,32 @@ describe("resume", () => {
     // REST agrees with what the socket holds.
     expect((await rest(stack.api, alice).events(order.id, 2)).body.events.map((e) => e.seq)).toEqual([3, 4, 5, 6]);
     await Promise.all([second.close(), staffSocket.close()]);
+  });
+});
+
+describe("subscribe racing writers", () => {
+  it("misses no event between replay and live: after dedup by seq the client holds every seq", async () => {
+    for (let round = 0; round < 3; round++) {
+      const order = await placeOrder();
+      const topic = `order:${order.id}`;
+      const writer = await TestSocket.open(stack.ws, staff);
+      const total = 12;
+      const writing = (async () => {
+        for (let i = 0; i < total; i++) {
+          await writer.request({ action: "sendMessage", orderId: order.id, text: `m${i}`, clientMessageId: `race-${round}-${i}` });
+        }
+      })();
+      // Subscribe somewhere in the middle of the writes, at a different point each round.
+      await new Promise((resolve) => setTimeout(resolve, 40 + round * 60));
+      const reader = await TestSocket.open(stack.ws, alice);
+      const subscribed = await reader.request<Extract<ServerFrame, { type: "subscribed" }>>({ action: "subscribe", topic, since: 0 });
+      await writing;
+      await reader.waitForEvent(topic, total + 1);
+      const seqs = [...new Set(reader.events(topic).map((e) => e.seq))].sort((a, b) => a - b);
+      expect(seqs).toEqual(Array.from({ length: total + 1 }, (_, i) => i + 1));
+      expect(subscribed.seq).toBeGreaterThanOrEqual(1);
+      await Promise.all([reader.close(), writer.close()]);
+    }
   });
 });
 
@@ -168,7 +183,8 @@ describe("concurrent status writers", () => {
     expect(final).toMatchObject({ status: "delivered", version: 6, seq: 6 });
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     const pushed = watcher.events(topic);
-    expect([...new Set(pushed.map((e) => e.seq))].sort()).toEqual([2, 3, 4, 5, 6]);
+    // (seq 1, order.created, may also arrive: its fan-out can trail the subscribe.)
+    expect([...new Set(pushed.map((e) => e.seq))].filter((seq) => seq >= 2).sort()).toEqual([2, 3, 4, 5, 6]);
     await watcher.close();
   });
 });
@@ -178,18 +194,20 @@ describe("stale connections", () => {
     const order = await placeOrder();
     const topic = `order:${order.id}`;
     const doomed = await TestSocket.open(stack.ws, alice);
-    const subscribed = await doomed.request({ action: "subscribe", topic });
-    expect(subscribed.type).toBe("subscribed");
+    expect((await doomed.request({ action: "subscribe", topic })).type).toBe("subscribed");
     const healthy = await TestSocket.open(stack.ws, alice);
     await healthy.request({ action: "subscribe", topic });
-    expect(await itemsOfConnectionIds(topic)).toHaveLength(2);
     const doomedId = await connectionIdOf(doomed);
-    lostDisconnects.add(doomedId);
+    const ghost = await itemsOfConnection(stack, doomedId);
+    expect(ghost.map((item) => item.sk).sort()).toEqual(["CONN", `CONN#${doomedId}`, `CONN#${doomedId}`]);
+
+    // The network drops: no close frame. API Gateway's $disconnect is best effort; make it "lost"
+    // by restoring what it deleted, so the table holds a ghost exactly as if it had never run.
     doomed.kill();
     await doomed.closed;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    // A ghost: the connection item and its two subscriptions outlive the socket.
-    expect((await itemsOfConnection(stack, doomedId)).map((item) => item.sk).sort()).toEqual(["CONN", "CONN#" + doomedId, "CONN#" + doomedId]);
+    await expect.poll(async () => (await itemsOfConnection(stack, doomedId)).length, { timeout: 5000 }).toBe(0);
+    for (const item of ghost) await putItem(stack, item);
+    expect(await itemsOfConnectionIds(topic)).toHaveLength(2);
 
     await rest(stack.api, staff).setStatus(order.id, "confirmed", 1);
     await healthy.waitForEvent(topic, 2);

@@ -1,9 +1,12 @@
 /**
- * The app on the local stack for the functions' end-to-end integration tests: the run's DynamoDB
- * Local and cognito-local (from the global setup), a fresh table and user pool per test file,
- * the local API Gateway invoking the real handler modules from routes.ts, and the stream poller
- * driving the fan-out handler. Clients are real `ws` sockets and `fetch` with real cognito-local
- * tokens.
+ * The app on the local stack for the functions' end-to-end integration tests: `startLocalStack`
+ * (what `npm start` runs) on the run's DynamoDB Local and cognito-local from the global setup,
+ * with a fresh table and user pool per test file. Clients are real `ws` sockets and `fetch` with
+ * real cognito-local tokens.
+ *
+ * The cost measurement needs to see inside (count every handler invocation, route the handlers'
+ * DynamoDB and `@connections` traffic through counting proxies), which `startLocalStack` has no
+ * hooks for; with those options the same parts are assembled here, in the same order.
  */
 import { randomUUID } from "node:crypto";
 import { dirname, resolve } from "node:path";
@@ -15,6 +18,7 @@ import { ensureUserPool, type DemoUser, type UserPool } from "@live-orders/local
 import { createHandlerLoader, type HandlerLoader } from "@live-orders/local/lambda/handler-loader";
 import { startGateway, type Gateway } from "@live-orders/local/gateway/index";
 import { startStreamPoller, type StreamPoller } from "@live-orders/local/streams/stream-poller";
+import { startLocalStack } from "@live-orders/local/stack/local-stack";
 import { httpApi, streamSubscriber, webSocketApi } from "../src/routes";
 
 declare module "vitest" {
@@ -56,6 +60,8 @@ export interface TestStackOptions {
   /** Management endpoint the handlers use (e.g. a counting proxy in front of the gateway's). */
   handlerManagementEndpoint?: (endpoint: string) => Promise<string> | string;
   env?: Record<string, string>;
+  /** Seed the demo orders (startLocalStack only). Default false: tests make their own data. */
+  seed?: boolean;
   log?: (line: string) => void;
 }
 
@@ -82,6 +88,52 @@ export async function signIn(cognitoEndpoint: string, clientId: string, email: s
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const instrumented = options.wrapLoader || options.handlerDynamoEndpoint || options.handlerManagementEndpoint;
+  if (instrumented) return startInstrumentedStack(options);
+  const dynamoEndpoint = inject("dynamoEndpoint");
+  const cognitoEndpoint = inject("cognitoEndpoint");
+  const suffix = randomUUID().slice(0, 8);
+  Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT", ...options.env });
+  const stack = await startLocalStack({
+    rootDir,
+    dynamoEndpoint,
+    cognitoEndpoint,
+    tableName: `e2e-${suffix}`,
+    poolName: `e2e-${suffix}`,
+    web: false,
+    seed: options.seed ?? false,
+    log: options.log ?? (() => undefined),
+  });
+  const { outputs } = stack;
+  const issuer = `${cognitoEndpoint.replace(/\/+$/, "")}/${outputs.userPoolId}`;
+  const pool: UserPool = {
+    userPoolId: outputs.userPoolId,
+    userPoolClientId: outputs.userPoolClientId,
+    issuer,
+    jwksUri: `${issuer}/.well-known/jwks.json`,
+    users: stack.users,
+  };
+  const ids = new Map(stack.users.map((user) => [user.email, user.userId]));
+  return {
+    api: outputs.api,
+    ws: outputs.ws,
+    managementEndpoint: outputs.wsManagementEndpoint,
+    tableName: outputs.table,
+    dynamoEndpoint,
+    cognitoEndpoint,
+    pool,
+    loader: stack.loader,
+    token: (email) => signIn(cognitoEndpoint, outputs.userPoolClientId, email),
+    userId: (email) => {
+      const id = ids.get(email);
+      if (id === undefined) throw new Error(`unknown user ${email}`);
+      return id;
+    },
+    stop: () => stack.stop(),
+  };
+}
+
+async function startInstrumentedStack(options: TestStackOptions): Promise<TestStack> {
   const dynamoEndpoint = inject("dynamoEndpoint");
   const cognitoEndpoint = inject("cognitoEndpoint");
   const suffix = randomUUID().slice(0, 8);
