@@ -211,4 +211,24 @@ describe("customer and staff in Chromium", () => {
     await customer.page.screenshot({ path: screenshotPath(rootDir, "customer-back-online-phone"), fullPage: true });
     expect(customer.problems).toEqual([]);
   });
+  it("lets the customer cancel a placed order, shown live on the board, and sign out", async () => {
+    await staff.page.goto(new URL("#/", stack.outputs.web).toString());
+    const orderId = await placeOrder(customer.page);
+    await card(staff.page, orderId).waitFor({ timeout: 5_000 });
+
+    await customer.page.getByRole("button", { name: /^Cancel order/ }).click();
+    await expect.poll(() => customer.page.getByTestId("order-status").getAttribute("data-status"), live).toBe("cancelled");
+    await expect.poll(() => card(staff.page, orderId).getAttribute("data-status"), live).toBe("cancelled");
+    expect(await customer.page.getByRole("button", { name: /^Cancel order/ }).count()).toBe(0);
+
+    await staff.page.setViewportSize(phone.viewport);
+    await staff.page.screenshot({ path: screenshotPath(rootDir, "staff-board-phone") });
+    await staff.page.setViewportSize(desktop.viewport);
+
+    await customer.page.getByRole("button", { name: "Sign out" }).click();
+    await customer.page.locator('input[name="username"]').waitFor({ timeout: 10_000 });
+    expect(await customer.page.getByTestId("connection-state").count()).toBe(0);
+    expect(customer.problems).toEqual([]);
+    expect(staff.problems).toEqual([]);
+  });
 });
