@@ -7,7 +7,13 @@ import { useRealtime } from "../hooks/use-realtime";
 import { isTerminal, nextStatus, shortId, statusLabel } from "../order-state";
 import { useToast } from "./toasts";
 
-export function OrderActions(props: { order: Order; user: SignedInUser; onChanged: (order: Order) => void }) {
+export function OrderActions(props: {
+  order: Order;
+  user: SignedInUser;
+  onChanged: (order: Order) => void;
+  /** On a board card: short labels so both buttons fit one row. */
+  compact?: boolean;
+}) {
   const { order, user } = props;
   const client = useRealtime();
   const toast = useToast();
@@ -50,7 +56,7 @@ export function OrderActions(props: { order: Order; user: SignedInUser; onChange
           disabled={busy}
           onClick={() => run(() => client.api.cancel(order.id), "Cancel")}
         >
-          Cancel
+          {props.compact ? "Cancel" : "Cancel order"}
         </button>
       ) : null}
     </div>

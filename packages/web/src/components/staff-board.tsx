@@ -55,6 +55,7 @@ export function StaffBoard(props: { user: SignedInUser }) {
                 <OrderActions
                   order={order}
                   user={props.user}
+                  compact
                   onChanged={(changed) => setOrders((current) => mergeOrders(current ?? new Map(), [changed]))}
                 />
               </OrderCard>
