@@ -28,7 +28,16 @@ export function RealtimeProvider(props: {
       onError,
     });
     setClient(created);
-    return () => created.close();
+    // A phone that slept or a tab in the background may hold a dead socket with no close event:
+    // check it as soon as the page is looked at again instead of at the next heartbeat.
+    const onVisible = () => {
+      if (document.visibilityState === "visible") created.transport.probe();
+    };
+    document.addEventListener("visibilitychange", onVisible);
+    return () => {
+      document.removeEventListener("visibilitychange", onVisible);
+      created.close();
+    };
     // A new user means a new connection; the error callback changing does not.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [config, userId]);

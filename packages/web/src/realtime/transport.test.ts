@@ -182,6 +182,42 @@ describe("ReconnectingTransport", () => {
     transport.close();
   });
 
+  it("spreads max-age reconnects by up to maxConnectionAgeJitterMs", async () => {
+    const { transport } = createTransport({
+      maxConnectionAgeMs: 110 * 60_000,
+      maxConnectionAgeJitterMs: 5 * 60_000,
+      random: () => 0.5, // this connection goes 2.5 min early
+    });
+    transport.start();
+    await advance(0);
+    const first = FakeWebSocket.last;
+    first.accept();
+    await advance(107.5 * 60_000 - 1);
+    expect(first.closedWith).toBeUndefined();
+    await advance(1);
+    expect(first.closedWith?.reason).toBe("max connection age");
+    transport.close();
+  });
+
+  it("probes a connection on demand and reconnects when the probe goes unanswered", async () => {
+    const { transport } = createTransport({
+      heartbeat: { intervalMs: 240_000, timeoutMs: 5_000, message: '{"action":"ping"}' },
+    });
+    transport.start();
+    await advance(0);
+    const socket = FakeWebSocket.last;
+    socket.accept();
+    transport.probe(); // e.g. the tab became visible again after the phone slept
+    expect(socket.sent).toEqual(['{"action":"ping"}']);
+    socket.receive({ type: "pong" });
+    await advance(5_000);
+    expect(socket.closedWith).toBeUndefined();
+    transport.probe();
+    await advance(5_000);
+    expect(socket.closedWith?.reason).toBe("heartbeat timeout");
+    transport.close();
+  });
+
   it("abandons an attempt that does not open in time and retries", async () => {
     const { transport } = createTransport({ connectTimeoutMs: 3_000 });
     transport.start();

@@ -85,6 +85,11 @@ export interface TransportOptions {
   heartbeat?: HeartbeatOptions | false;
   /** Reconnect proactively after this long, before API Gateway's 2-hour cap cuts us. */
   maxConnectionAgeMs?: number;
+  /**
+   * Up to this much earlier, at random per connection: clients that connected together (after a
+   * gateway restart) must not all reconnect in the same second two hours later.
+   */
+  maxConnectionAgeJitterMs?: number;
   /** Consecutive failed attempts before giving up (state `offline`). */
   maxRetries?: number;
   network?: NetworkSignal;
@@ -97,6 +102,7 @@ export const defaultTransportOptions = {
   heartbeat: { intervalMs: 4 * 60_000, timeoutMs: 15_000, message: JSON.stringify({ action: "ping" }) },
   // 2 h minus 10 min: leaves room for a slow reconnect before the gateway's hard cut.
   maxConnectionAgeMs: 110 * 60_000,
+  maxConnectionAgeJitterMs: 5 * 60_000,
   maxRetries: Number.POSITIVE_INFINITY,
 } as const;
 
@@ -160,6 +166,7 @@ export class ReconnectingTransport {
       maxQueuedMessages: options.maxQueuedMessages ?? defaultTransportOptions.maxQueuedMessages,
       heartbeat: options.heartbeat === undefined ? defaultTransportOptions.heartbeat : options.heartbeat,
       maxConnectionAgeMs: options.maxConnectionAgeMs ?? defaultTransportOptions.maxConnectionAgeMs,
+      maxConnectionAgeJitterMs: options.maxConnectionAgeJitterMs ?? defaultTransportOptions.maxConnectionAgeJitterMs,
       maxRetries: options.maxRetries ?? defaultTransportOptions.maxRetries,
       network: options.network ?? alwaysOnline,
     };
@@ -209,6 +216,16 @@ export class ReconnectingTransport {
     }
     this.#queue.push(data);
     return "queued";
+  }
+
+  /**
+   * Checks now that the connection is alive (a ping; no answer within the heartbeat timeout →
+   * reconnect). For moments a connection is likely dead without a close event: a phone waking
+   * up, a tab coming back to the foreground. Waiting for the next heartbeat could take minutes.
+   */
+  probe(): void {
+    const heartbeat = this.#options.heartbeat;
+    if (heartbeat && this.isOpen) this.#ping(heartbeat);
   }
 
   /** Drops the current connection and connects again at once (e.g. after a token change). */
@@ -313,7 +330,7 @@ export class ReconnectingTransport {
       this.#retries = 0;
       this.#abandon(1000, "max connection age");
       this.#scheduleReconnect(0, ConnectReason.MaxAge);
-    }, this.#options.maxConnectionAgeMs);
+    }, this.#options.maxConnectionAgeMs - Math.round(this.#options.random() * this.#options.maxConnectionAgeJitterMs));
     // Listeners (the protocol client re-subscribing) go first, then what was queued while down.
     this.#emit("open", { generation: this.#generation });
     const queued = this.#queue;
