@@ -4,7 +4,7 @@
  * module touches configuration.
  */
 import { randomUUID } from "node:crypto";
-import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, type CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
 import { inject } from "vitest";
 import type { Identity } from "../src/authz";
 import { tableDefinition } from "../src/table-definition";
@@ -17,7 +17,7 @@ declare module "vitest" {
   }
 }
 
-/** The table of `tableDefinition`, as the local stack and infra create it. */
+/** The table of `tableDefinition` (keys, GSIs, stream; TTL enabled separately), as the local stack and infra create it. */
 export function createTableInput(tableName: string): CreateTableCommandInput {
   const key = (hash: string, range: string) => [
     { AttributeName: hash, KeyType: "HASH" as const },
@@ -51,6 +51,9 @@ export async function useTestTable(prefix: string): Promise<{ tableName: string;
   });
   const client = new DynamoDBClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
   await client.send(new CreateTableCommand(createTableInput(tableName)));
+  await client.send(
+    new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: tableDefinition.ttl, Enabled: true } }),
+  );
   client.destroy();
   return { tableName, endpoint };
 }
