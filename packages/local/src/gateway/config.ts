@@ -11,5 +11,7 @@ export const gatewayDefaults = {
   maxConnectionMs: 7_200_000,
   region: "us-east-1",
   accountId: "000000000000",
+  /** The keys the local stack gives its handlers (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). */
+  credentials: [{ accessKeyId: "local", secretAccessKey: "local" }],
 } as const;
 

@@ -31,3 +31,15 @@ export class ForbiddenException extends GatewayError {
   override name = "ForbiddenException";
   override readonly statusCode = 403;
 }
+
+/** A SigV4 signature that does not verify: wrong secret, altered request, stale date (403). */
+export class InvalidSignatureException extends GatewayError {
+  override name = "InvalidSignatureException";
+  override readonly statusCode = 403;
+}
+
+/** A SigV4 access key the gateway does not know (403). */
+export class UnrecognizedClientException extends GatewayError {
+  override name = "UnrecognizedClientException";
+  override readonly statusCode = 403;
+}

@@ -2,6 +2,8 @@ import type { HandlerLoader } from "../lambda/handler-loader";
 import { gatewayDefaults } from "./config";
 import { startHttpApi, type HttpApi, type HttpApiConfig } from "./http-api";
 import { newApiId } from "./ids";
+import type { GatewayCounts } from "./counters";
+import type { SigningCredentials } from "./sigv4";
 import { startWebSocketApi, type WebSocketApiConfig } from "./websocket-api";
 
 /**
@@ -12,7 +14,8 @@ import { startWebSocketApi, type WebSocketApiConfig } from "./websocket-api";
  *
  * Where it knowingly differs from API Gateway:
  * - plain `ws:`/`http:` on loopback, no TLS; `domainName` is the `host:port` the client used;
- * - SigV4 on `@connections` must be present but is not verified (there are no real keys);
+ * - SigV4 on `@connections` is verified against the keys given in `credentials` (default: the
+ *   local stack's `local`/`local`), not against IAM: any accepted key may manage connections;
  * - no throttling (`LimitExceededException`, 500 new connections/s) and no billing;
  * - handlers share one process: module state is per handler file, not per Lambda instance,
  *   and invocations are not serialized per instance;
@@ -20,6 +23,8 @@ import { startWebSocketApi, type WebSocketApiConfig } from "./websocket-api";
  */
 export type { WebSocketApiConfig } from "./websocket-api";
 export type { HttpApiConfig } from "./http-api";
+export type { GatewayCounts } from "./counters";
+export type { SigningCredentials } from "./sigv4";
 
 export interface GatewayOptions {
   loader: HandlerLoader;
@@ -30,12 +35,17 @@ export interface GatewayOptions {
   webSocket: WebSocketApiConfig;
   http?: HttpApiConfig;
   log?: (line: string) => void;
+  /** Access keys whose SigV4 signatures `@connections` accepts. Default: `local`/`local`. */
+  credentials?: readonly SigningCredentials[];
 }
 
 export interface Gateway {
   httpUrl: string;
   wsUrl: string;
   managementEndpoint: string;
+  /** What the WebSocket API metered (messages, connection time, `@connections` calls) since start or reset. */
+  counts(): GatewayCounts;
+  resetCounts(): void;
   stop(): Promise<void>;
 }
 
@@ -55,6 +65,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     idleTimeoutMs: options.webSocket.idleTimeoutMs ?? gatewayDefaults.idleTimeoutMs,
     maxConnectionMs: options.webSocket.maxConnectionMs ?? gatewayDefaults.maxConnectionMs,
     log,
+    credentials: options.credentials ?? gatewayDefaults.credentials,
   });
   let http: HttpApi | undefined;
   try {
@@ -78,6 +89,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     httpUrl: `http://${host}:${httpApi.port}`,
     wsUrl: `ws://${wsBase}`,
     managementEndpoint: `http://${wsBase}`,
+    counts: () => webSocket.counts(),
+    resetCounts: () => webSocket.resetCounts(),
     async stop() {
       await Promise.all([webSocket.stop(), httpApi.stop()]);
     },

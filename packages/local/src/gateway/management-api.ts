@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isUtf8 } from "node:buffer";
 import type { ConnectionRegistry } from "./connections";
+import type { GatewayCounters } from "./counters";
 import {
   BadRequestException,
   ForbiddenException,
@@ -11,6 +12,7 @@ import {
 import { BodyTooLargeError, readBody, sendJson } from "./http-io";
 import { newRequestId } from "./ids";
 import { webSocketLimits } from "./limits";
+import { verifySigV4, type SigningCredentials } from "./sigv4";
 
 /**
  * The `@connections` management API: `POST|GET|DELETE /{stage}/@connections/{connectionId}` on
@@ -24,6 +26,10 @@ export interface ManagementApiOptions {
   /** Closes a connection on DeleteConnection; `$disconnect` runs as for any close. */
   readonly disconnect: (connectionId: string) => void;
   readonly log: (line: string) => void;
+  /** Keys whose SigV4 signatures are accepted (locally: the stack's `local`/`local`). */
+  readonly credentials: readonly SigningCredentials[];
+  readonly region: string;
+  readonly counters: GatewayCounters;
 }
 
 const connectionPath = /^\/([^/]+)\/(?:@|%40)connections\/([^/]+)\/?$/i;
@@ -31,19 +37,13 @@ const connectionPath = /^\/([^/]+)\/(?:@|%40)connections\/([^/]+)\/?$/i;
 export function createManagementApi(options: ManagementApiOptions) {
   const { connections } = options;
 
-  const postToConnection = async (request: IncomingMessage, connectionId: string, response: ServerResponse) => {
-    let data: Buffer;
-    try {
-      data = await readBody(request, webSocketLimits.maxMessageBytes);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) throw new PayloadTooLargeException("Message too long");
-      throw error;
-    }
+  const postToConnection = (data: Buffer, connectionId: string, response: ServerResponse) => {
     if (data.length === 0) throw new BadRequestException("Invalid request: Data must not be empty");
     const connection = connections.open(connectionId);
     if (!connection) throw new GoneException(`Connection ${connectionId} is gone`);
     // Text when the data is UTF-8 (what every JSON protocol sends), binary otherwise.
     connection.socket.send(data, { binary: !isUtf8(data) });
+    options.counters.messageOut(data.length);
     connection.lastActiveAt = Date.now();
     response.writeHead(200, { "content-length": 0 }).end();
   };
@@ -67,20 +67,29 @@ export function createManagementApi(options: ManagementApiOptions) {
   return async function handleManagementRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = newRequestId();
     response.setHeader("x-amzn-RequestId", requestId);
+    response.once("finish", () => options.counters.managementCall(request.method ?? "GET", response.statusCode));
     try {
       const path = new URL(request.url ?? "/", "http://localhost").pathname;
       const match = connectionPath.exec(path);
       // API Gateway answers a path it does not serve (another stage, no @connections) with 403.
       if (!match || match[1] !== options.stage) throw new ForbiddenException("Missing Authentication Token");
-      // SigV4 itself is not verified locally (there are no real credentials), but a request
-      // without any signature is refused as on AWS, so unsigned calls fail here first.
-      if (!request.headers.authorization?.startsWith("AWS4-HMAC-SHA256")) {
-        throw new ForbiddenException("Missing Authentication Token");
+      // Unsigned requests are refused before their body is read, as on AWS.
+      if (!request.headers.authorization) throw new ForbiddenException("Missing Authentication Token");
+      let body: Buffer;
+      try {
+        body = await readBody(request, webSocketLimits.maxMessageBytes);
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) throw new PayloadTooLargeException("Message too long");
+        throw error;
       }
+      verifySigV4(
+        { method: request.method ?? "GET", url: request.url ?? "/", headers: request.headers, body },
+        { credentials: options.credentials, region: options.region, service: "execute-api" },
+      );
       const connectionId = decodeURIComponent(match[2] as string);
       switch (request.method) {
         case "POST":
-          return await postToConnection(request, connectionId, response);
+          return postToConnection(body, connectionId, response);
         case "GET":
           return getConnection(connectionId, response);
         case "DELETE":

@@ -4,11 +4,13 @@ import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import type { HandlerLoader } from "../lambda/handler-loader";
 import { assertSupportedIdentitySources } from "./authorizer";
 import { ConnectionRegistry, type Connection } from "./connections";
+import { GatewayCounters, type GatewayCounts } from "./counters";
 import { disconnectEvent, messageEvent, newRequestStamp, type ApiIdentity, type ConnectionFacts } from "./events";
 import { createHandshake, refuseUpgrade } from "./handshake";
 import { CloseCode, closeReasons, ConnectionTimers, FrameSizeGuard, webSocketLimits } from "./limits";
 import { createManagementApi } from "./management-api";
 import { selectRouteKey } from "./route-selection";
+import type { SigningCredentials } from "./sigv4";
 
 export interface WebSocketApiConfig {
   routes: Record<string, { handler: string }>;
@@ -26,10 +28,15 @@ export interface WebSocketApiOptions {
   readonly idleTimeoutMs: number;
   readonly maxConnectionMs: number;
   readonly log: (line: string) => void;
+  /** Keys accepted on `@connections` (SigV4). */
+  readonly credentials: readonly SigningCredentials[];
 }
 
 export interface WebSocketApi {
   readonly port: number;
+  /** Metered traffic since start or the last `resetCounts()`. */
+  counts(): GatewayCounts;
+  resetCounts(): void;
   /** Closes every connection (running `$disconnect` for each) and frees the port. */
   stop(): Promise<void>;
 }
@@ -65,6 +72,7 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
 
   const handshake = createHandshake(loader, api, config);
   const connections = new ConnectionRegistry();
+  const counters = new GatewayCounters();
   // Upgrades whose authorizer or $connect is still running, and $disconnect invocations:
   // stop() waits for both so that no handler runs after it resolved.
   const pendingUpgrades = new Set<Promise<void>>();
@@ -89,6 +97,9 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
     stage: api.stage,
     connections,
     log,
+    credentials: options.credentials,
+    region: api.region,
+    counters,
     // DeleteConnection closes normally (1000), which is what clients and $disconnect see on AWS.
     disconnect: (id) => {
       const connection = connections.open(id);
@@ -104,6 +115,7 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
     if (connection.refusedFrom !== undefined && index >= connection.refusedFrom) return;
     connection.lastActiveAt = Date.now();
     const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    counters.messageIn(buffer.length);
     const body = isBinary ? buffer.toString("base64") : buffer.toString("utf8");
     const routeKey = selectRouteKey(routes, isBinary ? undefined : body);
     const stamp = newRequestStamp();
@@ -123,6 +135,7 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
   const onClose = (connection: Connection, code: number, reason: Buffer) => {
     connection.timers.clear();
     connections.delete(connection.id);
+    counters.connectionClosed(connection.connectedAt);
     if (!hasRoute("$disconnect")) return;
     // The gateway's own reason when it closed; else the client's close frame (1005 without a
     // code, 1006 when the TCP connection just dropped).
@@ -159,6 +172,7 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
         ),
       };
       connections.add(connection);
+      counters.connectionOpened();
       const guard = new FrameSizeGuard(
         webSocketLimits.maxFrameBytes,
         (messagesBefore) => {
@@ -225,6 +239,8 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
 
   return {
     port,
+    counts: () => counters.snapshot(connections.all().map((connection) => connection.connectedAt)),
+    resetCounts: () => counters.reset(),
     async stop() {
       await Promise.allSettled(pendingUpgrades);
       // A gateway going away closes its connections with 1001, as a deployment does on AWS.

@@ -26,6 +26,9 @@ export interface ConformanceTarget {
   readonly httpUrl: string;
   readonly corsOrigin: string;
   readonly tokens: Tokens;
+  /** The access key id the management client signs with (the signature tests alter its secret). */
+  readonly accessKeyId: string;
+  readonly region: string;
   managementClient(endpoint: string): ApiGatewayManagementApiClient;
   close(): Promise<void>;
 }
@@ -121,6 +124,9 @@ function deployedTarget(file: string): ConformanceTarget {
     httpUrl: config.httpUrl,
     corsOrigin: config.corsOrigin,
     tokens: mintTokens(config.jwt.issuer, (claims, other) => signJwt(claims, other ?? key, kid), config.jwt.audience),
+    // The signature tests need the key id of the default credentials (set it in the environment).
+    accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? "",
+    region: new URL(config.main.managementEndpoint).hostname.split(".")[2] ?? "us-east-1",
     managementClient: (endpoint) => new ApiGatewayManagementApiClient({ endpoint }),
     close: async () => undefined,
   };
@@ -200,6 +206,8 @@ async function localTarget(): Promise<ConformanceTarget> {
     httpUrl: main.httpUrl,
     corsOrigin: localCorsOrigin,
     tokens: mintTokens(issuer.issuer, (claims, key) => issuer.sign(claims, { key }), audience),
+    accessKeyId: "local",
+    region: "us-east-1",
     managementClient: (endpoint) =>
       new ApiGatewayManagementApiClient({
         endpoint,
