@@ -27,6 +27,8 @@ export interface BuildRecord {
 
 export interface Graph {
   stage: string;
+  /** The directory the program ran in (`$cli.paths.root`): a scratch root, see graph.ts. */
+  root: string;
   app: { name: string; stage: string; removal: string; protect: boolean; providers: Record<string, unknown> };
   resources: ResourceRecord[];
   calls: CallRecord[];

@@ -18,6 +18,14 @@ import { platformDir, readAppConfig } from "./sst-install";
 export interface EvaluateOptions {
   rootDir: string;
   stage: string;
+  /**
+   * Build output directories of static sites (relative to the root), e.g. "packages/web/dist".
+   * The site's build command does not run under mocks, yet StaticSite checks that its output
+   * exists: the evaluation runs in a scratch root holding these (empty) directories, so it
+   * neither depends on nor writes to the real package (no race with a concurrent `vite build`,
+   * no generated files).
+   */
+  staticSiteOutputs?: readonly string[];
   /** Default 180 s: loading @pulumi/aws alone takes seconds on a busy machine. */
   timeoutMs?: number;
 }
@@ -80,6 +88,9 @@ export async function evaluateGraph(options: EvaluateOptions): Promise<Graph> {
     const outfile = path.join(tmp, "bundle.mjs");
     const workDir = path.join(tmp, "work");
     fs.mkdirSync(workDir);
+    const scratchRoot = path.join(tmp, "root");
+    for (const dir of options.staticSiteOutputs ?? []) fs.mkdirSync(path.join(scratchRoot, dir), { recursive: true });
+    fs.mkdirSync(scratchRoot, { recursive: true });
     // The CLI's globals, fixed at bundle time as SST fixes them (components read them at import).
     const app = await readAppConfig(rootDir, stage);
     const define = {
@@ -92,7 +103,9 @@ export async function evaluateGraph(options: EvaluateOptions): Promise<Graph> {
       }),
       $cli: JSON.stringify({
         command: "deploy",
-        paths: { root: rootDir, platform, work: workDir },
+        // The app's code is bundled from rootDir above; at run time SST's components only use
+        // the root for paths (site directories, build outputs), which the scratch root provides.
+        paths: { root: scratchRoot, platform, work: workDir },
         state: { version: {} },
       }),
       $dev: "false",

@@ -24,6 +24,7 @@ import { MOCK_ACCOUNT, MOCK_REGION } from "./mock-values";
 
 /** Replaced at bundle time (esbuild `define`, see graph.ts), as the CLI does. */
 declare const $app: Graph["app"];
+declare const $cli: { paths: { root: string } };
 
 interface SstConfig {
   run(): Promise<unknown>;
@@ -280,7 +281,16 @@ export async function evaluate(options: { config: SstConfig; run: Run }): Promis
   try {
     let returned: unknown;
     await runInPulumiStack(async () => (returned = await options.run(options.config.run)));
-    outputs = await new Promise((resolve) => pulumi.output(returned ?? {}).apply((v) => resolve(plain(v))));
+    // An output that never becomes known (a mock answer missing) would hang here: bound the wait.
+    outputs = await Promise.race([
+      new Promise((resolve) => pulumi.output(returned ?? {}).apply((v) => resolve(plain(v)))),
+      new Promise((resolve) =>
+        setTimeout(() => {
+          errors.push("the stack outputs never resolved (an output whose value stayed unknown)");
+          resolve({});
+        }, 60_000).unref(),
+      ),
+    ]);
     await settle();
   } catch (error) {
     errors.push(String((error as Error)?.stack ?? error));
@@ -288,6 +298,6 @@ export async function evaluate(options: { config: SstConfig; run: Run }): Promis
     server.close();
   }
 
-  const graph: Graph = { stage: app.stage, app: plain(app) as Graph["app"], resources, calls, builds, outputs: outputs as Record<string, unknown>, errors };
+  const graph: Graph = { stage: app.stage, root: $cli.paths.root, app: plain(app) as Graph["app"], resources, calls, builds, outputs: outputs as Record<string, unknown>, errors };
   fs.writeFileSync(outFile, JSON.stringify(graph, null, 2));
 }
