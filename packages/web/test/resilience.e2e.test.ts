@@ -61,7 +61,7 @@ function chatTexts(page: Page): Promise<string[]> {
 }
 
 it("loses nothing and repeats nothing across idle and max-age cuts", async () => {
-  // Count the app's WebSocket connections (not Vite's HMR socket, which is on the web port).
+  // Count the app's reconnects (sockets opened from here on; not Vite's HMR socket, on the web port).
   let appSockets = 0;
   const webPort = new URL(stack.outputs.web).port;
   customer.page.on("websocket", (socket) => {
@@ -99,8 +99,9 @@ it("loses nothing and repeats nothing across idle and max-age cuts", async () =>
     "Ready",
     "Out for delivery",
   ]);
-  console.info(`customer WebSocket connections during the run: ${appSockets}`);
-  expect(appSockets, "the gateway's cuts forced reconnects").toBeGreaterThanOrEqual(3);
+  console.info(`customer reconnects during the run: ${appSockets}`);
+  // Over ~14 s with a 6 s connection cap, at least two cuts are certain; idle cuts add more.
+  expect(appSockets, "the gateway's cuts forced reconnects").toBeGreaterThanOrEqual(2);
   expect(await customer.page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
   await customer.page.screenshot({ path: screenshotPath(rootDir, "customer-after-gateway-cuts-phone"), fullPage: true });
   expect(customer.problems).toEqual([]);
