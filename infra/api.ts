@@ -39,5 +39,7 @@ const targets: LinkTargets = {
 for (const [routeKey, route] of Object.entries(httpApi.routes)) {
   api.route(routeKey, lambdaFor(route, targets), {
     auth: { jwt: { authorizer: jwtAuthorizer.id } },
+    // Named after the handler's export (ApiRouteUpdateStatus…) instead of SST's hash suffix.
+    name: route.handler.slice(route.handler.lastIndexOf(".") + 1),
   });
 }

@@ -28,12 +28,11 @@ export const tokenAuthorizer = realtime.addAuthorizer(authorizer.name, {
 });
 
 for (const [routeKey, route] of Object.entries(webSocketApi.routes)) {
-  const predefined = routeKey.startsWith("$");
   realtime.route(routeKey, lambdaFor(route, targets), {
     // API Gateway evaluates authorization on `$connect` only; later frames ride on that decision.
     auth: routeKey === "$connect" ? { lambda: tokenAuthorizer.id } : undefined,
-    // Readable, stable names (RealtimeRouteSendMessage…) instead of SST's hash suffix.
-    name: predefined ? undefined : routeKey.charAt(0).toUpperCase() + routeKey.slice(1),
+    // Readable, stable resource names (RealtimeRouteSendMessage…) instead of SST's hash suffix.
+    name: routeKey,
   });
 }
 
