@@ -1,4 +1,5 @@
-import { Suspense, lazy, useCallback, useEffect, useState } from "react";
+import { Hub } from "aws-amplify/utils";
+import { Component, type ReactNode, Suspense, lazy, useCallback, useEffect, useState } from "react";
 import { type SignedInUser, currentUser, signOut } from "./auth";
 import { ConnectionBadge } from "./components/connection-badge";
 import { CustomerHome } from "./components/customer-home";
@@ -19,25 +20,58 @@ export function App(props: { config: WebConfig }) {
     void currentUser().then((found) => setUser(found ?? null));
   }, []);
   useEffect(refresh, [refresh]);
+  // A session that can no longer be refreshed (refresh token expired or revoked) ends here,
+  // back at sign-in, instead of a connection retrying forever with no token.
+  useEffect(
+    () =>
+      Hub.listen("auth", ({ payload }) => {
+        if (payload.event === "tokenRefresh_failure" || payload.event === "signedOut") setUser(null);
+      }),
+    [],
+  );
 
   return (
-    <ToastProvider>
-      {user === undefined ? (
-        <Splash />
-      ) : user === null ? (
-        <>
-          <Header />
-          <main className="content">
-            <Suspense fallback={<Splash />}>
-              <SignIn onSignedIn={refresh} local={Boolean(props.config.cognitoEndpoint)} />
-            </Suspense>
-          </main>
-        </>
-      ) : (
-        <SignedInApp config={props.config} user={user} onSignOut={() => void signOut().finally(() => setUser(null))} />
-      )}
-    </ToastProvider>
+    <ErrorBoundary>
+      <ToastProvider>
+        {user === undefined ? (
+          <Splash />
+        ) : user === null ? (
+          <>
+            <Header />
+            <main className="content">
+              <Suspense fallback={<Splash />}>
+                <SignIn onSignedIn={refresh} local={Boolean(props.config.cognitoEndpoint)} />
+              </Suspense>
+            </main>
+          </>
+        ) : (
+          <SignedInApp config={props.config} user={user} onSignOut={() => void signOut().finally(() => setUser(null))} />
+        )}
+      </ToastProvider>
+    </ErrorBoundary>
   );
+}
+
+/** A rendering bug shows a way out instead of a blank page. */
+class ErrorBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
+  override state: { error: Error | null } = { error: null };
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+  override render() {
+    if (!this.state.error) return this.props.children;
+    return (
+      <main className="content">
+        <div className="panel" role="alert">
+          <h2>Something went wrong</h2>
+          <p className="muted">{this.state.error.message}</p>
+          <button type="button" className="primary" onClick={() => window.location.reload()}>
+            Reload
+          </button>
+        </div>
+      </main>
+    );
+  }
 }
 
 function SignedInApp(props: { config: WebConfig; user: SignedInUser; onSignOut: () => void }) {
