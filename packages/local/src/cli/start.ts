@@ -33,10 +33,11 @@ function inspectPort(argv: readonly string[]): number | undefined {
   return value;
 }
 
+let starting: Promise<LocalStack> | undefined;
+let stopping: Promise<void> | undefined;
+
 async function main(): Promise<void> {
   const started = performance.now();
-  let stack: LocalStack | undefined;
-  let stopping: Promise<void> | undefined;
   let firstSignalAt = 0;
   const shutdown = (signal: NodeJS.Signals) => {
     // Ctrl-C reaches us twice: from the terminal (whole process group) and relayed by tsx.
@@ -50,6 +51,8 @@ async function main(): Promise<void> {
     firstSignalAt = performance.now();
     write(`\n${signal}: stopping the local stack…`);
     stopping = (async () => {
+      // Interrupted mid-start: let the parts that are coming up finish, then stop them all.
+      const stack = await starting?.catch(() => undefined);
       await stack?.stop();
       write("stopped.");
       process.exit(0);
@@ -66,7 +69,7 @@ async function main(): Promise<void> {
     inspector.open(inspect, "127.0.0.1", false);
   }
 
-  stack = await startLocalStack({
+  starting = startLocalStack({
     rootDir,
     dataDir,
     ports,
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
     seed: true,
     log: (line) => write(line),
   });
+  const stack = await starting;
   if (stopping) return;
   const { outputs } = stack;
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -99,6 +103,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // Ctrl-C during the start: parts fail as they are torn down (esbuild's service gets the
+  // terminal's SIGINT too); the shutdown in progress reports and exits, not this error.
+  if (stopping) return;
   process.stderr.write(`\n✗ ${formatError(error)}\n`);
   process.exit(1);
 });
