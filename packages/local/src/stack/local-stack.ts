@@ -90,7 +90,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const started = performance.now();
     const value = await start();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    log(`  ✓ ${part.padEnd(24)} ${(detail?.(value) ?? "").padEnd(36)} ${seconds} s`);
+    log(`  ✓ ${part.padEnd(22)} ${`${seconds} s`.padStart(7)}   ${detail?.(value) ?? ""}`.trimEnd());
     return value;
   };
 

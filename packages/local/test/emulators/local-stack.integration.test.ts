@@ -63,7 +63,7 @@ describe("startLocalStack (emulators reused, no web)", () => {
 
   it("prints a timed progress line per part", () => {
     for (const part of ["table", "user pool", "API Gateway (local)", "demo data", "stream poller"]) {
-      expect(log.some((line) => line.includes(`✓ ${part}`) && / \d+\.\d s$/.test(line))).toBe(true);
+      expect(log.some((line) => line.includes(`✓ ${part}`) && / \d+\.\d s( |$)/.test(line))).toBe(true);
     }
   });
 
