@@ -70,7 +70,8 @@ export async function openAs(
 
 export async function signIn(page: Page, email: string, password = "Passw0rd!"): Promise<void> {
   const username = page.locator('input[name="username"]');
-  await username.waitFor({ timeout: 60_000 }); // the first dev-server load compiles the sign-in chunk
+  // The first dev-server load compiles and pre-bundles Amplify: slow on a busy machine.
+  await username.waitFor({ timeout: 120_000 });
   await username.fill(email);
   await page.locator('input[name="password"]').fill(password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();

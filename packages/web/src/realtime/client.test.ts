@@ -180,7 +180,33 @@ describe("order subscriptions", () => {
     subscription.unsubscribe();
     socket.receive(eventFrame(chatEvent(2)));
     expect(seen).toEqual([1]);
+    await advance(1_000); // the unsubscribe lingers, then goes out
     expect(socket.frames.at(-1)).toMatchObject({ action: "unsubscribe", topic: "order:o1" });
+    client.close();
+  });
+
+  it("does not send an unsubscribe that a re-subscribe within the linger cancels", async () => {
+    const { client } = setup();
+    const socket = await connected();
+    const first = client.subscribeOrder("o1", { onEvent: () => {} });
+    first.unsubscribe(); // e.g. React StrictMode: mount, unmount, mount
+    client.subscribeOrder("o1", { since: 0, onEvent: () => {} });
+    await advance(5_000);
+    expect(socket.frames.map((frame) => frame["action"])).toEqual(["subscribe", "subscribe"]);
+    client.close();
+  });
+
+  it("holds a re-subscribe until the unsubscribe in flight is confirmed (no overtaking)", async () => {
+    const { client } = setup();
+    const socket = await connected();
+    client.subscribeOrder("o1", { onEvent: () => {} }).unsubscribe();
+    await advance(1_000);
+    const unsubscribe = socket.frames.at(-1)!;
+    expect(unsubscribe).toMatchObject({ action: "unsubscribe", topic: "order:o1" });
+    client.subscribeOrder("o1", { since: 4, onEvent: () => {} });
+    expect(socket.frames.filter((frame) => frame["action"] === "subscribe")).toHaveLength(1);
+    socket.receive({ type: "unsubscribed", id: String(unsubscribe["id"]), topic: "order:o1" });
+    expect(socket.frames.at(-1)).toMatchObject({ action: "subscribe", topic: "order:o1", since: 4 });
     client.close();
   });
 });

@@ -58,6 +58,11 @@ export interface RealtimeClientOptions {
    * closes it within milliseconds, so waiting a little saves a request per reorder.
    */
   gapFillDelayMs?: number;
+  /**
+   * An unsubscribe waits this long before it is sent; re-subscribing the topic meanwhile (a
+   * screen unmounted and mounted again, React's StrictMode) cancels it, saving two frames.
+   */
+  unsubscribeLingerMs?: number;
   /** No `ack` within this time: send the same message (same clientMessageId) again. */
   ackTimeoutMs?: number;
   /** Failed attempts (ack timeouts, RATE_LIMITED/INTERNAL replies) before `sendMessage` gives up. */
@@ -152,11 +157,20 @@ const maxCatchUpPages = 50;
 export class RealtimeClient {
   readonly api: OrdersApi;
   readonly transport: ReconnectingTransport;
-  #options: Required<Pick<RealtimeClientOptions, "gapFillDelayMs" | "ackTimeoutMs" | "maxSendAttempts">> &
+  #options: Required<
+    Pick<RealtimeClientOptions, "gapFillDelayMs" | "ackTimeoutMs" | "maxSendAttempts" | "unsubscribeLingerMs">
+  > &
     RealtimeClientOptions;
   #subscriptions = new Map<Topic, ActiveSubscription>();
   /** Request id → what it was for, to route `error` replies. */
-  #requests = new Map<string, { topic?: Topic; clientMessageId?: string }>();
+  #requests = new Map<string, { topic?: Topic; unsubscribeTopic?: Topic; clientMessageId?: string }>();
+  /**
+   * Unsubscribes not yet confirmed, per topic: lingering (timer set, not sent) or in flight
+   * (sent, `unsubscribed` awaited). A subscribe of the same topic must not overtake an
+   * unsubscribe in flight: API Gateway runs the two frames' Lambdas concurrently, and if the
+   * unsubscribe lands second the server forgets a subscription the client believes it has.
+   */
+  #unsubscribing = new Map<Topic, { timer?: ReturnType<typeof setTimeout>; resubscribe: boolean }>();
   #sends = new Map<string, PendingSend>();
   #counter = 0;
   #closed = false;
@@ -164,6 +178,7 @@ export class RealtimeClient {
   constructor(options: RealtimeClientOptions) {
     this.#options = {
       gapFillDelayMs: 400,
+      unsubscribeLingerMs: 1_000,
       ackTimeoutMs: 10_000,
       maxSendAttempts: 3,
       ...options,
@@ -276,6 +291,8 @@ export class RealtimeClient {
 
   close(): void {
     this.#closed = true;
+    for (const entry of this.#unsubscribing.values()) clearTimeout(entry.timer);
+    this.#unsubscribing.clear();
     for (const subscription of this.#subscriptions.values()) this.#clearSubscriptionTimers(subscription);
     this.#subscriptions.clear();
     for (const pending of this.#sends.values()) {
@@ -305,6 +322,9 @@ export class RealtimeClient {
 
   #onClose(): void {
     this.#requests.clear();
+    // The connection's subscriptions die with it; the next open subscribes what is active.
+    for (const entry of this.#unsubscribing.values()) clearTimeout(entry.timer);
+    this.#unsubscribing.clear();
     for (const pending of this.#sends.values()) {
       clearTimeout(pending.ackTimer);
       pending.ackTimer = undefined;
@@ -319,6 +339,15 @@ export class RealtimeClient {
   }
 
   #sendSubscribe(subscription: ActiveSubscription): void {
+    const unsubscribing = this.#unsubscribing.get(subscription.topic);
+    if (unsubscribing?.timer !== undefined) {
+      // Never sent: the server still has the subscription; the subscribe below refreshes it.
+      clearTimeout(unsubscribing.timer);
+      this.#unsubscribing.delete(subscription.topic);
+    } else if (unsubscribing) {
+      unsubscribing.resubscribe = true; // sent when `unsubscribed` comes back
+      return;
+    }
     const id = this.#nextRequestId();
     this.#requests.set(id, { topic: subscription.topic });
     const frame: ClientFrame =
@@ -337,10 +366,35 @@ export class RealtimeClient {
     if (!subscription || (only && subscription !== only)) return;
     this.#clearSubscriptionTimers(subscription);
     this.#subscriptions.delete(topic);
-    if (this.transport.isOpen) {
-      const frame: ClientFrame = { action: "unsubscribe", id: this.#nextRequestId(), topic };
+    if (!this.transport.isOpen || this.#unsubscribing.has(topic)) return;
+    const entry: { timer?: ReturnType<typeof setTimeout>; resubscribe: boolean } = { resubscribe: false };
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      if (this.#subscriptions.has(topic) || !this.transport.isOpen) {
+        this.#unsubscribing.delete(topic);
+        return;
+      }
+      const id = this.#nextRequestId();
+      this.#requests.set(id, { unsubscribeTopic: topic });
+      const frame: ClientFrame = { action: "unsubscribe", id, topic };
       this.transport.send(JSON.stringify(frame));
-    }
+    }, this.#options.unsubscribeLingerMs);
+    this.#unsubscribing.set(topic, entry);
+  }
+
+  #onUnsubscribed(topic: Topic | undefined, id: string | undefined): void {
+    const request = id ? this.#requests.get(id) : undefined;
+    if (id) this.#requests.delete(id);
+    const done = request?.unsubscribeTopic ?? topic;
+    if (done) this.#finishUnsubscribe(done);
+  }
+
+  #finishUnsubscribe(done: Topic): void {
+    const entry = this.#unsubscribing.get(done);
+    if (!entry || entry.timer !== undefined) return;
+    this.#unsubscribing.delete(done);
+    const subscription = this.#subscriptions.get(done);
+    if (subscription && this.transport.isOpen) this.#sendSubscribe(subscription);
   }
 
   // --- incoming frames --------------------------------------------------------------------
@@ -364,6 +418,7 @@ export class RealtimeClient {
       case "error":
         return this.#onServerError(frame.code, frame.message, frame.id);
       case "unsubscribed":
+        return this.#onUnsubscribed(frame.topic, frame.id);
       case "pong":
         return;
     }
@@ -410,6 +465,11 @@ export class RealtimeClient {
     const error = new ServerError(code, message);
     const request = id ? this.#requests.get(id) : undefined;
     if (id) this.#requests.delete(id);
+    if (request?.unsubscribeTopic) {
+      // The server did not unsubscribe; either way nothing is in flight any more.
+      this.#finishUnsubscribe(request.unsubscribeTopic);
+      return;
+    }
     const transient = transientCodes.has(code);
     if (request?.clientMessageId) {
       const pending = this.#sends.get(request.clientMessageId);
