@@ -57,7 +57,7 @@ export class PortInUseError extends LocalStackError {
   constructor(o: { port: number; part: string; envVar?: string }) {
     super(`Port ${o.port} (${o.part}) is already in use.`, {
       details: o.envVar
-        ? `Stop whatever listens on it (\`lsof -i :${o.port}\` shows it), or pick another port: ${o.envVar}=<port> npm start`
+        ? `Stop whatever listens on it (\`lsof -i :${o.port}\` shows it; another \`npm start\`?), or pick another port: ${o.envVar}=<port> npm start`
         : `Stop whatever listens on it (\`lsof -i :${o.port}\` shows it).`,
     });
     this.port = o.port;
