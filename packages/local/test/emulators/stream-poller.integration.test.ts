@@ -161,6 +161,29 @@ describe("startStreamPoller", () => {
     expect(invocations.flatMap((e) => e.Records).map(sk)).toEqual(["after"]);
   });
 
+  it("with startingPosition TRIM_HORIZON, delivers what the stream already holds", async () => {
+    const tableName = `stream-${randomUUID()}`;
+    await createTable({ endpoint, tableName });
+    await put(tableName, "before");
+    const invocations: DynamoDBStreamEvent[] = [];
+    globalThis.__streamFixtures?.set(tableName, async (event) => void invocations.push(event));
+    const poller = startStreamPoller({
+      endpoint,
+      tableName,
+      handler: handlerRef,
+      loader,
+      startingPosition: "TRIM_HORIZON",
+      log: (line) => logLines.push(line),
+    });
+    pollers.push(poller);
+    await poller.ready;
+
+    await put(tableName, "after");
+    await until(() => invocations.flatMap((e) => e.Records).length >= 2);
+
+    expect(invocations.flatMap((e) => e.Records).map(sk)).toEqual(["before", "after"]);
+  });
+
   it("applies the app's filter: only INSERTs of EVENT# items reach the handler", async () => {
     const { tableName, invocations } = await setUp({ filters: streamSubscriber.filters as unknown as FilterPattern[] });
 
