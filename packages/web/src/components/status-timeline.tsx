@@ -16,11 +16,17 @@ export function StatusTimeline(props: { status: OrderStatus; createdAt: string; 
   return (
     <ol className="timeline" aria-label="Order progress">
       {steps.map((status, index) => {
-        const state = index < currentIndex ? "done" : index === currentIndex ? "current" : "todo";
+        // Delivered is an end, not a step in progress: shown done.
+        const state =
+          index < currentIndex || (index === currentIndex && status === "delivered")
+            ? "done"
+            : index === currentIndex
+              ? "current"
+              : "todo";
         const at = reached.get(status);
         return (
           <li key={status} className={`timeline-step timeline-${state} ${status === "cancelled" ? "timeline-cancelled" : ""}`}
-            aria-current={state === "current" ? "step" : undefined}>
+            aria-current={index === currentIndex ? "step" : undefined}>
             <span className="timeline-dot" aria-hidden="true" />
             <span className="timeline-label">{statusLabel[status]}</span>
             {at && state !== "todo" ? (
