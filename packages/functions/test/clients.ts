@@ -38,8 +38,8 @@ export class TestSocket {
     this.socket.send(typeof frame === "string" ? frame : JSON.stringify(frame));
   }
 
-  /** The first frame (already received or future) matching `predicate`. */
-  next<T extends ServerFrame = ServerFrame>(predicate: (frame: ServerFrame) => boolean, timeoutMs = 10_000): Promise<T> {
+  /** The first frame (already received or future) matching `predicate`. Generous default: the first call of a handler bundles it, slow on a loaded machine. */
+  next<T extends ServerFrame = ServerFrame>(predicate: (frame: ServerFrame) => boolean, timeoutMs = 30_000): Promise<T> {
     const seen = this.frames.find(predicate);
     if (seen !== undefined) return Promise.resolve(seen as T);
     return new Promise<T>((resolve, reject) => {

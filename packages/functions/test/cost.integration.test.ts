@@ -19,14 +19,23 @@ let stack: TestStack;
 let alice: string;
 let staff: string;
 
+let inFlight = 0;
+let lastActivity = Date.now();
+
 function countingLoader(loader: HandlerLoader): HandlerLoader {
   return {
     load: (ref) => loader.load(ref),
     close: () => loader.close(),
-    invoke(ref, event) {
+    async invoke(ref, event) {
       counter.add(`lambda.${ref.replace("packages/functions/src/", "")}`);
       counter.add("lambda");
-      return loader.invoke(ref, event);
+      inFlight += 1;
+      try {
+        return await loader.invoke(ref, event);
+      } finally {
+        inFlight -= 1;
+        lastActivity = Date.now();
+      }
     },
   };
 }
@@ -50,8 +59,19 @@ afterAll(async () => {
   await Promise.all(proxies.map((proxy) => proxy.stop()));
 });
 
-/** Let stream fan-out and async `$disconnect`s finish before reading the counters. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 600));
+/**
+ * Wait until every invocation an action caused has finished (stream fan-out and `$disconnect`
+ * run after the client already saw its reply): no handler running for 500 ms, and at least the
+ * stream poller's interval since the last one.
+ */
+async function settle(): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (inFlight === 0 && Date.now() - lastActivity > 500) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("handlers did not settle");
+}
 
 interface Row {
   action: string;
@@ -103,7 +123,7 @@ function table(): string {
 }
 
 describe("cost per action", () => {
-  it("counts DynamoDB, Lambda and @connections per action", async () => {
+  it("counts DynamoDB, Lambda and @connections per action", { timeout: 240_000 }, async () => {
     const order = (await rest(stack.api, alice).createOrder()).body;
     const topic = `order:${order.id}`;
 

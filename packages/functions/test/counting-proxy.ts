@@ -56,7 +56,9 @@ async function startProxy(target: string, rewrite: Rewrite, observe: Observe): P
       const original = await readBody(req);
       const info = { method: req.method ?? "GET", path: req.url ?? "/", headers: req.headers, body: original };
       const body = rewrite(info);
-      const headers = { ...req.headers, host: targetUrl.host, "content-length": String(body.length) };
+      // The Host header stays the proxy's: it is signed (SigV4), and the local management API
+      // verifies signatures as AWS does. (DynamoDB Local does not, so its rewritten body passes.)
+      const headers = { ...req.headers, "content-length": String(body.length) };
       const upstream = httpRequest(
         { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers },
         async (response) => {
