@@ -11,9 +11,11 @@ const describe: Record<string, string> = {
 export function ConnectionBadge() {
   const state = useConnectionState();
   return (
-    <span className={`connection connection-${state}`} title={describe[state]} aria-label={describe[state]}>
+    // role=status: a screen reader announces when live updates drop and come back.
+    <span className={`connection connection-${state}`} title={describe[state]} role="status">
       <span className="connection-dot" aria-hidden="true" />
       <span data-testid="connection-state">{state}</span>
+      <span className="visually-hidden">: {describe[state]}</span>
     </span>
   );
 }
