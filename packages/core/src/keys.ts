@@ -42,6 +42,12 @@
  *
  * The stream subscriber's filter (routes.ts) passes INSERTs whose sk begins with "EVENT#": event
  * items are write-once, so each event is fanned out from exactly one stream record.
+ *
+ * Cost note (measured: packages/functions/test/cost.integration.test.ts): the order item carries
+ * `seq` and is projected ALL into gsi1 and gsi2, so every event (a chat message too) rewrites
+ * both GSI entries — about half the write units of a chat message. Lists need each order's seq
+ * (SPEC §4: a staff client catches up from `GET /orders`), so the projection stays; a deployment
+ * dominated by chat could move seq to its own counter item and BatchGet it per listed page.
  */
 import type { OrderStatus, Topic } from "./protocol";
 
