@@ -67,6 +67,39 @@ describe("bad frames", () => {
   });
 });
 
+describe("fuzz", () => {
+  it("answers hundreds of malformed frames one structured reply each, without a crash", async () => {
+    const socket = await TestSocket.open(stack.ws, alice);
+    // Deterministic generator: a failure reproduces.
+    let state = 4242;
+    const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pieces = ['{', '}', '[', ']', '"action"', ':', ',', '"subscribe"', '"sendMessage"', '"unsubscribe"', '"ping"',
+      '"topic"', '"orders"', '"order:x"', '"since"', '-1', '1e309', 'null', 'true', '"__proto__"', '"text"', '"\\u0000"',
+      '"clientMessageId"', '"orderId"', '"id"', ' ', '"', '💥', '9007199254740993'];
+    const frames: string[] = [];
+    while (frames.length < 300) {
+      let raw = "";
+      const length = 1 + Math.floor(random() * 12);
+      for (let j = 0; j < length; j++) raw += pieces[Math.floor(random() * pieces.length)];
+      if (raw.trim().length > 0) frames.push(raw);
+    }
+    for (const frame of frames) socket.send(frame);
+    await expect.poll(() => socket.frames.length, { timeout: 60_000, interval: 200 }).toBeGreaterThanOrEqual(frames.length);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(socket.frames).toHaveLength(frames.length);
+    const codes = new Set(["BAD_REQUEST", "UNKNOWN_ACTION", "PAYLOAD_TOO_LARGE", "FORBIDDEN", "NOT_FOUND"]);
+    // A random frame is almost always refused; the rare valid one (a bare ping, an unsubscribe)
+    // gets its normal reply. Either way: exactly one reply per frame.
+    for (const reply of socket.frames) {
+      if (reply.type === "error") expect(codes.has(reply.code)).toBe(true);
+      else expect(["pong", "unsubscribed"]).toContain(reply.type);
+    }
+    expect(socket.frames.filter((f) => f.type === "error").length).toBeGreaterThan(frames.length * 0.9);
+    expect(await socket.request({ action: "ping", id: "after-fuzz" })).toEqual({ type: "pong", id: "after-fuzz" });
+    await socket.close();
+  });
+});
+
 describe("REST errors", () => {
   it("answers bad input with 400 saying what was wrong", async () => {
     const api = rest(stack.api, alice);
