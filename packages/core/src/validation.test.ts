@@ -54,6 +54,7 @@ describe("WebSocket frames", () => {
     expect(codeOf('{"action":"subscribe","topic":"ORDERS"}', "subscribe")).toBe("BAD_REQUEST");
     expect(codeOf('{"action":"subscribe","topic":"order:x","since":-1}', "subscribe")).toBe("BAD_REQUEST");
     expect(codeOf('{"action":"subscribe","topic":"order:x","since":1.5}', "subscribe")).toBe("BAD_REQUEST");
+    expect(codeOf('{"action":"subscribe","topic":"order:x","since":9999999999}', "subscribe")).toBe("BAD_REQUEST");
     expect(codeOf('{"action":"sendMessage","orderId":"o","text":5,"clientMessageId":"c"}', "sendMessage")).toBe("BAD_REQUEST");
     expect(codeOf('{"action":"sendMessage","orderId":"o","text":"   ","clientMessageId":"c"}', "sendMessage")).toBe("BAD_REQUEST");
     expect(codeOf('{"action":"sendMessage","orderId":"o","text":"x","clientMessageId":"has space"}', "sendMessage")).toBe("BAD_REQUEST");
@@ -151,6 +152,8 @@ describe("REST bodies", () => {
     expect(() => parseListOrders({ limit: "1e3" })).toThrow(/limit/);
     expect(() => parseListOrders({ limit: "0" })).toThrow(/limit/);
     expect(parseEventsQuery({ since: "12" })).toEqual({ since: 12 });
+    expect(parseEventsQuery({ since: "9999999998" })).toEqual({ since: 9_999_999_998 });
+    expect(() => parseEventsQuery({ since: "9999999999" })).toThrow(/since/);
     expect(parseEventsQuery(undefined)).toEqual({ since: 0 });
     expect(() => parseEventsQuery({ since: "-1" })).toThrow(/since/);
   });

@@ -71,7 +71,8 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
 export const orderIdSchema = z.string().regex(idPattern, "must be 1-64 letters, digits, _ or -");
-const maxSeqValue = 9_999_999_999;
+/** `since` asks for events after it, so it stops one short of the largest seq a key can hold. */
+const maxSeqValue = 9_999_999_998;
 const seqSchema = z.number().int().min(0).max(maxSeqValue);
 
 export const topicSchema = z.union([
