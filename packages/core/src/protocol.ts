@@ -99,7 +99,9 @@ export type OrderEvent = OrderCreatedEvent | OrderStatusEvent | ChatMessageEvent
 
 export type Topic = `order:${string}` | "orders";
 
-// Client → server frames. `id` is optional and echoed in the reply.
+// Client → server frames. `id` is optional and echoed in the reply. `since` applies to
+// `order:{id}` topics; the `orders` feed has no feed-wide seq, so there it is ignored (the reply
+// is `subscribed` with seq 0 and no replay; catch up through REST, SPEC §4).
 export type ClientFrame =
   | { action: "subscribe"; id?: string; topic: Topic; since?: number }
   | { action: "unsubscribe"; id?: string; topic: Topic }
