@@ -11,7 +11,8 @@ import { describeError } from "./errors";
 import { useHashRoute } from "./hooks/use-hash-route";
 import { RealtimeProvider } from "./hooks/use-realtime";
 
-const SignIn = lazy(() => import("./components/sign-in"));
+const loadSignIn = () => import("./components/sign-in");
+const SignIn = lazy(loadSignIn);
 
 export function App(props: { config: WebConfig }) {
   // undefined: still reading the stored session; null: signed out.
@@ -36,14 +37,7 @@ export function App(props: { config: WebConfig }) {
         {user === undefined ? (
           <Splash />
         ) : user === null ? (
-          <>
-            <Header />
-            <main className="content">
-              <Suspense fallback={<Splash />}>
-                <SignIn onSignedIn={refresh} local={Boolean(props.config.cognitoEndpoint)} />
-              </Suspense>
-            </main>
-          </>
+          <SignedOut onSignedIn={refresh} local={Boolean(props.config.cognitoEndpoint)} />
         ) : (
           <SignedInApp config={props.config} user={user} onSignOut={() => void signOut().finally(() => setUser(null))} />
         )}
@@ -72,6 +66,43 @@ class ErrorBoundary extends Component<{ children: ReactNode }, { error: Error | 
       </main>
     );
   }
+}
+
+/**
+ * What a signed-out visitor sees first: a light page (no Authenticator yet, so it stays small);
+ * the Authenticator chunk is fetched when a button is hovered or focused and shown on click.
+ */
+function SignedOut(props: { onSignedIn: () => void; local: boolean }) {
+  const [form, setForm] = useState<"signIn" | "signUp" | null>(null);
+  const prefetch = () => void loadSignIn();
+  return (
+    <>
+      <Header />
+      <main className="content">
+        {form ? (
+          <Suspense fallback={<Splash />}>
+            <SignIn onSignedIn={props.onSignedIn} local={props.local} initialState={form} />
+          </Suspense>
+        ) : (
+          <section className="panel landing" aria-labelledby="landing-title">
+            <h1 id="landing-title">Order, then watch it happen</h1>
+            <p className="muted">
+              Place an order and follow it live from the kitchen to your door, and chat with the staff
+              about it. Staff run every order from one live board.
+            </p>
+            <div className="landing-actions">
+              <button type="button" className="primary" onMouseEnter={prefetch} onFocus={prefetch} onClick={() => setForm("signIn")}>
+                Sign in
+              </button>
+              <button type="button" onMouseEnter={prefetch} onFocus={prefetch} onClick={() => setForm("signUp")}>
+                Create account
+              </button>
+            </div>
+          </section>
+        )}
+      </main>
+    </>
+  );
 }
 
 function SignedInApp(props: { config: WebConfig; user: SignedInUser; onSignOut: () => void }) {

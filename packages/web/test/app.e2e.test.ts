@@ -226,7 +226,8 @@ describe("customer and staff in Chromium", () => {
     await staff.page.setViewportSize(desktop.viewport);
 
     await customer.page.getByRole("button", { name: "Sign out" }).click();
-    await customer.page.locator('input[name="username"]').waitFor({ timeout: 10_000 });
+    await customer.page.getByRole("button", { name: "Sign in", exact: true }).waitFor({ timeout: 10_000 });
+    await customer.page.screenshot({ path: screenshotPath(rootDir, "signed-out-landing-phone") });
     expect(await customer.page.getByTestId("connection-state").count()).toBe(0);
     expect(customer.problems).toEqual([]);
     expect(staff.problems).toEqual([]);

@@ -69,6 +69,8 @@ export async function openAs(
 }
 
 export async function signIn(page: Page, email: string, password = "Passw0rd!"): Promise<void> {
+  // The first page is the light landing page; the Authenticator loads on "Sign in".
+  await page.getByRole("button", { name: "Sign in", exact: true }).click({ timeout: 120_000 });
   const username = page.locator('input[name="username"]');
   // The first dev-server load compiles and pre-bundles Amplify: slow on a busy machine.
   await username.waitFor({ timeout: 120_000 });

@@ -1,6 +1,7 @@
 /**
- * The Amplify Authenticator, in its own chunk (loaded with React.lazy): it and its styles are
- * most of the sign-in weight, and a signed-in visitor never needs them.
+ * The Amplify Authenticator, in its own chunk (loaded with React.lazy when a visitor asks to
+ * sign in or sign up): it and its styles weigh as much as the rest of the app together, and a
+ * signed-in visitor never needs them.
  */
 import { Authenticator } from "@aws-amplify/ui-react";
 import "@aws-amplify/ui-react/styles.css";
@@ -17,10 +18,10 @@ function SignedIn(props: { onSignedIn: () => void }) {
   return null;
 }
 
-export default function SignIn(props: { onSignedIn: () => void; local: boolean }) {
+export default function SignIn(props: { onSignedIn: () => void; local: boolean; initialState: "signIn" | "signUp" }) {
   return (
     <div className="sign-in">
-      <Authenticator loginMechanisms={["email"]} services={services}>
+      <Authenticator loginMechanisms={["email"]} services={services} initialState={props.initialState}>
         {() => <SignedIn onSignedIn={props.onSignedIn} />}
       </Authenticator>
       {props.local ? (
