@@ -77,6 +77,7 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
   // stop() waits for both so that no handler runs after it resolved.
   const pendingUpgrades = new Set<Promise<void>>();
   const pendingDisconnects = new Set<Promise<void>>();
+  let stopping = false;
   const wss = new WebSocketServer({
     noServer: true,
     // The 128 KB message limit; ws closes with 1009 past it, as API Gateway does.
@@ -199,6 +200,8 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
   };
 
   const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // An upgrade on a keep-alive connection that outlived the listener (stop() in progress).
+    if (stopping) return void socket.destroy();
     const url = new URL(request.url ?? "/", "http://localhost");
     if (url.pathname.replace(/\/$/, "") !== `/${api.stage}`) {
       return refuseUpgrade(socket, 403, JSON.stringify({ message: "Forbidden" }));
@@ -242,6 +245,10 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
     counts: () => counters.snapshot(connections.all().map((connection) => connection.connectedAt)),
     resetCounts: () => counters.reset(),
     async stop() {
+      // Stop listening first: clients reconnecting while we close must be refused, as by a gone
+      // endpoint, not accepted into a server that is going away (that never settles under churn).
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      stopping = true;
       await Promise.allSettled(pendingUpgrades);
       // A gateway going away closes its connections with 1001, as a deployment does on AWS.
       const closing = connections.all().map(
@@ -256,10 +263,8 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
       await Promise.all(closing);
       await Promise.allSettled(pendingDisconnects);
       wss.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      server.closeAllConnections();
+      await closed;
     },
   };
 }
