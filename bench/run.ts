@@ -18,6 +18,7 @@
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { DynamoDBClient, ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import WebSocket from "ws";
 import { httpApi, streamSubscriber, webSocketApi } from "@live-orders/functions/routes";
@@ -28,12 +29,13 @@ import { startBareWs } from "./bare-ws";
 import { measureColdImports, type ColdImport } from "./cold-import";
 import { connectionHourCost, costModel, itemBytes, type CostLine, type CountedWindow } from "./cost";
 import { Fleet } from "./fleet-client";
+import { ConnectionsTransport } from "./staging/connections-transport";
 import { median, percentile, round } from "./stats";
 
 const quick = process.argv.includes("--quick");
 /** `--phases fanout,chat,cold,load` runs a subset (profiling one path); default all. */
 const phasesArg = process.argv.find((arg) => arg.startsWith("--phases="))?.slice("--phases=".length);
-const phases = new Set((phasesArg ?? "fanout,chat,cold,load").split(","));
+const phases = new Set((phasesArg ?? "fanout,transport,chat,cold,load").split(","));
 const settings = quick
   ? { sizes: [1, 100, 1000], rounds: 3, chatMessages: 100, chatWindows: [1, 8], coldRepeats: 3, loadConnections: 5000, holdMs: 5_000 }
   : { sizes: [1, 100, 1000], rounds: 4, chatMessages: 300, chatWindows: [1, 8, 32], coldRepeats: 5, loadConnections: 5000, holdMs: 15_000 };
@@ -84,6 +86,25 @@ interface Order {
 }
 
 const sampleOrder = { items: [{ sku: "PIZZA-MARG", name: "Pizza Margherita", quantity: 1, unitPriceCents: 1150 }] };
+
+/** Ids of the connections the table knows (the fleet's sockets). */
+async function connectionIds(stack: AppStack): Promise<string[]> {
+  const client = new DynamoDBClient({ endpoint: stack.dynamoEndpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  const ids: string[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  try {
+    do {
+      const page = await client.send(
+        new ScanCommand({ TableName: stack.tableName, FilterExpression: "sk = :conn", ExpressionAttributeValues: { ":conn": { S: "CONN" } }, ExclusiveStartKey: start, ConsistentRead: true }),
+      );
+      for (const item of page.Items ?? []) if (item.connectionId?.S) ids.push(item.connectionId.S);
+      start = page.LastEvaluatedKey;
+    } while (start);
+  } finally {
+    client.destroy();
+  }
+  return ids;
+}
 
 /** Bytes of every connection item in the table: what the scan-all design's Scan would read. */
 async function connectionItemBytes(stack: AppStack): Promise<{ items: number; bytes: number }> {
@@ -298,6 +319,53 @@ async function main(): Promise<void> {
       await settleDisconnects(stack);
     }
 
+    // The @connections client alone: the SDK's against the fast transport, same posts, same
+    // concurrency as the fan-out, to the same live sockets (CPU per call measured in-process,
+    // where on this machine the gateway also runs).
+    const transport: Record<string, unknown>[] = [];
+    if (phases.has("transport")) {
+      const sockets = 500;
+      const posts = quick ? 3000 : 6000;
+      await fleet.send({ op: "connect", group: "transport", url: stackUrl, count: sockets, concurrency: 25 });
+      const ids = (await connectionIds(stack)).slice(0, sockets);
+      const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+      const data = Buffer.from(JSON.stringify({ type: "event", topic: "order:bench", seq: 1, event: { kind: "order.status", status: "ready" } }));
+      const clients = {
+        sdk: () => {
+          const client = new ApiGatewayManagementApiClient({ endpoint: stack.managementEndpoint, region: "us-east-1", credentials });
+          return { post: (id: string) => client.send(new PostToConnectionCommand({ ConnectionId: id, Data: data })), close: () => client.destroy() };
+        },
+        fast: () => {
+          const client = new ConnectionsTransport({ endpoint: stack.managementEndpoint, region: "us-east-1", credentials });
+          return { post: (id: string) => client.postToConnection(id, data), close: () => client.destroy() };
+        },
+      };
+      for (const pass of [0, 1]) {
+        for (const [name, make] of Object.entries(clients)) {
+          const client = make();
+          const armed = await fleet.arm({ op: "arm", group: "transport", from: 0, to: sockets, marker: `"topic":"order:bench"`, count: posts / sockets, timeoutMs: 120_000 });
+          const cpu = process.cpuUsage();
+          const started = performance.now();
+          let next = 0;
+          await Promise.all(
+            Array.from({ length: 25 }, async () => {
+              while (next < posts) await client.post(ids[next++ % ids.length] as string);
+            }),
+          );
+          const ms = performance.now() - started;
+          const used = process.cpuUsage(cpu);
+          await armed.received;
+          client.close();
+          if (pass === 0) continue; // the first pass warms both up
+          const row = { client: name, posts, postsPerSec: round(posts / (ms / 1000), 0), cpuMsPerPost: round((used.user + used.system) / 1000 / posts, 3) };
+          transport.push(row);
+          progress(`  @connections via ${name}: ${row.postsPerSec} posts/s, ${row.cpuMsPerPost} ms CPU per post (gateway included)`);
+        }
+      }
+      await fleet.send({ op: "kill", group: "transport" });
+      await settleDisconnects(stack);
+    }
+
     let chat: Result["chat"] | undefined;
     const chatRuns: NonNullable<Result["chat"]>[] = [];
     if (phases.has("chat")) {
@@ -417,6 +485,7 @@ async function main(): Promise<void> {
       mode: quick ? "quick" : "full",
       machine: { cpus: (await import("node:os")).cpus().length, node: process.version, loadAverage: (await import("node:os")).loadavg() },
       fanout,
+      transport,
       chat,
       chatRuns,
       coldImports,
@@ -438,6 +507,7 @@ async function main(): Promise<void> {
 
 type Result = {
   fanout: Record<string, unknown>[];
+  transport: Record<string, unknown>[];
   chat: { messagesPerSec: number; deliveriesPerSec: number; ackedPerSec: number; subscribers: number; messages: number; window: number; missing: number } | undefined;
   coldImports: ColdImport[];
   load: { connections: number; opened: number; failed: number; openAtGateway: number; connectPerSec: number; pongs: number; heldMs: number; memoryMb: Record<string, number> } | undefined;
@@ -449,28 +519,45 @@ type Result = {
 export function renderTables(result: Result): string {
   const lines: string[] = [];
   const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
-  lines.push("", `Fan-out of one status change (median of rounds; ${result.mode} run, ${result.machine.cpus} CPUs, load ${result.machine.loadAverage.map((l) => l.toFixed(1)).join(" ")})`, "");
-  lines.push(row(["N", "bare ws deliveries/s", "stack deliveries/s", "stack/bare", "bare p50 ms", "bare p99 ms", "stack p50 ms", "stack p99 ms"]));
-  lines.push(row(["---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]));
-  for (const f of result.fanout) {
-    lines.push(row([f.n as number, f.bareWsDeliveriesPerSec as number, f.stackDeliveriesPerSec as number, `1/${round(1 / (f.ratio as number), 1)}`, f.bareP50Ms as number, f.bareP99Ms as number, f.stackP50Ms as number, f.stackP99Ms as number]));
+  const table = (title: string, header: string[], align: string[], rows: (string | number)[][]) => {
+    if (rows.length === 0) return;
+    lines.push("", title, "", row(header), row(align), ...rows.map(row));
+  };
+  const load = result.machine.loadAverage.map((l) => l.toFixed(1)).join(" ");
+  table(
+    `Fan-out of one status change (median of rounds; ${result.mode} run, ${result.machine.cpus} CPUs, load ${load})`,
+    ["N", "bare ws deliveries/s", "stack deliveries/s", "stack/bare", "bare p50 ms", "bare p99 ms", "stack p50 ms", "stack p99 ms"],
+    ["---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"],
+    result.fanout.map((f) => [f.n as number, f.bareWsDeliveriesPerSec as number, f.stackDeliveriesPerSec as number, `1/${round(1 / (f.ratio as number), 1)}`, f.bareP50Ms as number, f.bareP99Ms as number, f.stackP50Ms as number, f.stackP99Ms as number]),
+  );
+  table(
+    "@connections client alone (same posts, 25 in flight, gateway in the same process)",
+    ["client", "posts/s", "CPU ms per post"],
+    ["---", "---:", "---:"],
+    result.transport.map((t) => [t.client as string, t.postsPerSec as number, t.cpuMsPerPost as number]),
+  );
+  if (result.chat) {
+    const c = result.chat;
+    lines.push("", `Chat, one order room with ${c.subscribers} subscribers: ${c.messagesPerSec} messages/s fully delivered (${c.deliveriesPerSec} deliveries/s), acked ${c.ackedPerSec}/s, best with ${c.window} in flight`);
   }
-  if (result.chat) lines.push("", `Chat, one order room with ${result.chat.subscribers} subscribers: ${result.chat.messagesPerSec} messages/s fully delivered (${result.chat.deliveriesPerSec} deliveries/s), acked ${result.chat.ackedPerSec}/s, best with ${result.chat.window} in flight`);
-  if (result.load) lines.push("", `Load: ${result.load.opened}/${result.load.connections} extra connections opened (${result.load.connectPerSec}/s), ${result.load.openAtGateway} held at the gateway, ${result.load.pongs} pongs; memory MB ${JSON.stringify(result.load.memoryMb)}`);
-  lines.push("", "Cold import of each bundled handler (fresh node process; median)", "");
-  lines.push(row(["handler", "bundle KB", "import ms", "process ms"]));
-  lines.push(row(["---", "---:", "---:", "---:"]));
-  for (const c of result.coldImports) lines.push(row([c.handler, c.bundleKb, round(c.importMs), round(c.processMs, 0)]));
-  lines.push("", "Cost per million delivered events on AWS (us-east-1 on-demand list prices; counted in the fan-out rounds)", "");
-  lines.push(row(["N", "connections", "design", "RCU/event", "WCU/event", "Lambda inv./event", "messages/event", "DynamoDB $", "Lambda $", "API GW $", "total $"]));
-  lines.push(row(["---:", "---:", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]));
-  for (const { n, window, cost } of result.cost) {
-    for (const c of cost) {
-      lines.push(
-        row([n, window.connections, c.design, round(c.perEvent.rcu), round(c.perEvent.wcu), round(c.perEvent.invocations), round(c.perEvent.messages, 0), round(c.perMillionDelivered.dynamodb, 2), round(c.perMillionDelivered.lambda, 2), round(c.perMillionDelivered.apiGateway, 2), round(c.perMillionDelivered.total, 2)]),
-      );
-    }
+  if (result.load) {
+    const l = result.load;
+    lines.push("", `Load: ${l.opened}/${l.connections} connections opened (${l.connectPerSec}/s), ${l.openAtGateway} held at the gateway, ${l.pongs} pongs after the hold; memory MB ${JSON.stringify(l.memoryMb)}`);
   }
+  table(
+    "Cold import of each bundled handler (fresh node process; median)",
+    ["handler", "bundle KB", "import ms", "process ms"],
+    ["---", "---:", "---:", "---:"],
+    result.coldImports.map((c) => [c.handler, c.bundleKb, round(c.importMs), round(c.processMs, 0)]),
+  );
+  table(
+    "Cost per million delivered events on AWS (us-east-1 on-demand list prices; counted in the fan-out rounds)",
+    ["N", "connections", "design", "RCU/event", "WCU/event", "Lambda inv./event", "messages/event", "DynamoDB $", "Lambda $", "API GW $", "total $"],
+    ["---:", "---:", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"],
+    result.cost.flatMap(({ n, window, cost }) =>
+      cost.map((c) => [n, window.connections, c.design, round(c.perEvent.rcu), round(c.perEvent.wcu), round(c.perEvent.invocations), round(c.perEvent.messages, 0), round(c.perMillionDelivered.dynamodb, 2), round(c.perMillionDelivered.lambda, 2), round(c.perMillionDelivered.apiGateway, 2), round(c.perMillionDelivered.total, 2)]),
+    ),
+  );
   lines.push("");
   return `${lines.join("\n")}\n`;
 }
