@@ -83,7 +83,7 @@ export async function sendMessage(identity: Identity, input: SendMessageInput): 
       ],
     });
     if (result.ok) return { seq, messageId, duplicate: false };
-    // Items: [0] order (seq check), [1] event, [2] idempotency item.
+    // Items: [0] seq item (seq check), [1] event, [2] idempotency item.
     if (result.reasons[2] === "ConditionalCheckFailed") {
       const first = await readClientMessage(orderId, identity.userId, clientMessageId);
       if (first === undefined) throw new InternalError("idempotency item vanished");

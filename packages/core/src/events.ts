@@ -1,19 +1,21 @@
 /**
  * Order events and their per-order sequence number.
  *
- * Every event gets `seq = order.seq + 1`, written in ONE TransactWriteItems with:
- *   - an Update of the order item: `seq = seq + 1`, conditioned on `seq = :expected`
- *     (plus whatever else the caller conditions on, e.g. the status `version`);
+ * Every event gets `seq = current + 1`, written in ONE TransactWriteItems with:
+ *   - an Update of the order's seq item (ORDER#{id} / SEQ): `seq = :next`, conditioned on
+ *     `seq = :expected`;
  *   - a Put of the event item `EVENT#{seq}`, conditioned on `attribute_not_exists(pk)`;
+ *   - for a status change, an Update of the order item conditioned on its `version`;
  *   - any extra items of the same action (the chat idempotency item).
- * Either all land or none. Two writers that read the same seq cannot both commit (the condition
- * on the order item fails for the second), so there are no duplicates; a seq is only ever taken
- * together with its event, so there are no gaps. The loser re-reads and retries.
+ * Either all land or none. Two writers that read the same seq cannot both commit (the seq
+ * condition fails for the second, and the event key is taken anyway), so there are no
+ * duplicates; a seq is only ever taken together with its event, so there are no gaps. The loser
+ * re-reads and retries.
  */
 import { TransactWriteCommand, type TransactWriteCommandInput, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamo, isErrorNamed, table } from "./dynamo";
 import { ConflictError } from "./errors";
-import { eventKey, eventsAfterRange, orderPk, orderSk } from "./keys";
+import { eventKey, eventsAfterRange, orderPk, orderSeqKey, orderSk, seqSk } from "./keys";
 import type { OrderEvent } from "./protocol";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
@@ -33,11 +35,23 @@ export function eventItem(event: OrderEvent): EventItem {
   return { ...eventKey(event.orderId, event.seq), entity: "event", orderId: event.orderId, seq: event.seq, kind: event.kind, event };
 }
 
+/** The order's seq counter (ORDER#{id} / SEQ). On no index, so bumping it is cheap. */
+export interface OrderSeqItem {
+  pk: string;
+  sk: string;
+  entity: "orderSeq";
+  seq: number;
+}
+
+export function orderSeqItem(orderId: string, seq: number): OrderSeqItem {
+  return { ...orderSeqKey(orderId), entity: "orderSeq", seq };
+}
+
 export interface OrderUpdate {
-  /** Extra `SET` clauses for the order item, e.g. `#status = :status`. */
-  set?: string[];
-  /** Extra condition on the order item, ANDed with the seq check. */
-  condition?: string;
+  /** `SET` clauses for the order item, e.g. `#status = :status`. */
+  set: string[];
+  /** Condition on the order item, e.g. the version the change was decided on. */
+  condition: string;
   names?: Record<string, string>;
   values?: Record<string, unknown>;
 }
@@ -48,7 +62,7 @@ export interface AppendEventInput {
   expectedSeq: number;
   event: OrderEvent;
   orderUpdate?: OrderUpdate;
-  /** Further transaction items that must commit with the event (after the order and event items). */
+  /** Further transaction items that must commit with the event (after the seq, event and order items). */
   extraItems?: TransactItem[];
 }
 
@@ -63,17 +77,18 @@ export async function tryAppendEvent(input: AppendEventInput): Promise<AppendRes
   if (event.seq !== expectedSeq + 1 || event.orderId !== orderId) {
     throw new Error(`event seq ${event.seq} must be expectedSeq + 1 (${expectedSeq + 1}) of order ${orderId}`);
   }
-  const set = ["#seq = :nextSeq", ...(orderUpdate?.set ?? [])];
-  const condition = ["#seq = :expectedSeq", ...(orderUpdate?.condition === undefined ? [] : [orderUpdate.condition])];
   const items: TransactItem[] = [
     {
       Update: {
         TableName: table(),
-        Key: { pk: orderPk(orderId), sk: orderSk },
-        UpdateExpression: `SET ${set.join(", ")}`,
-        ConditionExpression: condition.map((c) => `(${c})`).join(" AND "),
-        ExpressionAttributeNames: { "#seq": "seq", ...orderUpdate?.names },
-        ExpressionAttributeValues: { ":nextSeq": event.seq, ":expectedSeq": expectedSeq, ...orderUpdate?.values },
+        Key: orderSeqKey(orderId),
+        UpdateExpression: "SET #seq = :nextSeq, entity = :entity",
+        // attribute_not_exists: orders written before the seq moved to its own item carry it on
+        // the order; their first new event creates the seq item (the event key still guards
+        // against two writers taking the same seq).
+        ConditionExpression: "#seq = :expectedSeq OR attribute_not_exists(#seq)",
+        ExpressionAttributeNames: { "#seq": "seq" },
+        ExpressionAttributeValues: { ":nextSeq": event.seq, ":expectedSeq": expectedSeq, ":entity": "orderSeq" },
       },
     },
     {
@@ -83,6 +98,20 @@ export async function tryAppendEvent(input: AppendEventInput): Promise<AppendRes
         ConditionExpression: "attribute_not_exists(pk)",
       },
     },
+    ...(orderUpdate === undefined
+      ? []
+      : [
+          {
+            Update: {
+              TableName: table(),
+              Key: { pk: orderPk(orderId), sk: orderSk },
+              UpdateExpression: `SET ${orderUpdate.set.join(", ")}`,
+              ConditionExpression: orderUpdate.condition,
+              ExpressionAttributeNames: orderUpdate.names,
+              ExpressionAttributeValues: orderUpdate.values,
+            },
+          },
+        ]),
     ...(input.extraItems ?? []),
   ];
   try {
@@ -122,18 +151,43 @@ export async function withSeqRetry<T>(attempt: (attemptNumber: number) => Promis
   throw new ConflictError("the order is changing too fast; retry");
 }
 
+/** The raw order item and its current seq, as read together (seq undefined: no order). */
+export interface OrderRead {
+  orderItem: Record<string, unknown> | undefined;
+  seq: number | undefined;
+}
+
+/** The seq of an order: its seq item's, else (orders from before the seq item) the order item's. */
+export function currentSeq(orderItem: Record<string, unknown> | undefined, seqItem: Record<string, unknown> | undefined): number | undefined {
+  if (orderItem === undefined) return undefined;
+  return (seqItem?.seq as number | undefined) ?? (orderItem.seq as number | undefined) ?? 0;
+}
+
+/** The order item and its seq: one strongly consistent Query (`order` in keys.ts). */
+export async function queryOrder(orderId: string): Promise<OrderRead> {
+  const page = await dynamo().send(
+    new QueryCommand({
+      TableName: table(),
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+      ExpressionAttributeValues: { ":pk": orderPk(orderId), ":from": orderSk, ":to": seqSk },
+      ConsistentRead: true,
+    }),
+  );
+  const items = page.Items ?? [];
+  const orderItem = items.find((item) => item.sk === orderSk);
+  return { orderItem, seq: currentSeq(orderItem, items.find((item) => item.sk === seqSk)) };
+}
+
 /**
- * The events after `since`, in seq order, and the order item (raw) read in the same strongly
- * consistent Query (`eventsAfter` in keys.ts). The order item comes last because "ORDER" sorts
- * after every "EVENT#…" key.
+ * The events after `since`, in seq order, with the order item (raw) and its seq, read in the
+ * same strongly consistent Query (`eventsAfter` in keys.ts): "ORDER" and "SEQ" sort after every
+ * "EVENT#…" key.
  */
-export async function queryEventsAfter(
-  orderId: string,
-  since: number,
-): Promise<{ events: OrderEvent[]; orderItem: Record<string, unknown> | undefined }> {
+export async function queryEventsAfter(orderId: string, since: number): Promise<OrderRead & { events: OrderEvent[] }> {
   const range = eventsAfterRange(since);
   const events: OrderEvent[] = [];
   let orderItem: Record<string, unknown> | undefined;
+  let seqItem: Record<string, unknown> | undefined;
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await dynamo().send(
@@ -147,9 +201,10 @@ export async function queryEventsAfter(
     );
     for (const item of page.Items ?? []) {
       if (item.sk === orderSk) orderItem = item;
+      else if (item.sk === seqSk) seqItem = item;
       else if (item.entity === "event") events.push((item as EventItem).event);
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey !== undefined);
-  return { events, orderItem };
+  return { events, orderItem, seq: currentSeq(orderItem, seqItem) };
 }

@@ -4,6 +4,8 @@ import {
   eventsAfterRange,
   orderIdOfTopic,
   orderKey,
+  orderRange,
+  orderSeqKey,
   padSeq,
   staffGsi2Sk,
   subscriptionGsi1,
@@ -35,7 +37,16 @@ describe("keys", () => {
     expect(inRange(eventKey("o", 3).sk)).toBe(true);
     expect(inRange(eventKey("o", 1000).sk)).toBe(true);
     expect(inRange(orderKey("o").sk)).toBe(true);
+    expect(inRange(orderSeqKey("o").sk)).toBe(true);
     expect(inRange("CHATMSG")).toBe(false);
+  });
+
+  it("reads an order and its seq item, and nothing else, with the order range", () => {
+    const inRange = (sk: string) => sk >= orderRange.from && sk <= orderRange.to;
+    expect(inRange(orderKey("o").sk)).toBe(true);
+    expect(inRange(orderSeqKey("o").sk)).toBe(true);
+    expect(inRange(eventKey("o", 1).sk)).toBe(false);
+    expect(inRange(eventKey("o", 9_999_999_999).sk)).toBe(false);
   });
 
   it("keys a subscription by topic (fan-out) and by connection (cleanup)", () => {

@@ -11,6 +11,7 @@
  * | item          | pk                     | sk                     | gsi1pk / gsi1sk                    | gsi2pk / gsi2sk                         |
  * |---------------|------------------------|------------------------|------------------------------------|-----------------------------------------|
  * | Order         | ORDER#{orderId}        | ORDER                  | CUSTOMER#{customerId} / {createdAt}#{orderId} | ORDERS / {status}#{updatedAt}#{orderId} |
+ * | OrderSeq      | ORDER#{orderId}        | SEQ                    | –                                  | –                                       |
  * | OrderEvent    | ORDER#{orderId}        | EVENT#{seq, 10 digits} | –                                  | –                                       |
  * | ChatClientId  | CHATMSG#{orderId}#{userId}#{clientMessageId} | CHATMSG | –                        | –                                       |
  * | Connection    | CONN#{connectionId}    | CONN                   | –                                  | –                                       |
@@ -23,12 +24,14 @@
  *     gsi2: gsi2pk = ORDERS [AND begins_with(gsi2sk, "{status}#")], ScanIndexForward = false.
  *     One partition: a shop's board is a few thousand writes a day, far below a partition's
  *     1000 writes/s; a busier deployment would shard gsi2pk (ORDERS#{0..n}) and merge.
+ * - `order` — an order with its current seq, one strongly consistent Query:
+ *     pk = ORDER#{orderId} AND sk BETWEEN "ORDER" AND "SEQ".
  * - `orderWithEvents` — an order and its whole history, one Query:
- *     pk = ORDER#{orderId} AND sk BETWEEN "EVENT#" AND "ORDER" (events sort before the order item).
- * - `eventsAfter` — an order's events after seq N (resume), plus the order item last:
- *     pk = ORDER#{orderId} AND sk BETWEEN EVENT#{pad(N+1)} AND ORDER.
- *     The order item comes along for the authorization check and the current seq, so a replay
- *     is one strongly consistent Query.
+ *     pk = ORDER#{orderId} AND sk BETWEEN "EVENT#" AND "SEQ" (events sort before ORDER and SEQ).
+ * - `eventsAfter` — an order's events after seq N (resume), plus the order and seq items last:
+ *     pk = ORDER#{orderId} AND sk BETWEEN EVENT#{pad(N+1)} AND SEQ.
+ *     The order item comes along for the authorization check and the seq item for the current
+ *     seq, so a replay is one strongly consistent Query.
  * - `subscribersOfTopic` — live connections subscribed to a topic (fan-out; a Query, never a Scan):
  *     pk = TOPIC#{topic}, ConsistentRead. On the base table, not a GSI, on purpose: a GSI is
  *     eventually consistent, and the subscribe flow's no-missed-event argument (subscription
@@ -43,11 +46,11 @@
  * The stream subscriber's filter (routes.ts) passes INSERTs whose sk begins with "EVENT#": event
  * items are write-once, so each event is fanned out from exactly one stream record.
  *
- * Cost note (measured: packages/functions/test/cost.integration.test.ts): the order item carries
- * `seq` and is projected ALL into gsi1 and gsi2, so every event (a chat message too) rewrites
- * both GSI entries — about half the write units of a chat message. Lists need each order's seq
- * (SPEC §4: a staff client catches up from `GET /orders`), so the projection stays; a deployment
- * dominated by chat could move seq to its own counter item and BatchGet it per listed page.
+ * Why the seq lives in its own item (OrderSeq) rather than on the order: the order item is
+ * projected into gsi1 and gsi2, so bumping a seq there rewrote both index entries on every
+ * event, a chat message too — measured, about half of a chat message's write units
+ * (packages/functions/test/cost.integration.test.ts). The seq item is on no index; lists read
+ * the seqs of the page they return with one BatchGetItem.
  */
 import type { OrderStatus, Topic } from "./protocol";
 
@@ -61,17 +64,23 @@ export function padSeq(seq: number): string {
 }
 
 export const orderSk = "ORDER";
+/** Sorts after "ORDER" and after every "EVENT#…": one range reads events, order and seq. */
+export const seqSk = "SEQ";
 export const eventSkPrefix = "EVENT#";
 export const ordersForStaffPk = "ORDERS";
 
 export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: orderSk }) as const;
 export const orderPk = (orderId: string) => `ORDER#${orderId}`;
+export const orderSeqKey = (orderId: string) => ({ pk: orderPk(orderId), sk: seqSk }) as const;
 export const eventKey = (orderId: string, seq: number) => ({ pk: orderPk(orderId), sk: `${eventSkPrefix}${padSeq(seq)}` });
 
-/** sk bounds of the events after `since` up to and including the order item. */
+/** sk bounds of the events after `since` up to and including the order and seq items. */
 export function eventsAfterRange(since: number): { from: string; to: string } {
-  return { from: `${eventSkPrefix}${padSeq(since + 1)}`, to: orderSk };
+  return { from: `${eventSkPrefix}${padSeq(since + 1)}`, to: seqSk };
 }
+
+/** sk bounds of the order and seq items. */
+export const orderRange = { from: orderSk, to: seqSk } as const;
 
 export const customerGsi1 = (customerId: string) => `CUSTOMER#${customerId}`;
 export const customerGsi1Sk = (createdAt: string, orderId: string) => `${createdAt}#${orderId}`;

@@ -3,15 +3,16 @@
  * Every change is an event with the order's next seq (events.ts); the stream fan-out pushes it.
  */
 import { randomUUID } from "node:crypto";
-import { GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { assertCanSeeOrder, assertCustomer, assertStaff, isStaff, type Identity } from "./authz";
 import { dynamo, isErrorNamed, table } from "./dynamo";
 import { BadRequestError, ConflictError } from "./errors";
-import { eventItem, queryEventsAfter, tryAppendEvent, withSeqRetry } from "./events";
+import { currentSeq, eventItem, orderSeqItem, queryEventsAfter, queryOrder, tryAppendEvent, withSeqRetry } from "./events";
 import {
   customerGsi1,
   customerGsi1Sk,
   orderKey,
+  orderSeqKey,
   ordersForStaffPk,
   staffGsi2Sk,
 } from "./keys";
@@ -26,8 +27,8 @@ import {
 } from "./protocol";
 import type { CancelInput, CreateOrderInput, ListOrdersInput, UpdateStatusInput } from "./validation";
 
-/** The stored order item: the public Order plus its keys. */
-export interface OrderItemRecord extends Order {
+/** The stored order item: the public Order plus its keys; its seq lives in the seq item. */
+export interface OrderItemRecord extends Omit<Order, "seq"> {
   pk: string;
   sk: string;
   entity: "order";
@@ -37,8 +38,8 @@ export interface OrderItemRecord extends Order {
   gsi2sk: string;
 }
 
-/** The public shape (SPEC §5), whatever else the item carries. */
-export function toOrder(item: Record<string, unknown>): Order {
+/** The public shape (SPEC §5), whatever else the item carries, with the order's current seq. */
+export function toOrder(item: Record<string, unknown>, seq: number): Order {
   const record = item as unknown as OrderItemRecord;
   const order: Order = {
     id: record.id,
@@ -47,7 +48,7 @@ export function toOrder(item: Record<string, unknown>): Order {
     items: record.items,
     totalCents: record.totalCents,
     version: record.version,
-    seq: record.seq,
+    seq,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
@@ -56,10 +57,11 @@ export function toOrder(item: Record<string, unknown>): Order {
 }
 
 function orderItem(order: Order): OrderItemRecord {
+  const { seq: _seq, ...fields } = order;
   return {
     ...orderKey(order.id),
     entity: "order",
-    ...order,
+    ...fields,
     gsi1pk: customerGsi1(order.customerId),
     gsi1sk: customerGsi1Sk(order.createdAt, order.id),
     gsi2pk: ordersForStaffPk,
@@ -67,10 +69,10 @@ function orderItem(order: Order): OrderItemRecord {
   };
 }
 
-/** Strongly consistent read of one order, no authorization (internal use). */
+/** Strongly consistent read of one order and its seq, no authorization (internal use). */
 export async function readOrder(orderId: string): Promise<Order | undefined> {
-  const result = await dynamo().send(new GetCommand({ TableName: table(), Key: orderKey(orderId), ConsistentRead: true }));
-  return result.Item === undefined ? undefined : toOrder(result.Item);
+  const { orderItem: item, seq } = await queryOrder(orderId);
+  return item === undefined ? undefined : toOrder(item, seq ?? 0);
 }
 
 /** An order the caller may see; NOT_FOUND when it does not exist or is not theirs. */
@@ -103,6 +105,7 @@ export async function create(identity: Identity, input: CreateOrderInput, option
       new TransactWriteCommand({
         TransactItems: [
           { Put: { TableName: table(), Item: orderItem(order), ConditionExpression: "attribute_not_exists(pk)" } },
+          { Put: { TableName: table(), Item: orderSeqItem(order.id, 1), ConditionExpression: "attribute_not_exists(pk)" } },
           { Put: { TableName: table(), Item: eventItem(event), ConditionExpression: "attribute_not_exists(pk)" } },
         ],
       }),
@@ -125,8 +128,8 @@ export async function eventsAfter(
   orderId: string,
   since: number,
 ): Promise<{ order: Order; events: OrderEvent[] }> {
-  const { events, orderItem: item } = await queryEventsAfter(orderId, since);
-  const order = assertCanSeeOrder(identity, item === undefined ? undefined : toOrder(item));
+  const { events, orderItem: item, seq } = await queryEventsAfter(orderId, since);
+  const order = assertCanSeeOrder(identity, item === undefined ? undefined : toOrder(item, seq ?? 0));
   return { order, events };
 }
 
@@ -217,8 +220,31 @@ export async function list(identity: Identity, input: ListOrdersInput): Promise<
     });
   }
   const page = await dynamo().send(query);
+  const items = page.Items ?? [];
+  const seqs = await seqsOf(items.map((item) => item.id as string));
   const cursor = encodeCursor(page.LastEvaluatedKey);
-  return { orders: (page.Items ?? []).map(toOrder), ...(cursor === undefined ? {} : { cursor }) };
+  return {
+    orders: items.map((item) => toOrder(item, currentSeq(item, seqs.get(item.id as string)) ?? 0)),
+    ...(cursor === undefined ? {} : { cursor }),
+  };
+}
+
+/** The seq items of a page of orders: one BatchGetItem (a page is at most 100 orders). */
+async function seqsOf(orderIds: string[]): Promise<Map<string, Record<string, unknown>>> {
+  const found = new Map<string, Record<string, unknown>>();
+  let keys: Record<string, unknown>[] = orderIds.map((id) => orderSeqKey(id));
+  for (let attempt = 0; keys.length > 0; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(500, 20 * 2 ** attempt)));
+    if (attempt >= 8) throw new Error("could not read the seqs of a page of orders");
+    const result = await dynamo().send(
+      new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys, ConsistentRead: true } } }),
+    );
+    for (const item of result.Responses?.[table()] ?? []) {
+      found.set((item.pk as string).slice("ORDER#".length), item);
+    }
+    keys = result.UnprocessedKeys?.[table()]?.Keys ?? [];
+  }
+  return found;
 }
 
 // ------------------------------------------------------------------ status changes
