@@ -173,6 +173,14 @@ describe("cost per action", () => {
     });
     expect(n(resume, "@connections.POST")).toBe(1 + 3);
 
+    await measure("place order (REST POST /orders)", async () => {
+      expect((await rest(stack.api, alice).createOrder()).status).toBe(201);
+    });
+
+    await measure("list orders (REST GET /orders, staff, 25 per page)", async () => {
+      expect((await rest(stack.api, staff).listOrders("?limit=25")).status).toBe(200);
+    });
+
     await measure("ping", async () => {
       await customer.request({ action: "ping" });
     });
