@@ -1,5 +1,5 @@
 /** Staff: every order, live, in one column per status. */
-import type { Order, OrderStatus } from "@live-orders/core/protocol";
+import { type Order, type OrderStatus, statusFlow } from "@live-orders/core/protocol";
 import { useEffect, useState } from "react";
 import type { SignedInUser } from "../auth";
 import { useRealtime } from "../hooks/use-realtime";
@@ -7,15 +7,7 @@ import { applyToOrders, mergeOrders, statusLabel } from "../order-state";
 import { OrderActions } from "./order-actions";
 import { OrderCard } from "./order-card";
 
-const columns: readonly OrderStatus[] = [
-  "placed",
-  "confirmed",
-  "preparing",
-  "ready",
-  "out_for_delivery",
-  "delivered",
-  "cancelled",
-];
+const columns: readonly OrderStatus[] = [...statusFlow, "cancelled"];
 /** Finished orders pile up; the board shows the most recent ones. */
 const finishedShown = 10;
 
