@@ -29,7 +29,7 @@ import { startBareWs } from "./bare-ws";
 import { measureColdImports, type ColdImport } from "./cold-import";
 import { connectionHourCost, costModel, itemBytes, type CostLine, type CountedWindow } from "./cost";
 import { Fleet } from "./fleet-client";
-import { ConnectionsTransport } from "./staging/connections-transport";
+import { ConnectionsTransport } from "@live-orders/core/connections-transport";
 import { median, percentile, round } from "./stats";
 
 const quick = process.argv.includes("--quick");

@@ -185,7 +185,7 @@ export class ConnectionsTransport {
   }
 
   /** The SDK client's `send` for the three `@connections` commands. */
-  async send(command: unknown): Promise<unknown> {
+  async send(command: PostToConnectionCommand | GetConnectionCommand | DeleteConnectionCommand): Promise<unknown> {
     if (command instanceof PostToConnectionCommand) {
       const { ConnectionId, Data } = command.input;
       return this.postToConnection(ConnectionId as string, Data as Uint8Array | string).then(() => ({ $metadata: {} }));

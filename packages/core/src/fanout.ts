@@ -1,7 +1,7 @@
 /**
  * Fan-out: push one frame to every connection subscribed to a topic.
  *  - subscribers come from a paginated Query of the topic's partition (never a Scan of all
- *    connections);
+ *    connections), the next page read while the current one is posted;
  *  - posts run with bounded concurrency (no unbounded Promise.all over thousands of sockets);
  *  - `GoneException` (recognised by NAME: SDK v3 sets no `statusCode`) means that connection is
  *    closed: delete THAT connection and its subscriptions, not the sender's;
@@ -121,7 +121,16 @@ export async function fanOut(topic: Topic, frame: ServerFrame, options: FanOutOp
     }
   };
 
-  for await (const page of subscribers(topic)) {
+  // The next page is read while this one is posted: at 1000 subscribers (4 pages) the Queries
+  // no longer add up in front of the posts.
+  const pages = subscribers(topic)[Symbol.asyncIterator]();
+  let next = pages.next();
+  for (;;) {
+    const { value: page, done } = await next;
+    if (done) break;
+    next = pages.next();
+    // Awaited on the next turn; until then a failed read must not count as unhandled.
+    next.catch(() => undefined);
     counts.subscribers += page.length;
     await eachBounded(page, concurrency, deliver);
   }

@@ -3,23 +3,30 @@
  * that posts frames to a WebSocket connection. On AWS the endpoint is
  * `Resource.Realtime.managementEndpoint` (https://{api}.execute-api.{region}.amazonaws.com/{stage});
  * locally it is the local API Gateway's, with the same paths and errors.
+ *
+ * The client is `ConnectionsTransport`, not the SDK's `ApiGatewayManagementApiClient`: same
+ * signatures and error names, a third of the CPU per post (see connections-transport.ts and
+ * docs/benchmarks.md). It takes the SDK's command objects, so callers read as SDK code.
  */
 import {
-  ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
+  type GetConnectionCommand,
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
 import { managementEndpoint } from "./config";
+import { ConnectionsTransport } from "./connections-transport";
 import { isErrorNamed } from "./dynamo";
 import type { ServerFrame } from "./protocol";
 
 /** What we use of the client; the unit tests of fan-out pass an in-memory fake with this shape. */
-export type ManagementApi = Pick<ApiGatewayManagementApiClient, "send">;
+export interface ManagementApi {
+  send(command: PostToConnectionCommand | DeleteConnectionCommand | GetConnectionCommand): Promise<unknown>;
+}
 
 let client: ManagementApi | undefined;
 
 export function managementApi(): ManagementApi {
-  client ??= new ApiGatewayManagementApiClient({ endpoint: managementEndpoint() });
+  client ??= new ConnectionsTransport({ endpoint: managementEndpoint() });
   return client;
 }
 
