@@ -17,7 +17,8 @@
  */
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { Session } from "node:inspector/promises";
+import { dirname, join } from "node:path";
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { DynamoDBClient, ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import WebSocket from "ws";
@@ -30,11 +31,14 @@ import { measureColdImports, type ColdImport } from "./cold-import";
 import { connectionHourCost, costModel, itemBytes, type CostLine, type CountedWindow } from "./cost";
 import { Fleet } from "./fleet-client";
 import { ConnectionsTransport } from "@live-orders/core/connections-transport";
+import { summarize } from "./profile-summary";
 import { median, percentile, round } from "./stats";
 
 const quick = process.argv.includes("--quick");
 /** `--phases fanout,chat,cold,load` runs a subset (profiling one path); default all. */
 const phasesArg = process.argv.find((arg) => arg.startsWith("--phases="))?.slice("--phases=".length);
+/** `--profile`: CPU-profile the measured fan-out rounds at the largest N (node:inspector). */
+const profileFanout = process.argv.includes("--profile");
 const phases = new Set((phasesArg ?? "fanout,transport,chat,cold,load").split(","));
 const settings = quick
   ? { sizes: [1, 100, 1000], rounds: 3, chatMessages: 100, chatWindows: [1, 8], coldRepeats: 3, loadConnections: 5000, holdMs: 5_000 }
@@ -251,9 +255,15 @@ async function main(): Promise<void> {
       let costCounts: { dynamodb: ReturnType<AppStack["dynamoDbCounts"]>; invocations: ReturnType<AppStack["invocations"]>; gateway: ReturnType<ReturnType<AppStack["gateway"]>["counts"]> } | undefined;
       let costEvents = 0;
       let payload = "";
+      const profiling = profileFanout && n === maxN ? new Session() : undefined;
       for (let r = 0; r <= settings.rounds; r++) {
         const warmUp = r === 0;
         if (r === 1) stack.resetCounts();
+        if (r === 1 && profiling) {
+          profiling.connect();
+          await profiling.post("Profiler.enable");
+          await profiling.post("Profiler.start");
+        }
         if (step === statusWalk.length) {
           // The cost window is the first order's measured rounds (no subscribe traffic in it).
           costCounts ??= { dynamodb: stack.dynamoDbCounts(), invocations: stack.invocations(), gateway: stack.gateway().counts() };
@@ -290,6 +300,15 @@ async function main(): Promise<void> {
           stackRounds.push(stackRound);
           bareRounds.push(bareRound);
         }
+      }
+
+      if (profiling) {
+        const { profile } = await profiling.post("Profiler.stop");
+        profiling.disconnect();
+        const file = join(rootDir, ".local", "bench", `fanout-n${n}.cpuprofile`);
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, JSON.stringify(profile));
+        progress(`  CPU profile of the measured rounds: ${file}\n${summarize(profile as Parameters<typeof summarize>[0], 15)}`);
       }
 
       // What the measured rounds cost, counted (the bare rounds touched nothing of the stack).
