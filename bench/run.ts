@@ -15,7 +15,7 @@
  *  4. load: thousands of connections held at once, with memory;
  *  5. the cost model per million delivered events, from what phase 1 counted.
  */
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { Session } from "node:inspector/promises";
 import { dirname, join } from "node:path";
@@ -140,12 +140,16 @@ async function connectionItemBytes(stack: AppStack): Promise<{ items: number; by
   return { items, bytes };
 }
 
+/** Resident memory of a process and its descendants (DynamoDB Local's JVM runs under a guard process). */
 function rssOfPid(pid: number | undefined): number {
   if (pid === undefined) return Number.NaN;
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const kb = /VmRSS:\s+(\d+)/.exec(status)?.[1];
-    return kb ? Number(kb) * 1024 : Number.NaN;
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    const children = readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").split(" ").filter(Boolean).map(Number),
+    );
+    return kb * 1024 + children.reduce((sum, child) => sum + (rssOfPid(child) || 0), 0);
   } catch {
     return Number.NaN;
   }
