@@ -5,10 +5,10 @@ import {
   PutItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { randomUUID } from "node:crypto";
-import { describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { tableDefinition } from "@live-orders/core/table-definition";
 import { localDynamoDbClient } from "../../src/dynamodb/clients";
-import { createTable } from "../../src/dynamodb/dynamodb-local";
+import { createTable, startDynamoDbLocal, type DynamoDbLocal } from "../../src/dynamodb/dynamodb-local";
 
 const endpoint = inject("dynamoEndpoint");
 
@@ -46,8 +46,22 @@ describe("createTable", () => {
     client.destroy();
     expect(Item).toEqual({ pk: { S: "a" }, sk: { S: "b" } });
   });
+});
+
+// Its own DynamoDB Local: building an index on the run's shared instance can stall for minutes
+// while dozens of other test files hammer it (seen in CI), whereas `npm start`, the real user of
+// this path, has its instance to itself.
+describe("createTable on an existing table", () => {
+  let privateInstance: DynamoDbLocal;
+  beforeAll(async () => {
+    privateInstance = await startDynamoDbLocal();
+  });
+  afterAll(async () => {
+    await privateInstance?.stop();
+  });
 
   it("adds an index the definition gained since the table was created", async () => {
+    const endpoint = privateInstance.endpoint;
     const tableName = `t-${randomUUID()}`;
     const { gsi2: _dropped, ...olderIndexes } = tableDefinition.globalIndexes;
     await createTable({ endpoint, tableName, definition: { ...tableDefinition, globalIndexes: olderIndexes } as never });
