@@ -86,8 +86,8 @@ function card(page: Page, orderId: string) {
 
 async function placeOrder(page: Page): Promise<string> {
   await page.goto(new URL("#/", stack.outputs.web).toString());
-  await page.getByRole("button", { name: "One more Latte" }).click();
-  await page.getByRole("button", { name: "One more Croissant" }).click();
+  await page.getByRole("button", { name: "One more Pizza Margherita" }).click();
+  await page.getByRole("button", { name: "One more Lemonade" }).click();
   await page.getByRole("button", { name: "Place order" }).click();
   await page.waitForURL(/#\/orders\/[^/]+$/);
   const orderId = decodeURIComponent(new URL(page.url()).hash.replace("#/orders/", ""));

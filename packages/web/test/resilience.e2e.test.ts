@@ -67,7 +67,7 @@ it("loses nothing and repeats nothing across idle and max-age cuts", async () =>
   customer.page.on("websocket", (socket) => {
     if (new URL(socket.url()).port !== webPort) appSockets += 1;
   });
-  await customer.page.getByRole("button", { name: "One more Espresso" }).click();
+  await customer.page.getByRole("button", { name: "One more Tiramisu" }).click();
   await customer.page.getByRole("button", { name: "Place order" }).click();
   await customer.page.waitForURL(/#\/orders\/[^/]+$/);
   const orderId = decodeURIComponent(new URL(customer.page.url()).hash.replace("#/orders/", ""));
