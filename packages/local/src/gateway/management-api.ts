@@ -69,7 +69,11 @@ export function createManagementApi(options: ManagementApiOptions) {
     response.setHeader("x-amzn-RequestId", requestId);
     response.once("finish", () => options.counters.managementCall(request.method ?? "GET", response.statusCode));
     try {
-      const path = new URL(request.url ?? "/", "http://localhost").pathname;
+      // The request target is origin-form (`/stage/@connections/id?…`): its path is what precedes
+      // the query, with no per-request URL parse (dot segments stay, and match no connection path).
+      const target = request.url ?? "/";
+      const queryAt = target.indexOf("?");
+      const path = queryAt < 0 ? target : target.slice(0, queryAt);
       const match = connectionPath.exec(path);
       // API Gateway answers a path it does not serve (another stage, no @connections) with 403.
       if (!match || match[1] !== options.stage) throw new ForbiddenException("Missing Authentication Token");
