@@ -10,8 +10,9 @@ import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import WebSocket from "ws";
 import { demoUsers, ensureUserPool } from "@live-orders/local/cognito/user-pool";
+import { signIn } from "@live-orders/local/stack/sign-in";
 import { forge, resign } from "../../packages/functions/test/tokens";
-import { signIn, startAppStack, type AppStack } from "../support/app-stack";
+import { startAppStack, type AppStack } from "../support/app-stack";
 import { sampleOrder } from "../support/rest";
 
 declare module "vitest" {

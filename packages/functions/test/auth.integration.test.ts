@@ -1,8 +1,9 @@
 import { CognitoIdentityProviderClient, CreateUserPoolClientCommand, InitiateAuthCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { ensureUserPool } from "@live-orders/local/cognito/user-pool";
+import { signIn } from "@live-orders/local/stack/sign-in";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rest, TestSocket } from "./clients";
-import { password, signIn, startTestStack, users, type TestStack } from "./stack";
+import { password, startTestStack, users, type TestStack } from "./stack";
 import { scanAll } from "./table";
 import { decodeJwt, forge, resign } from "./tokens";
 

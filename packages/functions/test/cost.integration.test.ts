@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ServerFrame } from "@live-orders/core/protocol";
 import type { HandlerLoader } from "@live-orders/local/lambda/handler-loader";
+import { observeInvocations } from "@live-orders/local/stack/observed-loader";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { rest, TestSocket } from "./clients";
 import { createCounter, startDynamoDbCountingProxy, startManagementCountingProxy, type CountingProxy } from "./counting-proxy";
@@ -23,21 +24,15 @@ let inFlight = 0;
 let lastActivity = Date.now();
 
 function countingLoader(loader: HandlerLoader): HandlerLoader {
-  return {
-    load: (ref) => loader.load(ref),
-    close: () => loader.close(),
-    async invoke(ref, event) {
-      counter.add(`lambda.${ref.replace("packages/functions/src/", "")}`);
-      counter.add("lambda");
-      inFlight += 1;
-      try {
-        return await loader.invoke(ref, event);
-      } finally {
-        inFlight -= 1;
-        lastActivity = Date.now();
-      }
-    },
-  };
+  return observeInvocations(loader, (ref) => {
+    counter.add(`lambda.${ref.replace("packages/functions/src/", "")}`);
+    counter.add("lambda");
+    inFlight += 1;
+    return () => {
+      inFlight -= 1;
+      lastActivity = Date.now();
+    };
+  });
 }
 
 beforeAll(async () => {
@@ -45,11 +40,13 @@ beforeAll(async () => {
   proxies.push(dynamoProxy);
   stack = await startTestStack({
     wrapLoader: countingLoader,
-    handlerDynamoEndpoint: () => dynamoProxy.url,
-    handlerManagementEndpoint: async (endpoint) => {
-      const proxy = await startManagementCountingProxy(endpoint, counter);
-      proxies.push(proxy);
-      return proxy.url;
+    handlerEndpoints: {
+      dynamodb: () => dynamoProxy.url,
+      management: async (endpoint) => {
+        const proxy = await startManagementCountingProxy(endpoint, counter);
+        proxies.push(proxy);
+        return proxy.url;
+      },
     },
   });
   [alice, staff] = await Promise.all([stack.token("alice@example.com"), stack.token("staff@example.com")]);

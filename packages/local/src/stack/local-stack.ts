@@ -20,6 +20,7 @@ import { createHandlerLoader, type HandlerLoader } from "../lambda/handler-loade
 import type { FilterPattern } from "../streams/filter-pattern";
 import { type StreamPoller, startStreamPoller } from "../streams/stream-poller";
 import { assertPortFree } from "./ports";
+import { signIn } from "./sign-in";
 import { startViteDevServer, type ViteDevServer } from "./vite-dev-server";
 
 /** `.local/outputs.json`: what a client (the web app, a test, a benchmark) needs to reach the stack. */
@@ -57,13 +58,35 @@ export interface LocalStackOptions {
   tokenValidity?: Partial<TokenValidity>;
   /** Progress lines, handler reloads, gateway and poller messages. Default: stderr. */
   log?: (line: string) => void;
+  /** Wrap the loader every route and the stream subscriber run through (e.g. `observeInvocations`). */
+  wrapLoader?: (loader: HandlerLoader) => HandlerLoader;
+  /** More handler environment, set after (and over) the SST links (e.g. a log level, a rate limit). */
+  handlerEnv?: Record<string, string>;
+  /**
+   * Endpoints the handlers call instead of the stack's own, given the real one (e.g. counting
+   * proxies in front of it). Clients (outputs) and the stream poller keep the real ones.
+   */
+  handlerEndpoints?: {
+    dynamodb?: (endpoint: string) => string | Promise<string>;
+    management?: (endpoint: string) => string | Promise<string>;
+  };
 }
 
 export interface LocalStack {
   outputs: Outputs;
   /** The seeded users with their ids. */
   users: UserPool["users"];
+  pool: UserPool;
+  /** A fresh access token of a seeded user (password sign-in). */
+  token(email: string): Promise<string>;
+  /** A seeded user's id (`sub`); throws for anyone else. */
+  userId(email: string): string;
+  /** The loader the routes use (wrapped when `wrapLoader` was given). */
   loader: HandlerLoader;
+  /** The gateway now running (a new object after `restartGateway`): its meters. */
+  gateway(): Gateway;
+  /** Stop the gateway (closing every socket, running `$disconnect`) and start it again on the same ports. */
+  restartGateway(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -164,50 +187,52 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       SST_RESOURCE_Table: JSON.stringify({ name: tableName }),
       SST_RESOURCE_UserPool: JSON.stringify({ id: pool.userPoolId }),
       SST_RESOURCE_WebClient: JSON.stringify({ id: pool.userPoolClientId }),
-      LIVE_ORDERS_DYNAMODB_ENDPOINT: dynamoEndpoint,
+      LIVE_ORDERS_DYNAMODB_ENDPOINT: (await options.handlerEndpoints?.dynamodb?.(dynamoEndpoint)) ?? dynamoEndpoint,
       LIVE_ORDERS_COGNITO_ISSUER: pool.issuer,
+      ...options.handlerEnv,
     });
 
-    const loader = createHandlerLoader({
+    const baseLoader = createHandlerLoader({
       rootDir,
       watch: options.watch ?? false,
       log,
       onReload: (files) =>
         log(`  ↻ handler code reloaded (${files.map((file) => file.replace(`${rootDir}/`, "")).join(", ")})`),
     });
-    stops.push(() => loader.close());
+    stops.push(() => baseLoader.close());
+    const loader = options.wrapLoader?.(baseLoader) ?? baseLoader;
 
-    const gateway: Gateway = await timed(
-      "API Gateway (local)",
-      async () => {
-        const started = await startGateway({
-          loader,
-          log,
-          httpPort: ports.http ?? 0,
-          wsPort: ports.ws ?? 0,
-          webSocket: {
-            routes: mapRoutes(webSocketApi.routes),
-            authorizer: {
-              handler: webSocketApi.authorizer.handler,
-              identitySources: webSocketApi.authorizer.identitySources,
-            },
-            idleTimeoutMs: options.webSocket?.idleTimeoutMs,
-            maxConnectionMs: options.webSocket?.maxConnectionMs,
-          },
-          http: {
-            routes: mapRoutes(httpApi.routes),
-            jwt: { issuer: pool.issuer, audiences: [pool.userPoolClientId], jwksUri: pool.jwksUri },
-            cors: httpApi.cors,
-          },
-        }).catch((error: unknown) => {
-          throw portError(error, ports) ?? error;
-        });
-        stops.push(() => started.stop());
-        return started;
+    const gatewayOptions = {
+      loader,
+      log,
+      webSocket: {
+        routes: mapRoutes(webSocketApi.routes),
+        authorizer: {
+          handler: webSocketApi.authorizer.handler,
+          identitySources: webSocketApi.authorizer.identitySources,
+        },
+        idleTimeoutMs: options.webSocket?.idleTimeoutMs,
+        maxConnectionMs: options.webSocket?.maxConnectionMs,
       },
+      http: {
+        routes: mapRoutes(httpApi.routes),
+        jwt: { issuer: pool.issuer, audiences: [pool.userPoolClientId], jwksUri: pool.jwksUri },
+        cors: httpApi.cors,
+      },
+    };
+    let gateway: Gateway = await timed(
+      "API Gateway (local)",
+      () =>
+        startGateway({ ...gatewayOptions, httpPort: ports.http ?? 0, wsPort: ports.ws ?? 0 }).catch((error: unknown) => {
+          throw portError(error, ports) ?? error;
+        }),
       (g) => `${g.httpUrl} + ${g.wsUrl}`,
     );
-    process.env.SST_RESOURCE_Realtime = JSON.stringify({ url: gateway.wsUrl, managementEndpoint: gateway.managementEndpoint });
+    // The running gateway, which after `restartGateway` is not the first one.
+    stops.push(() => gateway.stop());
+    const gatewayPorts = { httpPort: Number(new URL(gateway.httpUrl).port), wsPort: Number(new URL(gateway.wsUrl).port) };
+    const managementEndpoint = (await options.handlerEndpoints?.management?.(gateway.managementEndpoint)) ?? gateway.managementEndpoint;
+    process.env.SST_RESOURCE_Realtime = JSON.stringify({ url: gateway.wsUrl, managementEndpoint });
 
     // Seeded before the poller starts (at LATEST): no one can be subscribed yet, so fanning the
     // demo history out would only be log noise.
@@ -280,7 +305,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       writeFileSync(join(dataDir, "outputs.json"), `${JSON.stringify(outputs, null, 2)}\n`);
     }
     let stopped: Promise<void> | undefined;
-    return { outputs, users: pool.users, loader, stop: () => (stopped ??= stopAll()) };
+    return {
+      outputs,
+      users: pool.users,
+      pool,
+      token: (email) => signIn(cognitoEndpoint, pool.userPoolClientId, email),
+      userId(email) {
+        const user = pool.users.find((candidate) => candidate.email === email);
+        if (user === undefined) throw new Error(`unknown user ${email}`);
+        return user.userId;
+      },
+      loader,
+      gateway: () => gateway,
+      async restartGateway() {
+        await gateway.stop();
+        // The ports were just freed; another process could take them in between only by accident.
+        gateway = await startGateway({ ...gatewayOptions, ...gatewayPorts });
+      },
+      stop: () => (stopped ??= stopAll()),
+    };
   } catch (error) {
     await stopAll();
     throw error;
