@@ -33,7 +33,7 @@ try {
   await createTable({ endpoint: db.endpoint, tableName: "idle" });
   // Nothing is written, so no handler is ever invoked.
   const loader = { load: async () => async () => undefined, invoke: async () => undefined, close: async () => {} };
-  const poller = startStreamPoller({ endpoint: db.endpoint, tableName: "idle", handler: "x/y.handler", loader, pollIntervalMs: interval });
+  const poller = startStreamPoller({ endpoint: db.endpoint, tableName: "idle", handler: "x/y.handler", loader, pollIntervalMs: interval, idlePollIntervalMs: interval });
   await poller.ready;
   await new Promise((r) => setTimeout(r, 3000));
   if (db.pid === undefined) throw new Error("DynamoDB Local has no pid");
