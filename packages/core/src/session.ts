@@ -33,17 +33,20 @@ export interface FrameOutcome {
 
 type Handlers = { [A in ClientAction]: (frame: FrameOf<A>, ctx: Required<Omit<FrameContext, "body">> & { identity: Identity }) => Promise<ServerFrame[]> };
 
+/** The reply echoes the frame's `id` when it had one (and has no `id` key otherwise). */
+const echoId = (frame: { id?: string }) => (frame.id === undefined ? {} : { id: frame.id });
+
 const handlers: Handlers = {
   async subscribe(frame, ctx) {
     const result = await Subscription.subscribe(ctx, { topic: frame.topic, ...(frame.since === undefined ? {} : { since: frame.since }) });
     return [
-      { type: "subscribed", ...(frame.id === undefined ? {} : { id: frame.id }), topic: result.topic, seq: result.seq },
+      { type: "subscribed", ...echoId(frame), topic: result.topic, seq: result.seq },
       ...result.events.map((event): ServerFrame => ({ type: "event", topic: result.topic, seq: event.seq, event })),
     ];
   },
   async unsubscribe(frame, ctx) {
     await Subscription.remove(ctx.connectionId, frame.topic);
-    return [{ type: "unsubscribed", ...(frame.id === undefined ? {} : { id: frame.id }), topic: frame.topic }];
+    return [{ type: "unsubscribed", ...echoId(frame), topic: frame.topic }];
   },
   async sendMessage(frame, ctx) {
     const result = await Chat.sendMessage(ctx.identity, {
@@ -54,7 +57,7 @@ const handlers: Handlers = {
     return [
       {
         type: "ack",
-        ...(frame.id === undefined ? {} : { id: frame.id }),
+        ...echoId(frame),
         orderId: frame.orderId,
         clientMessageId: frame.clientMessageId,
         seq: result.seq,
@@ -62,7 +65,7 @@ const handlers: Handlers = {
     ];
   },
   async ping(frame) {
-    return [{ type: "pong", ...(frame.id === undefined ? {} : { id: frame.id }) }];
+    return [{ type: "pong", ...echoId(frame) }];
   },
 };
 
