@@ -208,7 +208,9 @@ describe("chaos", () => {
         if (!deleted && sent >= (chatMessages * 2) / 3) {
           deleted = true;
           const page = await dynamo.send(
-            new ScanCommand({ TableName: stack.tableName, FilterExpression: "sk = :c", ExpressionAttributeValues: { ":c": { S: "CONN" } } }),
+            // Registered connections only: a frame handled after its connection's $disconnect leaves
+            // a rate-limit stub (keys, counter, TTL; see consumeFrame), with no connectionId.
+            new ScanCommand({ TableName: stack.tableName, FilterExpression: "sk = :c AND attribute_exists(connectionId)", ExpressionAttributeValues: { ":c": { S: "CONN" } } }),
           );
           const live = (page.Items ?? []).map((item) => item.connectionId?.S as string).filter((id) => !id.startsWith("GHOST"));
           for (const id of live.slice(0, 8)) {

@@ -69,8 +69,8 @@ describe("against the local API Gateway (SigV4 verified there)", () => {
     right.destroy();
   });
 
-  it("queues a burst of 2000 concurrent posts onto 8 keep-alive sockets: every one delivered once", async () => {
-    const transport = new ConnectionsTransport({ endpoint: gateway.managementEndpoint, maxSockets: 8, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  it("pipelines a burst of 2000 concurrent posts onto 4 keep-alive connections: every one delivered once", async () => {
+    const transport = new ConnectionsTransport({ endpoint: gateway.managementEndpoint, connections: 4, pipelining: 32, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
     const { socket, frames, connectionId } = await connect();
     const before = gateway.counts().management["POST 200"] ?? 0;
 

@@ -10,7 +10,8 @@
  *    request and compares the Authorization header);
  *  - credentials from the SDK's default provider chain, resolved once and refreshed ahead of
  *    their expiry (Lambda's role credentials are session credentials that expire);
- *  - one keep-alive agent with a bounded number of sockets: a burst queues instead of opening
+ *  - a few keep-alive connections, pipelined (`Http1Pipeline`): a burst of posts leaves in one
+ *    write per connection instead of one request, write and read per post, and never opens
  *    thousands of connections;
  *  - errors carry the names and `$metadata.httpStatusCode` the SDK gives them
  *    (`GoneException` 410, `PayloadTooLargeException` 413, `LimitExceededException` 429,
@@ -20,8 +21,6 @@
  * client was used.
  */
 import { createHash, createHmac } from "node:crypto";
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import {
   DeleteConnectionCommand,
   GetConnectionCommand,
@@ -31,6 +30,7 @@ import {
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from "@smithy/types";
+import { Http1Pipeline, type PipelineResponse } from "./http1-pipeline";
 
 export interface ConnectionsTransportOptions {
   /** The management endpoint: `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}` (or the local gateway's). */
@@ -39,8 +39,10 @@ export interface ConnectionsTransportOptions {
   region?: string;
   /** Default: the SDK's default provider chain (env, Lambda's role, profiles…). */
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
-  /** Sockets to the endpoint at most; requests beyond wait for one. Default 50. */
-  maxSockets?: number;
+  /** Connections to the endpoint at most. Default 4. */
+  connections?: number;
+  /** Requests in flight on one connection at most (HTTP/1.1 pipelining; 1 turns it off). Default 32. */
+  pipelining?: number;
   /** Per attempt. Default 10 s. */
   timeoutMs?: number;
   /** Attempts for throttling, 5xx and network errors (the SDK's standard mode: 3). */
@@ -136,8 +138,7 @@ export class ConnectionsTransport {
   private readonly url: URL;
   private readonly basePath: string;
   private readonly signer: SignatureV4;
-  private readonly agent: HttpAgent;
-  private readonly send_: typeof httpRequest;
+  private readonly pipeline: Http1Pipeline;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly host: string;
@@ -153,10 +154,7 @@ export class ConnectionsTransport {
       service: "execute-api",
       sha256: NodeSha256,
     });
-    const https = this.url.protocol === "https:";
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 50, keepAliveMsecs: 1000 };
-    this.agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-    this.send_ = https ? httpsRequest : httpRequest;
+    this.pipeline = new Http1Pipeline({ origin: this.url.origin, connections: options.connections, depth: options.pipelining });
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxAttempts = options.maxAttempts ?? 3;
   }
@@ -200,7 +198,7 @@ export class ConnectionsTransport {
   }
 
   destroy(): void {
-    this.agent.destroy();
+    this.pipeline.destroy();
   }
 
   /** Sign a request as the SDK does (exposed for the signature-equality test). */
@@ -229,12 +227,12 @@ export class ConnectionsTransport {
         headers["content-type"] = "application/octet-stream";
         headers["content-length"] = String(body.byteLength);
       }
-      let outcome: { status: number; body: Buffer; headers: IncomingMessage["headers"] } | undefined;
+      let outcome: PipelineResponse | undefined;
       let failure: ConnectionsApiError;
       try {
         // Re-signed per attempt: the date moves, and a retried request must not be a replay.
         const signed = await this.sign({ method, path, headers, body });
-        outcome = await this.exchange(method, path, signed, body);
+        outcome = await this.pipeline.request(method, path, signed, body, this.timeoutMs);
         if (outcome.status < 300) return outcome;
         failure = this.errorOf(outcome, attempt);
       } catch (error) {
@@ -250,7 +248,7 @@ export class ConnectionsTransport {
     }
   }
 
-  private errorOf(response: { status: number; body: Buffer; headers: IncomingMessage["headers"] }, attempts: number): ConnectionsApiError {
+  private errorOf(response: PipelineResponse, attempts: number): ConnectionsApiError {
     let message = `HTTP ${response.status}`;
     let typeFromBody: string | undefined;
     try {
@@ -260,28 +258,9 @@ export class ConnectionsTransport {
     } catch {
       // Not JSON: keep the status line as the message.
     }
-    const header = response.headers["x-amzn-errortype"];
-    const rawType = (Array.isArray(header) ? header[0] : header) ?? typeFromBody;
+    const rawType = response.headers["x-amzn-errortype"] ?? typeFromBody;
     // `x-amzn-ErrorType` may carry `:http://…` or a namespace prefix (`aws.foo#Name`): the SDK keeps the bare name.
     const name = rawType?.split(":")[0]?.split("#").pop() || nameByStatus[response.status] || (response.status >= 500 ? "InternalServerErrorException" : "UnknownError");
-    const requestId = response.headers["x-amzn-requestid"];
-    return new ConnectionsApiError(name, message, response.status, Array.isArray(requestId) ? requestId[0] : requestId, attempts);
-  }
-
-  private exchange(method: string, path: string, headers: Record<string, string>, body: Uint8Array | undefined) {
-    return new Promise<{ status: number; body: Buffer; headers: IncomingMessage["headers"] }>((resolve, reject) => {
-      const request = this.send_(
-        { agent: this.agent, protocol: this.url.protocol, hostname: this.url.hostname, port: this.url.port, method, path, headers },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
-          response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks), headers: response.headers }));
-          response.on("error", reject);
-        },
-      );
-      request.setTimeout(this.timeoutMs, () => request.destroy(Object.assign(new Error(`no response within ${this.timeoutMs} ms`), { name: "TimeoutError" })));
-      request.on("error", reject);
-      request.end(body);
-    });
+    return new ConnectionsApiError(name, message, response.status, response.headers["x-amzn-requestid"], attempts);
   }
 }
