@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer as createNetServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import type { HandlerLoader } from "../lambda/handler-loader";
@@ -8,7 +9,8 @@ import { GatewayCounters, type GatewayCounts } from "./counters";
 import { disconnectEvent, messageEvent, newRequestStamp, type ApiIdentity, type ConnectionFacts } from "./events";
 import { createHandshake, refuseUpgrade } from "./handshake";
 import { CloseCode, closeReasons, ConnectionTimers, FrameSizeGuard, webSocketLimits } from "./limits";
-import { createManagementApi } from "./management-api";
+import { createManagementApi, isManagementTarget } from "./management-api";
+import { serveManagementConnection } from "./management-connection";
 import { selectRouteKey } from "./route-selection";
 import type { SigningCredentials } from "./sigv4";
 
@@ -59,6 +61,9 @@ const factsOf = (connection: Connection): ConnectionFacts => ({
   userAgent: connection.userAgent,
   authorizer: connection.authorizer,
 });
+
+/** API Gateway keeps management connections alive far longer than Node's 5 s default. */
+const managementKeepAliveMs = 60_000;
 
 /**
  * An API Gateway WebSocket API on one port: upgrades at `/{stage}`, the `@connections` management
@@ -215,10 +220,35 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
     accept(request, socket, head, outcome.facts, outcome.headers);
   };
 
-  const server: Server = createServer((request, response) => void managementApi(request, response));
+  const server: Server = createServer((request, response) => void managementApi.handleNodeRequest(request, response));
   // The SDK keeps management connections alive; Node's 5 s default would close them under a
   // client about to reuse one (ECONNRESET). API Gateway's own keep-alive is far longer.
-  server.keepAliveTimeout = 60_000;
+  server.keepAliveTimeout = managementKeepAliveMs;
+  // One port, two servers: a connection whose first request is an `@connections` call is served
+  // by the pipelined management server, any other (upgrades above all) by node:http.
+  const managementSockets = new Set<Socket>();
+  const listener = createNetServer((socket) => {
+    let first: Buffer | undefined;
+    const sniff = (data: Buffer) => {
+      first = first === undefined ? data : Buffer.concat([first, data]);
+      const lineEnd = first.indexOf("\r\n");
+      if (lineEnd < 0 && first.length < 8192) return;
+      socket.off("data", sniff);
+      socket.pause();
+      const target = first.toString("latin1", 0, lineEnd < 0 ? first.length : lineEnd).split(" ")[1] ?? "";
+      if (isManagementTarget(target) && !stopping) {
+        managementSockets.add(socket);
+        socket.once("close", () => managementSockets.delete(socket));
+        serveManagementConnection(socket, managementApi, { keepAliveMs: managementKeepAliveMs });
+      } else {
+        server.emit("connection", socket);
+      }
+      socket.unshift(first);
+      socket.resume();
+    };
+    socket.on("data", sniff);
+    socket.on("error", () => socket.destroy());
+  });
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
     const run: Promise<void> = upgrade(request, socket, head)
@@ -231,13 +261,13 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
+    listener.once("error", reject);
+    listener.listen(options.port, options.host, () => {
+      listener.off("error", reject);
       resolve();
     });
   });
-  const address = server.address();
+  const address = listener.address();
   const port = typeof address === "object" && address ? address.port : options.port;
 
   return {
@@ -247,7 +277,7 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
     async stop() {
       // Stop listening first: clients reconnecting while we close must be refused, as by a gone
       // endpoint, not accepted into a server that is going away (that never settles under churn).
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
       stopping = true;
       await Promise.allSettled(pendingUpgrades);
       // A gateway going away closes its connections with 1001, as a deployment does on AWS.
@@ -264,6 +294,7 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
       await Promise.allSettled(pendingDisconnects);
       wss.close();
       server.closeAllConnections();
+      for (const socket of managementSockets) socket.destroy();
       await closed;
     },
   };
