@@ -56,6 +56,36 @@ describe("fanOut", () => {
     expect(api.maxInFlight).toBeLessThanOrEqual(8);
   });
 
+  it("keeps the pool full across page boundaries: the next page is read while this one is posted", async () => {
+    const api = new FakeManagementApi();
+    const inFlightAtPageRead: number[] = [];
+    async function* slowPages() {
+      for (let page = 0; page < 4; page++) {
+        inFlightAtPageRead.push(api.inFlight);
+        yield Array.from({ length: 5 }, (_, i) => `p${page}-${i}`);
+      }
+    }
+
+    const counts = await fanOut("orders", frame, { api, subscribers: slowPages, onGone: async () => undefined, concurrency: 8 });
+
+    expect(counts.delivered).toBe(20);
+    // Pages after the first were asked for while posts were in flight, and the pool ran 8 wide
+    // although no page holds 8 subscribers.
+    expect(inFlightAtPageRead.slice(1).some((n) => n > 0)).toBe(true);
+    expect(api.maxInFlight).toBe(8);
+  });
+
+  it("fails when a page cannot be read, after the posts already started", async () => {
+    const api = new FakeManagementApi();
+    async function* failing() {
+      yield ["a", "b"];
+      throw new Error("ProvisionedThroughputExceededException");
+    }
+
+    await expect(fanOut("orders", frame, { api, subscribers: failing, onGone: async () => undefined })).rejects.toThrow("ProvisionedThroughputExceededException");
+    expect(api.posts.map((p) => p.connectionId).sort()).toEqual(["a", "b"]);
+  });
+
   it("removes exactly the connection that answered GoneException, and still serves the rest", async () => {
     const api = new FakeManagementApi({ stale: () => sdkError("GoneException", 410) });
     const removed: string[] = [];

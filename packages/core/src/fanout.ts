@@ -68,16 +68,58 @@ export function isRetryable(error: unknown): boolean {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Run `work` over `items` with at most `limit` in flight. */
-async function eachBounded<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
+/**
+ * Run `work` over every item of `pages` with at most `limit` in flight, as one pool: the next
+ * page is read while the current one is worked through (at most `readAhead` items wait), so no
+ * page boundary leaves the pool draining. A failed page read fails the whole run, after the
+ * items already started have finished.
+ */
+async function eachOfPagesBounded<T>(
+  pages: AsyncIterable<T[]>,
+  limit: number,
+  readAhead: number,
+  work: (item: T) => Promise<void>,
+  onPage: (page: T[]) => void,
+): Promise<void> {
+  const iterator = pages[Symbol.asyncIterator]();
+  let queue: T[] = [];
+  let head = 0;
+  let exhausted = false;
+  let readError: unknown;
+  let reading: Promise<void> | undefined;
+  const read = (): Promise<void> =>
+    (reading ??= iterator.next().then(
+      ({ value, done }) => {
+        reading = undefined;
+        if (done) return void (exhausted = true);
+        onPage(value);
+        queue.push(...value);
+        if (queue.length - head < readAhead) void read();
+      },
+      (error: unknown) => {
+        reading = undefined;
+        exhausted = true;
+        readError = error;
+      },
+    ));
+  const worker = async () => {
+    for (;;) {
+      if (head === queue.length) {
+        if (exhausted) return;
+        await read();
+        continue;
+      }
+      const item = queue[head++] as T;
+      if (head > 1024) {
+        queue = queue.slice(head);
+        head = 0;
+      }
+      if (!exhausted && queue.length - head < readAhead) void read();
       await work(item);
     }
-  });
-  await Promise.all(workers);
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+  if (readError !== undefined) throw readError;
 }
 
 export async function fanOut(topic: Topic, frame: ServerFrame, options: FanOutOptions = {}): Promise<FanOutCounts> {
@@ -121,19 +163,11 @@ export async function fanOut(topic: Topic, frame: ServerFrame, options: FanOutOp
     }
   };
 
-  // The next page is read while this one is posted: at 1000 subscribers (4 pages) the Queries
-  // no longer add up in front of the posts.
-  const pages = subscribers(topic)[Symbol.asyncIterator]();
-  let next = pages.next();
-  for (;;) {
-    const { value: page, done } = await next;
-    if (done) break;
-    next = pages.next();
-    // Awaited on the next turn; until then a failed read must not count as unhandled.
-    next.catch(() => undefined);
+  // Pages flow into one pool of posts; at 1000 subscribers (4 pages) neither the Queries nor
+  // the page boundaries add up in front of the posts.
+  await eachOfPagesBounded(subscribers(topic), concurrency, fanOutLimits.pageSize, deliver, (page) => {
     counts.subscribers += page.length;
-    await eachBounded(page, concurrency, deliver);
-  }
+  });
   return counts;
 }
 
