@@ -3,10 +3,9 @@
  * Parts and their ports (env to override): see packages/local/src/config.ts and the README.
  *
  *   npm start                 start (data kept under .local/)
- *   npm start -- --inspect    also open the Node inspector on 127.0.0.1:9229 (handlers run here)
+ *   npm start -- --inspect    also open the Node inspector of the handlers' runtime on 127.0.0.1:9229
  *   npm start -- --inspect=9300
  */
-import inspector from "node:inspector";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEMO_PASSWORD, demoUsers } from "../cognito/user-pool";
@@ -64,10 +63,7 @@ async function main(): Promise<void> {
   write("Live Orders — local stack");
   const ports = portsFromEnv();
   const inspect = inspectPort(process.argv.slice(2));
-  if (inspect !== undefined) {
-    await assertPortFree({ port: inspect, part: "Node inspector", hosts: ["127.0.0.1"] });
-    inspector.open(inspect, "127.0.0.1", false);
-  }
+  if (inspect !== undefined) await assertPortFree({ port: inspect, part: "Node inspector", hosts: ["127.0.0.1"] });
 
   starting = startLocalStack({
     rootDir,
@@ -75,6 +71,7 @@ async function main(): Promise<void> {
     ports,
     web: true,
     watch: true,
+    inspectPort: inspect,
     seed: true,
     log: (line) => write(line),
   });
@@ -91,7 +88,7 @@ async function main(): Promise<void> {
   write(`  @connections     ${outputs.wsManagementEndpoint}`);
   write(`  DynamoDB Local   ${outputs.dynamoEndpoint}   table ${outputs.table}`);
   write(`  cognito-local    ${outputs.cognitoEndpoint}   pool ${outputs.userPoolId}, client ${outputs.userPoolClientId}`);
-  if (inspect !== undefined) write(`  Debugger         ${inspector.url()}  (chrome://inspect, or VS Code "Attach" to 127.0.0.1:${inspect})`);
+  if (inspect !== undefined) write(`  Debugger         127.0.0.1:${inspect}, the handlers' runtime (chrome://inspect, or VS Code "Attach")`);
   write();
   write(`  Demo logins (password ${DEMO_PASSWORD}):`);
   for (const user of demoUsers) write(`    ${user.email.padEnd(20)} ${user.role}`);

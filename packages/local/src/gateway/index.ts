@@ -8,8 +8,9 @@ import { startWebSocketApi, type WebSocketApiConfig } from "./websocket-api";
 
 /**
  * The local API Gateway: a WebSocket API (with its `@connections` management API on the same
- * port, under the stage) and an HTTP API, invoking handler modules in-process with the events
- * and behaviour of the real service. It knows nothing of the application it serves;
+ * port, under the stage) and an HTTP API, invoking handlers through the loader it is given (the
+ * local stack's runs them in a process of their own, as Lambda does) with the events and
+ * behaviour of the real service. It knows nothing of the application it serves;
  * test/conformance proves the behaviour from outside.
  *
  * Where it knowingly differs from API Gateway:
@@ -17,8 +18,8 @@ import { startWebSocketApi, type WebSocketApiConfig } from "./websocket-api";
  * - SigV4 on `@connections` is verified against the keys given in `credentials` (default: the
  *   local stack's `local`/`local`), not against IAM: any accepted key may manage connections;
  * - no throttling (`LimitExceededException`, 500 new connections/s) and no billing;
- * - handlers share one process: module state is per handler file, not per Lambda instance,
- *   and invocations are not serialized per instance;
+ * - handlers share one runtime process: module state is per handler file, not per Lambda
+ *   instance, and invocations are not serialized per instance;
  * - a client's ping frames count as activity for the idle timeout.
  */
 export type { WebSocketApiConfig } from "./websocket-api";

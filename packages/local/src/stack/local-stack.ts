@@ -16,7 +16,8 @@ import {
 import { createTable, type DynamoDbLocal, startDynamoDbLocal } from "../dynamodb/dynamodb-local";
 import { LocalStackError, PortInUseError } from "../errors";
 import { type Gateway, startGateway } from "../gateway/index";
-import { createHandlerLoader, type HandlerLoader } from "../lambda/handler-loader";
+import type { HandlerLoader } from "../lambda/handler-loader";
+import { createRuntimeProcess } from "../lambda/runtime-process";
 import type { FilterPattern } from "../streams/filter-pattern";
 import { type StreamPoller, startStreamPoller } from "../streams/stream-poller";
 import { assertPortFree } from "./ports";
@@ -52,6 +53,8 @@ export interface LocalStackOptions {
   web?: boolean;
   /** Reload handler code on save. Default false. */
   watch?: boolean;
+  /** Open the Node inspector of the handlers' runtime process on 127.0.0.1:port. */
+  inspectPort?: number;
   /** Seed the demo orders (`seedDemoData`). Default true. */
   seed?: boolean;
   webSocket?: { idleTimeoutMs?: number; maxConnectionMs?: number };
@@ -177,8 +180,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ),
     ]);
 
-    // What SST links give the handlers on AWS, plus the local endpoints. Set before the first
-    // handler import: `Resource` reads them.
+    // What SST links give the handlers on AWS, plus the local endpoints. Set before the handlers'
+    // runtime process starts (it takes this environment) and before `Resource` reads them.
     Object.assign(process.env, {
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -192,9 +195,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...options.handlerEnv,
     });
 
-    const baseLoader = createHandlerLoader({
+    // The handlers run in a process of their own, as on Lambda (it starts on the first invocation).
+    const baseLoader = createRuntimeProcess({
       rootDir,
       watch: options.watch ?? false,
+      inspectPort: options.inspectPort,
       log,
       onReload: (files) =>
         log(`  ↻ handler code reloaded (${files.map((file) => file.replace(`${rootDir}/`, "")).join(", ")})`),
@@ -233,6 +238,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const gatewayPorts = { httpPort: Number(new URL(gateway.httpUrl).port), wsPort: Number(new URL(gateway.wsUrl).port) };
     const managementEndpoint = (await options.handlerEndpoints?.management?.(gateway.managementEndpoint)) ?? gateway.managementEndpoint;
     process.env.SST_RESOURCE_Realtime = JSON.stringify({ url: gateway.wsUrl, managementEndpoint });
+
+    // The runtime starts now, with the environment complete, rather than on the first request
+    // (and a debugger can attach before it).
+    await timed("Lambda runtime", () => baseLoader.load(streamSubscriber.handler), () => "handlers in their own process");
 
     // Seeded before the poller starts (at LATEST): no one can be subscribed yet, so fanning the
     // demo history out would only be log noise.

@@ -1,0 +1,134 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { HandlerLoader, HandlerLoaderOptions, LambdaHandler } from "./handler-loader";
+import { HandlerTimeoutError, LambdaRuntimeError } from "./errors";
+import type { RuntimeReply, RuntimeRequest, SerializedError } from "./runtime-protocol";
+
+export type RuntimeProcessOptions = Omit<HandlerLoaderOptions, "log" | "onReload"> & {
+  log?: (line: string) => void;
+  onReload?: (changedFiles: string[]) => void;
+  /** Open the Node inspector of the runtime (where handler code runs) on 127.0.0.1:port. */
+  inspectPort?: number;
+};
+
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+
+/** What the parent allows past the function timeout before it kills a runtime that does not answer. */
+const killGraceMs = 2000;
+
+/**
+ * The handlers in their own Node.js process, as Lambda runs them apart from API Gateway and the
+ * stream poller: the gateway's event loop never runs handler code, and a fan-out's signing and
+ * posting run on the second core while the gateway receives the posts. Inside, the process is
+ * the in-process loader (`createHandlerLoader`: bundling, reload on save, context, timeouts);
+ * this side only carries invocations over IPC.
+ *
+ * A runtime that dies (a handler called `process.exit`, crashed, or hung past its timeout) fails
+ * the invocations it held, as Lambda reports `Runtime exited`, and the next invocation starts a
+ * fresh one. The process starts on the first `load` or invocation, with the environment of that
+ * moment (the stack sets the handlers' variables first, then loads the stream handler to start it).
+ */
+export function createRuntimeProcess(options: RuntimeProcessOptions): HandlerLoader {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; watchdog: NodeJS.Timeout }>();
+  let child: ChildProcess | undefined;
+  let nextId = 1;
+  let closed = false;
+
+  const start = (): ChildProcess => {
+    const entry = fileURLToPath(new URL("./runtime-process-main.ts", import.meta.url));
+    const runtime = fork(entry, [], {
+      cwd: options.rootDir,
+      env: process.env,
+      // tsx runs the entry (TypeScript); it is resolved from here, not from the handlers' root.
+      execArgv: ["--import", tsxLoader, ...(options.inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${options.inspectPort}`])],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      serialization: "advanced",
+      // Its own process group, so that killing it takes its esbuild service along.
+      detached: true,
+    });
+    // It exits when the IPC channel closes; this covers a parent exiting while it is stuck.
+    const killOnExit = () => killGroup(runtime);
+    process.once("exit", killOnExit);
+    const { log: _log, onReload: _onReload, inspectPort: _inspectPort, ...settings } = options;
+    runtime.send({ type: "init", options: settings } satisfies RuntimeRequest);
+    runtime.on("message", (reply: RuntimeReply) => {
+      if (reply.type === "log") return log(reply.line);
+      if (reply.type === "reload") return options.onReload?.(reply.files);
+      const waiter = pending.get(reply.id);
+      if (!waiter) return;
+      pending.delete(reply.id);
+      clearTimeout(waiter.watchdog);
+      if (reply.type === "result") waiter.resolve(reply.result);
+      else waiter.reject(toError(reply.error));
+    });
+    runtime.on("exit", (code, signal) => {
+      process.off("exit", killOnExit);
+      if (child === runtime) child = undefined;
+      const error = new LambdaRuntimeError(`Runtime exited with error: ${signal ? `signal: ${signal}` : `exit status ${code}`}`);
+      for (const [id, waiter] of pending) {
+        clearTimeout(waiter.watchdog);
+        pending.delete(id);
+        waiter.reject(error);
+      }
+      if (!closed) log(`[lambda] ${error.message}; the next invocation starts a new runtime`);
+    });
+    return runtime;
+  };
+
+  const call = (request: { type: "load"; ref: string } | { type: "invoke"; ref: string; event: unknown }): Promise<unknown> => {
+    if (closed) return Promise.reject(new Error("HandlerLoader is closed"));
+    child ??= start();
+    const runtime = child;
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      // The runtime enforces the timeout itself; this catches one whose event loop is stuck.
+      const watchdog = setTimeout(() => {
+        pending.delete(id);
+        reject(new HandlerTimeoutError(timeoutMs));
+        killGroup(runtime);
+      }, timeoutMs + killGraceMs);
+      watchdog.unref();
+      pending.set(id, { resolve, reject, watchdog });
+      runtime.send({ ...request, id } as RuntimeRequest);
+    });
+  };
+
+  return {
+    async load(ref: string): Promise<LambdaHandler> {
+      await call({ type: "load", ref });
+      return (event) => call({ type: "invoke", ref, event });
+    },
+    invoke: (ref, event) => call({ type: "invoke", ref, event }),
+    async close() {
+      closed = true;
+      const runtime = child;
+      child = undefined;
+      if (!runtime || runtime.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => runtime.once("exit", () => resolve()));
+      runtime.send({ type: "close" } satisfies RuntimeRequest);
+      const timer = setTimeout(() => killGroup(runtime), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** SIGTERM to the runtime and its children: its default action ends even a busy loop. */
+function killGroup(runtime: ChildProcess): void {
+  if (runtime.pid === undefined || runtime.exitCode !== null || runtime.signalCode !== null) return;
+  try {
+    process.kill(-runtime.pid, "SIGTERM");
+  } catch {
+    // Already gone.
+  }
+}
+
+function toError(serialized: SerializedError): Error {
+  const error = new Error(serialized.message);
+  error.name = serialized.name;
+  error.stack = serialized.stack;
+  return error;
+}
