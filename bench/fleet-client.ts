@@ -33,10 +33,14 @@ export class Fleet {
 
   send<Op extends FleetReply["op"]>(command: FleetCommand, onArmed?: () => void): Promise<ReplyOf<Op>> {
     const ref = this.nextRef++;
-    return new Promise((resolve, reject) => {
+    const reply = new Promise<ReplyOf<Op>>((resolve, reject) => {
       this.waiting.set(ref, { armed: onArmed, resolve: resolve as (reply: FleetReply) => void, reject });
       this.child.send({ ...command, ref });
     });
+    // A request still pending when the fleet goes (the bench stopping after a failure) must not
+    // crash the process before that failure is reported; whoever awaits it still gets the error.
+    reply.catch(() => undefined);
+    return reply;
   }
 
   /** Arm a range of a group; resolves with the receipt times once armed (so the trigger can follow). */

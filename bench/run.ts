@@ -155,6 +155,18 @@ function rssOfPid(pid: number | undefined): number {
   }
 }
 
+/** The pid of this process's child whose command line contains `marker` (e.g. the Lambda runtime). */
+function childPid(marker: string): number | undefined {
+  try {
+    const children = readdirSync("/proc/self/task").flatMap((task) =>
+      readFileSync(`/proc/self/task/${task}/children`, "utf8").split(" ").filter(Boolean).map(Number),
+    );
+    return children.find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker));
+  } catch {
+    return undefined;
+  }
+}
+
 const mb = (bytes: number) => round(bytes / 1024 / 1024, 0);
 
 /**
@@ -368,8 +380,14 @@ async function main(): Promise<void> {
     if (phases.has("transport")) {
       const sockets = 500;
       const posts = quick ? 3000 : 6000;
+      progress(`@connections client alone: ${posts} posts to ${sockets} sockets, SDK client and fast transport …`);
       await fleet.send({ op: "connect", group: "transport", url: stackUrl, count: sockets, concurrency: 25 });
-      const ids = (await connectionIds(stack)).slice(0, sockets);
+      // The table holds exactly these sockets once the earlier groups' $disconnects are done.
+      let ids = await connectionIds(stack);
+      for (const deadline = Date.now() + 60_000; ids.length !== sockets && Date.now() < deadline; ids = await connectionIds(stack)) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      if (ids.length !== sockets) throw new Error(`${ids.length} connection items for ${sockets} open sockets`);
       const credentials = { accessKeyId: "local", secretAccessKey: "local" };
       const data = Buffer.from(JSON.stringify({ type: "event", topic: "order:bench", seq: 1, event: { kind: "order.status", status: "ready" } }));
       const clients = {
@@ -508,6 +526,7 @@ async function main(): Promise<void> {
         benchProcess: mb(process.memoryUsage().rss),
         benchProcessGrowth: mb(process.memoryUsage().rss - rssBefore),
         heapUsed: mb(process.memoryUsage().heapUsed),
+        lambdaRuntime: mb(rssOfPid(childPid("runtime-process-main"))),
         clientFleet: mb(fleetStats.rssBytes),
         dynamodbLocal: mb(rssOfPid(dynamo.pid)),
       },
@@ -542,6 +561,10 @@ async function main(): Promise<void> {
     writeFileSync(join(outDir, `${result.startedAt.replace(/[:.]/g, "-")}.json`), `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(renderTables(result));
     progress(`done in ${result.durationSec} s → .local/bench/latest.json`);
+  } catch (error) {
+    // Reported before anything is stopped: stopping can fail in its own ways.
+    progress(`FAILED: ${(error as Error).stack ?? error}`);
+    process.exitCode = 1;
   } finally {
     await stopAll();
   }
