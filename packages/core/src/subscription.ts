@@ -16,7 +16,7 @@
  */
 import { DeleteCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { assertCanSeeOrder, assertStaff, type Identity } from "./authz";
-import { connectionTtlSeconds } from "./config";
+import { connectionTtlSeconds, fanOutLimits } from "./config";
 import { dynamo, table } from "./dynamo";
 import { connectionGsi1, orderIdOfTopic, subscriptionGsi1, subscriptionKey, topicPk } from "./keys";
 import { eventsAfter, readOrder } from "./order";
@@ -69,7 +69,7 @@ export async function remove(connectionId: string, topic: Topic): Promise<void> 
  * `subscribersOfTopic`: the connection ids subscribed to a topic, page by page (a Query on the
  * topic's partition, strongly consistent; never a Scan).
  */
-export async function* subscribersOfTopic(topic: Topic, pageSize = 250): AsyncGenerator<string[]> {
+export async function* subscribersOfTopic(topic: Topic, pageSize: number = fanOutLimits.pageSize): AsyncGenerator<string[]> {
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await dynamo().send(
