@@ -163,8 +163,8 @@ export async function fanOut(topic: Topic, frame: ServerFrame, options: FanOutOp
     }
   };
 
-  // Pages flow into one pool of posts; at 1000 subscribers (4 pages) neither the Queries nor
-  // the page boundaries add up in front of the posts.
+  // Pages flow into one pool of posts: neither the Queries nor the page boundaries add up in
+  // front of the posts.
   await eachOfPagesBounded(subscribers(topic), concurrency, fanOutLimits.pageSize, deliver, (page) => {
     counts.subscribers += page.length;
   });
