@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import { connect } from "node:net";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -56,6 +58,23 @@ describe("startGateway / stop", () => {
     expect((await fetch(`${second.httpUrl}/nothing`)).status).toBe(404);
     again.terminate();
     await second.stop();
+  });
+
+  it("stops while clients hold idle connections: one silent, one keep-alive @connections", async () => {
+    const gateway = await startGateway({ loader, webSocket });
+    const { port } = new URL(gateway.wsUrl);
+    const silent = connect(Number(port), "127.0.0.1");
+    const keptAlive = connect(Number(port), "127.0.0.1");
+    await Promise.all([once(silent, "connect"), once(keptAlive, "connect")]);
+    keptAlive.write("GET /local/@connections/none HTTP/1.1\r\nhost: x\r\n\r\n");
+    await once(keptAlive, "data"); // 403: unsigned
+
+    const started = Date.now();
+    await gateway.stop();
+
+    expect(Date.now() - started).toBeLessThan(2000);
+    silent.destroy();
+    keptAlive.destroy();
   });
 
   it("fails to start, naming the port, when it is taken", async () => {

@@ -226,21 +226,26 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
   server.keepAliveTimeout = managementKeepAliveMs;
   // One port, two servers: a connection whose first request is an `@connections` call is served
   // by the pipelined management server, any other (upgrades above all) by node:http.
-  const managementSockets = new Set<Socket>();
+  // Sockets not yet handed to either server (their first line not read yet) and the management
+  // ones: stop() closes them itself, node:http's are closed by closeAllConnections.
+  const ownSockets = new Set<Socket>();
   const listener = createNetServer((socket) => {
     let first: Buffer | undefined;
+    ownSockets.add(socket);
+    // A connection that never sends a request line is not kept forever.
+    socket.setTimeout(managementKeepAliveMs, () => socket.destroy());
     const sniff = (data: Buffer) => {
       first = first === undefined ? data : Buffer.concat([first, data]);
       const lineEnd = first.indexOf("\r\n");
       if (lineEnd < 0 && first.length < 8192) return;
       socket.off("data", sniff);
+      socket.setTimeout(0);
       socket.pause();
       const target = first.toString("latin1", 0, lineEnd < 0 ? first.length : lineEnd).split(" ")[1] ?? "";
       if (isManagementTarget(target) && !stopping) {
-        managementSockets.add(socket);
-        socket.once("close", () => managementSockets.delete(socket));
         serveManagementConnection(socket, managementApi, { keepAliveMs: managementKeepAliveMs });
       } else {
+        ownSockets.delete(socket);
         server.emit("connection", socket);
       }
       socket.unshift(first);
@@ -248,6 +253,7 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
     };
     socket.on("data", sniff);
     socket.on("error", () => socket.destroy());
+    socket.once("close", () => ownSockets.delete(socket));
   });
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
@@ -294,7 +300,7 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
       await Promise.allSettled(pendingDisconnects);
       wss.close();
       server.closeAllConnections();
-      for (const socket of managementSockets) socket.destroy();
+      for (const socket of ownSockets) socket.destroy();
       await closed;
     },
   };
