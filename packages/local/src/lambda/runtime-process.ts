@@ -64,6 +64,8 @@ export function createRuntimeProcess(options: RuntimeProcessOptions): HandlerLoa
       if (reply.type === "result") waiter.resolve(reply.result);
       else waiter.reject(toError(reply.error));
     });
+    // A failed spawn or a message to a runtime that is going: its exit reports the rest.
+    runtime.on("error", (error) => log(`[lambda] runtime process: ${error.message}`));
     runtime.on("exit", (code, signal) => {
       process.off("exit", killOnExit);
       if (child === runtime) child = undefined;
@@ -92,7 +94,14 @@ export function createRuntimeProcess(options: RuntimeProcessOptions): HandlerLoa
       }, timeoutMs + killGraceMs);
       watchdog.unref();
       pending.set(id, { resolve, reject, watchdog });
-      runtime.send({ ...request, id } as RuntimeRequest);
+      try {
+        runtime.send({ ...request, id } as RuntimeRequest);
+      } catch (error) {
+        // The runtime died and its exit has not been reported yet: this invocation fails as its others will.
+        clearTimeout(watchdog);
+        pending.delete(id);
+        reject(new LambdaRuntimeError(`Runtime exited with error: ${(error as Error).message}`));
+      }
     });
   };
 
@@ -108,7 +117,11 @@ export function createRuntimeProcess(options: RuntimeProcessOptions): HandlerLoa
       child = undefined;
       if (!runtime || runtime.exitCode !== null) return;
       const exited = new Promise<void>((resolve) => runtime.once("exit", () => resolve()));
-      runtime.send({ type: "close" } satisfies RuntimeRequest);
+      try {
+        runtime.send({ type: "close" } satisfies RuntimeRequest);
+      } catch {
+        killGroup(runtime); // its channel is gone already
+      }
       const timer = setTimeout(() => killGroup(runtime), 5000);
       await exited;
       clearTimeout(timer);
