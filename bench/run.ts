@@ -140,16 +140,20 @@ async function connectionItemBytes(stack: AppStack): Promise<{ items: number; by
   return { items, bytes };
 }
 
+/** The direct children of a process (`self`: this one), from every thread's `children` list. */
+function childPidsOf(pid: number | "self"): number[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+    readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").split(" ").filter(Boolean).map(Number),
+  );
+}
+
 /** Resident memory of a process and its descendants (DynamoDB Local's JVM runs under a guard process). */
 function rssOfPid(pid: number | undefined): number {
   if (pid === undefined) return Number.NaN;
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    const children = readdirSync(`/proc/${pid}/task`).flatMap((task) =>
-      readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").split(" ").filter(Boolean).map(Number),
-    );
-    return kb * 1024 + children.reduce((sum, child) => sum + (rssOfPid(child) || 0), 0);
+    return kb * 1024 + childPidsOf(pid).reduce((sum, child) => sum + (rssOfPid(child) || 0), 0);
   } catch {
     return Number.NaN;
   }
@@ -158,10 +162,7 @@ function rssOfPid(pid: number | undefined): number {
 /** The pid of this process's child whose command line contains `marker` (e.g. the Lambda runtime). */
 function childPid(marker: string): number | undefined {
   try {
-    const children = readdirSync("/proc/self/task").flatMap((task) =>
-      readFileSync(`/proc/self/task/${task}/children`, "utf8").split(" ").filter(Boolean).map(Number),
-    );
-    return children.find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker));
+    return childPidsOf("self").find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker));
   } catch {
     return undefined;
   }

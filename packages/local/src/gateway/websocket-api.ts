@@ -232,13 +232,17 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
   const listener = createNetServer((socket) => {
     let first: Buffer | undefined;
     ownSockets.add(socket);
-    // A connection that never sends a request line is not kept forever.
-    socket.setTimeout(managementKeepAliveMs, () => socket.destroy());
+    // A connection that never sends a request line is not kept forever; the server it goes to
+    // sets its own timeouts.
+    const giveUp = () => socket.destroy();
+    socket.setTimeout(managementKeepAliveMs);
+    socket.on("timeout", giveUp);
     const sniff = (data: Buffer) => {
       first = first === undefined ? data : Buffer.concat([first, data]);
       const lineEnd = first.indexOf("\r\n");
       if (lineEnd < 0 && first.length < 8192) return;
       socket.off("data", sniff);
+      socket.off("timeout", giveUp);
       socket.setTimeout(0);
       socket.pause();
       const target = first.toString("latin1", 0, lineEnd < 0 ? first.length : lineEnd).split(" ")[1] ?? "";
