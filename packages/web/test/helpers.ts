@@ -3,6 +3,7 @@
  * a fake REST API answering from an in-memory event log.
  */
 import type { ChatMessageEvent, Order, OrderEvent, OrderStatusEvent, ServerFrame } from "@live-orders/core/protocol";
+import { expect, vi } from "vitest";
 import type { WebSocketLike } from "../src/realtime/transport";
 
 /** A WebSocket whose server side the test drives: `accept()`, `receive()`, `drop()`. */
@@ -135,4 +136,26 @@ export function fakeRestApi(log: { orders: Order[]; events: OrderEvent[] }) {
 /** Lets pending promise callbacks (fetch, token provider) run under fake timers. */
 export async function flush(times = 10): Promise<void> {
   for (let i = 0; i < times; i++) await Promise.resolve();
+}
+
+/** Advances fake time, then lets the promise callbacks it set off run. */
+export async function advance(ms: number): Promise<void> {
+  await vi.advanceTimersByTimeAsync(ms);
+  await flush();
+}
+
+/**
+ * Asserts an expected-delay table under fake timers: for each delay, after `fail()` (what makes
+ * the code wait and try again) nothing more is `tried()` for delay − 1 ms, and one more try
+ * happens at the delay.
+ */
+export async function expectRetryDelays(delays: number[], steps: { fail?: () => void; tried: () => number }): Promise<void> {
+  for (const delay of delays) {
+    steps.fail?.();
+    const before = steps.tried();
+    await advance(delay - 1);
+    expect(steps.tried(), `no try before ${delay} ms`).toBe(before);
+    await advance(1);
+    expect(steps.tried(), `a try at ${delay} ms`).toBe(before + 1);
+  }
 }

@@ -1,6 +1,6 @@
 import type { Order, OrderEvent } from "@live-orders/core/protocol";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FakeWebSocket, chatEvent, eventFrame, fakeRestApi, flush, order, statusEvent } from "../../test/helpers";
+import { FakeWebSocket, advance, chatEvent, eventFrame, fakeRestApi, order, statusEvent } from "../../test/helpers";
 import { RealtimeClient, type RealtimeClientOptions } from "./client";
 import { ServerError } from "./errors";
 
@@ -29,11 +29,6 @@ function setup(options: Partial<RealtimeClientOptions> = {}, log = { orders: [] 
     ...options,
   });
   return { client, requests: rest.requests, tokenCalls, log };
-}
-
-async function advance(ms: number): Promise<void> {
-  await vi.advanceTimersByTimeAsync(ms);
-  await flush();
 }
 
 async function connected(): Promise<FakeWebSocket> {

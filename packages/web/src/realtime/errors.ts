@@ -1,5 +1,5 @@
 /** Errors of the realtime client. Each sets `name`, so callers can tell them apart after bundling. */
-import type { ErrorCode } from "@live-orders/core/protocol";
+import { ErrorCode } from "@live-orders/core/protocol";
 
 export class RealtimeError extends Error {
   override name = "RealtimeError";
@@ -23,6 +23,13 @@ export class ServerError extends RealtimeError {
   ) {
     super(message);
   }
+}
+
+/** Refusals that say "not now" rather than "no": the request is worth sending again later. */
+const refusedForNowCodes: ReadonlySet<string> = new Set([ErrorCode.RateLimited, ErrorCode.Internal]);
+
+export function isRefusedForNow(error: ServerError): boolean {
+  return refusedForNowCodes.has(error.code);
 }
 
 /** A request got no reply in time, after its retries. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FakeWebSocket, flush } from "../../test/helpers";
+import { FakeWebSocket, advance, expectRetryDelays } from "../../test/helpers";
 import { SendQueueFullError } from "./errors";
 import type { NetworkSignal } from "./network";
 import { type ConnectionState, ReconnectingTransport, type TransportOptions } from "./transport";
@@ -21,12 +21,6 @@ function createTransport(options: Partial<TransportOptions> = {}) {
   const states: ConnectionState[] = [];
   transport.on("state", (state) => states.push(state));
   return { transport, urlCalls, states };
-}
-
-/** Advances fake time and lets the async URL provider resolve. */
-async function advance(ms: number): Promise<void> {
-  await vi.advanceTimersByTimeAsync(ms);
-  await flush();
 }
 
 beforeEach(() => {
@@ -79,6 +73,17 @@ describe("ReconnectingTransport", () => {
       await advance(1);
       expect(FakeWebSocket.instances.length, `an attempt at ${delay} ms`).toBe(before + 1);
     }
+    transport.close();
+  });
+
+  it("without a backoff option waits RetryPolicy.reconnect's delays (expected-delay table)", async () => {
+    const { transport } = createTransport();
+    transport.start();
+    await advance(0);
+    await expectRetryDelays([500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000], {
+      fail: () => FakeWebSocket.last.drop(),
+      tried: () => FakeWebSocket.instances.length,
+    });
     transport.close();
   });
 

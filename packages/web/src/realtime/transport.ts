@@ -12,7 +12,7 @@
  *
  * No DOM or React here: the WebSocket constructor is an option (Node passes `ws`).
  */
-import { type BackoffOptions, defaultBackoff, nextDelay } from "./backoff";
+import { type BackoffPolicy, RetryPolicy, backoffDelay } from "@live-orders/core/retry";
 import { SendQueueFullError } from "./errors";
 import { type NetworkSignal, alwaysOnline } from "./network";
 
@@ -73,7 +73,8 @@ export interface TransportOptions {
    */
   url: (context: ConnectContext) => string | Promise<string>;
   WebSocket?: WebSocketConstructor;
-  backoff?: Partial<BackoffOptions>;
+  /** Reconnect delays: RetryPolicy.reconnect with these fields replaced. */
+  backoff?: Partial<Omit<BackoffPolicy, "attempts">>;
   /** Source of jitter, [0, 1). */
   random?: () => number;
   /** A connection must stay up this long before the retry counter resets to 0. */
@@ -103,7 +104,7 @@ export const defaultTransportOptions = {
   // 2 h minus 10 min: leaves room for a slow reconnect before the gateway's hard cut.
   maxConnectionAgeMs: 110 * 60_000,
   maxConnectionAgeJitterMs: 5 * 60_000,
-  maxRetries: Number.POSITIVE_INFINITY,
+  maxRetries: RetryPolicy.reconnect.attempts - 1,
 } as const;
 
 export interface TransportEvents {
@@ -117,8 +118,9 @@ type Listener<T> = (value: T) => void;
 const OPEN = 1;
 
 export class ReconnectingTransport {
-  #options: Required<Omit<TransportOptions, "backoff" | "heartbeat" | "random" | "WebSocket">> & {
-    backoff: BackoffOptions;
+  #options: Required<Omit<TransportOptions, "backoff" | "heartbeat" | "random" | "WebSocket" | "maxRetries">> & {
+    /** The reconnect policy; its `attempts` are the first connect plus `maxRetries`. */
+    reconnect: BackoffPolicy;
     heartbeat: HeartbeatOptions | false;
     random: () => number;
     WebSocket: WebSocketConstructor;
@@ -159,7 +161,11 @@ export class ReconnectingTransport {
     this.#options = {
       url: options.url,
       WebSocket: WebSocketImpl,
-      backoff: { ...defaultBackoff, ...options.backoff },
+      reconnect: {
+        ...RetryPolicy.reconnect,
+        ...options.backoff,
+        attempts: (options.maxRetries ?? defaultTransportOptions.maxRetries) + 1,
+      },
       random: options.random ?? Math.random,
       minUptimeMs: options.minUptimeMs ?? defaultTransportOptions.minUptimeMs,
       connectTimeoutMs: options.connectTimeoutMs ?? defaultTransportOptions.connectTimeoutMs,
@@ -167,7 +173,6 @@ export class ReconnectingTransport {
       heartbeat: options.heartbeat === undefined ? defaultTransportOptions.heartbeat : options.heartbeat,
       maxConnectionAgeMs: options.maxConnectionAgeMs ?? defaultTransportOptions.maxConnectionAgeMs,
       maxConnectionAgeJitterMs: options.maxConnectionAgeJitterMs ?? defaultTransportOptions.maxConnectionAgeJitterMs,
-      maxRetries: options.maxRetries ?? defaultTransportOptions.maxRetries,
       network: options.network ?? alwaysOnline,
     };
   }
@@ -368,7 +373,7 @@ export class ReconnectingTransport {
   #attemptFailed(): void {
     if (!this.#started) return;
     this.#retries += 1;
-    if (this.#retries > this.#options.maxRetries) {
+    if (this.#retries >= this.#options.reconnect.attempts) {
       this.#setState(ConnectionState.Offline);
       return;
     }
@@ -378,7 +383,7 @@ export class ReconnectingTransport {
   #scheduleReconnect(attempt: number, reason: ConnectReason): void {
     clearTimeout(this.#timers.reconnect);
     this.#setState(this.#everConnected ? ConnectionState.Reconnecting : ConnectionState.Connecting);
-    const delay = nextDelay(attempt, this.#options.backoff, this.#options.random);
+    const delay = backoffDelay(attempt, this.#options.reconnect, this.#options.random);
     this.#timers.reconnect = setTimeout(() => {
       this.#timers.reconnect = undefined;
       this.#connect(attempt, reason);

@@ -1,0 +1,129 @@
+/**
+ * The kinds of topic a client subscribes to, as the client sees them: what a (re)subscribe
+ * sends, what `subscribed` and each event do. Both kinds hand their events to a GapFiller; a feed
+ * adds its catch-up. A new feed topic (`customer:{customerId}`, SPEC §4) is a FeedTopic with its
+ * own name and listing.
+ */
+import type { ClientFrame, Order, OrderEvent, Topic } from "@live-orders/core/protocol";
+import { FeedCatchUp, type ListOrdersPage } from "./feed-catch-up";
+import { GapFiller, type GapFillerOptions } from "./gap-filler";
+import type { ServerError } from "./errors";
+
+export interface OrderSubscriptionOptions {
+  /** Events up to this seq are already known (e.g. from `GET /orders/{id}`); 0 = replay all. */
+  since?: number;
+  onEvent: (event: OrderEvent) => void;
+  /** The server refused the subscription (NOT_FOUND, FORBIDDEN…); it is dropped. */
+  onError?: (error: ServerError) => void;
+}
+
+export interface OrdersFeedOptions {
+  /** Per-order seqs already known; orders missing here start at the listing's seq. */
+  since?: Record<string, number>;
+  onEvent: (event: OrderEvent) => void;
+  /** The fresh listing after each (re)subscribe, before the catch-up events are delivered. */
+  onSnapshot?: (orders: Order[]) => void;
+  onError?: (error: ServerError) => void;
+}
+
+/** What every topic shares: how gaps are read, how long they may stay open, where failed reads go. */
+export type TopicContext = Omit<GapFillerOptions, "deliver">;
+
+export interface TopicSubscription {
+  readonly topic: Topic;
+  /** The frame that (re)subscribes the topic, about to go out with request id `id`. */
+  subscribeFrame(id: string): ClientFrame;
+  /** The server's `subscribed`, with the topic's current seq. */
+  subscribed(seq: number): void;
+  receive(event: OrderEvent): void;
+  /** The connection closed; the next open subscribes again. */
+  connectionLost(): void;
+  /** The server refused the subscription for good; the client has dropped it. */
+  refused(error: ServerError): void;
+  /** The last contiguous seq delivered of an order of the topic. */
+  lastSeq(orderId?: string): number;
+  close(): void;
+}
+
+/** `order:{orderId}`: one order; a re-subscribe asks for what came after `since`. */
+export class OrderTopic implements TopicSubscription {
+  readonly topic: Topic;
+  #filler: GapFiller;
+
+  constructor(
+    readonly orderId: string,
+    private readonly options: OrderSubscriptionOptions,
+    context: TopicContext,
+  ) {
+    this.topic = `order:${orderId}`;
+    this.#filler = new GapFiller({ ...context, deliver: (event) => options.onEvent(event) });
+    this.#filler.track(orderId, options.since ?? 0);
+  }
+
+  subscribeFrame(id: string): ClientFrame {
+    return { action: "subscribe", id, topic: this.topic, since: this.lastSeq() };
+  }
+  subscribed(seq: number): void {
+    this.#filler.noteHead(this.orderId, seq);
+  }
+  receive(event: OrderEvent): void {
+    this.#filler.accept(this.orderId, event);
+  }
+  connectionLost(): void {}
+  refused(error: ServerError): void {
+    this.options.onError?.(error);
+  }
+  lastSeq(): number {
+    return this.#filler.lastSeq(this.orderId);
+  }
+  close(): void {
+    this.#filler.close();
+  }
+}
+
+/** A topic of many orders with no feed-wide seq (`orders`): caught up from a listing. */
+export class FeedTopic implements TopicSubscription {
+  #filler: GapFiller;
+  #catchUp: FeedCatchUp;
+
+  constructor(
+    readonly topic: Exclude<Topic, `order:${string}`>,
+    private readonly options: OrdersFeedOptions,
+    listOrders: ListOrdersPage,
+    context: TopicContext,
+  ) {
+    this.#filler = new GapFiller({ ...context, deliver: (event) => options.onEvent(event) });
+    for (const [orderId, seq] of Object.entries(options.since ?? {})) this.#filler.track(orderId, seq);
+    this.#catchUp = new FeedCatchUp({
+      filler: this.#filler,
+      listOrders,
+      onSnapshot: options.onSnapshot,
+      onError: context.onError,
+      random: context.random,
+    });
+  }
+
+  subscribeFrame(id: string): ClientFrame {
+    this.#catchUp.hold();
+    return { action: "subscribe", id, topic: this.topic };
+  }
+  subscribed(): void {
+    this.#catchUp.start();
+  }
+  receive(event: OrderEvent): void {
+    this.#catchUp.accept(event);
+  }
+  connectionLost(): void {
+    this.#catchUp.hold();
+  }
+  refused(error: ServerError): void {
+    this.options.onError?.(error);
+  }
+  lastSeq(orderId?: string): number {
+    return orderId ? this.#filler.lastSeq(orderId) : 0;
+  }
+  close(): void {
+    this.#catchUp.close();
+    this.#filler.close();
+  }
+}
