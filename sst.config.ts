@@ -22,8 +22,10 @@ export default $config({
     const { userPool, webClient, region } = await import("./infra/auth");
     const { table } = await import("./infra/table");
     const { realtime } = await import("./infra/realtime");
+    const { fanOutFailures } = await import("./infra/fan-out");
     const { api } = await import("./infra/api");
     const { web } = await import("./infra/web");
+    const { alarmTopic } = await import("./infra/alarms");
 
     // Same keys as the local stack's .local/outputs.json, so scripts can read either.
     return {
@@ -35,6 +37,10 @@ export default $config({
       userPoolClientId: webClient.id,
       region,
       table: table.name,
+      // AWS only: where the fan-out's failed stream ranges wait for the replay command, and the
+      // topic the alarms notify (docs/deploy.md).
+      fanOutFailureQueue: fanOutFailures.url,
+      alarmTopic: alarmTopic.arn,
     };
   },
 });

@@ -1,6 +1,7 @@
-import { httpApi } from "@live-orders/functions/routes";
+import { httpApi, type HttpRouteKey } from "@live-orders/functions/routes";
 import { issuer, userPool, webClient } from "./auth";
 import { lambdaFor, type LinkTargets } from "./function";
+import { httpSizing } from "./function-sizing";
 import { realtime } from "./realtime";
 import { table } from "./table";
 
@@ -37,7 +38,7 @@ const targets: LinkTargets = {
 };
 
 for (const [routeKey, route] of Object.entries(httpApi.routes)) {
-  api.route(routeKey, lambdaFor(route, targets), {
+  api.route(routeKey, lambdaFor(route, targets, httpSizing[routeKey as HttpRouteKey]), {
     auth: { jwt: { authorizer: jwtAuthorizer.id } },
     // Named after the handler's export (ApiRouteUpdateStatus…) instead of SST's hash suffix.
     name: route.handler.slice(route.handler.lastIndexOf(".") + 1),

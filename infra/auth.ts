@@ -1,4 +1,21 @@
-import { isProduction } from "./stage";
+import { isProduction, protectData } from "./stage";
+import { emailConfigurationFor } from "./stage-settings";
+
+export const region = aws.getRegionOutput().region;
+const { accountId } = aws.getCallerIdentityOutput();
+const { partition } = aws.getPartitionOutput();
+
+/**
+ * The SES identity Cognito sends its e-mails (verification codes, password resets) from
+ * (infra/stage-settings.ts): `npx sst secret set CognitoSesIdentity example.com --stage
+ * production`. Unset, the pool uses Cognito's default sender, about 50 e-mails a day per
+ * account: enough to try a stage, not for production (docs/deploy.md, "E-mail").
+ */
+export const sesIdentity = new sst.Secret("CognitoSesIdentity", "");
+
+const emailConfiguration = $resolve([$util.unsecret(sesIdentity.value), partition, region, accountId]).apply(
+  ([identity, partition, region, accountId]) => emailConfigurationFor(identity, { partition, region, accountId }),
+);
 
 /**
  * Only the pool id reaches the functions that link the pool: they verify tokens against the
@@ -12,9 +29,11 @@ export const userPool = new sst.aws.CognitoUserPool("UserPool", {
   usernames: ["email"],
   transform: {
     userPool: (args, opts) => {
-      // Accounts are data: production keeps them through a `sst remove` and against a console click.
+      // Accounts are data: production keeps them through a `sst remove`, a replacing deploy and
+      // a console click.
       args.deletionProtection = isProduction ? "ACTIVE" : "INACTIVE";
-      if (isProduction) opts.retainOnDelete = true;
+      protectData(opts);
+      args.emailConfiguration = emailConfiguration;
     },
   },
 });
@@ -44,8 +63,6 @@ export const staffGroup = new aws.cognito.UserGroup("StaffGroup", {
   name: "staff",
   description: "Live Orders staff: see every order, change statuses, chat with any customer",
 });
-
-export const region = aws.getRegionOutput().region;
 
 /** The `iss` of the pool's tokens; the HTTP API's JWT authorizer accepts nothing else. */
 export const issuer = $interpolate`https://cognito-idp.${region}.amazonaws.com/${userPool.id}`;

@@ -1,4 +1,5 @@
 import type { FunctionRoute, Link } from "@live-orders/functions/routes";
+import type { FunctionSizing } from "./function-sizing";
 
 /**
  * Every Lambda function runs on Node.js 22. SST 4 defaults to 24.x; 22 is the LTS line the
@@ -10,13 +11,24 @@ export const lambdaRuntime = "nodejs22.x";
 export type LinkTargets = Partial<Record<Link, $util.Resource>>;
 
 /**
- * Function arguments for one entry of the route table: its handler, the runtime, and exactly the
- * links the table lists (least privilege: a link is also the only IAM grant a function gets).
+ * Function arguments for one entry of the route table: its handler, the runtime, its size
+ * (infra/function-sizing.ts: architecture, memory and timeout are always given, never SST's
+ * defaults), and exactly the links the table lists (least privilege: a link is also the only
+ * IAM grant a function gets, apart from what `extra` names).
  */
-export function lambdaFor(route: FunctionRoute, targets: LinkTargets): sst.aws.FunctionArgs {
+export function lambdaFor(
+  route: FunctionRoute,
+  targets: LinkTargets,
+  sizing: FunctionSizing,
+  extra: Pick<sst.aws.FunctionArgs, "permissions"> = {},
+): sst.aws.FunctionArgs {
   return {
+    ...extra,
     handler: route.handler,
     runtime: lambdaRuntime,
+    architecture: sizing.architecture,
+    memory: `${sizing.memoryMb} MB`,
+    timeout: `${sizing.timeoutSeconds} seconds`,
     link: route.link.map((name) => {
       const target = targets[name];
       // A missing target is a wiring mistake in infra/, not a runtime condition: fail the deploy.

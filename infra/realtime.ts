@@ -1,6 +1,7 @@
-import { streamSubscriber, webSocketApi } from "@live-orders/functions/routes";
+import { webSocketApi, type WebSocketRouteKey } from "@live-orders/functions/routes";
 import { userPool, webClient } from "./auth";
 import { lambdaFor, type LinkTargets } from "./function";
+import { authorizerSizing, webSocketSizing } from "./function-sizing";
 import { table } from "./table";
 
 /** The WebSocket API; SST fixes its route selection expression to `$request.body.action`. */
@@ -22,34 +23,16 @@ const { authorizer } = webSocketApi;
  */
 export const tokenAuthorizer = realtime.addAuthorizer(authorizer.name, {
   lambda: {
-    function: lambdaFor(authorizer, targets),
+    function: lambdaFor(authorizer, targets, authorizerSizing),
     identitySources: [...authorizer.identitySources],
   },
 });
 
 for (const [routeKey, route] of Object.entries(webSocketApi.routes)) {
-  realtime.route(routeKey, lambdaFor(route, targets), {
+  realtime.route(routeKey, lambdaFor(route, targets, webSocketSizing[routeKey as WebSocketRouteKey]), {
     // API Gateway evaluates authorization on `$connect` only; later frames ride on that decision.
     auth: routeKey === "$connect" ? { lambda: tokenAuthorizer.id } : undefined,
     // Readable, stable resource names (RealtimeRouteSendMessage…) instead of SST's hash suffix.
     name: routeKey,
   });
 }
-
-/**
- * The fan-out: the table's stream, filtered to new order events, pushed to WebSocket
- * subscribers. Partial batch responses let one failed record be retried without
- * re-delivering the whole batch. Retries are bounded: by default Lambda retries a stream
- * record until it expires (24 h), holding back every later event of its shard; after the
- * bound, the record is skipped and clients see a `seq` gap, which they fill with `since`.
- */
-export const fanOut = table.subscribe(streamSubscriber.name, lambdaFor(streamSubscriber, targets), {
-  filters: streamSubscriber.filters.map((filter) => structuredClone(filter) as Record<string, unknown>),
-  transform: {
-    eventSourceMapping: {
-      batchSize: streamSubscriber.batchSize,
-      functionResponseTypes: ["ReportBatchItemFailures"],
-      maximumRetryAttempts: 10,
-    },
-  },
-});

@@ -44,11 +44,26 @@ export class GraphQuery {
     return this.all("aws:apigatewayv2/authorizer:Authorizer").filter((r) => r.inputs.apiId === this.idOf(api));
   }
 
+  /** The name AWS knows a resource by: the physical name SST gave it, else the (mocked) default. */
+  physicalNameOf(resource: ResourceRecord): string {
+    return String(resource.inputs.name ?? resource.name);
+  }
+
   /** The Lambda function an ARN (plain, qualified or an API Gateway invocation URI) points to. */
   lambdaByArn(arnOrUri: string): ResourceRecord {
     const match = /function:([A-Za-z0-9-_]+)/.exec(arnOrUri);
     if (!match) throw new Error(`no Lambda function ARN in ${arnOrUri}`);
-    return this.one("aws:lambda/function:Function", (r) => r.name === match[1]);
+    return this.one("aws:lambda/function:Function", (r) => this.physicalNameOf(r) === match[1]);
+  }
+
+  /** The Lambda function of a route-table handler reference. */
+  lambdaOfHandler(handler: string): ResourceRecord {
+    return this.one("aws:lambda/function:Function", (r) => r.inputs.handler === handler);
+  }
+
+  /** The alarm named `{app}-{stage}-{suffix}`. */
+  alarm(suffix: string): ResourceRecord {
+    return this.one("aws:cloudwatch/metricAlarm:MetricAlarm", (r) => String(r.inputs.name).endsWith(`-${suffix}`));
   }
 
   /** Route → integration → Lambda function, as API Gateway resolves it. */

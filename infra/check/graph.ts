@@ -26,6 +26,16 @@ export interface EvaluateOptions {
    * no generated files).
    */
   staticSiteOutputs?: readonly string[];
+  /**
+   * Files to put into the scratch root before the evaluation (path relative to the root →
+   * content), e.g. a stand-in build output, to see what a StaticSite would upload from it.
+   */
+  scratchFiles?: Readonly<Record<string, string>>;
+  /**
+   * Environment of the evaluation, e.g. `SST_SECRET_<name>`: the values `sst secret set` gives a
+   * stage, which the CLI hands to the program the same way.
+   */
+  env?: Readonly<Record<string, string>>;
   /** Default 180 s: loading @pulumi/aws alone takes seconds on a busy machine. */
   timeoutMs?: number;
 }
@@ -91,6 +101,10 @@ export async function evaluateGraph(options: EvaluateOptions): Promise<Graph> {
     const scratchRoot = path.join(tmp, "root");
     for (const dir of options.staticSiteOutputs ?? []) fs.mkdirSync(path.join(scratchRoot, dir), { recursive: true });
     fs.mkdirSync(scratchRoot, { recursive: true });
+    for (const [file, content] of Object.entries(options.scratchFiles ?? {})) {
+      fs.mkdirSync(path.dirname(path.join(scratchRoot, file)), { recursive: true });
+      fs.writeFileSync(path.join(scratchRoot, file), content);
+    }
     // The CLI's globals, fixed at bundle time as SST fixes them (components read them at import).
     const app = await readAppConfig(rootDir, stage);
     const define = {
@@ -134,11 +148,14 @@ export async function evaluateGraph(options: EvaluateOptions): Promise<Graph> {
     });
 
     const outFile = path.join(tmp, "graph.json");
+    // Stage settings come from `options.env` only, never from the shell running the tests.
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("SST_SECRET_")));
     const { code, output } = await runChild(outfile, {
-      ...process.env,
+      ...inherited,
       SST_SKIP_DEPENDENCY_CHECK: "1",
       SST_NO_BUN: "1",
       SST_TELEMETRY_DISABLED: "1",
+      ...options.env,
       LIVE_ORDERS_GRAPH_OUT: outFile,
       LIVE_ORDERS_WORK: workDir,
     }, options.timeoutMs ?? 180_000);

@@ -49,11 +49,13 @@ function mockState(type: string, name: string, id: string, inputs: Record<string
   };
   switch (type) {
     case "aws:lambda/function:Function": {
-      const arn = `arn:aws:lambda:${region}:${account}:function:${name}`;
+      // As AWS: the function's name is the physical name SST gives it, and its ARN ends in that.
+      const functionName = (inputs.name as string | undefined) ?? name;
+      const arn = `arn:aws:lambda:${region}:${account}:function:${functionName}`;
       return {
         ...state,
         arn,
-        name,
+        name: functionName,
         version: "$LATEST",
         qualifiedArn: `${arn}:$LATEST`,
         invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arn}/invocations`,
@@ -104,6 +106,12 @@ function mockState(type: string, name: string, id: string, inputs: Record<string
         bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`,
       };
     }
+    case "aws:sqs/queue:Queue": {
+      const queueName = (inputs.name as string | undefined) ?? name;
+      return { ...state, name: queueName, arn: `arn:aws:sqs:${region}:${account}:${queueName}`, url: `https://sqs.${region}.amazonaws.com/${account}/${queueName}` };
+    }
+    case "aws:sns/topic:Topic":
+      return { ...state, arn: `arn:aws:sns:${region}:${account}:${(inputs.name as string | undefined) ?? name}` };
     case "aws:cloudfront/keyValueStore:KeyValueStore":
       return { ...state, arn: `arn:aws:cloudfront::${account}:key-value-store/${id}` };
     default:
