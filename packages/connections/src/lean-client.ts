@@ -1,42 +1,40 @@
 /**
- * A lean client for API Gateway's `@connections` API (PostToConnection, GetConnection,
- * DeleteConnection), for the fan-out's hot path.
+ * The lean client for API Gateway's `@connections` API (PostToConnection, GetConnection,
+ * DeleteConnection), for the fan-out's hot path; the default (`LIVE_ORDERS_CONNECTIONS_CLIENT`,
+ * see packages/functions/src/config.ts).
  *
- * Why not the SDK's `ApiGatewayManagementApiClient`: per call it runs its whole middleware stack
- * and endpoint-rules evaluation, about 1.1 ms of CPU on the reference machine, which caps one
- * process near 900 posts/s. This transport keeps what matters and drops the rest:
+ * Why not the SDK's `ApiGatewayManagementApiClient` (sdk-client.ts): per call it runs its whole
+ * middleware stack and endpoint-rules evaluation, about 1.1 ms of CPU on the reference machine,
+ * which caps one process near 900 posts/s (docs/benchmarks.md). This client keeps what matters
+ * and drops the rest:
  *  - SigV4 signatures that are the SDK's, byte for byte (`SigV4Signer`: a test re-signs every
  *    request the SDK client sent and compares, another compares it with the SDK's `SignatureV4`
  *    on randomized requests), at a fifth of the SDK signer's CPU;
- *  - credentials from the SDK's default provider chain, resolved once and refreshed ahead of
- *    their expiry (Lambda's role credentials are session credentials that expire);
+ *  - credentials from the SDK's default provider chain, which memoizes them and refreshes them
+ *    ahead of their expiry itself (lean-client.test.ts shows how);
  *  - a few keep-alive connections, pipelined (`Http1Pipeline`): a burst of posts leaves in one
  *    write per connection instead of one request, write and read per post, and never opens
  *    thousands of connections;
  *  - errors carry the names and `$metadata.httpStatusCode` the SDK gives them
  *    (`GoneException` 410, `PayloadTooLargeException` 413, `LimitExceededException` 429,
  *    `ForbiddenException` 403…), so callers keep testing `err.name`; throttling, 5xx and
- *    network errors are retried like the SDK's standard retry mode (3 attempts, jittered).
- * It also answers `send(command)` for the three SDK commands, so it drops in where the SDK
- * client was used.
+ *    network errors are retried like the SDK's standard retry mode (`RetryPolicy.sdkStandard`).
  */
-import {
-  DeleteConnectionCommand,
-  GetConnectionCommand,
-  type GetConnectionCommandOutput,
-  PostToConnectionCommand,
-} from "@aws-sdk/client-apigatewaymanagementapi";
+import type { GetConnectionCommandOutput } from "@aws-sdk/client-apigatewaymanagementapi";
+import type { ConnectionsApi } from "@live-orders/core/connections-api";
+import { type BackoffPolicy, retry, RetryPolicy } from "@live-orders/core/retry";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import { ConnectionsApiError } from "./errors";
 import { Http1Pipeline, type PipelineResponse } from "./http1-pipeline";
 import { escapeUri, SigV4Signer, type SignableRequest } from "./sigv4-signer";
 
-export interface ConnectionsTransportOptions {
+export interface LeanClientOptions {
   /** The management endpoint: `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}` (or the local gateway's). */
   endpoint: string;
   /** Signing region; default AWS_REGION, else the endpoint's host, else us-east-1. */
   region?: string;
-  /** Default: the SDK's default provider chain (env, Lambda's role, profiles…). */
+  /** Default: the SDK's default provider chain (env, Lambda's role, profiles…), memoized by the SDK. */
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** Connections to the endpoint at most. Default 4. */
   connections?: number;
@@ -46,20 +44,6 @@ export interface ConnectionsTransportOptions {
   timeoutMs?: number;
   /** Attempts for throttling, 5xx and network errors (the SDK's standard mode: 3). */
   maxAttempts?: number;
-  /** Refresh expiring credentials this long before they expire. Default 5 minutes. */
-  refreshBeforeExpiryMs?: number;
-}
-
-/** An error as the SDK would have thrown it: `name`, `$metadata.httpStatusCode`, `$fault`. */
-export class ConnectionsApiError extends Error {
-  readonly $fault: "client" | "server";
-  readonly $metadata: { httpStatusCode?: number; requestId?: string; attempts: number };
-  constructor(name: string, message: string, status: number | undefined, requestId: string | undefined, attempts: number) {
-    super(message);
-    this.name = name;
-    this.$fault = status !== undefined && status < 500 ? "client" : "server";
-    this.$metadata = { httpStatusCode: status, requestId, attempts };
-  }
 }
 
 /** The names the SDK derives from the status when the response names no error type. */
@@ -71,58 +55,44 @@ const nameByStatus: Record<number, string> = {
   429: "LimitExceededException",
 };
 
-/** Credentials resolved once, refreshed ahead of expiry; concurrent callers share one refresh. */
-export function cachedCredentials(
-  source: AwsCredentialIdentity | AwsCredentialIdentityProvider,
-  refreshBeforeExpiryMs = 5 * 60 * 1000,
-): AwsCredentialIdentityProvider {
-  if (typeof source !== "function") return async () => source;
-  let current: AwsCredentialIdentity | undefined;
-  let pending: Promise<AwsCredentialIdentity> | undefined;
-  const fresh = (c: AwsCredentialIdentity | undefined) =>
-    c !== undefined && (c.expiration === undefined || c.expiration.getTime() - Date.now() > refreshBeforeExpiryMs);
-  return async () => {
-    if (fresh(current)) return current as AwsCredentialIdentity;
-    pending ??= source()
-      .then((resolved) => {
-        current = resolved;
-        return resolved;
-      })
-      .finally(() => {
-        pending = undefined;
-      });
-    return pending;
-  };
+/** What the SDK's standard mode retries: throttling, 5xx, and failures with no HTTP response. */
+function isRetryableFailure(error: unknown): boolean {
+  const status = (error as ConnectionsApiError).$metadata.httpStatusCode;
+  return status === undefined || status === 429 || status >= 500;
 }
 
 export type { SignableRequest };
 
-export class ConnectionsTransport {
+/** GetConnection's answer, as the SDK's client returns it. */
+export type ConnectionInfo = Omit<GetConnectionCommandOutput, "$metadata">;
+
+export class LeanConnectionsClient implements ConnectionsApi {
   private readonly url: URL;
   private readonly basePath: string;
   private readonly signer: SigV4Signer;
   private readonly pipeline: Http1Pipeline;
   private readonly timeoutMs: number;
-  private readonly maxAttempts: number;
+  private readonly policy: BackoffPolicy;
   private readonly host: string;
 
-  constructor(options: ConnectionsTransportOptions) {
+  constructor(options: LeanClientOptions) {
     this.url = new URL(options.endpoint);
     this.basePath = this.url.pathname.replace(/\/+$/, "");
     this.host = this.url.host;
     const region = options.region ?? process.env.AWS_REGION ?? /\.execute-api\.([a-z0-9-]+)\./.exec(this.url.hostname)?.[1] ?? "us-east-1";
-    this.signer = new SigV4Signer(cachedCredentials(options.credentials ?? defaultProvider(), options.refreshBeforeExpiryMs), region, "execute-api");
+    const credentials = options.credentials ?? defaultProvider();
+    this.signer = new SigV4Signer(typeof credentials === "function" ? credentials : async () => credentials, region, "execute-api");
     this.pipeline = new Http1Pipeline({ origin: this.url.origin, connections: options.connections, depth: options.pipelining });
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.maxAttempts = options.maxAttempts ?? 3;
+    this.policy = { ...RetryPolicy.sdkStandard, attempts: options.maxAttempts ?? RetryPolicy.sdkStandard.attempts };
   }
 
-  async postToConnection(connectionId: string, data: Uint8Array | string): Promise<void> {
+  async post(connectionId: string, data: Uint8Array | string): Promise<void> {
     const body = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     await this.call("POST", connectionId, body);
   }
 
-  async getConnection(connectionId: string): Promise<Omit<GetConnectionCommandOutput, "$metadata">> {
+  async getConnection(connectionId: string): Promise<ConnectionInfo> {
     const { body } = await this.call("GET", connectionId);
     const parsed = JSON.parse(body.toString("utf8")) as {
       connectedAt?: string;
@@ -136,23 +106,8 @@ export class ConnectionsTransport {
     };
   }
 
-  async deleteConnection(connectionId: string): Promise<void> {
+  async delete(connectionId: string): Promise<void> {
     await this.call("DELETE", connectionId);
-  }
-
-  /** The SDK client's `send` for the three `@connections` commands. */
-  async send(command: PostToConnectionCommand | GetConnectionCommand | DeleteConnectionCommand): Promise<unknown> {
-    if (command instanceof PostToConnectionCommand) {
-      const { ConnectionId, Data } = command.input;
-      return this.postToConnection(ConnectionId as string, Data as Uint8Array | string).then(() => ({ $metadata: {} }));
-    }
-    if (command instanceof GetConnectionCommand) {
-      return this.getConnection(command.input.ConnectionId as string).then((out) => ({ ...out, $metadata: {} }));
-    }
-    if (command instanceof DeleteConnectionCommand) {
-      return this.deleteConnection(command.input.ConnectionId as string).then(() => ({ $metadata: {} }));
-    }
-    throw new TypeError("ConnectionsTransport sends PostToConnection, GetConnection and DeleteConnection commands only");
   }
 
   destroy(): void {
@@ -164,33 +119,29 @@ export class ConnectionsTransport {
     return this.signer.sign(request, signingDate);
   }
 
-  private async call(method: "POST" | "GET" | "DELETE", connectionId: string, body?: Uint8Array): Promise<{ status: number; body: Buffer }> {
+  private call(method: "POST" | "GET" | "DELETE", connectionId: string, body?: Uint8Array): Promise<PipelineResponse> {
     const path = `${this.basePath}/@connections/${escapeUri(connectionId)}`;
-    for (let attempt = 1; ; attempt++) {
-      const headers: Record<string, string> = { host: this.host };
-      if (body !== undefined) {
-        headers["content-type"] = "application/octet-stream";
-        headers["content-length"] = String(body.byteLength);
-      }
-      let outcome: PipelineResponse | undefined;
-      let failure: ConnectionsApiError;
-      try {
-        // Re-signed per attempt: the date moves, and a retried request must not be a replay.
-        const signed = await this.sign({ method, path, headers, body });
-        outcome = await this.pipeline.request(method, path, signed, body, this.timeoutMs);
-        if (outcome.status < 300) return outcome;
-        failure = this.errorOf(outcome, attempt);
-      } catch (error) {
-        if (error instanceof ConnectionsApiError) throw error;
-        const e = error as Error & { code?: string };
-        failure = new ConnectionsApiError(e.name === "TimeoutError" ? "TimeoutError" : (e.code ?? e.name ?? "NetworkingError"), e.message, undefined, undefined, attempt);
-      }
-      const status = failure.$metadata.httpStatusCode;
-      const retryable = status === undefined || status === 429 || status >= 500;
-      if (!retryable || attempt >= this.maxAttempts) throw failure;
-      // The SDK's standard mode: full jitter on an exponential base of 100 ms, capped at 20 s.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(20_000, 100 * 2 ** (attempt - 1))));
+    const headers: Record<string, string> = { host: this.host };
+    if (body !== undefined) {
+      headers["content-type"] = "application/octet-stream";
+      headers["content-length"] = String(body.byteLength);
     }
+    return retry(
+      async (attempt) => {
+        let response: PipelineResponse;
+        try {
+          // Re-signed per attempt: the date moves, and a retried request must not be a replay.
+          const signed = await this.sign({ method, path, headers, body });
+          response = await this.pipeline.request(method, path, signed, body, this.timeoutMs);
+        } catch (error) {
+          const e = error as Error & { code?: string };
+          throw new ConnectionsApiError(e.name === "TimeoutError" ? "TimeoutError" : (e.code ?? e.name ?? "NetworkingError"), e.message, undefined, undefined, attempt + 1);
+        }
+        if (response.status >= 300) throw this.errorOf(response, attempt + 1);
+        return response;
+      },
+      { policy: this.policy, retryable: isRetryableFailure },
+    );
   }
 
   private errorOf(response: PipelineResponse, attempts: number): ConnectionsApiError {
