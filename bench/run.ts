@@ -30,7 +30,7 @@ import { startBareWs } from "./bare-ws";
 import { measureColdImports, type ColdImport } from "./cold-import";
 import { connectionHourCost, costModel, itemBytes, type CostLine, type CountedWindow } from "./cost";
 import { Fleet } from "./fleet-client";
-import { ConnectionsTransport } from "@live-orders/core/connections-transport";
+import { LeanConnectionsClient } from "@live-orders/connections/lean-client";
 import { summarize } from "./profile-summary";
 import { median, percentile, round } from "./stats";
 
@@ -397,8 +397,8 @@ async function main(): Promise<void> {
           return { post: (id: string) => client.send(new PostToConnectionCommand({ ConnectionId: id, Data: data })), close: () => client.destroy() };
         },
         fast: () => {
-          const client = new ConnectionsTransport({ endpoint: stack.managementEndpoint, region: "us-east-1", credentials });
-          return { post: (id: string) => client.postToConnection(id, data), close: () => client.destroy() };
+          const client = new LeanConnectionsClient({ endpoint: stack.managementEndpoint, region: "us-east-1", credentials });
+          return { post: (id: string) => client.post(id, data), close: () => client.destroy() };
         },
       };
       for (const pass of [0, 1]) {

@@ -1,14 +1,14 @@
 /**
- * The app's fast `@connections` transport against the local API Gateway, which verifies SigV4
+ * The app's lean `@connections` client against the local API Gateway, which verifies SigV4
  * with its own implementation (written from the specification, not with the SDK's signer): the
  * transport's requests are valid, refused with a wrong secret, and bounded under a burst.
- * (Signature equality with the SDK client: packages/core/src/connections-transport.test.ts.)
+ * (Signature equality with the SDK client: packages/connections/src/lean-client.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startGateway, type Gateway } from "@live-orders/local/gateway/index";
 import { createHandlerLoader, type HandlerLoader } from "@live-orders/local/lambda/handler-loader";
-import { ConnectionsTransport } from "@live-orders/core/connections-transport";
+import { LeanConnectionsClient } from "@live-orders/connections/lean-client";
 import { rootDir } from "../support/app-stack";
 
 describe("against the local API Gateway (SigV4 verified there)", () => {
@@ -39,29 +39,29 @@ describe("against the local API Gateway (SigV4 verified there)", () => {
   };
 
   it("posts, gets and deletes with signatures the gateway accepts; 410 once gone", async () => {
-    const transport = new ConnectionsTransport({ endpoint: gateway.managementEndpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    const transport = new LeanConnectionsClient({ endpoint: gateway.managementEndpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
     const { socket, frames, connectionId } = await connect();
     const closed = new Promise<number>((resolve) => socket.once("close", resolve));
 
-    await transport.postToConnection(connectionId, '{"fast":true}');
+    await transport.post(connectionId, '{"fast":true}');
     await expect.poll(() => frames.at(-1)).toBe('{"fast":true}');
     const info = await transport.getConnection(connectionId);
-    await transport.deleteConnection(connectionId);
+    await transport.delete(connectionId);
     expect(await closed).toBe(1000);
 
     expect(info.ConnectedAt).toBeInstanceOf(Date);
     expect(info.Identity?.SourceIp).toBe("127.0.0.1");
-    await expect(transport.postToConnection(connectionId, "{}")).rejects.toMatchObject({ name: "GoneException", $metadata: { httpStatusCode: 410 } });
+    await expect(transport.post(connectionId, "{}")).rejects.toMatchObject({ name: "GoneException", $metadata: { httpStatusCode: 410 } });
     transport.destroy();
   });
 
   it("is refused with the wrong secret (InvalidSignatureException) and over 128 KB (PayloadTooLargeException)", async () => {
-    const wrong = new ConnectionsTransport({ endpoint: gateway.managementEndpoint, credentials: { accessKeyId: "local", secretAccessKey: "nope" } });
-    const right = new ConnectionsTransport({ endpoint: gateway.managementEndpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    const wrong = new LeanConnectionsClient({ endpoint: gateway.managementEndpoint, credentials: { accessKeyId: "local", secretAccessKey: "nope" } });
+    const right = new LeanConnectionsClient({ endpoint: gateway.managementEndpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
     const { socket, frames, connectionId } = await connect();
 
-    await expect(wrong.postToConnection(connectionId, '{"no":1}')).rejects.toMatchObject({ name: "InvalidSignatureException", $metadata: { httpStatusCode: 403 } });
-    await expect(right.postToConnection(connectionId, "x".repeat(128 * 1024 + 1))).rejects.toMatchObject({ name: "PayloadTooLargeException", $metadata: { httpStatusCode: 413 } });
+    await expect(wrong.post(connectionId, '{"no":1}')).rejects.toMatchObject({ name: "InvalidSignatureException", $metadata: { httpStatusCode: 403 } });
+    await expect(right.post(connectionId, "x".repeat(128 * 1024 + 1))).rejects.toMatchObject({ name: "PayloadTooLargeException", $metadata: { httpStatusCode: 413 } });
 
     expect(frames).toHaveLength(1);
     socket.close();
@@ -70,11 +70,11 @@ describe("against the local API Gateway (SigV4 verified there)", () => {
   });
 
   it("pipelines a burst of 2000 concurrent posts onto 4 keep-alive connections: every one delivered once", async () => {
-    const transport = new ConnectionsTransport({ endpoint: gateway.managementEndpoint, connections: 4, pipelining: 32, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    const transport = new LeanConnectionsClient({ endpoint: gateway.managementEndpoint, connections: 4, pipelining: 32, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
     const { socket, frames, connectionId } = await connect();
     const before = gateway.counts().management["POST 200"] ?? 0;
 
-    await Promise.all(Array.from({ length: 2000 }, (_, i) => transport.postToConnection(connectionId, `{"i":${i}}`)));
+    await Promise.all(Array.from({ length: 2000 }, (_, i) => transport.post(connectionId, `{"i":${i}}`)));
     await expect.poll(() => frames.length, { timeout: 10_000 }).toBe(2001);
 
     expect((gateway.counts().management["POST 200"] ?? 0) - before).toBe(2000);

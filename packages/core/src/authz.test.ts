@@ -5,6 +5,8 @@ import {
   groupsOf,
   identityFromAuthorizerContext,
   identityFromClaims,
+  roleOfGroups,
+  staffGroup,
   toAuthorizerContext,
 } from "./authz";
 import { ForbiddenError, NotFoundError } from "./errors";
@@ -43,6 +45,13 @@ describe("identity", () => {
     });
     expect(identityFromClaims({ sub: "u2" })).toEqual({ userId: "u2", role: "customer" });
     expect(identityFromClaims({ "cognito:groups": ["staff"] })).toBeUndefined();
+  });
+
+  it("takes the role from the staff group, in either claim shape", () => {
+    expect(roleOfGroups(["admins", staffGroup])).toBe("staff");
+    expect(roleOfGroups("[staff admins]")).toBe("staff");
+    expect(roleOfGroups(["staffers"])).toBe("customer");
+    expect(roleOfGroups(undefined)).toBe("customer");
   });
 
   it("round-trips through the authorizer context and rejects a forged role", () => {

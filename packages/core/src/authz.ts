@@ -50,13 +50,19 @@ export function groupsOf(claim: unknown): string[] {
   return inner.split(/[\s,]+/).filter((g) => g.length > 0);
 }
 
+/** The Cognito group whose members are staff (the user pool's `staff` group, SPEC §2). */
 export const staffGroup = "staff";
+
+/** The role of a user from their `cognito:groups` claim: staff when in `staffGroup`. */
+export function roleOfGroups(claim: unknown): Role {
+  return groupsOf(claim).includes(staffGroup) ? "staff" : "customer";
+}
 
 /** Identity from token claims (verified by the authorizer): user id = `sub`, staff = group `staff`. */
 export function identityFromClaims(claims: Record<string, unknown> | undefined): Identity | undefined {
   const sub = claims?.sub;
   if (typeof sub !== "string" || sub.length === 0) return undefined;
-  const role = groupsOf(claims?.["cognito:groups"]).includes(staffGroup) ? "staff" : "customer";
+  const role = roleOfGroups(claims?.["cognito:groups"]);
   const name = claims?.username ?? claims?.["cognito:username"];
   return { userId: sub, role, ...(typeof name === "string" && name.length > 0 ? { username: name } : {}) };
 }

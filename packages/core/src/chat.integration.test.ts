@@ -100,25 +100,3 @@ describe("chat idempotency", () => {
     expect((await Order.getWithEvents(owner, order.id)).order.seq).toBe(1);
   });
 });
-
-describe("orders stored before the seq item", () => {
-  it("continues their seq from the order item, without gap or duplicate under concurrent writers", async () => {
-    const owner = customer();
-    const id = `legacy-${Date.now()}`;
-    const now = new Date().toISOString();
-    const order = { id, customerId: owner.userId, status: "placed" as const, items: orderInput().items, totalCents: 2500, version: 1, seq: 3, createdAt: now, updatedAt: now };
-    // The old layout: seq on the order item, no seq item; events 1..3 exist.
-    await dynamo().send(new PutCommand({ TableName: table(), Item: { ...orderKey(id), entity: "order", ...order, gsi1pk: `CUSTOMER#${owner.userId}`, gsi1sk: `${now}#${id}`, gsi2pk: "ORDERS", gsi2sk: `placed#${now}#${id}` } }));
-    for (const seq of [1, 2, 3]) {
-      await dynamo().send(new PutCommand({ TableName: table(), Item: eventItem({ kind: "chat.message", seq, orderId: id, at: now, messageId: `m${seq}`, clientMessageId: `old-${seq}`, text: "old", from: { userId: owner.userId, role: "customer" } }) }));
-    }
-    expect((await Order.readOrder(id))?.seq).toBe(3);
-    const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => Chat.sendMessage(owner, { orderId: id, text: `new ${i}`, clientMessageId: `new-${i}` })),
-    );
-    expect(results.map((r) => r.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 4));
-    const { order: after, events } = await Order.getWithEvents(owner, id);
-    expect(after.seq).toBe(13);
-    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
-  });
-});

@@ -10,7 +10,6 @@ import { Resource } from "sst";
  *  deploy; we do not depend on that file existing, so the shapes we use are stated here. */
 interface LinkedResources {
   Table?: { name?: string };
-  Realtime?: { url?: string; managementEndpoint?: string };
 }
 
 function linked(): LinkedResources {
@@ -27,14 +26,6 @@ function required<T>(value: T | undefined | null | "", name: string): T {
 /** The single DynamoDB table's name (`Resource.Table.name`). */
 export function tableName(): string {
   return required(linked().Table?.name, "Resource.Table.name (SST_RESOURCE_Table)");
-}
-
-/** The `@connections` endpoint of the WebSocket API (`Resource.Realtime.managementEndpoint`). */
-export function managementEndpoint(): string {
-  return required(
-    linked().Realtime?.managementEndpoint,
-    "Resource.Realtime.managementEndpoint (SST_RESOURCE_Realtime)",
-  );
 }
 
 /** Local only: DynamoDB Local's endpoint. Unset on AWS, where the SDK's regional endpoint is right. */
@@ -63,11 +54,9 @@ export function rateLimit(): { windowSeconds: number; maxFramesPerWindow: number
   return { windowSeconds: 10, maxFramesPerWindow: frames };
 }
 
-/** Fan-out: concurrent `@connections` posts per topic, and attempts per post for transient errors. */
+/** Fan-out: concurrent `@connections` posts per topic (retries: `RetryPolicy.fanOutPost`). */
 export const fanOutLimits = {
   concurrency: 25,
-  attempts: 4,
-  baseDelayMs: 50,
   // A subscription item is a few hundred bytes: 1000 per Query page stays far under DynamoDB's
   // 1 MB page, and one Query of 1000 costs DynamoDB Local much less than four of 250.
   pageSize: 1000,

@@ -1,17 +1,17 @@
 /**
  * WebSocket connections: registered on `$connect`, removed on `$disconnect` or when a post
- * returns 410 Gone. Item: pk CONN#{connectionId}, sk CONN, TTL `expiresAt` past the 2-hour
- * connection limit (a missed `$disconnect` leaves no ghost for long).
+ * returns 410 Gone (connection-cleanup.ts, with its subscriptions). Item: pk CONN#{connectionId},
+ * sk CONN, TTL `expiresAt` past the 2-hour connection limit (a missed `$disconnect` leaves no
+ * ghost for long).
  *
  * The item also holds the connection's rate-limit window (see `consumeFrame`).
  */
-import { BatchWriteCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Identity } from "./authz";
-import { rateLimit } from "./config";
-import { dynamo, isErrorNamed, table } from "./dynamo";
-import { RateLimitedError } from "./errors";
-import { connectionKey, subscriptionKey } from "./keys";
-import { connectionExpiresAt, topicsOfConnection } from "./subscription";
+import { connectionTtlSeconds, rateLimit } from "./config";
+import { dynamo, table } from "./dynamo";
+import { isErrorNamed, RateLimitedError } from "./errors";
+import { connectionKey } from "./keys";
 
 export interface ConnectionRecord {
   pk: string;
@@ -27,6 +27,11 @@ export interface ConnectionRecord {
   rateCount?: number;
 }
 
+/** TTL of items that live as long as a connection: API Gateway's 2 h limit plus a margin. */
+export function connectionExpiresAt(connectedAtMs: number): number {
+  return Math.floor(connectedAtMs / 1000) + connectionTtlSeconds;
+}
+
 export async function register(connectionId: string, identity: Identity, connectedAt: number): Promise<void> {
   const item: ConnectionRecord = {
     ...connectionKey(connectionId),
@@ -39,27 +44,6 @@ export async function register(connectionId: string, identity: Identity, connect
     expiresAt: connectionExpiresAt(connectedAt),
   };
   await dynamo().send(new PutCommand({ TableName: table(), Item: item }));
-}
-
-/**
- * Delete a connection and its subscriptions (`$disconnect`, or a 410 seen by the fan-out).
- * Idempotent. Returns how many subscriptions were removed.
- */
-export async function remove(connectionId: string): Promise<number> {
-  const topics = await topicsOfConnection(connectionId);
-  const keys = [connectionKey(connectionId), ...topics.map((topic) => subscriptionKey(topic, connectionId))];
-  for (let i = 0; i < keys.length; i += 25) {
-    let requests: NonNullable<ConstructorParameters<typeof BatchWriteCommand>[0]["RequestItems"]>[string] = keys
-      .slice(i, i + 25)
-      .map((key) => ({ DeleteRequest: { Key: key } }));
-    for (let attempt = 0; requests.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-      if (attempt >= 8) throw new Error(`could not delete the items of connection ${connectionId}`);
-      const result = await dynamo().send(new BatchWriteCommand({ RequestItems: { [table()]: requests } }));
-      requests = result.UnprocessedItems?.[table()] ?? [];
-    }
-  }
-  return topics.length;
 }
 
 /**

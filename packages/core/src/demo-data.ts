@@ -8,8 +8,10 @@ import { createHash } from "node:crypto";
 import type { Identity } from "./authz";
 import * as Chat from "./chat";
 import { ConflictError } from "./errors";
+import { menu } from "./menu";
 import * as Order from "./order";
-import { OrderStatus, statusFlow, type OrderItem, type Role } from "./protocol";
+import { stepTowards } from "./order-status";
+import { OrderStatus, type OrderItem, type Role } from "./protocol";
 
 export interface DemoUser {
   userId: string;
@@ -23,14 +25,6 @@ interface DemoOrder {
   status: OrderStatus;
   chat: { from: "customer" | "staff"; text: string }[];
 }
-
-const menu = {
-  margherita: { sku: "PIZZA-MARG", name: "Pizza Margherita", unitPriceCents: 1150 },
-  pepperoni: { sku: "PIZZA-PEPP", name: "Pizza Pepperoni", unitPriceCents: 1350 },
-  salad: { sku: "SALAD-CAES", name: "Caesar salad", unitPriceCents: 890 },
-  lemonade: { sku: "DRINK-LEMO", name: "Lemonade", unitPriceCents: 350 },
-  tiramisu: { sku: "DESS-TIRA", name: "Tiramisu", unitPriceCents: 650 },
-} as const;
 
 const demoOrders: DemoOrder[] = [
   {
@@ -71,13 +65,6 @@ function demoOrderId(userId: string, index: number): string {
   return `demo-${createHash("sha256").update(`${userId}:${index}`).digest("hex").slice(0, 24)}`;
 }
 
-/** The next status on the way from `current` to `target` (cancelling goes straight there). */
-function nextStepTowards(current: OrderStatus, target: OrderStatus): OrderStatus | undefined {
-  if (target === OrderStatus.Cancelled) return OrderStatus.Cancelled;
-  const index = statusFlow.indexOf(current);
-  return index >= 0 && index < statusFlow.indexOf(target) ? statusFlow[index + 1] : undefined;
-}
-
 export async function seedDemoData(users: DemoUser[]): Promise<void> {
   const staffUser = users.find((user) => user.role === "staff");
   const staff: Identity = staffUser
@@ -99,7 +86,7 @@ export async function seedDemoData(users: DemoUser[]): Promise<void> {
       for (let step = 0; step < 20; step++) {
         const order = await Order.readOrder(orderId);
         if (order === undefined || order.status === demo.status) break;
-        const next = nextStepTowards(order.status, demo.status);
+        const next = stepTowards(order.status, demo.status);
         if (next === undefined) break;
         try {
           await Order.updateStatus(staff, orderId, { status: next, version: order.version });

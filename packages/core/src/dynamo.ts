@@ -24,8 +24,3 @@ export function dynamo(): DynamoDBDocumentClient {
 export function table(): string {
   return tableName();
 }
-
-/** SDK v3 errors are recognised by `name` (there is no `statusCode`). */
-export function isErrorNamed(error: unknown, name: string): boolean {
-  return typeof error === "object" && error !== null && (error as { name?: unknown }).name === name;
-}

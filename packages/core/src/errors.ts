@@ -88,6 +88,11 @@ export class InternalError extends AppError {
   }
 }
 
+/** AWS SDK v3 errors (and the `@connections` clients') are recognised by `name`; there is no `statusCode`. */
+export function isErrorNamed(error: unknown, name: string): boolean {
+  return typeof error === "object" && error !== null && (error as { name?: unknown }).name === name;
+}
+
 /** Anything that is not an AppError is a bug or an outage: the client learns nothing more than INTERNAL. */
 export function asAppError(error: unknown): AppError {
   return error instanceof AppError ? error : new InternalError("internal error", error);

@@ -12,11 +12,12 @@
  * duplicates; a seq is only ever taken together with its event, so there are no gaps. The loser
  * re-reads and retries.
  */
-import { TransactWriteCommand, type TransactWriteCommandInput, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { dynamo, isErrorNamed, table } from "./dynamo";
-import { ConflictError } from "./errors";
+import { paginateQuery, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import { dynamo, table } from "./dynamo";
+import { ConflictError, isErrorNamed } from "./errors";
 import { eventKey, eventsAfterRange, orderPk, orderSeqKey, orderSk, seqSk } from "./keys";
 import type { OrderEvent } from "./protocol";
+import { retryUntilDefined, RetryPolicy } from "./retry";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
@@ -83,10 +84,7 @@ export async function tryAppendEvent(input: AppendEventInput): Promise<AppendRes
         TableName: table(),
         Key: orderSeqKey(orderId),
         UpdateExpression: "SET #seq = :nextSeq, entity = :entity",
-        // attribute_not_exists: orders written before the seq moved to its own item carry it on
-        // the order; their first new event creates the seq item (the event key still guards
-        // against two writers taking the same seq).
-        ConditionExpression: "#seq = :expectedSeq OR attribute_not_exists(#seq)",
+        ConditionExpression: "#seq = :expectedSeq",
         ExpressionAttributeNames: { "#seq": "seq" },
         ExpressionAttributeValues: { ":nextSeq": event.seq, ":expectedSeq": expectedSeq, ":entity": "orderSeq" },
       },
@@ -130,25 +128,15 @@ export async function tryAppendEvent(input: AppendEventInput): Promise<AppendRes
   }
 }
 
-export const maxAppendAttempts = 100;
-
-/** Full jitter, capped: many writers racing on one order spread out instead of colliding in lockstep. */
-export function retryDelayMs(attempt: number): number {
-  const cap = Math.min(100, 5 * 2 ** Math.min(attempt, 5));
-  return Math.random() * cap;
-}
-
 /**
  * Run `attempt` until it commits or decides. `attempt` re-reads what it needs each time and
- * returns a value (done) or `undefined` (lost a race; try again).
+ * returns a value (done) or `undefined` (lost a race; try again after `RetryPolicy.seqRace`).
  */
 export async function withSeqRetry<T>(attempt: (attemptNumber: number) => Promise<T | undefined>): Promise<T> {
-  for (let n = 0; n < maxAppendAttempts; n++) {
-    const result = await attempt(n);
-    if (result !== undefined) return result;
-    await new Promise((resolve) => setTimeout(resolve, retryDelayMs(n)));
-  }
-  throw new ConflictError("the order is changing too fast; retry");
+  return retryUntilDefined(attempt, {
+    policy: RetryPolicy.seqRace,
+    exhausted: () => new ConflictError("the order is changing too fast; retry"),
+  });
 }
 
 /** The raw order item and its current seq, as read together (seq undefined: no order). */
@@ -157,10 +145,10 @@ export interface OrderRead {
   seq: number | undefined;
 }
 
-/** The seq of an order: its seq item's, else (orders from before the seq item) the order item's. */
+/** The seq of an order from its seq item (undefined: no order). */
 export function currentSeq(orderItem: Record<string, unknown> | undefined, seqItem: Record<string, unknown> | undefined): number | undefined {
   if (orderItem === undefined) return undefined;
-  return (seqItem?.seq as number | undefined) ?? (orderItem.seq as number | undefined) ?? 0;
+  return (seqItem?.seq as number | undefined) ?? 0;
 }
 
 /** The order item and its seq: one strongly consistent Query (`order` in keys.ts). */
@@ -188,23 +176,21 @@ export async function queryEventsAfter(orderId: string, since: number): Promise<
   const events: OrderEvent[] = [];
   let orderItem: Record<string, unknown> | undefined;
   let seqItem: Record<string, unknown> | undefined;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-        ExpressionAttributeValues: { ":pk": orderPk(orderId), ":from": range.from, ":to": range.to },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
+  const pages = paginateQuery(
+    { client: dynamo() },
+    {
+      TableName: table(),
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+      ExpressionAttributeValues: { ":pk": orderPk(orderId), ":from": range.from, ":to": range.to },
+      ConsistentRead: true,
+    },
+  );
+  for await (const page of pages) {
     for (const item of page.Items ?? []) {
       if (item.sk === orderSk) orderItem = item;
       else if (item.sk === seqSk) seqItem = item;
       else if (item.entity === "event") events.push((item as EventItem).event);
     }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
+  }
   return { events, orderItem, seq: currentSeq(orderItem, seqItem) };
 }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
+import type { ConnectionsApi } from "./connections-api";
 import { fanOut, fanOutEvent, isRetryable, topicsOfEvent } from "./fanout";
 import type { OrderEvent, ServerFrame, Topic } from "./protocol";
-import type { ManagementApi } from "./realtime";
+import { RetryPolicy } from "./retry";
 
-/** In-memory stand-in for the management API (unit level only): scripted failures per connection. */
-class FakeManagementApi implements ManagementApi {
+/** In-memory stand-in for the `@connections` port (unit level only): scripted failures per connection. */
+class FakeManagementApi implements ConnectionsApi {
   readonly posts: { connectionId: string; frame: ServerFrame }[] = [];
   readonly attempts = new Map<string, number>();
   inFlight = 0;
@@ -12,8 +13,7 @@ class FakeManagementApi implements ManagementApi {
 
   constructor(private readonly failures: Record<string, (attempt: number) => unknown> = {}) {}
 
-  send = (async (command: { input: { ConnectionId: string; Data: Uint8Array } }) => {
-    const { ConnectionId: connectionId, Data } = command.input;
+  async post(connectionId: string, data: Uint8Array): Promise<void> {
     const attempt = (this.attempts.get(connectionId) ?? 0) + 1;
     this.attempts.set(connectionId, attempt);
     this.inFlight += 1;
@@ -22,12 +22,13 @@ class FakeManagementApi implements ManagementApi {
       await new Promise((resolve) => setTimeout(resolve, 1));
       const failure = this.failures[connectionId]?.(attempt);
       if (failure !== undefined) throw failure;
-      this.posts.push({ connectionId, frame: JSON.parse(new TextDecoder().decode(Data)) });
-      return {};
+      this.posts.push({ connectionId, frame: JSON.parse(new TextDecoder().decode(data)) });
     } finally {
       this.inFlight -= 1;
     }
-  }) as unknown as ManagementApi["send"];
+  }
+
+  async delete(): Promise<void> {}
 }
 
 const sdkError = (name: string, httpStatusCode?: number) =>
@@ -45,9 +46,7 @@ describe("fanOut", () => {
   it("delivers to every subscriber across pages with bounded concurrency", async () => {
     const ids = Array.from({ length: 120 }, (_, i) => `c${i}`);
     const api = new FakeManagementApi();
-    const counts = await fanOut("orders", frame, {
-      api,
-      subscribers: pages(ids.slice(0, 50), ids.slice(50)),
+    const counts = await fanOut(api, "orders", frame, { subscribers: pages(ids.slice(0, 50), ids.slice(50)),
       onGone: async () => undefined,
       concurrency: 8,
     });
@@ -66,7 +65,7 @@ describe("fanOut", () => {
       }
     }
 
-    const counts = await fanOut("orders", frame, { api, subscribers: slowPages, onGone: async () => undefined, concurrency: 8 });
+    const counts = await fanOut(api, "orders", frame, { subscribers: slowPages, onGone: async () => undefined, concurrency: 8 });
 
     expect(counts.delivered).toBe(20);
     // Pages after the first were asked for while posts were in flight, and the pool ran 8 wide
@@ -82,16 +81,14 @@ describe("fanOut", () => {
       throw new Error("ProvisionedThroughputExceededException");
     }
 
-    await expect(fanOut("orders", frame, { api, subscribers: failing, onGone: async () => undefined })).rejects.toThrow("ProvisionedThroughputExceededException");
+    await expect(fanOut(api, "orders", frame, { subscribers: failing, onGone: async () => undefined })).rejects.toThrow("ProvisionedThroughputExceededException");
     expect(api.posts.map((p) => p.connectionId).sort()).toEqual(["a", "b"]);
   });
 
   it("removes exactly the connection that answered GoneException, and still serves the rest", async () => {
     const api = new FakeManagementApi({ stale: () => sdkError("GoneException", 410) });
     const removed: string[] = [];
-    const counts = await fanOut("order:o1", frame, {
-      api,
-      subscribers: pages(["a", "stale", "b"]),
+    const counts = await fanOut(api, "order:o1", frame, { subscribers: pages(["a", "stale", "b"]),
       onGone: async (id) => removed.push(id),
     });
     expect(removed).toEqual(["stale"]);
@@ -102,7 +99,7 @@ describe("fanOut", () => {
     const notGone = Object.assign(new Error("x"), { statusCode: 410, name: "BadRequestException", $metadata: { httpStatusCode: 400 } });
     const api = new FakeManagementApi({ c: () => notGone });
     const removed: string[] = [];
-    const counts = await fanOut("orders", frame, { api, subscribers: pages(["c"]), onGone: async (id) => removed.push(id) });
+    const counts = await fanOut(api, "orders", frame, { subscribers: pages(["c"]), onGone: async (id) => removed.push(id) });
     expect(removed).toEqual([]);
     expect(counts).toMatchObject({ dropped: 1, gone: 0 });
   });
@@ -111,11 +108,9 @@ describe("fanOut", () => {
     const api = new FakeManagementApi({
       flaky: (attempt) => (attempt < 3 ? sdkError("LimitExceededException", 429) : undefined),
     });
-    const counts = await fanOut("orders", frame, {
-      api,
-      subscribers: pages(["flaky", "ok"]),
+    const counts = await fanOut(api, "orders", frame, { subscribers: pages(["flaky", "ok"]),
       onGone: async () => undefined,
-      baseDelayMs: 1,
+      policy: { ...RetryPolicy.fanOutPost, minDelayMs: 1 },
     });
     expect(api.attempts.get("flaky")).toBe(3);
     expect(counts).toMatchObject({ delivered: 2, failed: 0 });
@@ -124,12 +119,9 @@ describe("fanOut", () => {
   it("counts a connection still failing after every attempt as failed without failing the others", async () => {
     const api = new FakeManagementApi({ down: () => sdkError("InternalServerErrorException", 500) });
     const failures: string[] = [];
-    const counts = await fanOut("orders", frame, {
-      api,
-      subscribers: pages(["down", "x", "y"]),
+    const counts = await fanOut(api, "orders", frame, { subscribers: pages(["down", "x", "y"]),
       onGone: async () => undefined,
-      attempts: 3,
-      baseDelayMs: 1,
+      policy: { ...RetryPolicy.fanOutPost, minDelayMs: 1, attempts: 3 },
       onFailure: (id, _error, outcome) => failures.push(`${id}:${outcome}`),
     });
     expect(api.attempts.get("down")).toBe(3);
@@ -139,9 +131,7 @@ describe("fanOut", () => {
 
   it("survives a failing cleanup of a gone connection", async () => {
     const api = new FakeManagementApi({ stale: () => sdkError("GoneException", 410) });
-    const counts = await fanOut("orders", frame, {
-      api,
-      subscribers: pages(["stale", "ok"]),
+    const counts = await fanOut(api, "orders", frame, { subscribers: pages(["stale", "ok"]),
       onGone: async () => {
         throw new Error("table unavailable");
       },
@@ -159,7 +149,7 @@ describe("fanOutEvent", () => {
     expect(topicsOfEvent(event)).toEqual(["order:o1", "orders"]);
     const api = new FakeManagementApi();
     const byTopic: Record<string, string[]> = { "order:o1": ["room"], orders: ["board"] };
-    await fanOutEvent(event, { api, subscribers: (topic: Topic) => pages(byTopic[topic] ?? [])(), onGone: async () => undefined });
+    await fanOutEvent(api, event, { subscribers: (topic: Topic) => pages(byTopic[topic] ?? [])(), onGone: async () => undefined });
     expect(api.posts.sort((a, b) => a.connectionId.localeCompare(b.connectionId))).toEqual([
       { connectionId: "board", frame: { type: "event", topic: "orders", seq: 7, event } },
       { connectionId: "room", frame: { type: "event", topic: "order:o1", seq: 7, event } },

@@ -5,21 +5,21 @@
  *  - posts run with bounded concurrency (no unbounded Promise.all over thousands of sockets);
  *  - `GoneException` (recognised by NAME: SDK v3 sets no `statusCode`) means that connection is
  *    closed: delete THAT connection and its subscriptions, not the sender's;
- *  - throttling, 5xx and network errors are retried with backoff; other client errors
- *    (payload too large, forbidden) are not retryable and are dropped for that connection;
+ *  - throttling, 5xx and network errors are retried (`RetryPolicy.fanOutPost`); other client
+ *    errors (payload too large, forbidden) are not retryable and are dropped for that connection;
  *  - one bad connection never fails the rest: every outcome is counted, nothing is thrown for a
  *    single connection.
  */
-import { PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { fanOutLimits } from "./config";
-import { remove as removeConnection } from "./connection";
-import { isErrorNamed } from "./dynamo";
+import { removeConnection } from "./connection-cleanup";
+import { encodeFrame, type ConnectionsApi } from "./connections-api";
+import { isErrorNamed } from "./errors";
 import type { EventItem } from "./events";
 import { allOrdersTopic, orderTopic } from "./keys";
 import type { OrderEvent, ServerFrame, Topic } from "./protocol";
-import { encodeFrame, managementApi, type ManagementApi } from "./realtime";
+import { type BackoffPolicy, retry, RetryPolicy } from "./retry";
 import { subscribersOfTopic } from "./subscription";
 
 export interface FanOutCounts {
@@ -35,14 +35,13 @@ export interface FanOutCounts {
 }
 
 export interface FanOutOptions {
-  api?: ManagementApi;
   /** Where the subscribers come from; the DynamoDB Query by default. */
   subscribers?: (topic: Topic) => AsyncIterable<string[]>;
   /** What to do with a connection that is gone; delete it and its subscriptions by default. */
   onGone?: (connectionId: string) => Promise<unknown>;
   concurrency?: number;
-  attempts?: number;
-  baseDelayMs?: number;
+  /** Retries of one post; `RetryPolicy.fanOutPost` by default. */
+  policy?: BackoffPolicy;
   /** Called for every connection that did not get the frame (logging). */
   onFailure?: (connectionId: string, error: unknown, outcome: "gone" | "dropped" | "failed") => void;
 }
@@ -65,8 +64,6 @@ export function isRetryable(error: unknown): boolean {
   if (status === undefined) return !name.endsWith("Exception");
   return status === 429 || status >= 500;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Run `work` over every item of `pages` with at most `limit` in flight, as one pool: the next
@@ -122,43 +119,35 @@ async function eachOfPagesBounded<T>(
   if (readError !== undefined) throw readError;
 }
 
-export async function fanOut(topic: Topic, frame: ServerFrame, options: FanOutOptions = {}): Promise<FanOutCounts> {
-  const api = options.api ?? managementApi();
+export async function fanOut(
+  connections: ConnectionsApi,
+  topic: Topic,
+  frame: ServerFrame,
+  options: FanOutOptions = {},
+): Promise<FanOutCounts> {
   const subscribers = options.subscribers ?? ((t: Topic) => subscribersOfTopic(t, fanOutLimits.pageSize));
   const onGone = options.onGone ?? removeConnection;
   const concurrency = options.concurrency ?? fanOutLimits.concurrency;
-  const attempts = options.attempts ?? fanOutLimits.attempts;
-  const baseDelayMs = options.baseDelayMs ?? fanOutLimits.baseDelayMs;
+  const policy = options.policy ?? RetryPolicy.fanOutPost;
   const data = encodeFrame(frame);
   const counts: FanOutCounts = { topic, subscribers: 0, delivered: 0, gone: 0, dropped: 0, failed: 0 };
 
   const deliver = async (connectionId: string): Promise<void> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await api.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
-        counts.delivered += 1;
-        return;
-      } catch (error) {
-        if (isErrorNamed(error, "GoneException")) {
-          counts.gone += 1;
-          options.onFailure?.(connectionId, error, "gone");
-          // A failed cleanup must not fail the fan-out: TTL removes the items later anyway.
-          await onGone(connectionId).catch((cleanupError: unknown) =>
-            options.onFailure?.(connectionId, cleanupError, "gone"),
-          );
-          return;
-        }
-        if (!isRetryable(error)) {
-          counts.dropped += 1;
-          options.onFailure?.(connectionId, error, "dropped");
-          return;
-        }
-        if (attempt >= attempts) {
-          counts.failed += 1;
-          options.onFailure?.(connectionId, error, "failed");
-          return;
-        }
-        await sleep(baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
+    try {
+      await retry(() => connections.post(connectionId, data), { policy, retryable: isRetryable });
+      counts.delivered += 1;
+    } catch (error) {
+      if (isErrorNamed(error, "GoneException")) {
+        counts.gone += 1;
+        options.onFailure?.(connectionId, error, "gone");
+        // A failed cleanup must not fail the fan-out: TTL removes the items later anyway.
+        await onGone(connectionId).catch((cleanupError: unknown) => options.onFailure?.(connectionId, cleanupError, "gone"));
+      } else if (!isRetryable(error)) {
+        counts.dropped += 1;
+        options.onFailure?.(connectionId, error, "dropped");
+      } else {
+        counts.failed += 1;
+        options.onFailure?.(connectionId, error, "failed");
       }
     }
   };
@@ -177,9 +166,9 @@ export function topicsOfEvent(event: OrderEvent): Topic[] {
 }
 
 /** Fan one order event out to all its topics; each subscriber gets `{type:"event", topic, seq, event}`. */
-export async function fanOutEvent(event: OrderEvent, options: FanOutOptions = {}): Promise<FanOutCounts[]> {
+export async function fanOutEvent(connections: ConnectionsApi, event: OrderEvent, options: FanOutOptions = {}): Promise<FanOutCounts[]> {
   return Promise.all(
-    topicsOfEvent(event).map((topic) => fanOut(topic, { type: "event", topic, seq: event.seq, event }, options)),
+    topicsOfEvent(event).map((topic) => fanOut(connections, topic, { type: "event", topic, seq: event.seq, event }, options)),
   );
 }
 

@@ -18,17 +18,18 @@
  * | Subscription  | TOPIC#{topic}          | CONN#{connectionId}    | CONN#{connectionId} / TOPIC#{topic} | –                                      |
  *
  * Access patterns:
+ * Each pattern names the function that runs it (order.ts, events.ts, subscription.ts).
  * - `ordersOfCustomer` — a customer's orders, newest first:
  *     gsi1: gsi1pk = CUSTOMER#{customerId}, ScanIndexForward = false.
  * - `ordersForStaff` — every order, by status then recency (the staff board):
  *     gsi2: gsi2pk = ORDERS [AND begins_with(gsi2sk, "{status}#")], ScanIndexForward = false.
  *     One partition: a shop's board is a few thousand writes a day, far below a partition's
  *     1000 writes/s; a busier deployment would shard gsi2pk (ORDERS#{0..n}) and merge.
- * - `order` — an order with its current seq, one strongly consistent Query:
+ * - `order` (`queryOrder`) — an order with its current seq, one strongly consistent Query:
  *     pk = ORDER#{orderId} AND sk BETWEEN "ORDER" AND "SEQ".
  * - `orderWithEvents` — an order and its whole history, one Query:
  *     pk = ORDER#{orderId} AND sk BETWEEN "EVENT#" AND "SEQ" (events sort before ORDER and SEQ).
- * - `eventsAfter` — an order's events after seq N (resume), plus the order and seq items last:
+ * - `eventsAfter` (`queryEventsAfter`) — an order's events after seq N (resume), plus the order and seq items last:
  *     pk = ORDER#{orderId} AND sk BETWEEN EVENT#{pad(N+1)} AND SEQ.
  *     The order item comes along for the authorization check and the seq item for the current
  *     seq, so a replay is one strongly consistent Query.
@@ -40,7 +41,7 @@
  * - `subscriptionsOfConnection` — cleanup on `$disconnect` / 410:
  *     gsi1: gsi1pk = CONN#{connectionId}. Eventually consistent; a subscription the cleanup
  *     misses is deleted by the next fan-out's 410 or by TTL.
- * - `connection` — GetItem/UpdateItem pk = CONN#{connectionId}, sk = CONN (rate-limit counter).
+ * - `connection` (`register`, `consumeFrame`) — PutItem/UpdateItem pk = CONN#{connectionId}, sk = CONN (rate-limit counter).
  * - `chatClientMessageId` — GetItem/conditional Put of the idempotency item of a chat send.
  *
  * The stream subscriber's filter (routes.ts) passes INSERTs whose sk begins with "EVENT#": event

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cancelRefusal, canTransition, isTerminal, nextStatuses } from "./order-status";
+import { canCancel, cancelRefusal, canTransition, forwardStatus, isTerminal, nextStatuses, orderStatuses, stepTowards } from "./order-status";
 import { OrderStatus, type OrderStatus as Status } from "./protocol";
 
 const all = Object.values(OrderStatus);
@@ -39,6 +39,41 @@ describe("status machine", () => {
   });
 });
 
+describe("forwardStatus", () => {
+  // Moved from the web app's order-state.test.ts (`nextStatus`), whose rule now lives here.
+  it.each([
+    ["placed", "confirmed"],
+    ["confirmed", "preparing"],
+    ["preparing", "ready"],
+    ["ready", "out_for_delivery"],
+    ["out_for_delivery", "delivered"],
+    ["delivered", undefined],
+    ["cancelled", undefined],
+  ] as const)("%s → %s", (from, to) => {
+    expect(forwardStatus(from)).toBe(to);
+  });
+
+  it("lists every status once, the forward path first", () => {
+    expect(orderStatuses).toEqual(["placed", "confirmed", "preparing", "ready", "out_for_delivery", "delivered", "cancelled"]);
+    expect(new Set(orderStatuses)).toEqual(new Set(all));
+  });
+});
+
+describe("stepTowards", () => {
+  it("walks the forward path one step at a time, and cancels in one step", () => {
+    const walk = (target: Status) => {
+      const path: Status[] = [];
+      for (let status: Status | undefined = "placed"; status !== undefined; status = stepTowards(status, target)) path.push(status);
+      return path;
+    };
+    expect(walk("out_for_delivery")).toEqual(["placed", "confirmed", "preparing", "ready", "out_for_delivery"]);
+    expect(walk("placed")).toEqual(["placed"]);
+    expect(walk("cancelled")).toEqual(["placed", "cancelled"]);
+    expect(stepTowards("ready", "confirmed")).toBeUndefined();
+    expect(stepTowards("delivered", "cancelled")).toBeUndefined();
+  });
+});
+
 describe("cancel rules", () => {
   it("lets the customer cancel only while placed", () => {
     expect(cancelRefusal("placed", "customer")).toBeUndefined();
@@ -53,5 +88,9 @@ describe("cancel rules", () => {
     }
     expect(cancelRefusal("delivered", "staff")).toBe("order is delivered");
     expect(cancelRefusal("cancelled", "staff")).toBe("order is cancelled");
+  });
+
+  it("canCancel says the same as cancelRefusal", () => {
+    for (const status of all) for (const role of ["customer", "staff"] as const) expect(canCancel(status, role)).toBe(cancelRefusal(status, role) === undefined);
   });
 });

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { customer, orderInput, staffMember, useTestTable } from "../test/helpers";
 import { ConflictError, ForbiddenError, NotFoundError, BadRequestError, type AppError } from "./errors";
+import { menu } from "./menu";
 import * as Order from "./order";
 
 beforeAll(async () => {
@@ -11,7 +12,7 @@ describe("orders", () => {
   it("creates an order with seq 1, version 1 and an order.created event", async () => {
     const alice = customer("alice");
     const order = await Order.create(alice, orderInput({ note: "no onions" }));
-    expect(order).toMatchObject({ customerId: alice.userId, status: "placed", totalCents: 2500, version: 1, seq: 1, note: "no onions" });
+    expect(order).toMatchObject({ customerId: alice.userId, status: "placed", totalCents: 2 * menu.margherita.unitPriceCents + menu.lemonade.unitPriceCents, version: 1, seq: 1, note: "no onions" });
     const { order: read, events } = await Order.getWithEvents(alice, order.id);
     expect(read).toEqual(order);
     expect(events).toEqual([{ kind: "order.created", seq: 1, orderId: order.id, at: order.createdAt, order }]);

@@ -5,8 +5,8 @@
 import { randomUUID } from "node:crypto";
 import { BatchGetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { assertCanSeeOrder, assertCustomer, assertStaff, isStaff, type Identity } from "./authz";
-import { dynamo, isErrorNamed, table } from "./dynamo";
-import { BadRequestError, ConflictError } from "./errors";
+import { dynamo, table } from "./dynamo";
+import { BadRequestError, ConflictError, isErrorNamed } from "./errors";
 import { currentSeq, eventItem, orderSeqItem, queryEventsAfter, queryOrder, tryAppendEvent, withSeqRetry } from "./events";
 import {
   customerGsi1,
@@ -25,6 +25,7 @@ import {
   type OrderEvent,
   type OrderStatusEvent,
 } from "./protocol";
+import { retryUntilDefined, RetryPolicy } from "./retry";
 import type { CancelInput, CreateOrderInput, ListOrdersInput, UpdateStatusInput } from "./validation";
 
 /** The stored order item: the public Order plus its keys; its seq lives in the seq item. */
@@ -73,11 +74,6 @@ function orderItem(order: Order): OrderItemRecord {
 export async function readOrder(orderId: string): Promise<Order | undefined> {
   const { orderItem: item, seq } = await queryOrder(orderId);
   return item === undefined ? undefined : toOrder(item, seq ?? 0);
-}
-
-/** An order the caller may see; NOT_FOUND when it does not exist or is not theirs. */
-export async function getVisibleOrder(identity: Identity, orderId: string): Promise<Order> {
-  return assertCanSeeOrder(identity, await readOrder(orderId));
 }
 
 /**
@@ -176,34 +172,48 @@ function decodeCursor(
   return value as Record<string, string>;
 }
 
+export interface OrderPage {
+  orders: Order[];
+  cursor?: string;
+}
+
 /**
- * `GET /orders`: a customer's orders newest first (gsi1); staff: every order by status and
- * recency (gsi2), optionally one status.
+ * `GET /orders`: a customer's orders newest first (`ordersOfCustomer`); staff: every order by
+ * status and recency (`ordersForStaff`), optionally one status.
  */
-export async function list(identity: Identity, input: ListOrdersInput): Promise<{ orders: Order[]; cursor?: string }> {
-  const limit = input.limit ?? 25;
-  let query: QueryCommand;
-  if (isStaff(identity)) {
-    const values: Record<string, string> = { ":pk": ordersForStaffPk };
-    if (input.status !== undefined) values[":prefix"] = `${input.status}#`;
-    query = new QueryCommand({
+export async function list(identity: Identity, input: ListOrdersInput): Promise<OrderPage> {
+  return isStaff(identity) ? ordersForStaff(input) : ordersOfCustomer(identity.userId, input);
+}
+
+const defaultPageSize = 25;
+
+/** `ordersForStaff` (keys.ts): gsi2 ORDERS, by status then recency; `input.status` narrows to one status. */
+export async function ordersForStaff(input: ListOrdersInput): Promise<OrderPage> {
+  const values: Record<string, string> = { ":pk": ordersForStaffPk };
+  if (input.status !== undefined) values[":prefix"] = `${input.status}#`;
+  return orderPage(
+    new QueryCommand({
       TableName: table(),
       IndexName: "gsi2",
-      KeyConditionExpression:
-        input.status === undefined ? "gsi2pk = :pk" : "gsi2pk = :pk AND begins_with(gsi2sk, :prefix)",
+      KeyConditionExpression: input.status === undefined ? "gsi2pk = :pk" : "gsi2pk = :pk AND begins_with(gsi2sk, :prefix)",
       ExpressionAttributeValues: values,
       ScanIndexForward: false,
-      Limit: limit,
+      Limit: input.limit ?? defaultPageSize,
       ExclusiveStartKey: decodeCursor(
         input.cursor,
         "gsi2",
         { name: "gsi2pk", value: ordersForStaffPk },
         input.status === undefined ? undefined : { name: "gsi2sk", value: `${input.status}#` },
       ),
-    });
-  } else {
-    const pk = customerGsi1(identity.userId);
-    query = new QueryCommand({
+    }),
+  );
+}
+
+/** `ordersOfCustomer` (keys.ts): gsi1 CUSTOMER#{customerId}, newest first; `input.status` filters. */
+export async function ordersOfCustomer(customerId: string, input: ListOrdersInput): Promise<OrderPage> {
+  const pk = customerGsi1(customerId);
+  return orderPage(
+    new QueryCommand({
       TableName: table(),
       IndexName: "gsi1",
       KeyConditionExpression: "gsi1pk = :pk",
@@ -215,10 +225,14 @@ export async function list(identity: Identity, input: ListOrdersInput): Promise<
             ExpressionAttributeValues: { ":pk": pk, ":status": input.status },
           }),
       ScanIndexForward: false,
-      Limit: limit,
+      Limit: input.limit ?? defaultPageSize,
       ExclusiveStartKey: decodeCursor(input.cursor, "gsi1", { name: "gsi1pk", value: pk }),
-    });
-  }
+    }),
+  );
+}
+
+/** One page of a listing: the orders with their seqs, and the cursor of the next page. */
+async function orderPage(query: QueryCommand): Promise<OrderPage> {
   const page = await dynamo().send(query);
   const items = page.Items ?? [];
   const seqs = await seqsOf(items.map((item) => item.id as string));
@@ -233,18 +247,17 @@ export async function list(identity: Identity, input: ListOrdersInput): Promise<
 async function seqsOf(orderIds: string[]): Promise<Map<string, Record<string, unknown>>> {
   const found = new Map<string, Record<string, unknown>>();
   let keys: Record<string, unknown>[] = orderIds.map((id) => orderSeqKey(id));
-  for (let attempt = 0; keys.length > 0; attempt++) {
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(500, 20 * 2 ** attempt)));
-    if (attempt >= 8) throw new Error("could not read the seqs of a page of orders");
-    const result = await dynamo().send(
-      new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys, ConsistentRead: true } } }),
-    );
-    for (const item of result.Responses?.[table()] ?? []) {
-      found.set((item.pk as string).slice("ORDER#".length), item);
-    }
-    keys = result.UnprocessedKeys?.[table()]?.Keys ?? [];
-  }
-  return found;
+  return retryUntilDefined(
+    async () => {
+      if (keys.length > 0) {
+        const result = await dynamo().send(new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of result.Responses?.[table()] ?? []) found.set((item.pk as string).slice("ORDER#".length), item);
+        keys = result.UnprocessedKeys?.[table()]?.Keys ?? [];
+      }
+      return keys.length === 0 ? found : undefined;
+    },
+    { policy: RetryPolicy.unprocessedItems, exhausted: () => new Error("could not read the seqs of a page of orders") },
+  );
 }
 
 // ------------------------------------------------------------------ status changes

@@ -15,16 +15,6 @@ export const OrderStatus = {
 } as const;
 export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
 
-/** The forward path of an order; any non-terminal status may also go to `cancelled`. */
-export const statusFlow: readonly OrderStatus[] = [
-  "placed",
-  "confirmed",
-  "preparing",
-  "ready",
-  "out_for_delivery",
-  "delivered",
-];
-
 export const EventKind = {
   OrderCreated: "order.created",
   OrderStatus: "order.status",
@@ -99,6 +89,15 @@ export type OrderEvent = OrderCreatedEvent | OrderStatusEvent | ChatMessageEvent
 
 export type Topic = `order:${string}` | "orders";
 
+/** The client actions: each is a WebSocket route key (`$request.body.action`) and one `ClientFrame`. */
+export const ClientAction = {
+  Subscribe: "subscribe",
+  Unsubscribe: "unsubscribe",
+  SendMessage: "sendMessage",
+  Ping: "ping",
+} as const;
+export type ClientAction = (typeof ClientAction)[keyof typeof ClientAction];
+
 // Client → server frames. `id` is optional and echoed in the reply. `since` applies to
 // `order:{id}` topics; the `orders` feed has no feed-wide seq, so there it is ignored (the reply
 // is `subscribed` with seq 0 and no replay; catch up through REST, SPEC §4).
@@ -107,6 +106,11 @@ export type ClientFrame =
   | { action: "unsubscribe"; id?: string; topic: Topic }
   | { action: "sendMessage"; id?: string; orderId: string; text: string; clientMessageId: string }
   | { action: "ping"; id?: string };
+
+/** Fails to compile when an action has no frame or a frame no action. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type EveryActionHasAFrame = Assert<Same<ClientFrame["action"], ClientAction>>;
 
 // Server → client frames.
 export type ServerFrame =

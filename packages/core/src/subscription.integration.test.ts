@@ -4,6 +4,7 @@ import { customer, orderInput, staffMember, useTestTable } from "../test/helpers
 import * as Chat from "./chat";
 import { connectionTtlSeconds } from "./config";
 import * as Connection from "./connection";
+import { removeConnection } from "./connection-cleanup";
 import { dynamo, table } from "./dynamo";
 import { ForbiddenError, NotFoundError, RateLimitedError } from "./errors";
 import { connectionKey, subscriptionKey } from "./keys";
@@ -66,7 +67,7 @@ describe("subscribe", () => {
     await expect(Subscription.subscribe(mallory, { topic: "orders" })).rejects.toBeInstanceOf(ForbiddenError);
     await expect(Subscription.subscribe(mallory, { topic: "order:missing" })).rejects.toBeInstanceOf(NotFoundError);
     expect(await subscribers(`order:${order.id}`)).toEqual([]);
-    expect((await Subscription.topicsOfConnection(mallory.connectionId))).toEqual([]);
+    expect((await Subscription.subscriptionsOfConnection(mallory.connectionId))).toEqual([]);
   });
 
   it("subscribes staff to the orders feed with seq 0 and no replay", async () => {
@@ -100,12 +101,12 @@ describe("connections", () => {
       await Subscription.subscribe(connection, { topic });
       await Subscription.subscribe(other, { topic });
     }
-    expect(await Connection.remove(connection.connectionId)).toBe(3);
+    expect(await removeConnection(connection.connectionId)).toBe(3);
     expect(await subscribers(`order:${a.id}`)).toEqual([other.connectionId]);
     expect(await subscribers("orders")).not.toContain(connection.connectionId);
     const item = await dynamo().send(new GetCommand({ TableName: table(), Key: connectionKey(connection.connectionId) }));
     expect(item.Item).toBeUndefined();
-    expect(await Connection.remove(connection.connectionId)).toBe(0);
+    expect(await removeConnection(connection.connectionId)).toBe(0);
   });
 
   it("unsubscribes one topic only", async () => {
@@ -115,7 +116,7 @@ describe("connections", () => {
     await Subscription.subscribe(connection, { topic: `order:${order.id}` });
     await Subscription.subscribe(connection, { topic: "orders" });
     await Subscription.remove(connection.connectionId, `order:${order.id}`);
-    expect(await Subscription.topicsOfConnection(connection.connectionId)).toEqual(["orders"]);
+    expect(await Subscription.subscriptionsOfConnection(connection.connectionId)).toEqual(["orders"]);
   });
 });
 

@@ -14,9 +14,10 @@
  * fanned out to us. One committed in between may come both ways: delivery is at-least-once and
  * the client deduplicates by seq.
  */
-import { DeleteCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, paginateQuery, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { assertCanSeeOrder, assertStaff, type Identity } from "./authz";
-import { connectionTtlSeconds, fanOutLimits } from "./config";
+import { fanOutLimits } from "./config";
+import { connectionExpiresAt } from "./connection";
 import { dynamo, table } from "./dynamo";
 import { connectionGsi1, orderIdOfTopic, subscriptionGsi1, subscriptionKey, topicPk } from "./keys";
 import { eventsAfter, readOrder } from "./order";
@@ -33,11 +34,6 @@ export interface SubscriptionRecord {
   userId: string;
   createdAt: string;
   expiresAt: number;
-}
-
-/** TTL of items that live as long as a connection: API Gateway's 2 h limit plus a margin. */
-export function connectionExpiresAt(connectedAtMs: number): number {
-  return Math.floor(connectedAtMs / 1000) + connectionTtlSeconds;
 }
 
 export interface ConnectionContext {
@@ -70,42 +66,35 @@ export async function remove(connectionId: string, topic: Topic): Promise<void> 
  * topic's partition, strongly consistent; never a Scan).
  */
 export async function* subscribersOfTopic(topic: Topic, pageSize: number = fanOutLimits.pageSize): AsyncGenerator<string[]> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": topicPk(topic) },
-        ProjectionExpression: "connectionId",
-        ConsistentRead: true,
-        Limit: pageSize,
-        ExclusiveStartKey: startKey,
-      }),
-    );
+  const pages = paginateQuery(
+    { client: dynamo(), pageSize },
+    {
+      TableName: table(),
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": topicPk(topic) },
+      ProjectionExpression: "connectionId",
+      ConsistentRead: true,
+    },
+  );
+  for await (const page of pages) {
     const ids = (page.Items ?? []).map((item) => item.connectionId as string);
     if (ids.length > 0) yield ids;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
+  }
 }
 
 /** `subscriptionsOfConnection` (gsi1, for cleanup): the topics a connection is subscribed to. */
-export async function topicsOfConnection(connectionId: string): Promise<Topic[]> {
+export async function subscriptionsOfConnection(connectionId: string): Promise<Topic[]> {
   const topics: Topic[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: table(),
-        IndexName: "gsi1",
-        KeyConditionExpression: "gsi1pk = :pk AND begins_with(gsi1sk, :prefix)",
-        ExpressionAttributeValues: { ":pk": connectionGsi1(connectionId), ":prefix": "TOPIC#" },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) topics.push(item.topic as Topic);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
+  const pages = paginateQuery(
+    { client: dynamo() },
+    {
+      TableName: table(),
+      IndexName: "gsi1",
+      KeyConditionExpression: "gsi1pk = :pk AND begins_with(gsi1sk, :prefix)",
+      ExpressionAttributeValues: { ":pk": connectionGsi1(connectionId), ":prefix": "TOPIC#" },
+    },
+  );
+  for await (const page of pages) for (const item of page.Items ?? []) topics.push(item.topic as Topic);
   return topics;
 }
 

@@ -10,8 +10,8 @@ import {
   parseListOrders,
   parseUpdateStatus,
   validateFrame,
-  type ClientAction,
 } from "./validation";
+import type { ClientAction } from "./protocol";
 
 /** The code a raw message gets on a route: decode then validate, as the session does. */
 function codeOf(raw: string | undefined, action: ClientAction): string | undefined {

@@ -5,9 +5,9 @@
  *  - chat text over the limit, a body over the size limit         → PAYLOAD_TOO_LARGE
  * Nothing here touches storage: a rejected input is never written anywhere.
  */
-import { z } from "zod";
+import * as v from "valibot";
 import { BadRequestError, PayloadTooLargeError, UnknownActionError } from "./errors";
-import { maxChatTextLength, OrderStatus, type ClientFrame, type Topic } from "./protocol";
+import { maxChatTextLength, OrderStatus, type ClientAction, type ClientFrame, type Topic } from "./protocol";
 
 /** Largest JSON body we parse. API Gateway allows 128 KB WebSocket messages; no valid frame or REST body is near this. */
 export const maxBodyBytes = 32 * 1024;
@@ -51,68 +51,128 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** zod issues → BAD_REQUEST naming each wrong field. */
-function badRequestFrom(error: z.ZodError, what: string): BadRequestError {
-  const details = error.issues.map((issue) => ({
-    path: issue.path.map(String).join(".") || "(root)",
-    message: issue.message,
-  }));
+// ---------------------------------------------------------------- schemas
+//
+// Valibot (it tree-shakes: a route bundles only the checks it uses), with the messages clients
+// and tests have always seen, which are zod's ("Invalid input: expected number, received
+// string", "Too big: expected string to have <=128 characters"…), and zod's order of checks: a
+// wrong type or a non-integer stops a field's checks, a string's checks all report, an array's
+// length is checked before its items.
+
+type Schema<T> = v.GenericSchema<unknown, T>;
+
+/** The type name zod puts after "received". */
+function receivedOf(input: unknown): string {
+  if (input === null) return "null";
+  if (Array.isArray(input)) return "array";
+  if (typeof input === "number") {
+    if (Number.isNaN(input)) return "NaN";
+    if (!Number.isFinite(input)) return input > 0 ? "Infinity" : "-Infinity";
+  }
+  return typeof input;
+}
+
+const invalidType = (expected: string) => (issue: v.BaseIssue<unknown>) => `Invalid input: expected ${expected}, received ${receivedOf(issue.input)}`;
+const tooSmall = (what: string, bound: number, unit = "") => `Too small: expected ${what} to ${unit ? `have >=${bound} ${unit}` : `be >=${bound}`}`;
+const tooBig = (what: string, bound: number, unit = "") => `Too big: expected ${what} to ${unit ? `have <=${bound} ${unit}` : `be <=${bound}`}`;
+
+function str(...checks: v.PipeItem<string, string, v.BaseIssue<unknown>>[]): Schema<string> {
+  return v.pipe(v.string(invalidType("string")), ...checks) as Schema<string>;
+}
+const minChars = (n: number) => v.minLength<string, number, string>(n, tooSmall("string", n, "characters"));
+const maxChars = (n: number) => v.maxLength<string, number, string>(n, tooBig("string", n, "characters"));
+
+/** A finite integer in [min, max]: one check, one message, in zod's order (type, integer, bounds). */
+function int(min: number, max = Number.MAX_SAFE_INTEGER): Schema<number> {
+  const refusal = (input: unknown): string | undefined => {
+    if (typeof input !== "number" || !Number.isFinite(input)) return `Invalid input: expected number, received ${receivedOf(input)}`;
+    if (!Number.isInteger(input)) return "Invalid input: expected int, received number";
+    if (input < min) return tooSmall("number", min);
+    if (input > max) return tooBig("number", max);
+    return undefined;
+  };
+  return v.custom<number>((input) => refusal(input) === undefined, (issue) => refusal(issue.input) ?? "Invalid input");
+}
+
+function oneOf<const T extends readonly string[]>(values: T): Schema<T[number]> {
+  return v.picklist(values, `Invalid option: expected one of ${values.map((value) => JSON.stringify(value)).join("|")}`);
+}
+
+/** An array whose length is checked before its items. */
+function list<T>(item: Schema<T>, min: number, max: number): Schema<T[]> {
+  return v.pipe(
+    v.array(v.unknown(), invalidType("array")),
+    v.minLength(min, tooSmall("array", min, "items")),
+    v.maxLength(max, tooBig("array", max, "items")),
+    v.array(item),
+  ) as Schema<T[]>;
+}
+
+/**
+ * A plain object of `entries` (unknown keys dropped). A missing required key is reported as its
+ * field's wrong type ("expected string, received undefined"), as zod does.
+ */
+function obj<E extends v.ObjectEntries>(entries: E): Schema<v.InferOutput<v.ObjectSchema<E, undefined>>> {
+  const required = Object.keys(entries).filter((key) => entries[key]?.type !== "optional");
+  return v.pipe(
+    v.custom<Record<string, unknown>>(isPlainObject, invalidType("object")),
+    v.transform((input) => {
+      const missing = required.filter((key) => !(key in input));
+      return missing.length === 0 ? input : { ...input, ...Object.fromEntries(missing.map((key) => [key, undefined])) };
+    }),
+    v.object(entries),
+  ) as unknown as Schema<v.InferOutput<v.ObjectSchema<E, undefined>>>;
+}
+
+/** Validation issues → BAD_REQUEST naming each wrong field. */
+function badRequestFrom(issues: readonly v.BaseIssue<unknown>[], what: string): BadRequestError {
+  const details = issues.map((issue) => ({ path: v.getDotPath(issue) ?? "(root)", message: issue.message }));
   const summary = details.map((d) => `${d.path}: ${d.message}`).join("; ");
   return new BadRequestError(`invalid ${what}: ${summary}`, details);
 }
 
-function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
-  if (!result.success) throw badRequestFrom(result.error, what);
-  return result.data;
+function parseWith<T>(schema: Schema<T>, value: unknown, what: string): T {
+  const result = v.safeParse(schema, value);
+  if (!result.success) throw badRequestFrom(result.issues, what);
+  return result.output;
 }
 
 // ---------------------------------------------------------------- shared pieces
 
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
-export const orderIdSchema = z.string().regex(idPattern, "must be 1-64 letters, digits, _ or -");
+const orderIdSchema = str(v.regex(idPattern, "must be 1-64 letters, digits, _ or -"));
 /** `since` asks for events after it, so it stops one short of the largest seq a key can hold. */
 const maxSeqValue = 9_999_999_998;
-const seqSchema = z.number().int().min(0).max(maxSeqValue);
+const seqSchema = int(0, maxSeqValue);
 
-export const topicSchema = z.union([
-  z.literal("orders"),
-  z.string().regex(/^order:[A-Za-z0-9_-]{1,64}$/, 'must be "orders" or "order:{orderId}"'),
-]) as z.ZodType<Topic>;
+const topicSchema = v.pipe(
+  v.string("Invalid input"),
+  v.regex(/^(?:orders|order:[A-Za-z0-9_-]{1,64})$/, 'must be "orders" or "order:{orderId}"'),
+) as Schema<Topic>;
 
-const frameIdSchema = z.string().max(128).optional();
-const clientMessageIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_.:-]{1,128}$/, "must be 1-128 letters, digits or _ . : -");
+const frameIdSchema = v.optional(str(maxChars(128)));
+const clientMessageIdSchema = str(v.regex(/^[A-Za-z0-9_.:-]{1,128}$/, "must be 1-128 letters, digits or _ . : -"));
 
 // ---------------------------------------------------------------- WebSocket frames
 
-export const ClientAction = {
-  Subscribe: "subscribe",
-  Unsubscribe: "unsubscribe",
-  SendMessage: "sendMessage",
-  Ping: "ping",
-} as const;
-export type ClientAction = (typeof ClientAction)[keyof typeof ClientAction];
-
 const frameSchemas = {
-  subscribe: z.object({
-    action: z.literal("subscribe"),
+  subscribe: obj({
+    action: v.literal("subscribe"),
     id: frameIdSchema,
     topic: topicSchema,
-    since: seqSchema.optional(),
+    since: v.optional(seqSchema),
   }),
-  unsubscribe: z.object({ action: z.literal("unsubscribe"), id: frameIdSchema, topic: topicSchema }),
-  sendMessage: z.object({
-    action: z.literal("sendMessage"),
+  unsubscribe: obj({ action: v.literal("unsubscribe"), id: frameIdSchema, topic: topicSchema }),
+  sendMessage: obj({
+    action: v.literal("sendMessage"),
     id: frameIdSchema,
     orderId: orderIdSchema,
     // Length is checked after the types, so an over-long text reports PAYLOAD_TOO_LARGE.
-    text: z.string(),
+    text: str(),
     clientMessageId: clientMessageIdSchema,
   }),
-  ping: z.object({ action: z.literal("ping"), id: frameIdSchema }),
-} satisfies Record<ClientAction, z.ZodType>;
+  ping: obj({ action: v.literal("ping"), id: frameIdSchema }),
+} satisfies Record<ClientAction, Schema<unknown>>;
 
 export type FrameOf<A extends ClientAction> = Extract<ClientFrame, { action: A }>;
 
@@ -156,9 +216,7 @@ export function decodeFrame(raw: string | undefined | null): DecodedFrame {
 export function validateFrame<A extends ClientAction>(value: unknown, expected: A): FrameOf<A> {
   if (!isPlainObject(value)) throw new BadRequestError("a frame must be a JSON object");
   if (value.action !== expected) throw unknownActionError(value.action);
-  const result = frameSchemas[expected].safeParse(value);
-  if (!result.success) throw badRequestFrom(result.error, `${expected} frame`);
-  const frame = result.data as ClientFrame;
+  const frame = parseWith<unknown>(frameSchemas[expected], value, `${expected} frame`) as ClientFrame;
   if (frame.action === "sendMessage") {
     if (frame.text.trim().length === 0) throw new BadRequestError("invalid sendMessage frame: text: must not be empty");
     const length = characterCount(frame.text);
@@ -194,46 +252,44 @@ export function defaultRouteError(raw: string | undefined | null): { error: Erro
 
 // ---------------------------------------------------------------- REST
 
-export const orderItemSchema = z.object({
-  sku: z.string().trim().min(1).max(64),
-  name: z.string().trim().min(1).max(200),
-  quantity: z.number().int().min(1).max(999),
-  unitPriceCents: z.number().int().min(0).max(10_000_000),
+const orderItemSchema = obj({
+  sku: str(v.trim(), minChars(1), maxChars(64)),
+  name: str(v.trim(), minChars(1), maxChars(200)),
+  quantity: int(1, 999),
+  unitPriceCents: int(0, 10_000_000),
 });
 
-export const createOrderSchema = z.object({
-  items: z.array(orderItemSchema).min(1).max(50),
-  note: z.string().max(500).optional(),
+const createOrderSchema = obj({
+  items: list(orderItemSchema, 1, 50),
+  note: v.optional(str(maxChars(500))),
 });
-export type CreateOrderInput = z.infer<typeof createOrderSchema>;
+export type CreateOrderInput = v.InferOutput<typeof createOrderSchema>;
 
-const statusSchema = z.enum(Object.values(OrderStatus) as [OrderStatus, ...OrderStatus[]]);
+const statusSchema = oneOf(Object.values(OrderStatus));
 
-export const updateStatusSchema = z.object({
-  status: statusSchema,
-  version: z.number().int().min(1),
-});
-export type UpdateStatusInput = z.infer<typeof updateStatusSchema>;
+const updateStatusSchema = obj({ status: statusSchema, version: int(1) });
+export type UpdateStatusInput = v.InferOutput<typeof updateStatusSchema>;
 
-export const cancelSchema = z.object({ version: z.number().int().min(1).optional() });
-export type CancelInput = z.infer<typeof cancelSchema>;
+const cancelSchema = obj({ version: v.optional(int(1)) });
+export type CancelInput = v.InferOutput<typeof cancelSchema>;
 
 /** Query strings arrive as strings; numbers are parsed strictly (no "1e3", no "12abc"). */
-const intString = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d{1,10}$/, "must be a whole number")
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+const intString = (min: number, max: number): Schema<number> =>
+  v.pipe(
+    v.string(invalidType("string")),
+    v.regex(/^\d{1,10}$/, "must be a whole number"),
+    v.transform((digits: string) => Number(digits)),
+    int(min, max) as v.GenericSchema<number, number>,
+  );
 
-export const listOrdersSchema = z.object({
-  status: statusSchema.optional(),
-  cursor: z.string().max(2048).optional(),
-  limit: intString(1, 100).optional(),
+const listOrdersSchema = obj({
+  status: v.optional(statusSchema),
+  cursor: v.optional(str(maxChars(2048))),
+  limit: v.optional(intString(1, 100)),
 });
-export type ListOrdersInput = z.infer<typeof listOrdersSchema>;
+export type ListOrdersInput = v.InferOutput<typeof listOrdersSchema>;
 
-export const eventsQuerySchema = z.object({ since: intString(0, maxSeqValue).optional() });
+const eventsQuerySchema = obj({ since: v.optional(intString(0, maxSeqValue)) });
 
 export function parseCreateOrder(raw: string | undefined | null): CreateOrderInput {
   return parseWith(createOrderSchema, parseJson(raw), "order");

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, type CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
 import { inject } from "vitest";
 import type { Identity } from "../src/authz";
+import { menu } from "../src/menu";
 import { tableDefinition } from "../src/table-definition";
 import type { CreateOrderInput } from "../src/validation";
 
@@ -71,8 +72,8 @@ export function staffMember(): Identity {
 export function orderInput(overrides: Partial<CreateOrderInput> = {}): CreateOrderInput {
   return {
     items: [
-      { sku: "PIZZA", name: "Pizza", quantity: 2, unitPriceCents: 1100 },
-      { sku: "COLA", name: "Cola", quantity: 1, unitPriceCents: 300 },
+      { ...menu.margherita, quantity: 2 },
+      { ...menu.lemonade, quantity: 1 },
     ],
     ...overrides,
   };

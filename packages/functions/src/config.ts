@@ -1,13 +1,20 @@
 /**
  * Configuration of the handlers, read once here. Resource ids come only from SST links
- * (`Resource.UserPool.id`, `Resource.WebClient.id`); locally they arrive as `SST_RESOURCE_*`.
+ * (`Resource.UserPool.id`, `Resource.WebClient.id`, `Resource.Realtime.managementEndpoint`);
+ * locally they arrive as `SST_RESOURCE_*`.
  */
+import {
+  type ConnectionsClientKind,
+  defaultConnectionsClientKind,
+  isConnectionsClientKind,
+} from "@live-orders/connections/create";
 import { Resource } from "sst";
 import { ConfigurationError } from "./errors";
 
 interface LinkedResources {
   UserPool?: { id?: string };
   WebClient?: { id?: string };
+  Realtime?: { managementEndpoint?: string };
 }
 
 function required(value: string | undefined, name: string): string {
@@ -21,6 +28,26 @@ export function userPoolId(): string {
 
 export function webClientId(): string {
   return required((Resource as unknown as LinkedResources).WebClient?.id, "Resource.WebClient.id (SST_RESOURCE_WebClient)");
+}
+
+/** The `@connections` endpoint of the WebSocket API (`Resource.Realtime.managementEndpoint`). */
+export function managementEndpoint(): string {
+  return required(
+    (Resource as unknown as LinkedResources).Realtime?.managementEndpoint,
+    "Resource.Realtime.managementEndpoint (SST_RESOURCE_Realtime)",
+  );
+}
+
+/**
+ * Which `@connections` client posts frames: `lean` (default: the hand-written SigV4 client over
+ * pipelined keep-alive HTTP/1.1, what has always run) or `sdk` (the AWS SDK's
+ * `ApiGatewayManagementApiClient`), from `LIVE_ORDERS_CONNECTIONS_CLIENT`.
+ */
+export function connectionsClientKind(): ConnectionsClientKind {
+  const value = process.env.LIVE_ORDERS_CONNECTIONS_CLIENT;
+  if (value === undefined || value === "") return defaultConnectionsClientKind;
+  if (!isConnectionsClientKind(value)) throw new ConfigurationError(`LIVE_ORDERS_CONNECTIONS_CLIENT must be "lean" or "sdk", got ${value}`);
+  return value;
 }
 
 const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);

@@ -7,10 +7,15 @@
  * So local and AWS can never drift. Keep this module pure data: no imports with side effects,
  * because sst.config.ts bundles it.
  *
+ * The WebSocket route keys are `ClientAction` plus API Gateway's three `$` routes, checked by
+ * type: an action without a route, or a route without an action, fails to compile.
+ *
  * A handler reference is SST's format: a path from the repository root, then `.` and the
  * exported function name (`packages/functions/src/ws/connect.handler` → export `handler`
  * of `packages/functions/src/ws/connect.ts`).
  */
+
+import type { ClientAction } from "@live-orders/core/protocol";
 
 /** Names of the linkable resources; `infra/` maps each to its SST component and `Resource.<name>`. */
 export const Link = {
@@ -57,7 +62,7 @@ export const webSocketApi = {
     unsubscribe: ws("unsubscribe", [Link.Table, Link.Realtime]),
     sendMessage: ws("send-message", [Link.Table, Link.Realtime]),
     ping: ws("ping", [Link.Table, Link.Realtime]),
-  } satisfies Record<string, FunctionRoute>,
+  } satisfies Record<"$connect" | "$disconnect" | "$default" | ClientAction, FunctionRoute>,
 } as const;
 
 export type WebSocketRouteKey = keyof typeof webSocketApi.routes;

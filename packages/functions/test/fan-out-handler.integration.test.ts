@@ -94,7 +94,7 @@ describe("stream fan-out handler", () => {
     await subscribe("c-gone=", "o3");
     const result = await handler({ Records: [insertRecord("o3", 2, "300")] } as DynamoDBStreamEvent, context);
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(await Subscription.topicsOfConnection("c-gone=")).toEqual([]);
+    expect(await Subscription.subscriptionsOfConnection("c-gone=")).toEqual([]);
   });
 
   it("ignores records that are not new events", async () => {

@@ -4,6 +4,7 @@
  */
 import { Amplify } from "aws-amplify";
 import { type SignInInput, fetchAuthSession, signIn, signOut } from "aws-amplify/auth";
+import { roleOfGroups } from "@live-orders/core/authz";
 import type { Role } from "@live-orders/core/protocol";
 import type { WebConfig } from "./config";
 import { refreshTokensWithCognitoLocal } from "./local-token-refresher";
@@ -53,13 +54,11 @@ export async function currentUser(): Promise<SignedInUser | undefined> {
     const session = await fetchAuthSession();
     const access = session.tokens?.accessToken;
     if (!access) return undefined;
-    const groups = access.payload["cognito:groups"];
-    const isStaff = Array.isArray(groups) && groups.includes("staff");
     const email = session.tokens?.idToken?.payload["email"];
     return {
       userId: String(access.payload.sub),
       email: typeof email === "string" ? email : String(access.payload["username"] ?? ""),
-      role: isStaff ? "staff" : "customer",
+      role: roleOfGroups(access.payload["cognito:groups"]),
     };
   } catch {
     return undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { chatEvent, order, statusEvent } from "../test/helpers";
-import { applyToOrders, applyToView, mergeIntoView, mergeOrders, nextStatus } from "./order-state";
+import { applyToOrders, applyToView, mergeIntoView, mergeOrders } from "./order-state";
 
 describe("applyToView", () => {
   it("applies a newer status event and records it", () => {
@@ -40,19 +40,7 @@ describe("board state", () => {
   });
 });
 
-describe("nextStatus", () => {
-  it.each([
-    ["placed", "confirmed"],
-    ["confirmed", "preparing"],
-    ["preparing", "ready"],
-    ["ready", "out_for_delivery"],
-    ["out_for_delivery", "delivered"],
-    ["delivered", undefined],
-    ["cancelled", undefined],
-  ] as const)("%s → %s", (from, to) => {
-    expect(nextStatus(from)).toBe(to);
-  });
-});
+// The forward-status table that stood here moved with the rule to core (order-status.test.ts, `forwardStatus`).
 
 describe("mergeIntoView", () => {
   it("shows a newer order from a mutation's response, and its event still joins the timeline", () => {

@@ -1,10 +1,10 @@
 /**
- * Folding order events into what the screens show. Pure, so the rules are unit-tested: an event
- * at or below the order's `seq` is already reflected (the snapshot or an earlier event) and is
- * ignored, which makes a REST snapshot and pushed events safe to combine in any order.
+ * Folding order events into what the screens show, and the labels they show. Pure, so the rules
+ * are unit-tested: an event at or below the order's `seq` is already reflected (the snapshot or
+ * an earlier event) and is ignored, which makes a REST snapshot and pushed events safe to combine
+ * in any order. The status machine itself is core's (`@live-orders/core/order-status`).
  */
 import type { ChatMessageEvent, Order, OrderEvent, OrderStatus } from "@live-orders/core/protocol";
-import { statusFlow } from "@live-orders/core/protocol";
 
 export interface OrderView {
   order: Order;
@@ -63,19 +63,6 @@ export function applyToOrders(current: ReadonlyMap<string, Order>, event: OrderE
 
 export function chatMessages(view: OrderView): ChatMessageEvent[] {
   return view.events.filter((event): event is ChatMessageEvent => event.kind === "chat.message");
-}
-
-export const terminalStatuses: readonly OrderStatus[] = ["delivered", "cancelled"];
-
-export function isTerminal(status: OrderStatus): boolean {
-  return terminalStatuses.includes(status);
-}
-
-/** The next status on the forward path, or undefined at the end / when cancelled. */
-export function nextStatus(status: OrderStatus): OrderStatus | undefined {
-  if (isTerminal(status)) return undefined;
-  const index = statusFlow.indexOf(status);
-  return index >= 0 ? statusFlow[index + 1] : undefined;
 }
 
 export const statusLabel: Record<OrderStatus, string> = {

@@ -9,6 +9,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent, DynamoDBBatchResponse } from "aws-lambda";
 import { eventOfStreamImage, fanOutEvent } from "@live-orders/core/fanout";
+import { connectionsClient } from "../connections";
 import { createLogger } from "../logger";
 
 const logger = createLogger("stream-fan-out");
@@ -18,7 +19,7 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
   if (record.eventName !== "INSERT") return;
   const event = eventOfStreamImage(record.dynamodb?.NewImage);
   if (event === undefined) return;
-  const results = await fanOutEvent(event, {
+  const results = await fanOutEvent(connectionsClient(), event, {
     onFailure: (connectionId, error, outcome) =>
       logger.warn("post failed", {
         connectionId,

@@ -4,7 +4,8 @@
  * is written.
  */
 import type { APIGatewayProxyResultV2 } from "aws-lambda";
-import { handleDefault } from "@live-orders/core/session";
+import { handleDefault } from "@live-orders/core/actions/default-route";
+import { connectionsClient } from "../connections";
 import { createLogger } from "../logger";
 import { bodyOf, logKeysOf, ok, type WebSocketEvent } from "./events";
 
@@ -13,7 +14,7 @@ const logger = createLogger("ws-default");
 export async function handler(event: WebSocketEvent): Promise<APIGatewayProxyResultV2> {
   logger.appendKeys(logKeysOf(event));
   try {
-    const outcome = await handleDefault({ connectionId: event.requestContext.connectionId, body: bodyOf(event) });
+    const outcome = await handleDefault({ connectionId: event.requestContext.connectionId, body: bodyOf(event) }, connectionsClient());
     logger.info("frame refused", { code: outcome.error?.code, reason: outcome.error?.message });
   } catch (error) {
     logger.error("could not reply to frame", { error });

@@ -3,7 +3,7 @@
  * handling clean up too. Removes the connection and its subscriptions.
  */
 import type { APIGatewayProxyResultV2 } from "aws-lambda";
-import * as Connection from "@live-orders/core/connection";
+import { removeConnection } from "@live-orders/core/connection-cleanup";
 import { createLogger } from "../logger";
 import { logKeysOf, ok, type WebSocketEvent } from "./events";
 
@@ -12,7 +12,7 @@ const logger = createLogger("ws-disconnect");
 export async function handler(event: WebSocketEvent): Promise<APIGatewayProxyResultV2> {
   logger.appendKeys(logKeysOf(event));
   try {
-    const subscriptions = await Connection.remove(event.requestContext.connectionId);
+    const subscriptions = await removeConnection(event.requestContext.connectionId);
     const context = event.requestContext as { disconnectStatusCode?: number; disconnectReason?: string };
     logger.info("disconnected", {
       subscriptions,

@@ -1,10 +1,11 @@
 /** Customer: my orders (live) and the menu to place a new one. */
+import { isTerminal } from "@live-orders/core/order-status";
 import type { Order } from "@live-orders/core/protocol";
 import { useEffect, useRef, useState } from "react";
 import { describeError } from "../errors";
 import { navigate, orderHref } from "../hooks/use-hash-route";
 import { useRealtime } from "../hooks/use-realtime";
-import { applyToOrders, isTerminal, mergeOrders } from "../order-state";
+import { applyToOrders, mergeOrders } from "../order-state";
 import { OrderCard } from "./order-card";
 import { PlaceOrder } from "./place-order";
 import { useToast } from "./toasts";

@@ -1,10 +1,11 @@
 /** Staff: move an order to its next status or cancel it. Customers: cancel while placed. */
-import type { Order, OrderStatus } from "@live-orders/core/protocol";
+import { canCancel as canCancelOrder, forwardStatus } from "@live-orders/core/order-status";
+import type { Order } from "@live-orders/core/protocol";
 import { useState } from "react";
 import type { SignedInUser } from "../auth";
 import { describeError } from "../errors";
 import { useRealtime } from "../hooks/use-realtime";
-import { isTerminal, nextStatus, shortId, statusLabel } from "../order-state";
+import { shortId, statusLabel } from "../order-state";
 import { useToast } from "./toasts";
 
 export function OrderActions(props: {
@@ -18,8 +19,8 @@ export function OrderActions(props: {
   const client = useRealtime();
   const toast = useToast();
   const [busy, setBusy] = useState(false);
-  const next = nextStatus(order.status);
-  const canCancel = user.role === "staff" ? !isTerminal(order.status) : order.status === "placed";
+  const next = forwardStatus(order.status);
+  const canCancel = canCancelOrder(order.status, user.role);
 
   async function run(action: () => Promise<Order>, what: string) {
     setBusy(true);
@@ -43,7 +44,7 @@ export function OrderActions(props: {
           className="primary"
           aria-label={`Mark order #${shortId(order.id)} ${statusLabel[next].toLowerCase()}`}
           disabled={busy}
-          onClick={() => run(() => client.api.setStatus(order.id, next as OrderStatus, order.version), "Status change")}
+          onClick={() => run(() => client.api.setStatus(order.id, next, order.version), "Status change")}
         >
           Mark {statusLabel[next].toLowerCase()}
         </button>

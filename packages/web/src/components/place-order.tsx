@@ -2,7 +2,7 @@ import type { Order } from "@live-orders/core/protocol";
 import { type FormEvent, useState } from "react";
 import { describeError } from "../errors";
 import { useRealtime } from "../hooks/use-realtime";
-import { menu } from "../menu";
+import { menuItems } from "@live-orders/core/menu";
 import { formatCents } from "../order-state";
 import { useToast } from "./toasts";
 
@@ -13,7 +13,7 @@ export function PlaceOrder(props: { onPlaced: (order: Order) => void }) {
   const [note, setNote] = useState("");
   const [busy, setBusy] = useState(false);
 
-  const items = menu
+  const items = menuItems
     .filter((item) => (quantities[item.sku] ?? 0) > 0)
     .map((item) => ({ ...item, quantity: quantities[item.sku]! }));
   const total = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
@@ -42,7 +42,7 @@ export function PlaceOrder(props: { onPlaced: (order: Order) => void }) {
     <form className="panel place-order" onSubmit={submit} aria-labelledby="place-order-title">
       <h2 id="place-order-title">Place an order</h2>
       <ul className="menu">
-        {menu.map((item) => {
+        {menuItems.map((item) => {
           const quantity = quantities[item.sku] ?? 0;
           return (
             <li key={item.sku} className="menu-item">

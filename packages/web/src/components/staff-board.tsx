@@ -1,5 +1,6 @@
 /** Staff: every order, live, in one column per status. */
-import { type Order, type OrderStatus, statusFlow } from "@live-orders/core/protocol";
+import { isTerminal, orderStatuses } from "@live-orders/core/order-status";
+import type { Order, OrderStatus } from "@live-orders/core/protocol";
 import { useEffect, useState } from "react";
 import type { SignedInUser } from "../auth";
 import { useRealtime } from "../hooks/use-realtime";
@@ -7,7 +8,7 @@ import { applyToOrders, mergeOrders, statusLabel } from "../order-state";
 import { OrderActions } from "./order-actions";
 import { OrderCard } from "./order-card";
 
-const columns: readonly OrderStatus[] = [...statusFlow, "cancelled"];
+const columns = orderStatuses;
 /** Finished orders pile up; the board shows the most recent ones. */
 const finishedShown = 10;
 
@@ -32,7 +33,7 @@ export function StaffBoard(props: { user: SignedInUser }) {
   return (
     <section className="board" aria-label="Orders by status">
       {columns.map((status) => {
-        const finished = status === "delivered" || status === "cancelled";
+        const finished = isTerminal(status);
         const all = byStatus.get(status)!.sort((a, b) =>
           finished ? b.updatedAt.localeCompare(a.updatedAt) : a.createdAt.localeCompare(b.createdAt),
         );

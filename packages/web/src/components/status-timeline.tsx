@@ -1,5 +1,5 @@
 import type { OrderEvent, OrderStatus, OrderStatusEvent } from "@live-orders/core/protocol";
-import { statusFlow } from "@live-orders/core/protocol";
+import { statusFlow } from "@live-orders/core/order-status";
 import { statusLabel } from "../order-state";
 
 /** The forward path with the time each step was reached; a cancellation ends it. */

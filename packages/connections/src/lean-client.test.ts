@@ -1,9 +1,9 @@
 /**
- * The fast `@connections` transport against the stock SDK client, request for request, on a
+ * The lean `@connections` client against the stock SDK client, request for request, on a
  * loopback server: same signatures, same paths and headers, same error names, the SDK's retry
- * budget, and credentials refreshed before they expire. (That the signatures are also *valid*
- * is proven end to end against the local API Gateway's SigV4 verification, in
- * test/reliability/connections-transport.integration.test.ts.)
+ * budget, and credentials from the SDK's provider chain, refreshed before they expire. (That the
+ * signatures are also *valid* is proven end to end against the local API Gateway's SigV4
+ * verification, in test/reliability/connections-transport.integration.test.ts.)
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,8 +13,9 @@ import {
   GetConnectionCommand,
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
-import { describe, expect, it } from "vitest";
-import { cachedCredentials, ConnectionsTransport } from "./connections-transport";
+import { defaultProvider } from "@aws-sdk/credential-provider-node";
+import { afterEach, describe, expect, it } from "vitest";
+import { LeanConnectionsClient } from "./lean-client";
 
 interface Captured {
   method: string;
@@ -60,7 +61,7 @@ describe("signatures", () => {
   it("are the SDK's: every captured SDK request re-signed by the transport has the same Authorization", async () => {
     const recorder = await startRecorder(() => ({ status: 200, body: "{}" }));
     const sdk = new ApiGatewayManagementApiClient({ endpoint: recorder.endpoint, region: "eu-west-1", credentials });
-    const transport = new ConnectionsTransport({ endpoint: recorder.endpoint, region: "eu-west-1", credentials });
+    const transport = new LeanConnectionsClient({ endpoint: recorder.endpoint, region: "eu-west-1", credentials });
     for (const id of ids) {
       await sdk.send(new PostToConnectionCommand({ ConnectionId: id, Data: Buffer.from(`{"to":"${id}","data":"é"}`) }));
       await sdk.send(new GetConnectionCommand({ ConnectionId: id }));
@@ -85,10 +86,10 @@ describe("signatures", () => {
   it("signs what it sends the way the SDK does: same path, signed headers and payload hash", async () => {
     const recorder = await startRecorder(() => ({ status: 200, body: "{}" }));
     const sdk = new ApiGatewayManagementApiClient({ endpoint: recorder.endpoint, region: "us-east-1", credentials });
-    const transport = new ConnectionsTransport({ endpoint: recorder.endpoint, region: "us-east-1", credentials });
+    const transport = new LeanConnectionsClient({ endpoint: recorder.endpoint, region: "us-east-1", credentials });
 
     await sdk.send(new PostToConnectionCommand({ ConnectionId: "a+b/c=", Data: '{"same":true}' }));
-    await transport.postToConnection("a+b/c=", '{"same":true}');
+    await transport.post("a+b/c=", '{"same":true}');
 
     const [fromSdk, fromTransport] = recorder.captured as [Captured, Captured];
     expect(fromTransport.url).toBe(fromSdk.url);
@@ -115,11 +116,11 @@ describe("errors and retries", () => {
       unnamed: { status: 410, body: "" },
     };
     const recorder = await startRecorder((request) => answers[decodeURIComponent(request.url.split("/").pop() as string)] ?? { status: 200 });
-    const transport = new ConnectionsTransport({ endpoint: recorder.endpoint, credentials });
+    const transport = new LeanConnectionsClient({ endpoint: recorder.endpoint, credentials });
 
-    await expect(transport.postToConnection("gone", "x")).rejects.toMatchObject({ name: "GoneException", message: "gone", $metadata: { httpStatusCode: 410 } });
-    await expect(transport.postToConnection("big", "x")).rejects.toMatchObject({ name: "PayloadTooLargeException", $metadata: { httpStatusCode: 413 } });
-    await expect(transport.send(new DeleteConnectionCommand({ ConnectionId: "forbidden" }))).rejects.toMatchObject({ name: "ForbiddenException", $fault: "client" });
+    await expect(transport.post("gone", "x")).rejects.toMatchObject({ name: "GoneException", message: "gone", $metadata: { httpStatusCode: 410 } });
+    await expect(transport.post("big", "x")).rejects.toMatchObject({ name: "PayloadTooLargeException", $metadata: { httpStatusCode: 413 } });
+    await expect(transport.delete("forbidden")).rejects.toMatchObject({ name: "ForbiddenException", $fault: "client" });
     await expect(transport.getConnection("unnamed")).rejects.toMatchObject({ name: "GoneException", $metadata: { httpStatusCode: 410 } });
     // Client errors are not retried.
     expect(recorder.captured).toHaveLength(4);
@@ -135,10 +136,10 @@ describe("errors and retries", () => {
           ? { status: 503, body: '{"message":"unavailable"}' }
           : { status: 200 },
     );
-    const transport = new ConnectionsTransport({ endpoint: recorder.endpoint, credentials });
+    const transport = new LeanConnectionsClient({ endpoint: recorder.endpoint, credentials });
 
-    await transport.postToConnection("flaky", "x");
-    const down = transport.postToConnection("down", "x");
+    await transport.post("flaky", "x");
+    const down = transport.post("down", "x");
 
     await expect(down).rejects.toMatchObject({ name: "InternalServerErrorException", $metadata: { httpStatusCode: 503, attempts: 3 } });
     expect(recorder.captured.filter((r) => r.url.endsWith("/flaky"))).toHaveLength(3);
@@ -149,9 +150,9 @@ describe("errors and retries", () => {
 
   it("gives up on 429 after the SDK's 3 attempts with LimitExceededException", async () => {
     const recorder = await startRecorder(() => ({ status: 429, headers: { "x-amzn-ErrorType": "LimitExceededException" }, body: "{}" }));
-    const transport = new ConnectionsTransport({ endpoint: recorder.endpoint, credentials });
+    const transport = new LeanConnectionsClient({ endpoint: recorder.endpoint, credentials });
 
-    await expect(transport.postToConnection("any", "x")).rejects.toMatchObject({ name: "LimitExceededException", $metadata: { httpStatusCode: 429, attempts: 3 } });
+    await expect(transport.post("any", "x")).rejects.toMatchObject({ name: "LimitExceededException", $metadata: { httpStatusCode: 429, attempts: 3 } });
     transport.destroy();
     await recorder.close();
   });
@@ -160,58 +161,82 @@ describe("errors and retries", () => {
     const recorder = await startRecorder(() => ({ status: 200 }));
     const endpoint = recorder.endpoint;
     await recorder.close();
-    const transport = new ConnectionsTransport({ endpoint, credentials, maxAttempts: 2 });
+    const transport = new LeanConnectionsClient({ endpoint, credentials, maxAttempts: 2 });
 
-    await expect(transport.postToConnection("any", "x")).rejects.toMatchObject({ name: "ECONNREFUSED", $metadata: { httpStatusCode: undefined, attempts: 2 } });
+    await expect(transport.post("any", "x")).rejects.toMatchObject({ name: "ECONNREFUSED", $metadata: { httpStatusCode: undefined, attempts: 2 } });
     transport.destroy();
   });
 });
 
 describe("credentials", () => {
-  it("resolves once and refreshes session credentials ahead of their expiry", async () => {
-    let calls = 0;
-    let expiresInMs = 60 * 60 * 1000;
-    const provider = cachedCredentials(async () => {
-      calls += 1;
-      return { ...credentials, sessionToken: `token-${calls}`, expiration: new Date(Date.now() + expiresInMs) };
+  const envNames = ["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION"] as const;
+  const saved = Object.fromEntries(envNames.map((name) => [name, process.env[name]]));
+  afterEach(() => {
+    for (const name of envNames) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  });
+  /** Session credentials as Lambda-like environments hand them out, expiring in `expiresInMs`. */
+  const useEnvCredentials = (sessionToken: string, expiresInMs: number) => {
+    delete process.env.AWS_PROFILE;
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_SESSION_TOKEN: sessionToken,
+      AWS_CREDENTIAL_EXPIRATION: new Date(Date.now() + expiresInMs).toISOString(),
     });
+  };
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+  // The client's default is the SDK's `defaultProvider()`, with no cache of its own: these pin
+  // the SDK behaviour it relies on (memoizeChain in @aws-sdk/credential-provider-node).
+  it("resolves once and refreshes session credentials ahead of their expiry (the SDK's default provider)", async () => {
+    useEnvCredentials("token-1", 60 * 60 * 1000);
+    const provider = defaultProvider();
 
     const first = await Promise.all([provider(), provider(), provider()]);
+    useEnvCredentials("token-2", 60 * 60 * 1000);
     const again = await provider();
-    expiresInMs = 2 * 60 * 1000; // the next set expires within the 5-minute margin
-    const forcedRefresh = await (async () => {
-      // Expire the cached set: the provider hands out one that is already inside the margin.
-      const shortLived = cachedCredentials(async () => ({ ...credentials, expiration: new Date(Date.now() + 60_000) }));
-      let shortCalls = 0;
-      const counting = cachedCredentials(async () => {
-        shortCalls += 1;
-        return shortLived();
-      });
-      await counting();
-      await counting();
-      return shortCalls;
-    })();
+
+    const expiring = defaultProvider();
+    useEnvCredentials("short-1", 2 * 60 * 1000); // inside the SDK's 5-minute refresh margin
+    const beforeRefresh = await expiring();
+    useEnvCredentials("short-2", 60 * 60 * 1000);
+    const whileRefreshing = await expiring();
+    await settle();
+    const afterRefresh = await expiring();
 
     expect(first.map((c) => c.sessionToken)).toEqual(["token-1", "token-1", "token-1"]);
     expect(again.sessionToken).toBe("token-1");
-    expect(calls).toBe(1);
-    expect(forcedRefresh).toBe(2);
+    // Within the margin the current set is still handed out while a refresh runs behind it.
+    expect([beforeRefresh.sessionToken, whileRefreshing.sessionToken, afterRefresh.sessionToken]).toEqual(["short-1", "short-1", "short-2"]);
+  });
+
+  it("waits for fresh credentials once the memoized ones have expired", async () => {
+    useEnvCredentials("old", 50);
+    const provider = defaultProvider();
+    expect((await provider()).sessionToken).toBe("old");
+    useEnvCredentials("new", 60 * 60 * 1000);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+
+    expect((await provider()).sessionToken).toBe("new");
   });
 
   it("signs with the refreshed session token", async () => {
     const recorder = await startRecorder(() => ({ status: 200 }));
     let calls = 0;
-    const transport = new ConnectionsTransport({
+    const transport = new LeanConnectionsClient({
       endpoint: recorder.endpoint,
       credentials: async () => {
         calls += 1;
-        // Each set is valid for 1 minute: inside the refresh margin, so every call refreshes.
+        // The client keeps no credentials of its own: each request asks the provider.
         return { ...credentials, sessionToken: `rotated-${calls}`, expiration: new Date(Date.now() + 60_000) };
       },
     });
 
-    await transport.postToConnection("a", "x");
-    await transport.postToConnection("b", "x");
+    await transport.post("a", "x");
+    await transport.post("b", "x");
 
     expect(recorder.captured.map((r) => r.headers["x-amz-security-token"])).toEqual(["rotated-1", "rotated-2"]);
     transport.destroy();

@@ -1,0 +1,52 @@
+/**
+ * What every named WebSocket route does with a frame (SPEC §4); each action's module
+ * (subscribe.ts, unsubscribe.ts, send-message.ts, ping.ts) brings only its own step, so a route
+ * loads only what it runs.
+ *
+ * Every frame goes: decode (size, JSON, `__proto__`) → validate for its route → rate limit →
+ * act → reply on the connection. A refusal at any step is a structured error frame
+ * `{type:"error", code, message, id}` on that connection; validation failures write nothing.
+ */
+import type { Identity } from "../authz";
+import { consumeFrame } from "../connection";
+import { reply, type ConnectionsApi } from "../connections-api";
+import { ForbiddenError } from "../errors";
+import type { ClientAction, ServerFrame } from "../protocol";
+import { decodeFrame, validateFrame, type FrameOf } from "../validation";
+import { replyWithError, type FrameContext, type FrameOutcome } from "./reply";
+
+export type { FrameContext, FrameOutcome };
+
+/** The connection a valid frame came from, with its identity. */
+export interface ActionContext {
+  connectionId: string;
+  connectedAt: number;
+  identity: Identity;
+}
+
+/** An action's own step: the frames it answers a valid frame with. */
+export type Act<A extends ClientAction> = (frame: FrameOf<A>, ctx: ActionContext) => Promise<ServerFrame[]>;
+
+/** Handle one frame delivered to the route `action`. Never throws for a bad frame. */
+export async function handleFrame<A extends ClientAction>(
+  action: A,
+  act: Act<A>,
+  ctx: FrameContext,
+  connections: ConnectionsApi,
+): Promise<FrameOutcome> {
+  let frameId: string | undefined;
+  try {
+    const decoded = decodeFrame(ctx.body);
+    frameId = decoded.frameId;
+    if (decoded.rejection !== undefined) throw decoded.rejection;
+    const frame = validateFrame(decoded.value, action);
+    const identity = ctx.identity;
+    if (identity === undefined) throw new ForbiddenError("connection has no identity");
+    await consumeFrame(ctx.connectionId, ctx.connectedAt);
+    const frames = await act(frame, { connectionId: ctx.connectionId, connectedAt: ctx.connectedAt, identity });
+    const delivered = await reply(connections, ctx.connectionId, frames);
+    return { action, ...(delivered ? {} : { gone: true }) };
+  } catch (error) {
+    return replyWithError(connections, action, ctx.connectionId, error, frameId);
+  }
+}
