@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-dynamodb-streams";
 import type { DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { LOCAL_REGION } from "../config";
-import { localDynamoDbClient, localDynamoDbStreamsClient } from "../dynamodb/clients";
+import { localDynamoDbClient, localDynamoDbStreamsClient } from "../clients";
 import type { HandlerLoader } from "../lambda/handler-loader";
 import { type FilterPattern, matchesAnyFilter } from "./filter-pattern";
 import { toLambdaRecord } from "./stream-records";

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import WebSocket from "ws";
-import { cognitoClient, DEMO_PASSWORD } from "../../src/cognito/user-pool";
+import { localCognitoClient } from "../../src/clients";
+import { DEMO_PASSWORD } from "../../src/cognito/user-pool";
 import { type LocalStack, startLocalStack } from "../../src/stack/local-stack";
 
 const rootDir = resolve(import.meta.dirname, "../../../..");
@@ -37,7 +38,7 @@ describe("startLocalStack (emulators reused, no web)", () => {
   });
 
   async function accessToken(email: string): Promise<string> {
-    const client = cognitoClient(cognitoEndpoint);
+    const client = localCognitoClient(cognitoEndpoint);
     const result = await client.send(
       new InitiateAuthCommand({
         AuthFlow: "USER_PASSWORD_AUTH",
