@@ -8,6 +8,7 @@ import WebSocket from "ws";
 import { localCognitoClient } from "../../src/clients";
 import { DEMO_PASSWORD } from "../../src/cognito/user-pool";
 import { type LocalStack, startLocalStack } from "../../src/stack/local-stack";
+import { sampleOrder } from "../../src/testing/sample-order";
 
 const rootDir = resolve(import.meta.dirname, "../../../..");
 const cognitoEndpoint = inject("cognitoEndpoint");
@@ -18,8 +19,6 @@ describe("startLocalStack (emulators reused, no web)", () => {
   const log: string[] = [];
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "local-stack-"));
-    // The handlers' own logs (Powertools) are not what this file checks.
-    process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
     stack = await startLocalStack({
       rootDir,
       dataDir,
@@ -30,6 +29,8 @@ describe("startLocalStack (emulators reused, no web)", () => {
       web: false,
       seed: true,
       log: (line) => log.push(line),
+      // The handlers' own logs (Powertools) are not what this file checks.
+      handlerEnv: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT" },
     });
   });
   afterAll(async () => {
@@ -96,7 +97,7 @@ describe("startLocalStack (emulators reused, no web)", () => {
     const created = await fetch(`${stack.outputs.api}/orders`, {
       method: "POST",
       headers: { authorization: `Bearer ${customer}`, "content-type": "application/json" },
-      body: JSON.stringify({ items: [{ sku: "S", name: "Soup", quantity: 1, unitPriceCents: 500 }] }),
+      body: JSON.stringify(sampleOrder),
     });
     const order = (await created.json()) as { id: string };
 
