@@ -1,5 +1,5 @@
 /**
- * Cold start share of each handler: bundle it the way SST does for Lambda (esbuild, ESM, node
+ * Phase "cold": the cold start share of each handler: bundle it the way SST does for Lambda (esbuild, ESM, node
  * target, everything bundled including the AWS SDK, minified, with SST's createRequire banner),
  * then import the bundle in a fresh `node` process, repeatedly; the time to import the module
  * (what Lambda's init phase spends on our code) and the whole process's wall time are reported.
@@ -10,6 +10,9 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { build } from "esbuild";
+import { httpApi, streamSubscriber, webSocketApi } from "@live-orders/functions/routes";
+import { rootDir } from "@live-orders/local/testing/app-stack";
+import { type Bench, progress, settings } from "./bench-context";
 import { median } from "./stats";
 
 const run = promisify(execFile);
@@ -78,4 +81,26 @@ export async function measureColdImports(options: {
     results.push(result);
   }
   return results;
+}
+
+/** Every handler of the route table (one per file), with the handlers' links, not the rest of their environment. */
+export async function measureHandlerColdImports(bench: Bench): Promise<ColdImport[]> {
+  progress("cold imports of the bundled handlers …");
+  const refs = [
+    webSocketApi.authorizer.handler,
+    ...Object.values(webSocketApi.routes).map((route) => route.handler),
+    ...Object.values(httpApi.routes).map((route) => route.handler),
+    streamSubscriber.handler,
+  ];
+  const links = Object.entries(bench.stack.handlerEnvironment).filter(
+    ([key]) => key.startsWith("SST_RESOURCE_") || key.startsWith("AWS_") || key === "POWERTOOLS_LOG_LEVEL",
+  );
+  return measureColdImports({
+    rootDir,
+    outDir: join(rootDir, ".local", "bench", "bundles"),
+    handlers: [...new Set(refs.map((ref) => `${ref.slice(0, ref.lastIndexOf("."))}.handler`))],
+    repeats: settings.coldRepeats,
+    env: Object.fromEntries(links),
+    progress,
+  });
 }

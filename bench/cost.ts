@@ -1,5 +1,6 @@
 /**
- * Cost per million delivered events on AWS, from operations counted during a run (DynamoDB
+ * Phase "cost": cost per million delivered events on AWS, from operations counted during the
+ * fan-out rounds (DynamoDB
  * capacity units as DynamoDB Local reported them, handler invocations and their durations,
  * API Gateway messages as the local gateway metered them), beside the same traffic in the
  * scan-all-connections design of the public samples (a Scan of every connection item per event,
@@ -9,6 +10,12 @@
  * connected client whatever the design and do not depend on the event rate; they are reported
  * per connection-hour, not folded into the per-event figure.
  */
+import { streamSubscriber } from "@live-orders/functions/routes";
+import type { GatewayCounts } from "@live-orders/local/gateway/index";
+import type { AppStack, Invocations } from "@live-orders/local/testing/app-stack";
+import type { DynamoDbCounts } from "@live-orders/local/testing/counting-proxy";
+import { connectionItems } from "@live-orders/local/testing/table";
+
 export const prices = {
   /** DynamoDB on-demand: per million write / read request units. */
   writeRequestUnit: 0.625,
@@ -103,4 +110,45 @@ function valueBytes(value: unknown): number {
   if (Array.isArray(typed.L)) return 3 + typed.L.reduce((sum: number, element) => sum + 1 + valueBytes(element), 0);
   if (Array.isArray(typed.SS)) return typed.SS.reduce((sum: number, s: string) => sum + Buffer.byteLength(s), 0);
   return 0;
+}
+
+/** What the stack counted over a fan-out window. */
+export interface FanoutCounts {
+  dynamodb: DynamoDbCounts | undefined;
+  invocations: Record<string, Invocations>;
+  gateway: GatewayCounts;
+}
+
+/** The counted window of `events` status changes to `n` subscribers (`perPostMs` is set by `costOfFanout`). */
+export async function countedWindow(
+  stack: AppStack,
+  o: { n: number; events: number; counts: FanoutCounts; payloadBytes: number },
+): Promise<CountedWindow> {
+  const { n, events, counts } = o;
+  // What the scan-all design's Scan would read: every connection item.
+  const connectionItemBytes = (await connectionItems(stack.outputs)).reduce((sum, item) => sum + itemBytes(item), 0);
+  const invocations = Object.values(counts.invocations);
+  const fanOut = counts.invocations[streamSubscriber.handler] ?? { count: 0, ms: 0 };
+  return {
+    delivered: n * events,
+    events,
+    connections: counts.gateway.openConnections,
+    connectionItemBytes,
+    rcu: counts.dynamodb?.rcu ?? 0,
+    wcu: counts.dynamodb?.wcu ?? 0,
+    subscriberQueryRcu: counts.dynamodb?.byOperation.Query?.rcu ?? 0,
+    invocations: invocations.reduce((sum, entry) => sum + entry.count, 0),
+    lambdaMs: invocations.reduce((sum, entry) => sum + entry.ms, 0),
+    fanOutLambdaMs: fanOut.ms,
+    perPostMs: 0,
+    messageUnits: counts.gateway.messageUnitsOut + counts.gateway.messageUnitsIn,
+    eventMessageUnits: n * events * Math.max(1, Math.ceil(o.payloadBytes / 32768)),
+  };
+}
+
+/** Both designs per N; the per-post Lambda time is the largest N's (the scan design posts to everyone). */
+export function costOfFanout(windows: readonly { n: number; window: CountedWindow }[]): { n: number; window: CountedWindow; cost: CostLine[] }[] {
+  const largest = windows.at(-1)?.window;
+  const perPostMs = largest ? largest.fanOutLambdaMs / largest.delivered : 0;
+  return windows.map(({ n, window }) => ({ n, window, cost: costModel({ ...window, perPostMs }) }));
 }

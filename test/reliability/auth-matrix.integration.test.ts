@@ -5,32 +5,28 @@
  * the staff feed or a status change, staff placing orders). The whole observed table is compared
  * with the expected one, so a failure shows every cell that differs at once.
  */
-import { CognitoIdentityProviderClient, CreateUserPoolClientCommand } from "@aws-sdk/client-cognito-identity-provider";
-import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { CreateUserPoolClientCommand } from "@aws-sdk/client-cognito-identity-provider";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { localCognitoClient } from "@live-orders/local/clients";
 import { demoUsers, ensureUserPool } from "@live-orders/local/cognito/user-pool";
 import { signIn } from "@live-orders/local/stack/sign-in";
-import { forge, resign } from "../../packages/functions/test/tokens";
-import { startAppStack, type AppStack } from "../support/app-stack";
-import { sampleOrder } from "../support/rest";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    dynamoEndpoint: string;
-    cognitoEndpoint: string;
-  }
-}
+import { startAppStack, type AppStack } from "@live-orders/local/testing/app-stack";
+import { runEmulators } from "@live-orders/local/testing/run-emulators";
+import { sampleOrder } from "@live-orders/local/testing/sample-order";
+import { connectionItems } from "@live-orders/local/testing/table";
+import { forge, resign } from "@live-orders/local/testing/tokens";
+import { createOrdersApi } from "@live-orders/web/realtime/orders-api";
 
 let stack: AppStack;
 beforeAll(async () => {
-  stack = await startAppStack({ dynamoEndpoint: inject("dynamoEndpoint"), cognitoEndpoint: inject("cognitoEndpoint") });
+  stack = await startAppStack(runEmulators());
 });
 afterAll(() => stack?.stop());
 
 /** The upgrade's HTTP status: 101 when accepted, else the refusal's status. */
 function upgrade(token: string | undefined): Promise<number> {
-  const url = token === undefined ? stack.ws : `${stack.ws}?token=${encodeURIComponent(token)}`;
+  const url = token === undefined ? stack.outputs.ws : `${stack.outputs.ws}?token=${encodeURIComponent(token)}`;
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url);
     socket.once("open", () => {
@@ -46,7 +42,7 @@ function upgrade(token: string | undefined): Promise<number> {
 }
 
 async function restStatus(token: string | undefined, method: string, path: string, body?: unknown): Promise<string> {
-  const response = await fetch(`${stack.api}${path}`, {
+  const response = await fetch(`${stack.outputs.api}${path}`, {
     method,
     headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), "content-type": "application/json" },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -58,7 +54,7 @@ async function restStatus(token: string | undefined, method: string, path: strin
 
 /** One frame's reply type (or error code) on a connection of `token`. */
 async function frameOutcome(token: string, frame: Record<string, unknown>): Promise<string> {
-  const socket = new WebSocket(`${stack.ws}?token=${encodeURIComponent(token)}`);
+  const socket = new WebSocket(`${stack.outputs.ws}?token=${encodeURIComponent(token)}`);
   await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
   const reply = new Promise<Record<string, unknown>>((resolve) =>
     socket.on("message", (data) => {
@@ -72,25 +68,15 @@ async function frameOutcome(token: string, frame: Record<string, unknown>): Prom
   return answer.type === "error" ? `error ${answer.code}` : String(answer.type);
 }
 
-async function connectionItems(): Promise<number> {
-  const dynamo = new DynamoDBClient({ endpoint: stack.dynamoEndpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-  try {
-    const page = await dynamo.send(
-      new ScanCommand({ TableName: stack.tableName, FilterExpression: "sk = :c", ExpressionAttributeValues: { ":c": { S: "CONN" } }, ConsistentRead: true }),
-    );
-    return page.Items?.length ?? 0;
-  } finally {
-    dynamo.destroy();
-  }
-}
+const connectionCount = async () => (await connectionItems(stack.outputs)).length;
 
 describe("auth matrix", () => {
   it("refuses every bad credential on every entry point and enforces who may see and change what", async () => {
     // Prepare: the valid tokens, then the bad ones made from them.
     const [alice, bob, staff] = await Promise.all(["alice@example.com", "bob@example.com", "staff@example.com"].map((email) => stack.token(email))) as [string, string, string];
-    const cognitoEndpoint = inject("cognitoEndpoint");
+    const { cognitoEndpoint } = stack.outputs;
     const otherPool = await ensureUserPool({ endpoint: cognitoEndpoint, poolName: `other-${Date.now()}`, users: demoUsers });
-    const cognito = new CognitoIdentityProviderClient({ endpoint: cognitoEndpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    const cognito = localCognitoClient(cognitoEndpoint);
     const otherClient = await cognito.send(
       new CreateUserPoolClientCommand({ UserPoolId: stack.pool.userPoolId, ClientName: "other-client", ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }),
     );
@@ -104,8 +90,8 @@ describe("auth matrix", () => {
       otherPool: await signIn(cognitoEndpoint, otherPool.userPoolClientId, "staff@example.com"),
       otherClient: await signIn(cognitoEndpoint, otherClient.UserPoolClient?.ClientId as string, "staff@example.com"),
     };
-    const aliceOrder = await fetch(`${stack.api}/orders`, { method: "POST", headers: { authorization: `Bearer ${alice}`, "content-type": "application/json" }, body: JSON.stringify(sampleOrder) }).then((r) => r.json() as Promise<{ id: string; version: number }>);
-    const connectionsBefore = await connectionItems();
+    const aliceOrder = await createOrdersApi(stack.clientOptions("alice@example.com")).placeOrder(sampleOrder);
+    const connectionsBefore = await connectionCount();
 
     const routes = (id: string) => [
       ["POST /orders", "POST", "/orders", sampleOrder],
@@ -127,7 +113,7 @@ describe("auth matrix", () => {
         expected[`${name} × ${route}`] = "401";
       }
     }
-    const connectionsAfterRefusals = await connectionItems();
+    const connectionsAfterRefusals = await connectionCount();
 
     // Act: valid users, each where they may and may not go (read-only calls first).
     const rules: [string, () => Promise<string>, string][] = [

@@ -11,23 +11,22 @@
  * Afterwards every client holds every event of its topics exactly once and in order, equal to
  * the events stored in DynamoDB, and the ghosts are gone (cleaned up on 410).
  */
-import { ApiGatewayManagementApiClient, DeleteConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
-import { DynamoDBClient, GetItemCommand, QueryCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { DeleteConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
+import { GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { register as registerConnection } from "@live-orders/core/connection";
 import type { Order, OrderEvent, Topic } from "@live-orders/core/protocol";
+import { retry } from "@live-orders/core/retry";
 import { put as putSubscription } from "@live-orders/core/subscription";
+import { localDynamoDbClient, localManagementApiClient } from "@live-orders/local/clients";
+import { startAppStack, type AppStack } from "@live-orders/local/testing/app-stack";
+import { runEmulators } from "@live-orders/local/testing/run-emulators";
+import { sampleOrder } from "@live-orders/local/testing/sample-order";
+import { connectionItems } from "@live-orders/local/testing/table";
 import { RealtimeClient } from "@live-orders/web/realtime/client";
-import { startAppStack, type AppStack } from "../support/app-stack";
-import { type HttpError, restClient, withRetry } from "../support/rest";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    dynamoEndpoint: string;
-    cognitoEndpoint: string;
-  }
-}
+import type { ServerError } from "@live-orders/web/realtime/errors";
+import { createOrdersApi } from "@live-orders/web/realtime/orders-api";
 
 const ordersPerCustomer = 3;
 const clientsPerCustomer = 18;
@@ -51,13 +50,33 @@ let stack: AppStack;
 const tokens = new Map<string, string>();
 beforeAll(async () => {
   stack = await startAppStack({
-    dynamoEndpoint: inject("dynamoEndpoint"),
-    cognitoEndpoint: inject("cognitoEndpoint"),
+    ...runEmulators(),
     // The writers push hundreds of frames per connection within the rate-limit window on purpose.
     env: { LIVE_ORDERS_RATE_LIMIT_FRAMES: "100000" },
   });
+  // The ghost connections are registered through core, in this process, as a handler would:
+  // with the handlers' environment (the table and DynamoDB Local's endpoint).
+  Object.assign(process.env, stack.handlerEnvironment);
 });
 afterAll(() => stack?.stop());
+
+/**
+ * Retry what fails because the stack is briefly away (a gateway restart: connection refused,
+ * reset) — not what the server refused on purpose (a 4xx other than 429).
+ */
+function withRetry<T>(work: () => Promise<T>, attempts = 160): Promise<T> {
+  return retry(work, {
+    policy: { minDelayMs: 250, maxDelayMs: 250, factor: 1, jitter: 0, attempts },
+    retryable: (error) => {
+      const status = (error as ServerError).status;
+      return status === undefined || status < 400 || status >= 500 || status === 429;
+    },
+  });
+}
+
+/** The REST client of the web app, as a user whose token the test holds (and refreshes). */
+const ordersApiOf = (email: string) =>
+  createOrdersApi({ apiUrl: stack.outputs.api, getToken: ({ forceRefresh }) => token(email, forceRefresh) });
 
 async function token(email: string, forceRefresh = false): Promise<string> {
   if (forceRefresh || !tokens.has(email)) tokens.set(email, await withRetry(() => stack.token(email)));
@@ -77,8 +96,8 @@ function trackedWebSocket(holder: { current?: WebSocket }) {
 function realtimeClient(email: string, name: string, orderIds: string[]): Observed {
   const socket: { current?: WebSocket } = {};
   const client = new RealtimeClient({
-    wsUrl: stack.ws,
-    apiUrl: stack.api,
+    wsUrl: stack.outputs.ws,
+    apiUrl: stack.outputs.api,
     WebSocket: trackedWebSocket(socket),
     getToken: ({ forceRefresh }) => token(email, forceRefresh),
     // Quick reconnects keep the test short; the jitter stays.
@@ -104,11 +123,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe("chaos", () => {
   it("every client ends with every event of its topics exactly once, in order, through kills, a gateway restart and 410s", async () => {
     // Prepare: orders of two customers, 52 observing clients, 20 ghosts in every topic.
-    const alice = restClient(stack, () => token("alice@example.com"));
-    const bob = restClient(stack, () => token("bob@example.com"));
-    const staff = restClient(stack, () => token("staff@example.com"));
-    const aliceOrders = await Promise.all(Array.from({ length: ordersPerCustomer }, () => alice.createOrder()));
-    const bobOrders = await Promise.all(Array.from({ length: ordersPerCustomer }, () => bob.createOrder()));
+    const alice = ordersApiOf("alice@example.com");
+    const bob = ordersApiOf("bob@example.com");
+    const staff = ordersApiOf("staff@example.com");
+    const aliceOrders = await Promise.all(Array.from({ length: ordersPerCustomer }, () => alice.placeOrder(sampleOrder)));
+    const bobOrders = await Promise.all(Array.from({ length: ordersPerCustomer }, () => bob.placeOrder(sampleOrder)));
     const orders: Order[] = [...aliceOrders, ...bobOrders];
     const allIds = orders.map((order) => order.id);
 
@@ -173,19 +192,15 @@ describe("chaos", () => {
               await withRetry(() => staff.setStatus(order.id, status, current.version));
               break;
             } catch (error) {
-              if ((error as HttpError).status !== 409) throw error;
+              if ((error as ServerError).status !== 409) throw error;
             }
           }
           await sleep(100);
         }
       }
     };
-    const management = new ApiGatewayManagementApiClient({
-      endpoint: stack.managementEndpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
-    const dynamo = new DynamoDBClient({ endpoint: stack.dynamoEndpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    const management = localManagementApiClient(stack.outputs.wsManagementEndpoint);
+    const dynamo = localDynamoDbClient(stack.outputs.dynamoEndpoint);
     const chaosLog = { kills: 0, restarts: 0, deleted: 0, deleteGone: 0 };
     const chaos = async () => {
       const everyone = [...observers, ...writers];
@@ -207,12 +222,10 @@ describe("chaos", () => {
         }
         if (!deleted && sent >= (chatMessages * 2) / 3) {
           deleted = true;
-          const page = await dynamo.send(
-            // Registered connections only: a frame handled after its connection's $disconnect leaves
-            // a rate-limit stub (keys, counter, TTL; see consumeFrame), with no connectionId.
-            new ScanCommand({ TableName: stack.tableName, FilterExpression: "sk = :c AND attribute_exists(connectionId)", ExpressionAttributeValues: { ":c": { S: "CONN" } } }),
-          );
-          const live = (page.Items ?? []).map((item) => item.connectionId?.S as string).filter((id) => !id.startsWith("GHOST"));
+          // Registered connections only: a frame handled after its connection's $disconnect leaves
+          // a rate-limit stub (keys, counter, TTL; see consumeFrame), with no connectionId.
+          const registered = (await connectionItems(stack.outputs)).flatMap((item) => (item.connectionId?.S ? [item.connectionId.S] : []));
+          const live = registered.filter((id) => !id.startsWith("GHOST"));
           for (const id of live.slice(0, 8)) {
             try {
               await management.send(new DeleteConnectionCommand({ ConnectionId: id }));
@@ -271,14 +284,14 @@ describe("chaos", () => {
     for (const ghost of ghosts) {
       const left = await dynamo.send(
         new QueryCommand({
-          TableName: stack.tableName,
+          TableName: stack.outputs.table,
           IndexName: "gsi1",
           KeyConditionExpression: "gsi1pk = :c",
           ExpressionAttributeValues: { ":c": { S: `CONN#${ghost}` } },
         }),
       );
       expect(left.Items ?? [], ghost).toEqual([]);
-      const item = await dynamo.send(new GetItemCommand({ TableName: stack.tableName, Key: { pk: { S: `CONN#${ghost}` }, sk: { S: "CONN" } } }));
+      const item = await dynamo.send(new GetItemCommand({ TableName: stack.outputs.table, Key: { pk: { S: `CONN#${ghost}` }, sk: { S: "CONN" } } }));
       expect(item.Item, ghost).toBeUndefined();
     }
 

@@ -6,18 +6,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "@live-orders/local/config";
 import { startGateway, type Gateway } from "@live-orders/local/gateway/index";
 import { createHandlerLoader, type HandlerLoader } from "@live-orders/local/lambda/handler-loader";
 import { LeanConnectionsClient } from "@live-orders/connections/lean-client";
-import { rootDir } from "../support/app-stack";
+import { rootDir } from "@live-orders/local/testing/app-stack";
 
 describe("against the local API Gateway (SigV4 verified there)", () => {
   let loader: HandlerLoader;
   let gateway: Gateway;
   beforeAll(async () => {
-    process.env.AWS_REGION ??= "us-east-1";
-    process.env.AWS_ACCESS_KEY_ID ??= "local";
-    process.env.AWS_SECRET_ACCESS_KEY ??= "local";
+    process.env.AWS_REGION ??= LOCAL_REGION;
+    process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
     loader = createHandlerLoader({ rootDir, log: () => undefined });
     const fixtures = "packages/local/test/conformance/fixtures/websocket-handlers";
     gateway = await startGateway({ loader, log: () => undefined, webSocket: { routes: { whoami: { handler: `${fixtures}.whoami` } } } });
@@ -39,7 +40,7 @@ describe("against the local API Gateway (SigV4 verified there)", () => {
   };
 
   it("posts, gets and deletes with signatures the gateway accepts; 410 once gone", async () => {
-    const transport = new LeanConnectionsClient({ endpoint: gateway.managementEndpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    const transport = new LeanConnectionsClient({ endpoint: gateway.managementEndpoint, credentials: LOCAL_CREDENTIALS });
     const { socket, frames, connectionId } = await connect();
     const closed = new Promise<number>((resolve) => socket.once("close", resolve));
 
@@ -56,8 +57,8 @@ describe("against the local API Gateway (SigV4 verified there)", () => {
   });
 
   it("is refused with the wrong secret (InvalidSignatureException) and over 128 KB (PayloadTooLargeException)", async () => {
-    const wrong = new LeanConnectionsClient({ endpoint: gateway.managementEndpoint, credentials: { accessKeyId: "local", secretAccessKey: "nope" } });
-    const right = new LeanConnectionsClient({ endpoint: gateway.managementEndpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    const wrong = new LeanConnectionsClient({ endpoint: gateway.managementEndpoint, credentials: { ...LOCAL_CREDENTIALS, secretAccessKey: "nope" } });
+    const right = new LeanConnectionsClient({ endpoint: gateway.managementEndpoint, credentials: LOCAL_CREDENTIALS });
     const { socket, frames, connectionId } = await connect();
 
     await expect(wrong.post(connectionId, '{"no":1}')).rejects.toMatchObject({ name: "InvalidSignatureException", $metadata: { httpStatusCode: 403 } });
@@ -70,7 +71,7 @@ describe("against the local API Gateway (SigV4 verified there)", () => {
   });
 
   it("pipelines a burst of 2000 concurrent posts onto 4 keep-alive connections: every one delivered once", async () => {
-    const transport = new LeanConnectionsClient({ endpoint: gateway.managementEndpoint, connections: 4, pipelining: 32, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    const transport = new LeanConnectionsClient({ endpoint: gateway.managementEndpoint, connections: 4, pipelining: 32, credentials: LOCAL_CREDENTIALS });
     const { socket, frames, connectionId } = await connect();
     const before = gateway.counts().management["POST 200"] ?? 0;
 

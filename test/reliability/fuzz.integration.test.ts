@@ -7,20 +7,15 @@
  * with the AWS close code. Nothing crashes and nothing is written: the table holds the same
  * items before and after.
  */
-import { DynamoDBClient, ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { ErrorCode } from "@live-orders/core/protocol";
-import { startAppStack, type AppStack } from "../support/app-stack";
+import { startAppStack, type AppStack } from "@live-orders/local/testing/app-stack";
+import { runEmulators } from "@live-orders/local/testing/run-emulators";
+import { sampleOrder } from "@live-orders/local/testing/sample-order";
+import { scanRawItems } from "@live-orders/local/testing/table";
+import { createOrdersApi } from "@live-orders/web/realtime/orders-api";
 import { frameGenerator, type MalformedFrame } from "../support/malformed-frames";
-import { restClient } from "../support/rest";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    dynamoEndpoint: string;
-    cognitoEndpoint: string;
-  }
-}
 
 const seed = Number(process.env.FUZZ_SEED ?? 20261126);
 const connections = 20;
@@ -30,31 +25,21 @@ const burst = 30;
 const errorCodes = new Set<string>(Object.values(ErrorCode));
 
 let stack: AppStack;
-let dynamo: DynamoDBClient;
 beforeAll(async () => {
   stack = await startAppStack({
-    dynamoEndpoint: inject("dynamoEndpoint"),
-    cognitoEndpoint: inject("cognitoEndpoint"),
+    ...runEmulators(),
     // The point is validation, not the per-connection rate limit (which would answer RATE_LIMITED).
     env: { LIVE_ORDERS_RATE_LIMIT_FRAMES: "1000000" },
   });
-  dynamo = new DynamoDBClient({ endpoint: stack.dynamoEndpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
 });
 afterAll(async () => {
-  dynamo?.destroy();
   await stack?.stop();
 });
 
 /** Every item but connection items (the fuzzing connections themselves add those), as JSON strings. */
 async function storedItems(): Promise<string[]> {
-  const items: string[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await dynamo.send(new ScanCommand({ TableName: stack.tableName, ExclusiveStartKey: start, ConsistentRead: true }));
-    for (const item of page.Items ?? []) if (item.sk?.S !== "CONN") items.push(JSON.stringify(item));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items.sort();
+  const items = (await scanRawItems(stack.outputs)).filter((item) => item.sk?.S !== "CONN");
+  return items.map((item) => JSON.stringify(item)).sort();
 }
 
 function open(url: string): Promise<{ socket: WebSocket; frames: Record<string, unknown>[]; closed: Promise<number> }> {
@@ -71,9 +56,9 @@ function open(url: string): Promise<{ socket: WebSocket; frames: Record<string, 
 describe("fuzz", () => {
   it(`answers ${connections * framesPerConnection} malformed frames with one structured error each and ${closingFrames} with AWS close codes; no crash, nothing written`, async () => {
     // Prepare
-    const bobOrder = await restClient(stack, () => stack.token("bob@example.com")).createOrder();
+    const bobOrder = await createOrdersApi(stack.clientOptions("bob@example.com")).placeOrder(sampleOrder);
     const before = await storedItems();
-    const url = `${stack.ws}?token=${encodeURIComponent(await stack.token("alice@example.com"))}`;
+    const url = `${stack.outputs.ws}?token=${encodeURIComponent(await stack.token("alice@example.com"))}`;
     const generate = frameGenerator(seed, { foreignOrderId: bobOrder.id });
     const families = new Map<string, number>();
 
@@ -125,7 +110,7 @@ describe("fuzz", () => {
     }
 
     // Still serving: a fresh connection pings and subscribes to its own order.
-    const aliceOrder = await restClient(stack, () => stack.token("alice@example.com")).createOrder();
+    const aliceOrder = await createOrdersApi(stack.clientOptions("alice@example.com")).placeOrder(sampleOrder);
     const check = await open(url);
     check.socket.send(JSON.stringify({ action: "ping", id: "alive" }));
     check.socket.send(JSON.stringify({ action: "subscribe", id: "mine", topic: `order:${aliceOrder.id}` }));

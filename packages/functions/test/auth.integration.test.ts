@@ -1,19 +1,26 @@
-import { CognitoIdentityProviderClient, CreateUserPoolClientCommand, InitiateAuthCommand } from "@aws-sdk/client-cognito-identity-provider";
-import { ensureUserPool } from "@live-orders/local/cognito/user-pool";
+import { CreateUserPoolClientCommand, InitiateAuthCommand } from "@aws-sdk/client-cognito-identity-provider";
+import type { Order } from "@live-orders/core/protocol";
+import { localCognitoClient } from "@live-orders/local/clients";
+import { DEMO_PASSWORD, demoUsers, ensureUserPool } from "@live-orders/local/cognito/user-pool";
 import { signIn } from "@live-orders/local/stack/sign-in";
+import { startAppStack, type AppStack } from "@live-orders/local/testing/app-stack";
+import { responseOf } from "@live-orders/local/testing/http";
+import { runEmulators } from "@live-orders/local/testing/run-emulators";
+import { sampleOrder } from "@live-orders/local/testing/sample-order";
+import { scanItems } from "@live-orders/local/testing/table";
+import { decodeJwt, forge, resign } from "@live-orders/local/testing/tokens";
+import { createOrdersApi } from "@live-orders/web/realtime/orders-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rest, TestSocket } from "./clients";
-import { password, startTestStack, users, type TestStack } from "./stack";
-import { scanAll } from "./table";
-import { decodeJwt, forge, resign } from "./tokens";
+import { TestSocket } from "./clients";
 
-let stack: TestStack;
+let stack: AppStack;
+const ordersApiOf = (email: string, fetch?: typeof globalThis.fetch) => createOrdersApi({ ...stack.clientOptions(email), fetch });
 let alice: string;
 let bob: string;
 let staff: string;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startAppStack(runEmulators());
   [alice, bob, staff] = await Promise.all([
     stack.token("alice@example.com"),
     stack.token("bob@example.com"),
@@ -26,7 +33,7 @@ afterAll(async () => {
 
 async function upgradeStatus(token: string | undefined): Promise<number> {
   try {
-    const socket = await TestSocket.open(stack.ws, token);
+    const socket = await TestSocket.open(stack.outputs.ws, token);
     await socket.close();
     return 101;
   } catch (error) {
@@ -34,13 +41,7 @@ async function upgradeStatus(token: string | undefined): Promise<number> {
   }
 }
 
-function cognito() {
-  return new CognitoIdentityProviderClient({
-    endpoint: stack.cognitoEndpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
-}
+const cognito = () => localCognitoClient(stack.outputs.cognitoEndpoint);
 
 describe("WebSocket $connect authorization", () => {
   it("upgrades with a valid access token", async () => {
@@ -48,7 +49,7 @@ describe("WebSocket $connect authorization", () => {
   });
 
   it("refuses a missing or empty token with 401 and stores nothing", async () => {
-    const connections = async () => (await scanAll(stack)).filter((item) => item.entity === "connection");
+    const connections = async () => (await scanItems(stack.outputs)).filter((item) => item.entity === "connection");
     // Earlier tests' sockets are closed; wait for their $disconnect cleanup to settle.
     await expect.poll(connections, { timeout: 5000 }).toEqual([]);
     expect(await upgradeStatus(undefined)).toBe(401);
@@ -72,8 +73,8 @@ describe("WebSocket $connect authorization", () => {
   });
 
   it("refuses a token of another user pool (same cognito-local, same signing key) with 401", async () => {
-    const other = await ensureUserPool({ endpoint: stack.cognitoEndpoint, poolName: `other-${Date.now()}`, users });
-    const token = await signIn(stack.cognitoEndpoint, other.userPoolClientId, "alice@example.com");
+    const other = await ensureUserPool({ endpoint: stack.outputs.cognitoEndpoint, poolName: `other-${Date.now()}`, users: demoUsers });
+    const token = await signIn(stack.outputs.cognitoEndpoint, other.userPoolClientId, "alice@example.com");
     expect(decodeJwt(token).payload.iss).toBe(other.issuer);
     expect(await upgradeStatus(token)).toBe(401);
   });
@@ -88,13 +89,13 @@ describe("WebSocket $connect authorization", () => {
           ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
         }),
       );
-      const otherClientToken = await signIn(stack.cognitoEndpoint, created.UserPoolClient!.ClientId!, "alice@example.com");
+      const otherClientToken = await signIn(stack.outputs.cognitoEndpoint, created.UserPoolClient!.ClientId!, "alice@example.com");
       expect(await upgradeStatus(otherClientToken)).toBe(401);
       const auth = await client.send(
         new InitiateAuthCommand({
           AuthFlow: "USER_PASSWORD_AUTH",
           ClientId: stack.pool.userPoolClientId,
-          AuthParameters: { USERNAME: "alice@example.com", PASSWORD: password },
+          AuthParameters: { USERNAME: "alice@example.com", PASSWORD: DEMO_PASSWORD },
         }),
       );
       expect(await upgradeStatus(auth.AuthenticationResult!.IdToken!)).toBe(401);
@@ -106,49 +107,50 @@ describe("WebSocket $connect authorization", () => {
 
 describe("REST authorization", () => {
   it("answers 401 without a valid token", async () => {
-    expect((await rest(stack.api, undefined).listOrders()).status).toBe(401);
-    expect((await rest(stack.api, forge(alice)).listOrders()).status).toBe(401);
+    expect((await fetch(`${stack.outputs.api}/orders`)).status).toBe(401);
+    const forged = forge(alice);
+    expect((await responseOf((fetch) => createOrdersApi({ apiUrl: stack.outputs.api, getToken: async () => forged, fetch }).listOrders())).status).toBe(401);
   });
 
   it("hides a customer's order from another customer with 404 on every route", async () => {
-    const order = (await rest(stack.api, alice).createOrder()).body;
-    const asBob = rest(stack.api, bob);
+    const order = await ordersApiOf("alice@example.com").placeOrder(sampleOrder);
+    const asBob = (fetch: typeof globalThis.fetch) => ordersApiOf("bob@example.com", fetch);
     for (const response of [
-      await asBob.getOrder(order.id),
-      await asBob.events(order.id, 0),
-      await asBob.cancel(order.id),
+      await responseOf((fetch) => asBob(fetch).getOrder(order.id)),
+      await responseOf((fetch) => asBob(fetch).eventsSince(order.id, 0)),
+      await responseOf((fetch) => asBob(fetch).cancel(order.id)),
     ]) {
       expect(response).toEqual({ status: 404, body: { code: "NOT_FOUND", message: "order not found" } });
     }
-    expect((await asBob.listOrders()).body.orders.map((o) => o.id)).not.toContain(order.id);
-    expect((await rest(stack.api, staff).getOrder(order.id)).status).toBe(200);
+    expect((await ordersApiOf("bob@example.com").listOrders()).orders.map((o: Order) => o.id)).not.toContain(order.id);
+    expect((await responseOf((fetch) => ordersApiOf("staff@example.com", fetch).getOrder(order.id))).status).toBe(200);
   });
 
   it("keeps status changes from customers (403) and order placing from staff (403)", async () => {
-    const order = (await rest(stack.api, alice).createOrder()).body;
-    expect(await rest(stack.api, alice).setStatus(order.id, "confirmed", 1)).toMatchObject({ status: 403, body: { code: "FORBIDDEN" } });
-    expect(await rest(stack.api, bob).setStatus(order.id, "confirmed", 1)).toMatchObject({ status: 403, body: { code: "FORBIDDEN" } });
-    expect(await rest(stack.api, staff).createOrder()).toMatchObject({ status: 403, body: { code: "FORBIDDEN" } });
+    const order = await ordersApiOf("alice@example.com").placeOrder(sampleOrder);
+    expect(await responseOf((fetch) => ordersApiOf("alice@example.com", fetch).setStatus(order.id, "confirmed", 1))).toMatchObject({ status: 403, body: { code: "FORBIDDEN" } });
+    expect(await responseOf((fetch) => ordersApiOf("bob@example.com", fetch).setStatus(order.id, "confirmed", 1))).toMatchObject({ status: 403, body: { code: "FORBIDDEN" } });
+    expect(await responseOf((fetch) => ordersApiOf("staff@example.com", fetch).placeOrder(sampleOrder))).toMatchObject({ status: 403, body: { code: "FORBIDDEN" } });
   });
 });
 
 describe("WebSocket authorization", () => {
   it("answers a customer subscribing to another's order with NOT_FOUND and to the staff feed with FORBIDDEN", async () => {
-    const order = (await rest(stack.api, alice).createOrder()).body;
-    const socket = await TestSocket.open(stack.ws, bob);
+    const order = await ordersApiOf("alice@example.com").placeOrder(sampleOrder);
+    const socket = await TestSocket.open(stack.outputs.ws, bob);
     expect(await socket.request({ action: "subscribe", topic: `order:${order.id}` })).toMatchObject({ type: "error", code: "NOT_FOUND" });
     expect(await socket.request({ action: "subscribe", topic: "orders" })).toMatchObject({ type: "error", code: "FORBIDDEN" });
     expect(
       await socket.request({ action: "sendMessage", orderId: order.id, text: "hi", clientMessageId: "bob-1" }),
     ).toMatchObject({ type: "error", code: "NOT_FOUND" });
     // Nothing leaked into the order: still only its creation event.
-    expect((await rest(stack.api, alice).getOrder(order.id)).body.order.seq).toBe(1);
+    expect((await ordersApiOf("alice@example.com").getOrder(order.id)).order.seq).toBe(1);
     await socket.close();
   });
 
   it("lets staff subscribe to the feed and any order", async () => {
-    const order = (await rest(stack.api, alice).createOrder()).body;
-    const socket = await TestSocket.open(stack.ws, staff);
+    const order = await ordersApiOf("alice@example.com").placeOrder(sampleOrder);
+    const socket = await TestSocket.open(stack.outputs.ws, staff);
     expect(await socket.request({ action: "subscribe", topic: "orders" })).toMatchObject({ type: "subscribed", seq: 0 });
     expect(await socket.request({ action: "subscribe", topic: `order:${order.id}` })).toMatchObject({ type: "subscribed", seq: 1 });
     await socket.close();

@@ -1,6 +1,6 @@
-/** Real clients for the end-to-end tests: a `ws` socket that collects frames, and REST calls. */
+/** A real `ws` client for the end-to-end tests, collecting frames (REST goes through the web app's `createOrdersApi`). */
 import WebSocket from "ws";
-import type { Order, OrderEvent, ServerFrame } from "@live-orders/core/protocol";
+import type { OrderEvent, ServerFrame } from "@live-orders/core/protocol";
 
 export class TestSocket {
   readonly frames: ServerFrame[] = [];
@@ -82,39 +82,3 @@ export class TestSocket {
     this.socket.terminate();
   }
 }
-
-export interface RestResponse<T = unknown> {
-  status: number;
-  body: T;
-}
-
-export function rest(api: string, token: string | undefined) {
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<RestResponse<T>> => {
-    const response = await fetch(`${api}${path}`, {
-      method,
-      headers: {
-        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text.length > 0 ? JSON.parse(text) : undefined) as T };
-  };
-  return {
-    call,
-    createOrder: (body: unknown = sampleOrder) => call<Order>("POST", "/orders", body),
-    getOrder: (id: string) => call<{ order: Order; events: OrderEvent[] }>("GET", `/orders/${id}`),
-    listOrders: (query = "") => call<{ orders: Order[]; cursor?: string }>("GET", `/orders${query}`),
-    events: (id: string, since: number) => call<{ events: OrderEvent[] }>("GET", `/orders/${id}/events?since=${since}`),
-    setStatus: (id: string, status: string, version: number) => call<Order>("PATCH", `/orders/${id}/status`, { status, version }),
-    cancel: (id: string, body?: unknown) => call<Order>("POST", `/orders/${id}/cancel`, body),
-  };
-}
-
-export const sampleOrder = {
-  items: [
-    { sku: "PIZZA-MARG", name: "Pizza Margherita", quantity: 1, unitPriceCents: 1150 },
-    { sku: "DRINK-LEMO", name: "Lemonade", quantity: 2, unitPriceCents: 350 },
-  ],
-};

@@ -7,53 +7,27 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ServerFrame } from "@live-orders/core/protocol";
-import type { HandlerLoader } from "@live-orders/local/lambda/handler-loader";
-import { observeInvocations } from "@live-orders/local/stack/observed-loader";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { rest, TestSocket } from "./clients";
-import { createCounter, startDynamoDbCountingProxy, startManagementCountingProxy, type CountingProxy } from "./counting-proxy";
-import { rootDir, startTestStack, type TestStack } from "./stack";
+import { startAppStack, rootDir, type AppStack } from "@live-orders/local/testing/app-stack";
+import { readOperations, writeOperations } from "@live-orders/local/testing/counting-proxy";
+import { runEmulators } from "@live-orders/local/testing/run-emulators";
+import { sampleOrder } from "@live-orders/local/testing/sample-order";
+import { createOrdersApi } from "@live-orders/web/realtime/orders-api";
+import { responseOf } from "@live-orders/local/testing/http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TestSocket } from "./clients";
 
-const counter = createCounter();
-const proxies: CountingProxy[] = [];
-let stack: TestStack;
+let stack: AppStack;
 let alice: string;
 let staff: string;
-
-let inFlight = 0;
-let lastActivity = Date.now();
-
-function countingLoader(loader: HandlerLoader): HandlerLoader {
-  return observeInvocations(loader, (ref) => {
-    counter.add(`lambda.${ref.replace("packages/functions/src/", "")}`);
-    counter.add("lambda");
-    inFlight += 1;
-    return () => {
-      inFlight -= 1;
-      lastActivity = Date.now();
-    };
-  });
-}
+const ordersApiOf = (email: string, fetch?: typeof globalThis.fetch) => createOrdersApi({ ...stack.clientOptions(email), fetch });
 
 beforeAll(async () => {
-  const dynamoProxy = await startDynamoDbCountingProxy(inject("dynamoEndpoint"), counter);
-  proxies.push(dynamoProxy);
-  stack = await startTestStack({
-    wrapLoader: countingLoader,
-    handlerEndpoints: {
-      dynamodb: () => dynamoProxy.url,
-      management: async (endpoint) => {
-        const proxy = await startManagementCountingProxy(endpoint, counter);
-        proxies.push(proxy);
-        return proxy.url;
-      },
-    },
-  });
+  // The handlers' DynamoDB calls go through the counting proxy; @connections calls are metered by the gateway.
+  stack = await startAppStack({ ...runEmulators(), countDynamoDb: true });
   [alice, staff] = await Promise.all([stack.token("alice@example.com"), stack.token("staff@example.com")]);
 });
 afterAll(async () => {
   await stack?.stop();
-  await Promise.all(proxies.map((proxy) => proxy.stop()));
 });
 
 /**
@@ -64,10 +38,39 @@ afterAll(async () => {
 async function settle(): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
-    if (inFlight === 0 && Date.now() - lastActivity > 500) return;
+    if (stack.idleMs() > 500) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error("handlers did not settle");
+}
+
+/**
+ * What the stack counted since the last reset, flat: `lambda` and `lambda.<handler>`,
+ * `dynamodb.<Op>` (and `.failed`), `rcu`/`wcu` (and per index), `@connections.<METHOD>` (and per status).
+ */
+function countedSinceReset(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const add = (key: string, amount: number) => {
+    counts[key] = (counts[key] ?? 0) + amount;
+  };
+  for (const [ref, { count }] of Object.entries(stack.invocations())) {
+    add(`lambda.${ref.replace("packages/functions/src/", "")}`, count);
+    add("lambda", count);
+  }
+  const dynamodb = stack.dynamoDbCounts();
+  for (const [operation, count] of Object.entries(dynamodb?.operations ?? {})) add(`dynamodb.${operation}`, count);
+  for (const [operation, count] of Object.entries(dynamodb?.failed ?? {})) add(`dynamodb.${operation}.failed`, count);
+  for (const kind of ["rcu", "wcu"] as const) {
+    if (dynamodb === undefined) continue;
+    add(kind, dynamodb[kind]);
+    for (const [index, units] of Object.entries(dynamodb.byIndex)) add(`${kind}.${index}`, units[kind]);
+  }
+  for (const [call, count] of Object.entries(stack.gateway().counts().management)) {
+    const [method, status] = call.split(" ");
+    add(`@connections.${method}`, count);
+    add(`@connections.${method}.${status}`, count);
+  }
+  return counts;
 }
 
 interface Row {
@@ -78,19 +81,17 @@ const rows: Row[] = [];
 
 async function measure(action: string, run: () => Promise<void>): Promise<Record<string, number>> {
   await settle();
-  counter.reset();
+  stack.resetCounts();
   await run();
   await settle();
-  const counts = counter.snapshot();
+  const counts = countedSinceReset();
   rows.push({ action, counts });
   return counts;
 }
 
 const n = (counts: Record<string, number>, key: string) => counts[key] ?? 0;
-const dynamoRequests = (counts: Record<string, number>, ops: string[]) =>
+const dynamoRequests = (counts: Record<string, number>, ops: readonly string[]) =>
   ops.reduce((sum, op) => sum + n(counts, `dynamodb.${op}`), 0);
-const readOps = ["GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"];
-const writeOps = ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"];
 
 function lambdaBreakdown(counts: Record<string, number>): string {
   return Object.entries(counts)
@@ -114,19 +115,19 @@ function table(): string {
       const split = ["table", "gsi1", "gsi2"].filter((part) => n(counts, `${kind}.${part}`) > 0).map((part) => `${part} ${n(counts, `${kind}.${part}`)}`);
       return `${n(counts, kind).toFixed(1)}${split.length > 0 ? ` (${split.join(", ")})` : ""}`;
     };
-    return `| ${action} | ${dynamoRequests(counts, readOps)} / ${units("rcu")} | ${dynamoRequests(counts, writeOps)} / ${units("wcu")} | ${dynamoBreakdown(counts)} | ${n(counts, "lambda")} (${lambdaBreakdown(counts)}) | ${posts || "0"} |`;
+    return `| ${action} | ${dynamoRequests(counts, readOperations)} / ${units("rcu")} | ${dynamoRequests(counts, writeOperations)} / ${units("wcu")} | ${dynamoBreakdown(counts)} | ${n(counts, "lambda")} (${lambdaBreakdown(counts)}) | ${posts || "0"} |`;
   });
   return [header, ...lines].join("\n");
 }
 
 describe("cost per action", () => {
   it("counts DynamoDB, Lambda and @connections per action", { timeout: 240_000 }, async () => {
-    const order = (await rest(stack.api, alice).createOrder()).body;
+    const order = await ordersApiOf("alice@example.com").placeOrder(sampleOrder);
     const topic = `order:${order.id}`;
 
     let socket: TestSocket | undefined;
     const connect = await measure("connect (authorizer + $connect)", async () => {
-      socket = await TestSocket.open(stack.ws, alice);
+      socket = await TestSocket.open(stack.outputs.ws, alice);
     });
     expect(n(connect, "lambda")).toBe(2);
     const customer = socket!;
@@ -139,7 +140,7 @@ describe("cost per action", () => {
     const watchers: TestSocket[] = [];
     for (const k of [1, 10]) {
       while (watchers.length < k) {
-        const watcher = await TestSocket.open(stack.ws, staff);
+        const watcher = await TestSocket.open(stack.outputs.ws, staff);
         await watcher.request({ action: "subscribe", topic });
         watchers.push(watcher);
       }
@@ -153,29 +154,29 @@ describe("cost per action", () => {
       expect(n(chat, "@connections.POST")).toBe(1 + k + 1);
     }
 
-    const version = (await rest(stack.api, staff).getOrder(order.id)).body.order.version;
+    const { version } = (await ordersApiOf("staff@example.com").getOrder(order.id)).order;
     const status = await measure(`status change (REST), ${watchers.length + 1} subscribers`, async () => {
-      const changed = await rest(stack.api, staff).setStatus(order.id, "confirmed", version);
-      await Promise.all([customer, ...watchers].map((w) => w.waitForEvent(topic, changed.body.seq)));
+      const changed = await ordersApiOf("staff@example.com").setStatus(order.id, "confirmed", version);
+      await Promise.all([customer, ...watchers].map((w) => w.waitForEvent(topic, changed.seq)));
     });
     expect(n(status, "@connections.POST")).toBe(watchers.length + 1);
 
-    const board = await TestSocket.open(stack.ws, staff);
+    const board = await TestSocket.open(stack.outputs.ws, staff);
     await board.request({ action: "subscribe", topic: "orders" });
     const resume = await measure("subscribe with since (replay of 3 events)", async () => {
-      const current = (await rest(stack.api, staff).getOrder(order.id)).body.order.seq;
-      counter.reset(); // the REST read above is not part of the action
+      const current = (await ordersApiOf("staff@example.com").getOrder(order.id)).order.seq;
+      stack.resetCounts(); // the REST read above is not part of the action
       await board.request({ action: "subscribe", topic, since: current - 3 });
       await board.waitForEvent(topic, current);
     });
     expect(n(resume, "@connections.POST")).toBe(1 + 3);
 
     await measure("place order (REST POST /orders)", async () => {
-      expect((await rest(stack.api, alice).createOrder()).status).toBe(201);
+      expect((await responseOf((fetch) => ordersApiOf("alice@example.com", fetch).placeOrder(sampleOrder))).status).toBe(201);
     });
 
     await measure("list orders (REST GET /orders, staff, 25 per page)", async () => {
-      expect((await rest(stack.api, staff).listOrders("?limit=25")).status).toBe(200);
+      expect((await responseOf((fetch) => ordersApiOf("staff@example.com", fetch).listOrders({ limit: 25 }))).status).toBe(200);
     });
 
     await measure("ping", async () => {

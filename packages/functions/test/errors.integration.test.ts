@@ -1,16 +1,21 @@
-import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
+import { localDynamoDbClient } from "@live-orders/local/clients";
+import { startAppStack, type AppStack } from "@live-orders/local/testing/app-stack";
+import { responseOf } from "@live-orders/local/testing/http";
+import { runEmulators } from "@live-orders/local/testing/run-emulators";
+import { sampleOrder } from "@live-orders/local/testing/sample-order";
+import { scanItems } from "@live-orders/local/testing/table";
+import { createOrdersApi } from "@live-orders/web/realtime/orders-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rest, sampleOrder, TestSocket } from "./clients";
-import { startTestStack, type TestStack } from "./stack";
-import { scanAll } from "./table";
+import { TestSocket } from "./clients";
 
-let stack: TestStack;
+let stack: AppStack;
+const ordersApiOf = (email: string, fetch?: typeof globalThis.fetch) => createOrdersApi({ ...stack.clientOptions(email), fetch });
 let alice: string;
-let staff: string;
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  [alice, staff] = await Promise.all([stack.token("alice@example.com"), stack.token("staff@example.com")]);
+  stack = await startAppStack(runEmulators());
+  alice = await stack.token("alice@example.com");
 });
 afterAll(async () => {
   await stack?.stop();
@@ -18,13 +23,13 @@ afterAll(async () => {
 
 /** Items other than connection bookkeeping (the rate-limit counter of a valid frame is not data). */
 async function dataItems() {
-  return (await scanAll(stack)).filter((item) => item.entity !== "connection");
+  return (await scanItems(stack.outputs)).filter((item) => item.entity !== "connection");
 }
 
 describe("bad frames", () => {
   it("answers each bad frame with a structured error on that connection, writes nothing, and keeps serving", async () => {
-    const order = (await rest(stack.api, alice).createOrder()).body;
-    const socket = await TestSocket.open(stack.ws, alice);
+    const order = await ordersApiOf("alice@example.com").placeOrder(sampleOrder);
+    const socket = await TestSocket.open(stack.outputs.ws, alice);
     const before = await dataItems();
     const cases: [frame: unknown, code: string, id?: string][] = [
       ["this is not json", "BAD_REQUEST"],
@@ -54,13 +59,13 @@ describe("bad frames", () => {
   });
 
   it("closes a frame over API Gateway's 32 KB frame limit with 1009", async () => {
-    const socket = await TestSocket.open(stack.ws, alice);
+    const socket = await TestSocket.open(stack.outputs.ws, alice);
     socket.send({ action: "sendMessage", orderId: "o", text: "x".repeat(40 * 1024), clientMessageId: "big" });
     expect((await socket.closed).code).toBe(1009);
   });
 
   it("answers NOT_FOUND and FORBIDDEN over the socket", async () => {
-    const socket = await TestSocket.open(stack.ws, alice);
+    const socket = await TestSocket.open(stack.outputs.ws, alice);
     expect(await socket.request({ action: "subscribe", topic: "order:nope" })).toMatchObject({ code: "NOT_FOUND" });
     expect(await socket.request({ action: "subscribe", topic: "orders" })).toMatchObject({ code: "FORBIDDEN" });
     await socket.close();
@@ -69,7 +74,7 @@ describe("bad frames", () => {
 
 describe("fuzz", () => {
   it("answers hundreds of malformed frames one structured reply each, without a crash", async () => {
-    const socket = await TestSocket.open(stack.ws, alice);
+    const socket = await TestSocket.open(stack.outputs.ws, alice);
     // Deterministic generator: a failure reproduces.
     let state = 4242;
     const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -102,38 +107,47 @@ describe("fuzz", () => {
 
 describe("REST errors", () => {
   it("answers bad input with 400 saying what was wrong", async () => {
-    const api = rest(stack.api, alice);
-    const bad = await api.createOrder({ items: [{ ...sampleOrder.items[0], quantity: 0 }] });
+    const asAlice = (fetch: typeof globalThis.fetch) => ordersApiOf("alice@example.com", fetch);
+    /** A body the web client would never send, as it arrives. */
+    const postOrders = async (body: string) => {
+      const response = await fetch(`${stack.outputs.api}/orders`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${alice}`, "content-type": "application/json" },
+        body,
+      });
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    const bad = await responseOf((fetch) => asAlice(fetch).placeOrder({ items: [{ ...sampleOrder.items[0]!, quantity: 0 }] }));
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ code: "BAD_REQUEST", details: [{ path: "items.0.quantity" }] });
-    expect((await api.call("POST", "/orders", "{not json")).body).toMatchObject({ code: "BAD_REQUEST" });
-    expect((await api.call("POST", "/orders", '{"items":[],"__proto__":{"x":1}}')).status).toBe(400);
-    expect((await api.listOrders("?limit=abc")).status).toBe(400);
-    expect((await api.events("some-id", -1)).status).toBe(400);
-    expect((await api.call("POST", "/orders", JSON.stringify({ ...sampleOrder, note: "x".repeat(40_000) }))).status).toBe(413);
+    expect((await postOrders("{not json")).body).toMatchObject({ code: "BAD_REQUEST" });
+    expect((await postOrders('{"items":[],"__proto__":{"x":1}}')).status).toBe(400);
+    expect((await fetch(`${stack.outputs.api}/orders?limit=abc`, { headers: { authorization: `Bearer ${alice}` } })).status).toBe(400);
+    expect((await responseOf((fetch) => asAlice(fetch).eventsSince("some-id", -1))).status).toBe(400);
+    expect((await postOrders(JSON.stringify({ ...sampleOrder, note: "x".repeat(40_000) }))).status).toBe(413);
   });
 
   it("answers 409 for a stale version and for an illegal transition, with the current state", async () => {
-    const order = (await rest(stack.api, alice).createOrder()).body;
-    const api = rest(stack.api, staff);
-    expect((await api.setStatus(order.id, "confirmed", 1)).status).toBe(200);
-    expect(await api.setStatus(order.id, "preparing", 1)).toMatchObject({
+    const order = await ordersApiOf("alice@example.com").placeOrder(sampleOrder);
+    const asStaff = (fetch: typeof globalThis.fetch) => ordersApiOf("staff@example.com", fetch);
+    expect((await responseOf((fetch) => asStaff(fetch).setStatus(order.id, "confirmed", 1))).status).toBe(200);
+    expect(await responseOf((fetch) => asStaff(fetch).setStatus(order.id, "preparing", 1))).toMatchObject({
       status: 409,
       body: { code: "CONFLICT", details: { currentVersion: 2, status: "confirmed" } },
     });
-    expect(await api.setStatus(order.id, "delivered", 2)).toMatchObject({ status: 409, body: { code: "CONFLICT" } });
-    expect(await rest(stack.api, alice).cancel(order.id)).toMatchObject({ status: 409, body: { code: "CONFLICT" } });
-    expect((await rest(stack.api, alice).getOrder(order.id)).body.order).toMatchObject({ version: 2, seq: 2 });
+    expect(await responseOf((fetch) => asStaff(fetch).setStatus(order.id, "delivered", 2))).toMatchObject({ status: 409, body: { code: "CONFLICT" } });
+    expect(await responseOf((fetch) => ordersApiOf("alice@example.com", fetch).cancel(order.id))).toMatchObject({ status: 409, body: { code: "CONFLICT" } });
+    expect((await ordersApiOf("alice@example.com").getOrder(order.id)).order).toMatchObject({ version: 2, seq: 2 });
   });
 
   it("answers 404 for an unknown order", async () => {
-    expect(await rest(stack.api, staff).getOrder("missing")).toMatchObject({ status: 404, body: { code: "NOT_FOUND" } });
+    expect(await responseOf((fetch) => ordersApiOf("staff@example.com", fetch).getOrder("missing"))).toMatchObject({ status: 404, body: { code: "NOT_FOUND" } });
   });
 });
 
 describe("rate limit", () => {
   it("answers a flood of frames with RATE_LIMITED and keeps the connection open", async () => {
-    const socket = await TestSocket.open(stack.ws, alice);
+    const socket = await TestSocket.open(stack.outputs.ws, alice);
     for (let i = 0; i < 120; i++) socket.send({ action: "ping", id: `p${i}` });
     const replies = await Promise.all(Array.from({ length: 120 }, (_, i) => socket.next((f) => "id" in f && f.id === `p${i}`, 30_000)));
     const limited = replies.filter((f) => f.type === "error");
@@ -148,12 +162,12 @@ describe("rate limit", () => {
 describe("outage", () => {
   // Last in this file: it deletes the table.
   it("answers INTERNAL (no detail leaked) when storage fails, without crashing", async () => {
-    const socket = await TestSocket.open(stack.ws, alice);
-    const client = new DynamoDBClient({ endpoint: stack.dynamoEndpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-    await client.send(new DeleteTableCommand({ TableName: stack.tableName }));
+    const socket = await TestSocket.open(stack.outputs.ws, alice);
+    const client = localDynamoDbClient(stack.outputs.dynamoEndpoint);
+    await client.send(new DeleteTableCommand({ TableName: stack.outputs.table }));
     client.destroy();
     expect(await socket.request({ action: "ping", id: "down" })).toEqual({ type: "error", id: "down", code: "INTERNAL", message: "internal error" });
-    expect(await rest(stack.api, alice).listOrders()).toEqual({ status: 500, body: { code: "INTERNAL", message: "internal error" } });
+    expect(await responseOf((fetch) => ordersApiOf("alice@example.com", fetch).listOrders())).toEqual({ status: 500, body: { code: "INTERNAL", message: "internal error" } });
     await socket.close();
   });
 });

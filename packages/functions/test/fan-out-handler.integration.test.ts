@@ -5,9 +5,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { marshall } from "@aws-sdk/util-dynamodb";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "@live-orders/local/config";
 import { createTable } from "@live-orders/local/dynamodb/dynamodb-local";
+import { runEmulators } from "@live-orders/local/testing/run-emulators";
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 let management: Server;
 let status = 200;
@@ -22,13 +24,13 @@ beforeAll(async () => {
     res.end(status === 200 ? "" : JSON.stringify({ message: "x" }));
   });
   await new Promise<void>((resolve) => management.listen(0, "127.0.0.1", resolve));
-  const endpoint = inject("dynamoEndpoint");
+  const endpoint = runEmulators().dynamoEndpoint;
   const tableName = `fanout-${Date.now()}`;
   await createTable({ endpoint, tableName });
   Object.assign(process.env, {
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "local",
-    AWS_SECRET_ACCESS_KEY: "local",
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     POWERTOOLS_LOG_LEVEL: "SILENT",
     SST_RESOURCE_App: JSON.stringify({ name: "live-orders", stage: "test" }),
     SST_RESOURCE_Table: JSON.stringify({ name: tableName }),

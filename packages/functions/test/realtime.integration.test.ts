@@ -1,15 +1,20 @@
-import type { OrderEvent, ServerFrame } from "@live-orders/core/protocol";
+import type { Order, OrderEvent, OrderStatus, ServerFrame } from "@live-orders/core/protocol";
+import { startAppStack, type AppStack } from "@live-orders/local/testing/app-stack";
+import { responseOf } from "@live-orders/local/testing/http";
+import { runEmulators } from "@live-orders/local/testing/run-emulators";
+import { sampleOrder } from "@live-orders/local/testing/sample-order";
+import { itemsOfConnection, putItem, scanItems } from "@live-orders/local/testing/table";
+import { createOrdersApi } from "@live-orders/web/realtime/orders-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rest, TestSocket } from "./clients";
-import { startTestStack, type TestStack } from "./stack";
-import { itemsOfConnection, putItem } from "./table";
+import { TestSocket } from "./clients";
 
-let stack: TestStack;
+let stack: AppStack;
 let alice: string;
 let staff: string;
+const ordersApiOf = (email: string, fetch?: typeof globalThis.fetch) => createOrdersApi({ ...stack.clientOptions(email), fetch });
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startAppStack(runEmulators());
   [alice, staff] = await Promise.all([stack.token("alice@example.com"), stack.token("staff@example.com")]);
 });
 afterAll(async () => {
@@ -17,19 +22,19 @@ afterAll(async () => {
 });
 
 async function placeOrder() {
-  const created = await rest(stack.api, alice).createOrder();
+  const created = await responseOf((fetch) => ordersApiOf("alice@example.com", fetch).placeOrder(sampleOrder));
   expect(created.status).toBe(201);
-  return created.body;
+  return created.body as Order;
 }
 
 describe("live order status", () => {
   it("pushes a status change made over REST to the order's subscribers and the staff feed", async () => {
     const order = await placeOrder();
-    const customer = await TestSocket.open(stack.ws, alice);
-    const board = await TestSocket.open(stack.ws, staff);
+    const customer = await TestSocket.open(stack.outputs.ws, alice);
+    const board = await TestSocket.open(stack.outputs.ws, staff);
     expect(await customer.request({ action: "subscribe", topic: `order:${order.id}` })).toMatchObject({ type: "subscribed", seq: 1 });
     expect(await board.request({ action: "subscribe", topic: "orders" })).toMatchObject({ type: "subscribed", topic: "orders", seq: 0 });
-    expect((await rest(stack.api, staff).setStatus(order.id, "confirmed", 1)).status).toBe(200);
+    expect((await responseOf((fetch) => ordersApiOf("staff@example.com", fetch).setStatus(order.id, "confirmed", 1))).status).toBe(200);
     const pushed = await customer.waitForEvent(`order:${order.id}`, 2);
     expect(pushed).toMatchObject({ type: "event", topic: `order:${order.id}`, seq: 2 });
     expect(pushed.event).toMatchObject({ kind: "order.status", seq: 2, orderId: order.id, from: "placed", status: "confirmed", version: 2 });
@@ -39,13 +44,13 @@ describe("live order status", () => {
     );
     expect(fed.event).toEqual(pushed.event);
     // An event pushed is exactly the event REST returns.
-    const history = await rest(stack.api, alice).getOrder(order.id);
-    expect(history.body.events.find((e) => e.seq === 2)).toEqual(pushed.event);
+    const history = await ordersApiOf("alice@example.com").getOrder(order.id);
+    expect(history.events.find((e) => e.seq === 2)).toEqual(pushed.event);
     await Promise.all([customer.close(), board.close()]);
   });
 
   it("sends a new order to the staff feed as order.created", async () => {
-    const board = await TestSocket.open(stack.ws, staff);
+    const board = await TestSocket.open(stack.outputs.ws, staff);
     await board.request({ action: "subscribe", topic: "orders" });
     const order = await placeOrder();
     const created = await board.next((f) => f.type === "event" && f.event.orderId === order.id);
@@ -55,13 +60,13 @@ describe("live order status", () => {
 
   it("stops pushing after unsubscribe", async () => {
     const order = await placeOrder();
-    const socket = await TestSocket.open(stack.ws, alice);
+    const socket = await TestSocket.open(stack.outputs.ws, alice);
     await socket.request({ action: "subscribe", topic: `order:${order.id}` });
     expect(await socket.request({ action: "unsubscribe", topic: `order:${order.id}` })).toMatchObject({ type: "unsubscribed", topic: `order:${order.id}` });
     // A second socket proves the event went out; the first must not have it.
-    const witness = await TestSocket.open(stack.ws, alice);
+    const witness = await TestSocket.open(stack.outputs.ws, alice);
     await witness.request({ action: "subscribe", topic: `order:${order.id}` });
-    await rest(stack.api, staff).setStatus(order.id, "confirmed", 1);
+    await ordersApiOf("staff@example.com").setStatus(order.id, "confirmed", 1);
     await witness.waitForEvent(`order:${order.id}`, 2);
     // (The order.created fan-out, seq 1, may trail the subscribe; nothing after the unsubscribe.)
     expect(socket.events(`order:${order.id}`).filter((e) => e.seq >= 2)).toEqual([]);
@@ -73,15 +78,15 @@ describe("resume", () => {
   it("replays the events missed while disconnected once, in order, then continues live", async () => {
     const order = await placeOrder();
     const topic = `order:${order.id}`;
-    const first = await TestSocket.open(stack.ws, alice);
+    const first = await TestSocket.open(stack.outputs.ws, alice);
     await first.request({ action: "subscribe", topic });
-    await rest(stack.api, staff).setStatus(order.id, "confirmed", 1);
+    await ordersApiOf("staff@example.com").setStatus(order.id, "confirmed", 1);
     await first.waitForEvent(topic, 2);
     await first.close();
 
     // While away: a status change and two chat messages (seq 3, 4, 5).
-    await rest(stack.api, staff).setStatus(order.id, "preparing", 2);
-    const staffSocket = await TestSocket.open(stack.ws, staff);
+    await ordersApiOf("staff@example.com").setStatus(order.id, "preparing", 2);
+    const staffSocket = await TestSocket.open(stack.outputs.ws, staff);
     await staffSocket.request({ action: "subscribe", topic });
     for (const n of [1, 2]) {
       expect(await staffSocket.request({ action: "sendMessage", orderId: order.id, text: `update ${n}`, clientMessageId: `away-${n}` })).toMatchObject({ type: "ack" });
@@ -90,7 +95,7 @@ describe("resume", () => {
     // both replayed and live (at-least-once; clients dedup by seq), which is not what this checks.
     await staffSocket.waitForEvent(topic, 5);
 
-    const second = await TestSocket.open(stack.ws, alice);
+    const second = await TestSocket.open(stack.outputs.ws, alice);
     const subscribed = await second.request({ action: "subscribe", topic, since: 2 });
     expect(subscribed).toMatchObject({ type: "subscribed", topic, seq: 5 });
     await second.waitForEvent(topic, 5);
@@ -99,11 +104,11 @@ describe("resume", () => {
     expect(afterSubscribed.map((f) => (f.type === "event" ? f.seq : f.type))).toEqual(["subscribed", 3, 4, 5]);
     expect(second.events(topic).map((e) => e.event.kind)).toEqual(["order.status", "chat.message", "chat.message"]);
 
-    await rest(stack.api, staff).setStatus(order.id, "ready", 3);
+    await ordersApiOf("staff@example.com").setStatus(order.id, "ready", 3);
     expect((await second.waitForEvent(topic, 6)).event).toMatchObject({ status: "ready" });
     expect(second.events(topic).map((e) => e.seq)).toEqual([3, 4, 5, 6]);
     // REST agrees with what the socket holds.
-    expect((await rest(stack.api, alice).events(order.id, 2)).body.events.map((e) => e.seq)).toEqual([3, 4, 5, 6]);
+    expect((await ordersApiOf("alice@example.com").eventsSince(order.id, 2)).events.map((e) => e.seq)).toEqual([3, 4, 5, 6]);
     await Promise.all([second.close(), staffSocket.close()]);
   });
 });
@@ -113,7 +118,7 @@ describe("subscribe racing writers", () => {
     for (let round = 0; round < 3; round++) {
       const order = await placeOrder();
       const topic = `order:${order.id}`;
-      const writer = await TestSocket.open(stack.ws, staff);
+      const writer = await TestSocket.open(stack.outputs.ws, staff);
       const total = 12;
       const writing = (async () => {
         for (let i = 0; i < total; i++) {
@@ -122,7 +127,7 @@ describe("subscribe racing writers", () => {
       })();
       // Subscribe somewhere in the middle of the writes, at a different point each round.
       await new Promise((resolve) => setTimeout(resolve, 40 + round * 60));
-      const reader = await TestSocket.open(stack.ws, alice);
+      const reader = await TestSocket.open(stack.outputs.ws, alice);
       const subscribed = await reader.request<Extract<ServerFrame, { type: "subscribed" }>>({ action: "subscribe", topic, since: 0 });
       await writing;
       await reader.waitForEvent(topic, total + 1);
@@ -138,8 +143,8 @@ describe("chat", () => {
   it("delivers a message to every subscriber and acks a retried send with the same seq, stored once", async () => {
     const order = await placeOrder();
     const topic = `order:${order.id}`;
-    const customer = await TestSocket.open(stack.ws, alice);
-    const agent = await TestSocket.open(stack.ws, staff);
+    const customer = await TestSocket.open(stack.outputs.ws, alice);
+    const agent = await TestSocket.open(stack.outputs.ws, staff);
     await customer.request({ action: "subscribe", topic });
     await agent.request({ action: "subscribe", topic });
     const message = { action: "sendMessage", orderId: order.id, text: "Where is my pizza? <b>now</b>", clientMessageId: "m-1" };
@@ -155,7 +160,7 @@ describe("chat", () => {
       from: { userId: stack.userId("alice@example.com"), role: "customer" },
     });
     await customer.waitForEvent(topic, 2);
-    const events = (await rest(stack.api, alice).getOrder(order.id)).body.events;
+    const { events } = await ordersApiOf("alice@example.com").getOrder(order.id);
     expect(events.filter((e: OrderEvent) => e.kind === "chat.message")).toHaveLength(1);
     expect(events.map((e) => e.seq)).toEqual([1, 2]);
     await Promise.all([customer.close(), agent.close()]);
@@ -166,20 +171,19 @@ describe("concurrent status writers", () => {
   it("lets one writer per version win (others 409), never duplicating a seq", async () => {
     const order = await placeOrder();
     const topic = `order:${order.id}`;
-    const watcher = await TestSocket.open(stack.ws, alice);
+    const watcher = await TestSocket.open(stack.outputs.ws, alice);
     await watcher.request({ action: "subscribe", topic });
-    const staffApi = rest(stack.api, staff);
-    const path = ["confirmed", "preparing", "ready", "out_for_delivery", "delivered"];
+    const path: OrderStatus[] = ["confirmed", "preparing", "ready", "out_for_delivery", "delivered"];
     let version = 1;
     for (const status of path) {
-      const responses = await Promise.all(Array.from({ length: 5 }, () => staffApi.setStatus(order.id, status, version)));
+      const responses = await Promise.all(Array.from({ length: 5 }, () => responseOf((fetch) => ordersApiOf("staff@example.com", fetch).setStatus(order.id, status, version))));
       const statuses = responses.map((r) => r.status).sort();
       expect(statuses).toEqual([200, 409, 409, 409, 409]);
       for (const r of responses.filter((r) => r.status === 409)) expect(r.body).toMatchObject({ code: "CONFLICT" });
       version += 1;
     }
     await watcher.waitForEvent(topic, 6);
-    const { order: final, events } = (await rest(stack.api, alice).getOrder(order.id)).body;
+    const { order: final, events } = await ordersApiOf("alice@example.com").getOrder(order.id);
     expect(final).toMatchObject({ status: "delivered", version: 6, seq: 6 });
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     const pushed = watcher.events(topic);
@@ -193,25 +197,25 @@ describe("stale connections", () => {
   it("removes a connection killed without a close frame (and whose $disconnect was lost) at the next fan-out, via 410", async () => {
     const order = await placeOrder();
     const topic = `order:${order.id}`;
-    const doomed = await TestSocket.open(stack.ws, alice);
+    const doomed = await TestSocket.open(stack.outputs.ws, alice);
     expect((await doomed.request({ action: "subscribe", topic })).type).toBe("subscribed");
-    const healthy = await TestSocket.open(stack.ws, alice);
+    const healthy = await TestSocket.open(stack.outputs.ws, alice);
     await healthy.request({ action: "subscribe", topic });
     const doomedId = await connectionIdOf(doomed);
-    const ghost = await itemsOfConnection(stack, doomedId);
+    const ghost = await itemsOfConnection(stack.outputs, doomedId);
     expect(ghost.map((item) => item.sk).sort()).toEqual(["CONN", `CONN#${doomedId}`, `CONN#${doomedId}`]);
 
     // The network drops: no close frame. API Gateway's $disconnect is best effort; make it "lost"
     // by restoring what it deleted, so the table holds a ghost exactly as if it had never run.
     doomed.kill();
     await doomed.closed;
-    await expect.poll(async () => (await itemsOfConnection(stack, doomedId)).length, { timeout: 5000 }).toBe(0);
-    for (const item of ghost) await putItem(stack, item);
+    await expect.poll(async () => (await itemsOfConnection(stack.outputs, doomedId)).length, { timeout: 5000 }).toBe(0);
+    for (const item of ghost) await putItem(stack.outputs, item);
     expect(await itemsOfConnectionIds(topic)).toHaveLength(2);
 
-    await rest(stack.api, staff).setStatus(order.id, "confirmed", 1);
+    await ordersApiOf("staff@example.com").setStatus(order.id, "confirmed", 1);
     await healthy.waitForEvent(topic, 2);
-    await expect.poll(async () => (await itemsOfConnection(stack, doomedId)).length, { timeout: 5000 }).toBe(0);
+    await expect.poll(async () => (await itemsOfConnection(stack.outputs, doomedId)).length, { timeout: 5000 }).toBe(0);
     expect(await itemsOfConnectionIds(topic)).toHaveLength(1);
     await healthy.close();
   });
@@ -219,8 +223,7 @@ describe("stale connections", () => {
 
 /** Connection ids subscribed to a topic, from the table. */
 async function itemsOfConnectionIds(topic: string): Promise<string[]> {
-  const { scanAll } = await import("./table");
-  return (await scanAll(stack)).filter((item) => item.pk === `TOPIC#${topic}`).map((item) => item.connectionId as string);
+  return (await scanItems(stack.outputs)).filter((item) => item.pk === `TOPIC#${topic}`).map((item) => item.connectionId as string);
 }
 
 /** A socket's connection id: subscribe it to a fresh topic of its own and read the subscription. */

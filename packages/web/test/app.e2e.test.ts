@@ -3,11 +3,11 @@
  * handlers, DynamoDB Local, cognito-local, the Vite dev server): a customer and staff in two
  * browser contexts, as two people on two devices.
  */
-import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
-import { startLocalStack } from "@live-orders/local/stack/local-stack";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { menu } from "@live-orders/core/menu";
+import { rootDir, startAppStack } from "@live-orders/local/testing/app-stack";
+import { runEmulators } from "@live-orders/local/testing/run-emulators";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type BrowserUser,
   type TestStack,
@@ -21,20 +21,9 @@ import {
   statusSeenAt,
 } from "./browser";
 
-// The endpoints the e2e global setup provides (declared there too; repeated so this package
-// type-checks without compiling the local package's tests).
-declare module "vitest" {
-  export interface ProvidedContext {
-    dynamoEndpoint: string;
-    cognitoEndpoint: string;
-  }
-}
-
 /** Budget for a change to show up in another browser (polling, not a latency assertion). */
 const live = { timeout: 5_000 };
-const rootDir = fileURLToPath(new URL("../../..", import.meta.url));
 const statusUpdateBudgetMs = 2_000;
-const suffix = randomUUID().slice(0, 8);
 
 let stack: TestStack;
 let browser: Browser;
@@ -45,19 +34,13 @@ const latencies: Array<{ status: string; ms: number }> = [];
 const stackLog: string[] = [];
 
 beforeAll(async () => {
-  // The handlers run in this process: keep their INFO lines out of the test report.
-  process.env["POWERTOOLS_LOG_LEVEL"] ??= "WARN";
   stack = await startTestStack(async () => {
-    return startLocalStack({
-      rootDir,
-      dynamoEndpoint: inject("dynamoEndpoint"),
-      cognitoEndpoint: inject("cognitoEndpoint"),
-      tableName: `web-e2e-${suffix}`,
-      poolName: `web-e2e-${suffix}`,
-      ports: { web: 0, http: 0, ws: 0 },
+    return startAppStack({
+      ...runEmulators(),
+      // The handlers' INFO lines stay out of the test report.
+      env: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN" },
       web: true,
       seed: true,
-      watch: false,
       log: (line) => stackLog.push(line),
     });
   });
@@ -86,7 +69,7 @@ function card(page: Page, orderId: string) {
 
 async function placeOrder(page: Page): Promise<string> {
   await page.goto(new URL("#/", stack.outputs.web).toString());
-  await page.getByRole("button", { name: "One more Pizza Margherita" }).click();
+  await page.getByRole("button", { name: `One more ${menu.margherita.name}` }).click();
   await page.getByRole("button", { name: "One more Lemonade" }).click();
   await page.getByRole("button", { name: "Place order" }).click();
   await page.waitForURL(/#\/orders\/[^/]+$/);

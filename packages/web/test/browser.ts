@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { DEMO_PASSWORD } from "@live-orders/local/cognito/user-pool";
 import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
 
 export interface TestStack {
@@ -68,7 +69,7 @@ export async function openAs(
   return { context, page, problems };
 }
 
-export async function signIn(page: Page, email: string, password = "Passw0rd!"): Promise<void> {
+export async function signIn(page: Page, email: string, password = DEMO_PASSWORD): Promise<void> {
   // The first page is the light landing page; the Authenticator loads on "Sign in".
   await page.getByRole("button", { name: "Sign in", exact: true }).click({ timeout: 120_000 });
   const username = page.locator('input[name="username"]');

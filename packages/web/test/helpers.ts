@@ -2,6 +2,7 @@
  * Test factories for the web package: a scriptable fake WebSocket, protocol event factories and
  * a fake REST API answering from an in-memory event log.
  */
+import { menu } from "@live-orders/core/menu";
 import type { ChatMessageEvent, Order, OrderEvent, OrderStatusEvent, ServerFrame } from "@live-orders/core/protocol";
 import { expect, vi } from "vitest";
 import type { WebSocketLike } from "../src/realtime/transport";
@@ -67,8 +68,8 @@ export function order(overrides: Partial<Order> = {}): Order {
     id: "o1",
     customerId: "alice",
     status: "placed",
-    items: [{ sku: "latte", name: "Latte", quantity: 1, unitPriceCents: 450 }],
-    totalCents: 450,
+    items: [{ ...menu.lemonade, quantity: 1 }],
+    totalCents: menu.lemonade.unitPriceCents,
     version: 1,
     seq: 1,
     createdAt: "2026-11-26T10:00:00.000Z",

@@ -4,40 +4,23 @@
  * connection after 3 s. Several customer clients and a staff feed must each end with every
  * event of the order exactly once, in `seq` order.
  */
-import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
-import { CognitoIdentityProviderClient, InitiateAuthCommand } from "@aws-sdk/client-cognito-identity-provider";
+import { menu } from "@live-orders/core/menu";
 import type { OrderEvent } from "@live-orders/core/protocol";
-import { startLocalStack } from "@live-orders/local/stack/local-stack";
-import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { startAppStack, type AppStack } from "@live-orders/local/testing/app-stack";
+import { runEmulators } from "@live-orders/local/testing/run-emulators";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import WebSocket from "ws";
 import { RealtimeClient } from "../src/realtime/client";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    dynamoEndpoint: string;
-    cognitoEndpoint: string;
-  }
-}
-
-const rootDir = fileURLToPath(new URL("../../..", import.meta.url));
-const suffix = randomUUID().slice(0, 8);
-let stack: Awaited<ReturnType<typeof startLocalStack>>;
+let stack: AppStack;
 const clients: RealtimeClient[] = [];
 
 beforeAll(async () => {
-  process.env["POWERTOOLS_LOG_LEVEL"] ??= "WARN";
-  stack = await startLocalStack({
-    rootDir,
-    dynamoEndpoint: inject("dynamoEndpoint"),
-    cognitoEndpoint: inject("cognitoEndpoint"),
-    tableName: `web-client-${suffix}`,
-    poolName: `web-client-${suffix}`,
-    ports: { http: 0, ws: 0 },
+  stack = await startAppStack({
+    ...runEmulators(),
+    // The handlers' INFO lines stay out of the test report.
+    env: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN" },
     webSocket: { maxConnectionMs: 3_000 },
-    web: false,
-    seed: false,
-    log: () => {},
   });
 });
 
@@ -46,35 +29,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Signs in with USER_PASSWORD_AUTH (what the browser does locally) and caches the token. */
-function tokenProvider(email: string) {
-  const cognito = new CognitoIdentityProviderClient({
-    endpoint: stack.outputs.cognitoEndpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
-  let token: string | undefined;
-  return async ({ forceRefresh }: { forceRefresh: boolean }) => {
-    if (!token || forceRefresh) {
-      const result = await cognito.send(
-        new InitiateAuthCommand({
-          AuthFlow: "USER_PASSWORD_AUTH",
-          ClientId: stack.outputs.userPoolClientId,
-          AuthParameters: { USERNAME: email, PASSWORD: "Passw0rd!" },
-        }),
-      );
-      token = result.AuthenticationResult?.AccessToken;
-      if (!token) throw new Error(`no token for ${email}`);
-    }
-    return token;
-  };
-}
-
 function client(email: string): RealtimeClient {
   const created = new RealtimeClient({
-    wsUrl: stack.outputs.ws,
-    apiUrl: stack.outputs.api,
-    getToken: tokenProvider(email),
+    // Signed in with USER_PASSWORD_AUTH, what the browser does locally.
+    ...stack.clientOptions(email),
     WebSocket,
     transport: { backoff: { minDelayMs: 100, maxDelayMs: 1_000 } },
   });
@@ -94,7 +52,7 @@ it("delivers every event once, in order, to Node clients whose connections the g
   const alice = client("alice@example.com");
   const staff = client("staff@example.com");
   const order = await alice.api.placeOrder({
-    items: [{ sku: "latte", name: "Latte", quantity: 1, unitPriceCents: 450 }],
+    items: [{ ...menu.lemonade, quantity: 1 }],
   });
 
   const watchers = Array.from({ length: 4 }, () => client("alice@example.com"));

@@ -4,44 +4,27 @@
  * Staff keep changing the order meanwhile; the customer must end with every change exactly
  * once, in order, having reconnected several times without a reload.
  */
-import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
-import { startLocalStack } from "@live-orders/local/stack/local-stack";
+import { rootDir, startAppStack } from "@live-orders/local/testing/app-stack";
+import { runEmulators } from "@live-orders/local/testing/run-emulators";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { type BrowserUser, type TestStack, desktop, launchChromium, openAs, phone, screenshotPath, startTestStack } from "./browser";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    dynamoEndpoint: string;
-    cognitoEndpoint: string;
-  }
-}
 
 /** Budget for a change to show up in another browser (polling, not a latency assertion). */
 const live = { timeout: 5_000 };
-const rootDir = fileURLToPath(new URL("../../..", import.meta.url));
-const suffix = randomUUID().slice(0, 8);
 let stack: TestStack;
 let browser: Browser;
 let customer: BrowserUser;
 let staff: BrowserUser;
 
 beforeAll(async () => {
-  process.env["POWERTOOLS_LOG_LEVEL"] ??= "WARN";
   stack = await startTestStack(() =>
-    startLocalStack({
-      rootDir,
-      dynamoEndpoint: inject("dynamoEndpoint"),
-      cognitoEndpoint: inject("cognitoEndpoint"),
-      tableName: `web-resilience-${suffix}`,
-      poolName: `web-resilience-${suffix}`,
-      ports: { web: 0, http: 0, ws: 0 },
+    startAppStack({
+      ...runEmulators(),
+      // The handlers' INFO lines stay out of the test report.
+      env: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN" },
       webSocket: { idleTimeoutMs: 2_500, maxConnectionMs: 6_000 },
       web: true,
-      seed: false,
-      watch: false,
-      log: () => {},
     }),
   );
   browser = await launchChromium();

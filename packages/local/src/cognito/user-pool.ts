@@ -5,7 +5,7 @@ import {
   type AdminGetUserCommandOutput,
   AdminSetUserPasswordCommand,
   AdminUpdateUserAttributesCommand,
-  CognitoIdentityProviderClient,
+  type CognitoIdentityProviderClient,
   CreateGroupCommand,
   CreateUserPoolClientCommand,
   type CreateUserPoolClientCommandInput,
@@ -17,7 +17,7 @@ import {
   UpdateUserPoolClientCommand,
   UserNotFoundException,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../config";
+import { localCognitoClient } from "../clients";
 
 export const Role = { customer: "customer", staff: "staff" } as const;
 export type Role = (typeof Role)[keyof typeof Role];
@@ -61,10 +61,6 @@ export interface UserPool {
   users: { userId: string; email: string; role: Role }[];
 }
 
-export function cognitoClient(endpoint: string): CognitoIdentityProviderClient {
-  return new CognitoIdentityProviderClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-}
-
 /**
  * Brings the user pool to the wanted state, reusing whatever exists (cognito-local keeps pools
  * in its data dir, so a second `npm start` finds the pool, client and users of the first and
@@ -80,7 +76,7 @@ export async function ensureUserPool(o: {
   users?: readonly DemoUser[];
   tokenValidity?: Partial<TokenValidity>;
 }): Promise<UserPool> {
-  const client = cognitoClient(o.endpoint);
+  const client = localCognitoClient(o.endpoint);
   try {
     const userPoolId = await ensurePool(client, o.poolName);
     const userPoolClientId = await ensureWebClient(client, userPoolId, { ...defaultTokenValidity, ...o.tokenValidity });

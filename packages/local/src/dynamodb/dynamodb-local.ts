@@ -29,7 +29,7 @@ import {
 } from "../errors";
 import { ManagedChild, waitUntilReady } from "../stack/managed-child";
 import { assertPortFree, findFreePort } from "../stack/ports";
-import { localDynamoDbClient } from "./clients";
+import { localDynamoDbClient } from "../clients";
 
 /** Unpacked by scripts/fetch-dynamodb-local.mjs (postinstall). */
 export const DYNAMODB_LOCAL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../vendor/dynamodb-local");

@@ -3,6 +3,7 @@ import { connect } from "node:net";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../config";
 import { createHandlerLoader, type HandlerLoader } from "../lambda/handler-loader";
 import { startGateway } from "./index";
 
@@ -16,9 +17,9 @@ const webSocket = { routes: { whoami: fixture("whoami"), noop: fixture("noop") }
 
 let loader: HandlerLoader;
 beforeAll(() => {
-  process.env.AWS_REGION ??= "us-east-1";
-  process.env.AWS_ACCESS_KEY_ID ??= "local";
-  process.env.AWS_SECRET_ACCESS_KEY ??= "local";
+  process.env.AWS_REGION ??= LOCAL_REGION;
+  process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
   loader = createHandlerLoader({ rootDir, log: () => undefined });
 });
 afterAll(() => loader.close());

@@ -33,6 +33,8 @@ export interface GatewayOptions {
   httpPort?: number;
   wsPort?: number;
   stage?: string;
+  /** The region `@connections` signatures are scoped to. Default: the local stack's. */
+  region?: string;
   webSocket: WebSocketApiConfig;
   http?: HttpApiConfig;
   log?: (line: string) => void;
@@ -54,7 +56,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const host = options.host ?? gatewayDefaults.host;
   const stage = options.stage ?? gatewayDefaults.stage;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const region = process.env.AWS_REGION ?? gatewayDefaults.region;
+  const region = options.region ?? gatewayDefaults.region;
   const { accountId } = gatewayDefaults;
 
   const webSocket = await startWebSocketApi({

@@ -9,10 +9,10 @@ import { webSocketLimits } from "./limits";
  *
  * Why not node:http: it writes each response with its own syscall and holds a pipelined
  * response until the one before it has been flushed, so a client's burst of posts costs the
- * gateway a syscall per post on top of the frame it writes. Measured on loopback with a pipelining
- * client and the frames going to 1 000 WebSocket clients: node:http 41–68 µs of gateway CPU per
- * post, this 15–19. The framing kept is what `@connections` clients send (the AWS SDKs, curl,
- * this project's transport): `Content-Length` bodies; a chunked body is refused with 411.
+ * gateway a syscall per post on top of the frame it writes; with node:http alone the fan-out
+ * falls well short of SPEC §9's ratio (docs/benchmarks.md, "The gateway's own `@connections`
+ * server"). The framing kept is what `@connections` clients send (the AWS SDKs, curl, this
+ * project's transport): `Content-Length` bodies; a chunked body is refused with 411.
  */
 export interface ManagementConnectionOptions {
   /** Request heads over this are refused (431) and the connection closed. Default 16 KiB (Node's). */

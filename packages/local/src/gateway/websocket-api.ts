@@ -9,7 +9,7 @@ import { GatewayCounters, type GatewayCounts } from "./counters";
 import { disconnectEvent, messageEvent, newRequestStamp, type ApiIdentity, type ConnectionFacts } from "./events";
 import { createHandshake, refuseUpgrade } from "./handshake";
 import { CloseCode, closeReasons, ConnectionTimers, FrameSizeGuard, webSocketLimits } from "./limits";
-import { createManagementApi, isManagementTarget } from "./management-api";
+import { createManagementApi, isManagementTarget, type ManagementApi } from "./management-api";
 import { serveManagementConnection } from "./management-connection";
 import { selectRouteKey } from "./route-selection";
 import type { SigningCredentials } from "./sigv4";
@@ -70,164 +70,103 @@ const managementKeepAliveMs = 60_000;
  * API at `/{stage}/@connections/{id}`, as on AWS where both share the API's domain.
  */
 export async function startWebSocketApi(options: WebSocketApiOptions): Promise<WebSocketApi> {
-  const { loader, config, api, log } = options;
-  const routes = config.routes;
-  const hasRoute = (key: string) => Object.hasOwn(routes, key);
-  if (config.authorizer) assertSupportedIdentitySources(config.authorizer.identitySources);
-
-  const handshake = createHandshake(loader, api, config);
-  const connections = new ConnectionRegistry();
-  const counters = new GatewayCounters();
-  // Upgrades whose authorizer or $connect is still running, and $disconnect invocations:
-  // stop() waits for both so that no handler runs after it resolved.
-  const pendingUpgrades = new Set<Promise<void>>();
-  const pendingDisconnects = new Set<Promise<void>>();
-  let stopping = false;
-  const wss = new WebSocketServer({
-    noServer: true,
-    // The 128 KB message limit; ws closes with 1009 past it, as API Gateway does.
-    maxPayload: webSocketLimits.maxMessageBytes,
-    // API Gateway does not negotiate permessage-deflate; frame sizes are wire sizes.
-    perMessageDeflate: false,
-    // Nor does it pick a subprotocol: only $connect's Sec-WebSocket-Protocol header accepts one.
-    handleProtocols: () => false,
-  });
-
-  const closeConnection = (connection: Connection, status: { code: number; reason: string }) => {
-    if (connection.closedBy) return;
-    connection.closedBy = status;
-    connection.socket.close(status.code, status.reason);
-  };
-
-  const managementApi = createManagementApi({
-    stage: api.stage,
-    connections,
-    log,
-    credentials: options.credentials,
-    region: api.region,
-    counters,
-    // DeleteConnection closes normally (1000), which is what clients and $disconnect see on AWS.
-    disconnect: (id) => {
-      const connection = connections.open(id);
-      if (connection) closeConnection(connection, { code: CloseCode.normal, reason: "" });
-    },
-  });
-
-  const invokeRoute = (routeKey: string, event: unknown) =>
-    loader.invoke((routes[routeKey] as { handler: string }).handler, event);
-
-  const onMessage = (connection: Connection, data: RawData, isBinary: boolean) => {
-    const index = connection.messagesReceived++;
-    if (connection.refusedFrom !== undefined && index >= connection.refusedFrom) return;
-    connection.lastActiveAt = Date.now();
-    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-    counters.messageIn(buffer.length);
-    const body = isBinary ? buffer.toString("base64") : buffer.toString("utf8");
-    const routeKey = selectRouteKey(routes, isBinary ? undefined : body);
-    const stamp = newRequestStamp();
-    const reply = (message: string) => {
-      if (connection.socket.readyState === connection.socket.OPEN) {
-        connection.socket.send(gatewayErrorFrame(message, connection.id, stamp.requestId));
-      }
-    };
-    if (!hasRoute(routeKey)) return reply("Forbidden");
-    const event = messageEvent(api, factsOf(connection), stamp, routeKey, body, isBinary);
-    // Route results are not sent back: SST configures no route responses, so every reply
-    // travels through @connections. A thrown handler is the one thing the client hears about.
-    // Messages are invoked concurrently, as API Gateway invokes Lambda per message.
-    invokeRoute(routeKey, event).catch(() => reply("Internal server error"));
-  };
-
-  const onClose = (connection: Connection, code: number, reason: Buffer) => {
-    connection.timers.clear();
-    connections.delete(connection.id);
-    counters.connectionClosed(connection.connectedAt);
-    if (!hasRoute("$disconnect")) return;
-    // The gateway's own reason when it closed; else the client's close frame (1005 without a
-    // code, 1006 when the TCP connection just dropped).
-    const status = connection.closedBy ?? { code, reason: reason.toString("utf8") };
-    const event = disconnectEvent(api, factsOf(connection), newRequestStamp(), {
-      code: status.code,
-      reason: status.reason || closeReasons[status.code] || "",
-    });
-    const run: Promise<void> = invokeRoute("$disconnect", event)
-      .then(() => undefined, () => undefined) // the loader logged it; nobody is left to tell
-      .finally(() => pendingDisconnects.delete(run));
-    pendingDisconnects.add(run);
-  };
-
-  const accept = (request: IncomingMessage, socket: Duplex, head: Buffer, facts: ConnectionFacts, headers: Record<string, string>) => {
-    const addHeaders = (lines: string[], req: IncomingMessage) => {
-      if (req === request) for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
-    };
-    wss.on("headers", addHeaders);
-    wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
-      wss.off("headers", addHeaders);
-      const connection: Connection = {
-        id: facts.connectionId,
-        socket: ws,
-        connectedAt: facts.connectedAt,
-        lastActiveAt: Date.now(),
-        sourceIp: facts.sourceIp,
-        userAgent: facts.userAgent,
-        domainName: facts.domainName,
-        authorizer: facts.authorizer,
-        messagesReceived: 0,
-        timers: new ConnectionTimers(options.idleTimeoutMs, options.maxConnectionMs, () =>
-          closeConnection(connection, goingAway),
-        ),
-      };
-      connections.add(connection);
-      counters.connectionOpened();
-      const guard = new FrameSizeGuard(
-        webSocketLimits.maxFrameBytes,
-        (messagesBefore) => {
-          connection.refusedFrom ??= messagesBefore;
-          closeConnection(connection, messageTooBig);
-        },
-        // Any frame from the client (data or ping) counts as activity for the idle timeout.
-        (opcode) => (opcode <= 2 || opcode === 9 ? connection.timers.touch() : undefined),
-      );
-      // Prepended so the guard reads a frame's header before ws emits the message it carries.
-      socket.prependListener("data", (chunk: Buffer) => guard.push(chunk));
-      ws.on("message", (data, isBinary) => onMessage(connection, data, isBinary));
-      ws.on("close", (code, reason) => onClose(connection, code, reason));
-      ws.on("error", (error: Error & { code?: string }) => {
-        // ws has already closed with 1009: a message passed maxPayload (the 128 KB limit).
-        if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
-          connection.refusedFrom ??= connection.messagesReceived;
-          connection.closedBy ??= messageTooBig;
-        } else {
-          log(`[gateway] connection ${connection.id}: ${error.message}`);
-        }
-      });
-    });
-  };
-
-  const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    // An upgrade on a keep-alive connection that outlived the listener (stop() in progress).
-    if (stopping) return void socket.destroy();
-    const url = new URL(request.url ?? "/", "http://localhost");
-    if (url.pathname.replace(/\/$/, "") !== `/${api.stage}`) {
-      return refuseUpgrade(socket, 403, JSON.stringify({ message: "Forbidden" }));
-    }
-    if (request.headers.upgrade?.toLowerCase() !== "websocket" || !request.headers["sec-websocket-key"]) {
-      return refuseUpgrade(socket, 400, JSON.stringify({ message: "Bad Request" }));
-    }
-    const outcome = await handshake(request, url, `${options.host}:${port}`);
-    if (!outcome.accepted) return refuseUpgrade(socket, outcome.statusCode, outcome.body, outcome.headers);
-    if (socket.destroyed) return; // the client gave up while $connect ran
-    accept(request, socket, head, outcome.facts, outcome.headers);
-  };
-
-  const server: Server = createServer((request, response) => void managementApi.handleNodeRequest(request, response));
+  if (options.config.authorizer) assertSupportedIdentitySources(options.config.authorizer.identitySources);
+  const api = openApi(options);
+  const managementApi = managementApiOf(api);
+  const server = createServer((request, response) => void managementApi.handleNodeRequest(request, response));
   // The SDK keeps management connections alive; Node's 5 s default would close them under a
   // client about to reuse one (ECONNRESET). API Gateway's own keep-alive is far longer.
   server.keepAliveTimeout = managementKeepAliveMs;
-  // One port, two servers: a connection whose first request is an `@connections` call is served
-  // by the pipelined management server, any other (upgrades above all) by node:http.
-  // Sockets not yet handed to either server (their first line not read yet) and the management
-  // ones: stop() closes them itself, node:http's are closed by closeAllConnections.
+  const listener = await listenOnOnePort(api, { server, managementApi });
+  server.on("upgrade", upgradeHandler(api, { domainName: `${options.host}:${listener.port}` }));
+  return {
+    port: listener.port,
+    counts: () => api.counters.snapshot(api.connections.all().map((connection) => connection.connectedAt)),
+    resetCounts: () => api.counters.reset(),
+    stop: () => stopApi(api, { server, listener }),
+  };
+}
+
+/** One WebSocket API's state: its connections, meters, and the work `stop()` waits for. */
+interface OpenApi {
+  readonly options: WebSocketApiOptions;
+  readonly connections: ConnectionRegistry;
+  readonly counters: GatewayCounters;
+  readonly wss: WebSocketServer;
+  /** Upgrades whose authorizer or `$connect` is still running, and `$disconnect` invocations: stop() waits for both so that no handler runs after it resolved. */
+  readonly pendingUpgrades: Set<Promise<void>>;
+  readonly pendingDisconnects: Set<Promise<void>>;
+  stopping: boolean;
+  hasRoute(routeKey: string): boolean;
+  invokeRoute(routeKey: string, event: unknown): Promise<unknown>;
+  /** Close a connection from the gateway's side (its reason reaches `$disconnect`). */
+  close(connection: Connection, status: { code: number; reason: string }): void;
+}
+
+function openApi(options: WebSocketApiOptions): OpenApi {
+  const { routes } = options.config;
+  return {
+    options,
+    connections: new ConnectionRegistry(),
+    counters: new GatewayCounters(),
+    wss: new WebSocketServer({
+      noServer: true,
+      // The 128 KB message limit; ws closes with 1009 past it, as API Gateway does.
+      maxPayload: webSocketLimits.maxMessageBytes,
+      // API Gateway does not negotiate permessage-deflate; frame sizes are wire sizes.
+      perMessageDeflate: false,
+      // Nor does it pick a subprotocol: only $connect's Sec-WebSocket-Protocol header accepts one.
+      handleProtocols: () => false,
+    }),
+    pendingUpgrades: new Set(),
+    pendingDisconnects: new Set(),
+    stopping: false,
+    hasRoute: (key) => Object.hasOwn(routes, key),
+    invokeRoute: (routeKey, event) => options.loader.invoke((routes[routeKey] as { handler: string }).handler, event),
+    close(connection, status) {
+      if (connection.closedBy) return;
+      connection.closedBy = status;
+      connection.socket.close(status.code, status.reason);
+    },
+  };
+}
+
+function managementApiOf(api: OpenApi): ManagementApi {
+  const { options, connections } = api;
+  return createManagementApi({
+    stage: options.api.stage,
+    connections,
+    log: options.log,
+    credentials: options.credentials,
+    region: options.api.region,
+    counters: api.counters,
+    // DeleteConnection closes normally (1000), which is what clients and $disconnect see on AWS.
+    disconnect: (id) => {
+      const connection = connections.open(id);
+      if (connection) api.close(connection, { code: CloseCode.normal, reason: "" });
+    },
+  });
+}
+
+interface OnePortListener {
+  port: number;
+  /** Refuses new connections; resolves once every connection it accepted has ended. */
+  stopListening(): Promise<void>;
+  /** Ends the sockets node:http does not own. */
+  destroySockets(): void;
+}
+
+/**
+ * One port, two servers: a connection whose first request is an `@connections` call is served
+ * by the batching management server (management-connection.ts: what holds the fan-out's
+ * throughput, docs/benchmarks.md), any other (upgrades above all) by node:http. Sockets not
+ * yet handed to either server (their first line not read yet) and the management ones are
+ * closed by `close()`; node:http's by its closeAllConnections.
+ */
+async function listenOnOnePort(
+  api: OpenApi,
+  { server, managementApi }: { server: Server; managementApi: ManagementApi },
+): Promise<OnePortListener> {
   const ownSockets = new Set<Socket>();
   const listener = createNetServer((socket) => {
     let first: Buffer | undefined;
@@ -246,7 +185,7 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
       socket.setTimeout(0);
       socket.pause();
       const target = first.toString("latin1", 0, lineEnd < 0 ? first.length : lineEnd).split(" ")[1] ?? "";
-      if (isManagementTarget(target) && !stopping) {
+      if (isManagementTarget(target) && !api.stopping) {
         serveManagementConnection(socket, managementApi, { keepAliveMs: managementKeepAliveMs });
       } else {
         ownSockets.delete(socket);
@@ -259,53 +198,170 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
     socket.on("error", () => socket.destroy());
     socket.once("close", () => ownSockets.delete(socket));
   });
-  server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on("error", () => socket.destroy());
-    const run: Promise<void> = upgrade(request, socket, head)
-      .catch((error: Error) => {
-        log(`[gateway] upgrade failed: ${error.stack}`);
-        refuseUpgrade(socket, 500, JSON.stringify({ message: "Internal server error" }));
-      })
-      .finally(() => pendingUpgrades.delete(run));
-    pendingUpgrades.add(run);
-  });
-
   await new Promise<void>((resolve, reject) => {
     listener.once("error", reject);
-    listener.listen(options.port, options.host, () => {
+    listener.listen(api.options.port, api.options.host, () => {
       listener.off("error", reject);
       resolve();
     });
   });
   const address = listener.address();
-  const port = typeof address === "object" && address ? address.port : options.port;
-
   return {
-    port,
-    counts: () => counters.snapshot(connections.all().map((connection) => connection.connectedAt)),
-    resetCounts: () => counters.reset(),
-    async stop() {
-      // Stop listening first: clients reconnecting while we close must be refused, as by a gone
-      // endpoint, not accepted into a server that is going away (that never settles under churn).
-      const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
-      stopping = true;
-      await Promise.allSettled(pendingUpgrades);
-      // A gateway going away closes its connections with 1001, as a deployment does on AWS.
-      const closing = connections.all().map(
-        (connection) =>
-          new Promise<void>((resolve) => {
-            connection.socket.once("close", () => resolve());
-            closeConnection(connection, goingAway);
-            // A client that never answers the close frame must not hold the port.
-            setTimeout(() => connection.socket.terminate(), 1000).unref();
-          }),
-      );
-      await Promise.all(closing);
-      await Promise.allSettled(pendingDisconnects);
-      wss.close();
-      server.closeAllConnections();
+    port: typeof address === "object" && address ? address.port : api.options.port,
+    stopListening: () => new Promise<void>((resolve) => listener.close(() => resolve())),
+    destroySockets() {
       for (const socket of ownSockets) socket.destroy();
-      await closed;
     },
   };
+}
+
+/** Upgrades at `/{stage}`: identity sources, the authorizer and `$connect` first, then the WebSocket. */
+function upgradeHandler(api: OpenApi, { domainName }: { domainName: string }) {
+  const { options } = api;
+  const handshake = createHandshake(options.loader, options.api, options.config);
+  const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // An upgrade on a keep-alive connection that outlived the listener (stop() in progress).
+    if (api.stopping) return void socket.destroy();
+    const url = new URL(request.url ?? "/", "http://localhost");
+    if (url.pathname.replace(/\/$/, "") !== `/${options.api.stage}`) {
+      return refuseUpgrade(socket, 403, JSON.stringify({ message: "Forbidden" }));
+    }
+    if (request.headers.upgrade?.toLowerCase() !== "websocket" || !request.headers["sec-websocket-key"]) {
+      return refuseUpgrade(socket, 400, JSON.stringify({ message: "Bad Request" }));
+    }
+    const outcome = await handshake(request, url, domainName);
+    if (!outcome.accepted) return refuseUpgrade(socket, outcome.statusCode, outcome.body, outcome.headers);
+    if (socket.destroyed) return; // the client gave up while $connect ran
+    acceptConnection(api, { request, socket, head, facts: outcome.facts, headers: outcome.headers });
+  };
+  return (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", () => socket.destroy());
+    const run: Promise<void> = upgrade(request, socket, head)
+      .catch((error: Error) => {
+        options.log(`[gateway] upgrade failed: ${error.stack}`);
+        refuseUpgrade(socket, 500, JSON.stringify({ message: "Internal server error" }));
+      })
+      .finally(() => api.pendingUpgrades.delete(run));
+    api.pendingUpgrades.add(run);
+  };
+}
+
+/** The 101, then the connection as API Gateway keeps it: its limits, its messages, its close. */
+function acceptConnection(
+  api: OpenApi,
+  o: { request: IncomingMessage; socket: Duplex; head: Buffer; facts: ConnectionFacts; headers: Record<string, string> },
+): void {
+  const { wss, options } = api;
+  const addHeaders = (lines: string[], req: IncomingMessage) => {
+    if (req === o.request) for (const [name, value] of Object.entries(o.headers)) lines.push(`${name}: ${value}`);
+  };
+  wss.on("headers", addHeaders);
+  wss.handleUpgrade(o.request, o.socket, o.head, (ws: WebSocket) => {
+    wss.off("headers", addHeaders);
+    const { facts } = o;
+    const connection: Connection = {
+      id: facts.connectionId,
+      socket: ws,
+      connectedAt: facts.connectedAt,
+      lastActiveAt: Date.now(),
+      sourceIp: facts.sourceIp,
+      userAgent: facts.userAgent,
+      domainName: facts.domainName,
+      authorizer: facts.authorizer,
+      messagesReceived: 0,
+      timers: new ConnectionTimers(options.idleTimeoutMs, options.maxConnectionMs, () => api.close(connection, goingAway)),
+    };
+    api.connections.add(connection);
+    api.counters.connectionOpened();
+    const guard = new FrameSizeGuard(
+      webSocketLimits.maxFrameBytes,
+      (messagesBefore) => {
+        connection.refusedFrom ??= messagesBefore;
+        api.close(connection, messageTooBig);
+      },
+      // Any frame from the client (data or ping) counts as activity for the idle timeout.
+      (opcode) => (opcode <= 2 || opcode === 9 ? connection.timers.touch() : undefined),
+    );
+    // Prepended so the guard reads a frame's header before ws emits the message it carries.
+    o.socket.prependListener("data", (chunk: Buffer) => guard.push(chunk));
+    ws.on("message", (data, isBinary) => routeMessage(api, connection, data, isBinary));
+    ws.on("close", (code, reason) => disconnected(api, connection, code, reason));
+    ws.on("error", (error: Error & { code?: string }) => {
+      // ws has already closed with 1009: a message passed maxPayload (the 128 KB limit).
+      if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
+        connection.refusedFrom ??= connection.messagesReceived;
+        connection.closedBy ??= messageTooBig;
+      } else {
+        options.log(`[gateway] connection ${connection.id}: ${error.message}`);
+      }
+    });
+  });
+}
+
+/** A client's message to its route (`$request.body.action`), invoked as API Gateway invokes Lambda per message. */
+function routeMessage(api: OpenApi, connection: Connection, data: RawData, isBinary: boolean): void {
+  const index = connection.messagesReceived++;
+  if (connection.refusedFrom !== undefined && index >= connection.refusedFrom) return;
+  connection.lastActiveAt = Date.now();
+  const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+  api.counters.messageIn(buffer.length);
+  const body = isBinary ? buffer.toString("base64") : buffer.toString("utf8");
+  const routeKey = selectRouteKey(api.options.config.routes, isBinary ? undefined : body);
+  const stamp = newRequestStamp();
+  const reply = (message: string) => {
+    if (connection.socket.readyState === connection.socket.OPEN) {
+      connection.socket.send(gatewayErrorFrame(message, connection.id, stamp.requestId));
+    }
+  };
+  if (!api.hasRoute(routeKey)) return reply("Forbidden");
+  const event = messageEvent(api.options.api, factsOf(connection), stamp, routeKey, body, isBinary);
+  // Route results are not sent back: SST configures no route responses, so every reply
+  // travels through @connections. A thrown handler is the one thing the client hears about.
+  api.invokeRoute(routeKey, event).catch(() => reply("Internal server error"));
+}
+
+/** A closed connection leaves the registry and runs `$disconnect`. */
+function disconnected(api: OpenApi, connection: Connection, code: number, reason: Buffer): void {
+  connection.timers.clear();
+  api.connections.delete(connection.id);
+  api.counters.connectionClosed(connection.connectedAt);
+  if (!api.hasRoute("$disconnect")) return;
+  // The gateway's own reason when it closed; else the client's close frame (1005 without a
+  // code, 1006 when the TCP connection just dropped).
+  const status = connection.closedBy ?? { code, reason: reason.toString("utf8") };
+  const event = disconnectEvent(api.options.api, factsOf(connection), newRequestStamp(), {
+    code: status.code,
+    reason: status.reason || closeReasons[status.code] || "",
+  });
+  const run: Promise<void> = api
+    .invokeRoute("$disconnect", event)
+    .then(() => undefined, () => undefined) // the loader logged it; nobody is left to tell
+    .finally(() => api.pendingDisconnects.delete(run));
+  api.pendingDisconnects.add(run);
+}
+
+/**
+ * Stop listening first: clients reconnecting while we close must be refused, as by a gone
+ * endpoint, not accepted into a server that is going away (that never settles under churn).
+ * Then every connection closes with 1001, as a deployment does on AWS, and `$disconnect` runs.
+ */
+async function stopApi(api: OpenApi, { server, listener }: { server: Server; listener: OnePortListener }): Promise<void> {
+  const closed = listener.stopListening();
+  api.stopping = true;
+  await Promise.allSettled(api.pendingUpgrades);
+  const closing = api.connections.all().map(
+    (connection) =>
+      new Promise<void>((resolve) => {
+        connection.socket.once("close", () => resolve());
+        api.close(connection, goingAway);
+        // A client that never answers the close frame must not hold the port.
+        setTimeout(() => connection.socket.terminate(), 1000).unref();
+      }),
+  );
+  await Promise.all(closing);
+  await Promise.allSettled(api.pendingDisconnects);
+  api.wss.close();
+  server.closeAllConnections();
+  listener.destroySockets();
+  await closed;
 }

@@ -1,6 +1,7 @@
 import { unlink } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
 import type { Context } from "aws-lambda";
+import { LOCAL_REGION } from "../config";
 import { HandlerBundler } from "./bundler";
 import { HandlerNotFoundError, HandlerTimeoutError } from "./errors";
 import { callHandler, formatInvokeError } from "./invoke-handler";
@@ -62,7 +63,7 @@ export function createHandlerLoader(options: HandlerLoaderOptions): HandlerLoade
     functionName: functionNameOf(ref),
     timeoutMs: options.timeoutMs ?? 20_000,
     memoryLimitInMB: options.memoryLimitInMB ?? 1024,
-    region: options.region ?? process.env.AWS_REGION ?? "us-east-1",
+    region: options.region ?? process.env.AWS_REGION ?? LOCAL_REGION,
     accountId: localAccountId,
   });
   // Stack traces of bundled handlers point at the TypeScript sources, as under `sst dev`.

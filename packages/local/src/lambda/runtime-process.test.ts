@@ -2,11 +2,10 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { HandlerLoader } from "./handler-loader";
-import { createRuntimeProcess } from "./runtime-process";
+import { createRuntimeProcess, type HandlerEnvironment, type LambdaRuntime } from "./runtime-process";
 
 let rootDir: string;
-let runtime: HandlerLoader | undefined;
+let runtime: LambdaRuntime | undefined;
 let logged: string[];
 
 beforeEach(() => {
@@ -21,19 +20,22 @@ afterEach(async () => {
 });
 
 const write = (path: string, source: string) => writeFileSync(join(rootDir, path), source);
-const create = (options: { timeoutMs?: number } = {}) =>
-  (runtime = createRuntimeProcess({ rootDir, log: (line) => logged.push(line), ...options }));
+const create = (options: { timeoutMs?: number } = {}, environment: HandlerEnvironment = {}) => {
+  runtime = createRuntimeProcess({ rootDir, log: (line) => logged.push(line), ...options });
+  runtime.start(environment);
+  return runtime;
+};
 
 describe("createRuntimeProcess", () => {
   it("runs handlers in another process, with the environment the stack set", async () => {
     write("src/who.ts", `export const handler = async (event: { n: number }) => ({ pid: process.pid, twice: event.n * 2, table: process.env.RUNTIME_TEST_TABLE });`);
-    process.env.RUNTIME_TEST_TABLE = "orders";
 
-    const result = (await create().invoke("src/who.handler", { n: 21 })) as { pid: number; twice: number; table: string };
+    const runtime = create({}, { RUNTIME_TEST_TABLE: "orders" });
+    const result = (await runtime.invoke("src/who.handler", { n: 21 })) as { pid: number; twice: number; table: string };
 
     expect(result).toEqual({ pid: expect.any(Number), twice: 42, table: "orders" });
     expect(result.pid).not.toBe(process.pid);
-    delete process.env.RUNTIME_TEST_TABLE;
+    expect(process.env.RUNTIME_TEST_TABLE).toBeUndefined();
   });
 
   it("fails an invocation with the handler's error name and message, and logs it as Lambda does", async () => {

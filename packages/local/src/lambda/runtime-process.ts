@@ -12,6 +12,19 @@ export type RuntimeProcessOptions = Omit<HandlerLoaderOptions, "log" | "onReload
   inspectPort?: number;
 };
 
+/** The handlers' environment variables (SST links, settings), as a function's configuration sets them. */
+export type HandlerEnvironment = Readonly<Record<string, string>>;
+
+/** The handlers' process: invoked as a loader once `start` has given it their environment. */
+export interface LambdaRuntime extends HandlerLoader {
+  /**
+   * Start the runtime with the handlers' environment (over this process's own: PATH, NODE_OPTIONS…);
+   * a runtime that dies is started again with it. Invocations before `start` fail: the
+   * environment (the API's own endpoint among it) exists only once the stack's parts are up.
+   */
+  start(environment: HandlerEnvironment): void;
+}
+
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
 /** What the parent allows past the function timeout before it kills a runtime that does not answer. */
@@ -26,22 +39,22 @@ const killGraceMs = 2000;
  *
  * A runtime that dies (a handler called `process.exit`, crashed, or hung past its timeout) fails
  * the invocations it held, as Lambda reports `Runtime exited`, and the next invocation starts a
- * fresh one. The process starts on the first `load` or invocation, with the environment of that
- * moment (the stack sets the handlers' variables first, then loads the stream handler to start it).
+ * fresh one, with the same environment.
  */
-export function createRuntimeProcess(options: RuntimeProcessOptions): HandlerLoader {
+export function createRuntimeProcess(options: RuntimeProcessOptions): LambdaRuntime {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const timeoutMs = options.timeoutMs ?? 20_000;
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; watchdog: NodeJS.Timeout }>();
+  let environment: HandlerEnvironment | undefined;
   let child: ChildProcess | undefined;
   let nextId = 1;
   let closed = false;
 
-  const start = (): ChildProcess => {
+  const spawnRuntime = (env: HandlerEnvironment): ChildProcess => {
     const entry = fileURLToPath(new URL("./runtime-process-main.ts", import.meta.url));
     const runtime = fork(entry, [], {
       cwd: options.rootDir,
-      env: process.env,
+      env: { ...process.env, ...env },
       // tsx runs the entry (TypeScript); it is resolved from here, not from the handlers' root.
       execArgv: ["--import", tsxLoader, ...(options.inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${options.inspectPort}`])],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -82,7 +95,8 @@ export function createRuntimeProcess(options: RuntimeProcessOptions): HandlerLoa
 
   const call = (request: { type: "load"; ref: string } | { type: "invoke"; ref: string; event: unknown }): Promise<unknown> => {
     if (closed) return Promise.reject(new Error("HandlerLoader is closed"));
-    child ??= start();
+    if (environment === undefined) return Promise.reject(new LambdaRuntimeError("the Lambda runtime has not been started"));
+    child ??= spawnRuntime(environment);
     const runtime = child;
     const id = nextId++;
     return new Promise((resolve, reject) => {
@@ -106,6 +120,12 @@ export function createRuntimeProcess(options: RuntimeProcessOptions): HandlerLoa
   };
 
   return {
+    start(env) {
+      if (closed || environment !== undefined) throw new LambdaRuntimeError("the Lambda runtime was started already");
+      environment = env;
+      // Now rather than on the first invocation, so that a debugger can attach before it.
+      child = spawnRuntime(env);
+    },
     async load(ref: string): Promise<LambdaHandler> {
       await call({ type: "load", ref });
       return (event) => call({ type: "invoke", ref, event });

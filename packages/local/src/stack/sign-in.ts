@@ -1,13 +1,13 @@
-import { CognitoIdentityProviderClient, InitiateAuthCommand } from "@aws-sdk/client-cognito-identity-provider";
+import { InitiateAuthCommand } from "@aws-sdk/client-cognito-identity-provider";
+import { localCognitoClient } from "../clients";
 import { DEMO_PASSWORD } from "../cognito/user-pool";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../config";
 
 /**
  * An access token from cognito-local by password (USER_PASSWORD_AUTH, which the local stack's
  * user pool clients allow): what tests and benchmarks send as `Authorization` or `?token=`.
  */
 export async function signIn(cognitoEndpoint: string, clientId: string, email: string, password = DEMO_PASSWORD): Promise<string> {
-  const client = new CognitoIdentityProviderClient({ endpoint: cognitoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  const client = localCognitoClient(cognitoEndpoint);
   try {
     const result = await client.send(
       new InitiateAuthCommand({

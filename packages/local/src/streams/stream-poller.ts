@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-dynamodb-streams";
 import type { DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { LOCAL_REGION } from "../config";
-import { localDynamoDbClient, localDynamoDbStreamsClient } from "../dynamodb/clients";
+import { localDynamoDbClient, localDynamoDbStreamsClient } from "../clients";
 import type { HandlerLoader } from "../lambda/handler-loader";
 import { type FilterPattern, matchesAnyFilter } from "./filter-pattern";
 import { toLambdaRecord } from "./stream-records";
@@ -71,6 +71,44 @@ interface ShardWorker {
  * retries from the lowest failed sequence number (the records before it are checkpointed).
  */
 export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
+  const settings = pollerSettings(options);
+  const stopping = new AbortController();
+  const streams = localDynamoDbStreamsClient(options.endpoint);
+  const mapping = (async (): Promise<EventSourceMapping> => {
+    const streamArn = await streamOfTable(options.endpoint, options.tableName);
+    const started: EventSourceMapping = { options, settings, streams, streamArn, signal: stopping.signal, workers: new Map() };
+    await discoverShards(started, { atStart: true });
+    return started;
+  })();
+  const ready = mapping.then(() => undefined);
+  const discovery = mapping.then(watchForNewShards).catch(() => {});
+
+  return {
+    ready,
+    async stop() {
+      stopping.abort();
+      const started = await mapping.catch(() => undefined);
+      await discovery;
+      await Promise.all([...(started?.workers.values() ?? [])].map((worker) => worker.done));
+      streams.destroy();
+    },
+  };
+}
+
+type PollerSettings = ReturnType<typeof pollerSettings>;
+
+/** What one running poller reads, with what, and until when. */
+interface EventSourceMapping {
+  options: StreamPollerOptions;
+  settings: PollerSettings;
+  streams: DynamoDBStreamsClient;
+  streamArn: string;
+  /** Aborted by `stop()`: every loop and wait ends. */
+  signal: AbortSignal;
+  workers: Map<string, ShardWorker>;
+}
+
+function pollerSettings(options: StreamPollerOptions) {
   const settings = {
     batchSize: options.batchSize ?? 100,
     reportBatchItemFailures: options.reportBatchItemFailures ?? true,
@@ -80,191 +118,196 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
     pollIntervalMs: options.pollIntervalMs ?? 10,
     idlePollIntervalMs: Math.max(options.idlePollIntervalMs ?? 50, options.pollIntervalMs ?? 10),
     shardDiscoveryIntervalMs: options.shardDiscoveryIntervalMs ?? 1_000,
+    startingPosition: options.startingPosition ?? "LATEST",
     region: options.region ?? LOCAL_REGION,
+    name: functionLabel(options.handler),
+    log: options.log ?? ((line: string) => console.error(line)),
   };
   if (settings.batchSize < 1 || settings.batchSize > 10_000) throw new RangeError("batchSize must be 1-10000");
-  const name = functionLabel(options.handler);
-  const log = options.log ?? ((line: string) => console.error(line));
-  const streams = localDynamoDbStreamsClient(options.endpoint);
-  const abort = new AbortController();
-  const workers = new Map<string, ShardWorker>();
-  let streamArn = "";
+  return settings;
+}
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (abort.signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        abort.signal.removeEventListener("abort", done);
-        resolve();
-      }
-      abort.signal.addEventListener("abort", done, { once: true });
-    });
-
-  async function describeShards(): Promise<Shard[]> {
-    const shards: Shard[] = [];
-    let exclusiveStartShardId: string | undefined;
-    do {
-      const { StreamDescription } = await streams.send(
-        new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: exclusiveStartShardId }),
-      );
-      shards.push(...(StreamDescription?.Shards ?? []));
-      exclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
-    } while (exclusiveStartShardId);
-    return shards;
+/** The table's stream (the mapping's event source). */
+async function streamOfTable(endpoint: string, tableName: string): Promise<string> {
+  const dynamodb = localDynamoDbClient(endpoint);
+  try {
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+    if (!Table?.LatestStreamArn) throw new Error(`table ${tableName} has no stream`);
+    return Table.LatestStreamArn;
+  } finally {
+    dynamodb.destroy();
   }
+}
 
-  async function iterator(shardId: string, type: ShardIteratorType, sequenceNumber?: string): Promise<string | undefined> {
-    const { ShardIterator } = await streams.send(
-      new GetShardIteratorCommand({
-        StreamArn: streamArn,
-        ShardId: shardId,
-        ShardIteratorType: type,
-        SequenceNumber: sequenceNumber,
-      }),
-    );
-    return ShardIterator;
-  }
-
-  /**
-   * Reads one shard to its end. `first` is an iterator already taken (LATEST at start must be
-   * "now", not when the loop gets to it); otherwise one of `type` is taken once the parent is done.
-   */
-  function startWorker(shardId: string, o: { first?: string; type: ShardIteratorType; parent?: ShardWorker }): void {
-    const done = (async () => {
-      await o.parent?.done;
-      let next = o.first ?? (await iterator(shardId, o.type));
-      let lastSequenceNumber: string | undefined;
-      let wait = settings.pollIntervalMs;
-      while (next && !abort.signal.aborted) {
-        let records: SdkRecord[];
-        try {
-          const page = await streams.send(new GetRecordsCommand({ ShardIterator: next, Limit: settings.batchSize }));
-          records = page.Records ?? [];
-          next = page.NextShardIterator;
-        } catch (error) {
-          if (abort.signal.aborted) break;
-          if (error instanceof ExpiredIteratorException) {
-            next = lastSequenceNumber
-              ? await iterator(shardId, "AFTER_SEQUENCE_NUMBER", lastSequenceNumber)
-              : await iterator(shardId, o.type);
-            continue;
-          }
-          if (error instanceof TrimmedDataAccessException) {
-            log(`[stream] ${name}: records of ${shardId} were trimmed before they were read; resuming at the oldest`);
-            next = await iterator(shardId, "TRIM_HORIZON");
-            continue;
-          }
-          log(`[stream] ${name}: GetRecords on ${shardId} failed (${(error as Error).message}); retrying`);
-          await sleep(settings.retryMaxDelayMs);
-          continue;
-        }
-        if (records.length > 0) {
-          lastSequenceNumber = records.at(-1)?.dynamodb?.SequenceNumber;
-          await deliver(records);
-          wait = settings.pollIntervalMs;
-        } else if (next) {
-          await sleep(wait);
-          wait = Math.min(wait * 2, settings.idlePollIntervalMs);
-        }
-      }
-    })().catch((error: unknown) => {
-      if (!abort.signal.aborted) log(`[stream] ${name}: shard ${shardId} stopped: ${(error as Error).message}`);
+/** Look for new shards (DynamoDB splits and rolls them over) until stopped. */
+async function watchForNewShards(mapping: EventSourceMapping): Promise<void> {
+  const { settings, signal } = mapping;
+  while (!signal.aborted) {
+    await sleep(signal, settings.shardDiscoveryIntervalMs);
+    if (signal.aborted) break;
+    await discoverShards(mapping, { atStart: false }).catch((error: unknown) => {
+      if (!signal.aborted) settings.log(`[stream] ${settings.name}: DescribeStream failed: ${(error as Error).message}`);
     });
+  }
+}
+
+/** A reader for every shard not read yet; at start with LATEST, closed shards are history. */
+async function discoverShards(mapping: EventSourceMapping, { atStart }: { atStart: boolean }): Promise<void> {
+  const { settings, workers } = mapping;
+  const fromLatest = atStart && settings.startingPosition === "LATEST";
+  for (const shard of await describeShards(mapping)) {
+    const shardId = shard.ShardId;
+    if (!shardId || workers.has(shardId)) continue;
+    const closed = shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
+    if (fromLatest && closed) {
+      // Closed before we started: history, as for a new event source mapping at LATEST.
+      workers.set(shardId, { shardId, done: Promise.resolve() });
+      continue;
+    }
+    const parent = shard.ParentShardId ? workers.get(shard.ParentShardId) : undefined;
+    const done = fromLatest
+      ? readShard(mapping, shardId, { first: await shardIterator(mapping, shardId, "LATEST"), type: "LATEST", parent })
+      : // A shard found after start only holds records written after start: read all of it.
+        readShard(mapping, shardId, { type: "TRIM_HORIZON", parent });
     workers.set(shardId, { shardId, done });
   }
+}
 
-  /** One batch, in order; returns when it succeeded or its retries are spent. */
-  async function deliver(records: SdkRecord[]): Promise<void> {
-    let pending: DynamoDBRecord[] = records
-      .map((record) => toLambdaRecord(record, { streamArn, region: settings.region }))
-      .filter((record) => matchesAnyFilter(record, options.filters));
-    for (let attempt = 0; pending.length > 0 && !abort.signal.aborted; attempt++) {
-      const event: DynamoDBStreamEvent = { Records: pending };
-      let failedFrom: number | undefined;
-      let reason: string;
+async function describeShards({ streams, streamArn }: EventSourceMapping): Promise<Shard[]> {
+  const shards: Shard[] = [];
+  let exclusiveStartShardId: string | undefined;
+  // DynamoDB Streams has no paginator in the SDK: DescribeStream pages by shard id.
+  do {
+    const { StreamDescription } = await streams.send(
+      new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: exclusiveStartShardId }),
+    );
+    shards.push(...(StreamDescription?.Shards ?? []));
+    exclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
+  } while (exclusiveStartShardId);
+  return shards;
+}
+
+async function shardIterator(
+  { streams, streamArn }: EventSourceMapping,
+  shardId: string,
+  type: ShardIteratorType,
+  sequenceNumber?: string,
+): Promise<string | undefined> {
+  const { ShardIterator } = await streams.send(
+    new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: type, SequenceNumber: sequenceNumber }),
+  );
+  return ShardIterator;
+}
+
+/**
+ * Reads one shard to its end. `first` is an iterator already taken (LATEST at start must be
+ * "now", not when the loop gets to it); otherwise one of `type` is taken once the parent is done.
+ */
+async function readShard(
+  mapping: EventSourceMapping,
+  shardId: string,
+  o: { first?: string; type: ShardIteratorType; parent?: ShardWorker },
+): Promise<void> {
+  const { settings, streams, signal } = mapping;
+  const { log, name } = settings;
+  try {
+    await o.parent?.done;
+    let next = o.first ?? (await shardIterator(mapping, shardId, o.type));
+    let lastSequenceNumber: string | undefined;
+    let wait = settings.pollIntervalMs;
+    while (next && !signal.aborted) {
+      let records: SdkRecord[];
       try {
-        const response = await options.loader.invoke(options.handler, event);
-        failedFrom = settings.reportBatchItemFailures ? firstFailedIndex(response, pending) : undefined;
-        reason = "reported batchItemFailures";
+        const page = await streams.send(new GetRecordsCommand({ ShardIterator: next, Limit: settings.batchSize }));
+        records = page.Records ?? [];
+        next = page.NextShardIterator;
       } catch (error) {
-        failedFrom = 0;
-        reason = `threw ${error instanceof Error ? error.name : "an error"}`;
-      }
-      if (failedFrom === undefined) return;
-      pending = pending.slice(failedFrom);
-      if (attempt >= settings.maxRetries) {
-        log(
-          `[stream] ${name}: dropping ${pending.length} record(s) from sequence number ` +
-            `${pending[0]?.dynamodb?.SequenceNumber} after ${settings.maxRetries} retries`,
-        );
-        return;
-      }
-      const delay = Math.min(settings.retryMaxDelayMs, settings.retryBaseDelayMs * 2 ** attempt);
-      log(
-        `[stream] ${name}: batch ${reason}; retrying ${pending.length} record(s) from sequence number ` +
-          `${pending[0]?.dynamodb?.SequenceNumber} in ${delay} ms (retry ${attempt + 1}/${settings.maxRetries})`,
-      );
-      await sleep(delay);
-    }
-  }
-
-  async function discover(atStart: boolean): Promise<void> {
-    const startingPosition = options.startingPosition ?? "LATEST";
-    const shards = await describeShards();
-    for (const shard of shards) {
-      const shardId = shard.ShardId;
-      if (!shardId || workers.has(shardId)) continue;
-      const closed = shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
-      if (atStart && startingPosition === "LATEST" && closed) {
-        // Closed before we started: history, as for a new event source mapping at LATEST.
-        workers.set(shardId, { shardId, done: Promise.resolve() });
+        if (signal.aborted) break;
+        if (error instanceof ExpiredIteratorException) {
+          next = lastSequenceNumber
+            ? await shardIterator(mapping, shardId, "AFTER_SEQUENCE_NUMBER", lastSequenceNumber)
+            : await shardIterator(mapping, shardId, o.type);
+          continue;
+        }
+        if (error instanceof TrimmedDataAccessException) {
+          log(`[stream] ${name}: records of ${shardId} were trimmed before they were read; resuming at the oldest`);
+          next = await shardIterator(mapping, shardId, "TRIM_HORIZON");
+          continue;
+        }
+        log(`[stream] ${name}: GetRecords on ${shardId} failed (${(error as Error).message}); retrying`);
+        await sleep(signal, settings.retryMaxDelayMs);
         continue;
       }
-      const parent = shard.ParentShardId ? workers.get(shard.ParentShardId) : undefined;
-      if (atStart && startingPosition === "LATEST") {
-        startWorker(shardId, { first: await iterator(shardId, "LATEST"), type: "LATEST", parent });
-      } else {
-        // A shard found after start only holds records written after start: read all of it.
-        startWorker(shardId, { type: "TRIM_HORIZON", parent });
+      if (records.length > 0) {
+        lastSequenceNumber = records.at(-1)?.dynamodb?.SequenceNumber;
+        await deliverBatch(mapping, records);
+        wait = settings.pollIntervalMs;
+      } else if (next) {
+        await sleep(signal, wait);
+        wait = Math.min(wait * 2, settings.idlePollIntervalMs);
       }
     }
+  } catch (error) {
+    if (!signal.aborted) log(`[stream] ${name}: shard ${shardId} stopped: ${(error as Error).message}`);
   }
+}
 
-  const ready = (async () => {
-    const dynamodb = localDynamoDbClient(options.endpoint);
+/**
+ * One batch, in order; returns when it succeeded or its retries are spent.
+ *
+ * The retries here are Lambda's, emulated, not the app's: an event source mapping retries a
+ * failed batch up to MaximumRetryAttempts with growing waits, then drops it (or sends it to the
+ * on-failure destination). That is the behaviour of the service the handler runs under, so it
+ * stays in the emulator rather than going through core's retry policies.
+ */
+async function deliverBatch(mapping: EventSourceMapping, records: SdkRecord[]): Promise<void> {
+  const { options, settings, streamArn, signal } = mapping;
+  const { log, name } = settings;
+  let pending: DynamoDBRecord[] = records
+    .map((record) => toLambdaRecord(record, { streamArn, region: settings.region }))
+    .filter((record) => matchesAnyFilter(record, options.filters));
+  for (let attempt = 0; pending.length > 0 && !signal.aborted; attempt++) {
+    const event: DynamoDBStreamEvent = { Records: pending };
+    let failedFrom: number | undefined;
+    let reason: string;
     try {
-      const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: options.tableName }));
-      if (!Table?.LatestStreamArn) throw new Error(`table ${options.tableName} has no stream`);
-      streamArn = Table.LatestStreamArn;
-    } finally {
-      dynamodb.destroy();
+      const response = await options.loader.invoke(options.handler, event);
+      failedFrom = settings.reportBatchItemFailures ? firstFailedIndex(response, pending) : undefined;
+      reason = "reported batchItemFailures";
+    } catch (error) {
+      failedFrom = 0;
+      reason = `threw ${error instanceof Error ? error.name : "an error"}`;
     }
-    await discover(true);
-  })();
-
-  const discovery = (async () => {
-    await ready;
-    while (!abort.signal.aborted) {
-      await sleep(settings.shardDiscoveryIntervalMs);
-      if (abort.signal.aborted) break;
-      await discover(false).catch((error: unknown) => {
-        if (!abort.signal.aborted) log(`[stream] ${name}: DescribeStream failed: ${(error as Error).message}`);
-      });
+    if (failedFrom === undefined) return;
+    pending = pending.slice(failedFrom);
+    if (attempt >= settings.maxRetries) {
+      log(
+        `[stream] ${name}: dropping ${pending.length} record(s) from sequence number ` +
+          `${pending[0]?.dynamodb?.SequenceNumber} after ${settings.maxRetries} retries`,
+      );
+      return;
     }
-  })().catch(() => {});
+    const delay = Math.min(settings.retryMaxDelayMs, settings.retryBaseDelayMs * 2 ** attempt);
+    log(
+      `[stream] ${name}: batch ${reason}; retrying ${pending.length} record(s) from sequence number ` +
+        `${pending[0]?.dynamodb?.SequenceNumber} in ${delay} ms (retry ${attempt + 1}/${settings.maxRetries})`,
+    );
+    await sleep(signal, delay);
+  }
+}
 
-  return {
-    ready,
-    async stop() {
-      abort.abort();
-      await ready.catch(() => {});
-      await discovery;
-      await Promise.all([...workers.values()].map((worker) => worker.done));
-      streams.destroy();
-    },
-  };
+/** A wait that ends early when the poller stops. */
+function sleep(signal: AbortSignal, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 /**

@@ -5,6 +5,7 @@ import {
 } from "@aws-sdk/client-apigatewaymanagementapi";
 import type { FinalizeRequestMiddleware } from "@smithy/types";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { LOCAL_CREDENTIALS } from "../../src/config";
 import { startConformanceTarget, type ConformanceTarget } from "./target";
 import { TestClient } from "./ws-client";
 
@@ -114,7 +115,7 @@ describe("@connections SigV4", () => {
       maxAttempts: 1,
       // The signer's clock runs 10 minutes behind.
       systemClockOffset: -10 * 60 * 1000,
-      ...(target.accessKeyId === "local" ? { credentials: { accessKeyId: "local", secretAccessKey: "local" } } : {}),
+      ...(target.accessKeyId === LOCAL_CREDENTIALS.accessKeyId ? { credentials: LOCAL_CREDENTIALS } : {}),
     });
 
     const attempt = sdk.send(new GetConnectionCommand({ ConnectionId: connectionId }));
@@ -127,7 +128,7 @@ describe("@connections SigV4", () => {
         endpoint: target.main.managementEndpoint,
         region: target.region === "eu-west-1" ? "us-east-1" : "eu-west-1",
         maxAttempts: 1,
-        ...(target.accessKeyId === "local" ? { credentials: { accessKeyId: "local", secretAccessKey: "local" } } : {}),
+        ...(target.accessKeyId === LOCAL_CREDENTIALS.accessKeyId ? { credentials: LOCAL_CREDENTIALS } : {}),
     });
 
     const attempt = sdk.send(new GetConnectionCommand({ ConnectionId: connectionId }));

@@ -6,6 +6,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { localManagementApiClient } from "../../src/clients";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../src/config";
 import { startGateway, type Gateway } from "../../src/gateway/index";
 import { createHandlerLoader } from "../../src/lambda/handler-loader";
 import { newRsaKey, privateKeyFromJwk, signJwt, startJwtIssuer } from "./jwt-issuer";
@@ -138,9 +140,9 @@ const shortMaxMs = 4000;
 
 async function localTarget(): Promise<ConformanceTarget> {
   // The environment Lambda gives handlers (the fixtures' SDK clients need a region and keys).
-  process.env.AWS_REGION ??= "us-east-1";
-  process.env.AWS_ACCESS_KEY_ID ??= "local";
-  process.env.AWS_SECRET_ACCESS_KEY ??= "local";
+  process.env.AWS_REGION ??= LOCAL_REGION;
+  process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
   const issuer = await startJwtIssuer();
   // Handler errors are part of what the suite provokes; print them only when asked to.
   const log = process.env.CONFORMANCE_DEBUG ? (line: string) => process.stderr.write(`${line}\n`) : () => undefined;
@@ -206,14 +208,9 @@ async function localTarget(): Promise<ConformanceTarget> {
     httpUrl: main.httpUrl,
     corsOrigin: localCorsOrigin,
     tokens: mintTokens(issuer.issuer, (claims, key) => issuer.sign(claims, { key }), audience),
-    accessKeyId: "local",
-    region: "us-east-1",
-    managementClient: (endpoint) =>
-      new ApiGatewayManagementApiClient({
-        endpoint,
-        region: "us-east-1",
-        credentials: { accessKeyId: "local", secretAccessKey: "local" },
-      }),
+    accessKeyId: LOCAL_CREDENTIALS.accessKeyId,
+    region: LOCAL_REGION,
+    managementClient: (endpoint) => localManagementApiClient(endpoint),
     async close() {
       await Promise.all(gateways.map((gateway) => gateway.stop()));
       await loader.close();

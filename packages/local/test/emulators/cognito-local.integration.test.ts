@@ -12,7 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startCognitoLocal } from "../../src/cognito/cognito-local";
-import { cognitoClient, DEMO_PASSWORD, demoUsers, ensureUserPool, type UserPool } from "../../src/cognito/user-pool";
+import { localCognitoClient } from "../../src/clients";
+import { DEMO_PASSWORD, demoUsers, ensureUserPool, type UserPool } from "../../src/cognito/user-pool";
 
 const endpoint = inject("cognitoEndpoint");
 
@@ -33,7 +34,7 @@ function accessTokenVerifier(pool: UserPool) {
 }
 
 async function signIn(pool: UserPool, email: string, password = DEMO_PASSWORD) {
-  const client = cognitoClient(endpoint);
+  const client = localCognitoClient(endpoint);
   const { AuthenticationResult } = await client.send(
     new InitiateAuthCommand({
       AuthFlow: "USER_PASSWORD_AUTH",
@@ -76,7 +77,7 @@ describe("ensureUserPool", () => {
   });
 
   it("makes passwords permanent and emails verified (no challenge, no verify step)", async () => {
-    const client = cognitoClient(endpoint);
+    const client = localCognitoClient(endpoint);
 
     const user = await client.send(new AdminGetUserCommand({ UserPoolId: pool.userPoolId, Username: "bob@example.com" }));
     client.destroy();
@@ -100,7 +101,7 @@ describe("ensureUserPool", () => {
 
   it("refreshes tokens through the GetTokensFromRefreshToken shim", async () => {
     const tokens = await signIn(pool, "bob@example.com");
-    const client = cognitoClient(endpoint);
+    const client = localCognitoClient(endpoint);
 
     const refreshed = await client.send(
       new GetTokensFromRefreshTokenCommand({ ClientId: pool.userPoolClientId, RefreshToken: tokens.RefreshToken }),
@@ -148,7 +149,7 @@ describe("startCognitoLocal", () => {
       expect(after.userPoolId).toBe(before.userPoolId);
       expect(after.userPoolClientId).toBe(before.userPoolClientId);
       expect(after.users).toEqual(before.users);
-      const client = cognitoClient(second.endpoint);
+      const client = localCognitoClient(second.endpoint);
       const signedIn = await client.send(
         new InitiateAuthCommand({
           AuthFlow: "USER_PASSWORD_AUTH",

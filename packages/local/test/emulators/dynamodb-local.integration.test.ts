@@ -7,7 +7,7 @@ import {
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { tableDefinition } from "@live-orders/core/table-definition";
-import { localDynamoDbClient } from "../../src/dynamodb/clients";
+import { localDynamoDbClient } from "../../src/clients";
 import { createTable, startDynamoDbLocal, type DynamoDbLocal } from "../../src/dynamodb/dynamodb-local";
 
 const endpoint = inject("dynamoEndpoint");

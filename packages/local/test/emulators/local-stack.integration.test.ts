@@ -5,8 +5,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import WebSocket from "ws";
-import { cognitoClient, DEMO_PASSWORD } from "../../src/cognito/user-pool";
+import { localCognitoClient } from "../../src/clients";
+import { DEMO_PASSWORD } from "../../src/cognito/user-pool";
 import { type LocalStack, startLocalStack } from "../../src/stack/local-stack";
+import { sampleOrder } from "../../src/testing/sample-order";
 
 const rootDir = resolve(import.meta.dirname, "../../../..");
 const cognitoEndpoint = inject("cognitoEndpoint");
@@ -17,8 +19,6 @@ describe("startLocalStack (emulators reused, no web)", () => {
   const log: string[] = [];
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "local-stack-"));
-    // The handlers' own logs (Powertools) are not what this file checks.
-    process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
     stack = await startLocalStack({
       rootDir,
       dataDir,
@@ -29,6 +29,8 @@ describe("startLocalStack (emulators reused, no web)", () => {
       web: false,
       seed: true,
       log: (line) => log.push(line),
+      // The handlers' own logs (Powertools) are not what this file checks.
+      handlerEnv: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT" },
     });
   });
   afterAll(async () => {
@@ -37,7 +39,7 @@ describe("startLocalStack (emulators reused, no web)", () => {
   });
 
   async function accessToken(email: string): Promise<string> {
-    const client = cognitoClient(cognitoEndpoint);
+    const client = localCognitoClient(cognitoEndpoint);
     const result = await client.send(
       new InitiateAuthCommand({
         AuthFlow: "USER_PASSWORD_AUTH",
@@ -95,7 +97,7 @@ describe("startLocalStack (emulators reused, no web)", () => {
     const created = await fetch(`${stack.outputs.api}/orders`, {
       method: "POST",
       headers: { authorization: `Bearer ${customer}`, "content-type": "application/json" },
-      body: JSON.stringify({ items: [{ sku: "S", name: "Soup", quantity: 1, unitPriceCents: 500 }] }),
+      body: JSON.stringify(sampleOrder),
     });
     const order = (await created.json()) as { id: string };
 

@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
 import { streamSubscriber } from "@live-orders/functions/routes";
-import { localDynamoDbClient } from "../../src/dynamodb/clients";
+import { localDynamoDbClient } from "../../src/clients";
 import { createTable } from "../../src/dynamodb/dynamodb-local";
 import { createHandlerLoader } from "../../src/lambda/handler-loader";
 import type { FilterPattern } from "../../src/streams/filter-pattern";

@@ -62,10 +62,11 @@ export function createOrdersApi(options: OrdersApiOptions) {
   }
 
   return {
-    listOrders(query: { status?: OrderStatus; cursor?: string } = {}) {
+    listOrders(query: { status?: OrderStatus; cursor?: string; limit?: number } = {}) {
       const params = new URLSearchParams();
       if (query.status) params.set("status", query.status);
       if (query.cursor) params.set("cursor", query.cursor);
+      if (query.limit) params.set("limit", String(query.limit));
       const qs = params.size ? `?${params}` : "";
       return request<{ orders: Order[]; cursor?: string }>("GET", `/orders${qs}`);
     },

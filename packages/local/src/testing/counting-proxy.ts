@@ -1,29 +1,43 @@
 /**
  * A reverse proxy in front of DynamoDB Local for the handlers' traffic: it asks for
  * `ReturnConsumedCapacity: INDEXES` on every operation that supports it and adds up what
- * DynamoDB reports, so capacity units are measured, not estimated. (The stream poller reads
- * the stream directly, as Lambda's event source mapping does, at no table cost.)
+ * DynamoDB reports, so capacity units are measured, not estimated. (The stream poller reads the
+ * stream directly, as Lambda's event source mapping does, at no table cost; `@connections` calls
+ * are metered by the gateway itself, `gateway().counts()`.)
  */
 import { Agent, createServer, request as httpRequest, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export interface DynamoDbCounts {
-  /** Requests per operation (`Query`, `PutItem`…). */
-  readonly operations: Readonly<Record<string, number>>;
-  /** Read and write capacity units, in total and per table/index (`table`, `gsi1`…). */
-  readonly rcu: number;
-  readonly wcu: number;
-  readonly byIndex: Readonly<Record<string, { rcu: number; wcu: number }>>;
-  readonly byOperation: Readonly<Record<string, { rcu: number; wcu: number }>>;
+export interface CapacityUnits {
+  rcu: number;
+  wcu: number;
 }
 
-const readOps = new Set(["GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"]);
-const capacityOps = new Set([...readOps, "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"]);
+export interface DynamoDbCounts {
+  /** Requests per operation (`Query`, `PutItem`…), and of those the ones DynamoDB refused (4xx/5xx). */
+  readonly operations: Readonly<Record<string, number>>;
+  readonly failed: Readonly<Record<string, number>>;
+  /** Read and write capacity units, in total, per table/index (`table`, `gsi1`…) and per operation. */
+  readonly rcu: number;
+  readonly wcu: number;
+  readonly byIndex: Readonly<Record<string, CapacityUnits>>;
+  readonly byOperation: Readonly<Record<string, CapacityUnits>>;
+}
+
+export interface DynamoDbCountingProxy {
+  /** The endpoint to give the handlers instead of DynamoDB Local's. */
+  readonly url: string;
+  counts(): DynamoDbCounts;
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+export const readOperations: readonly string[] = ["GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"];
+export const writeOperations: readonly string[] = ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"];
+const capacityOperations = new Set([...readOperations, ...writeOperations]);
 
 interface Consumed {
   CapacityUnits?: number;
-  ReadCapacityUnits?: number;
-  WriteCapacityUnits?: number;
   Table?: { CapacityUnits?: number };
   GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
 }
@@ -37,39 +51,39 @@ function readAll(stream: IncomingMessage): Promise<Buffer> {
   });
 }
 
-export async function startDynamoDbCountingProxy(target: string) {
+const add = (map: Map<string, number>, key: string, amount = 1) => map.set(key, (map.get(key) ?? 0) + amount);
+const addUnits = (map: Map<string, CapacityUnits>, key: string, kind: keyof CapacityUnits, units: number) => {
+  const slot = map.get(key) ?? { rcu: 0, wcu: 0 };
+  slot[kind] += units;
+  map.set(key, slot);
+};
+const copyUnits = (map: Map<string, CapacityUnits>) => Object.fromEntries([...map].map(([name, value]) => [name, { ...value }]));
+
+export async function startDynamoDbCountingProxy(target: string): Promise<DynamoDbCountingProxy> {
   const upstream = new URL(target);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   let operations = new Map<string, number>();
-  let byIndex = new Map<string, { rcu: number; wcu: number }>();
-  let byOperation = new Map<string, { rcu: number; wcu: number }>();
-  let rcu = 0;
-  let wcu = 0;
+  let failed = new Map<string, number>();
+  let byIndex = new Map<string, CapacityUnits>();
+  let byOperation = new Map<string, CapacityUnits>();
+  let total: CapacityUnits = { rcu: 0, wcu: 0 };
 
-  const record = (operation: string, response: Buffer) => {
-    operations.set(operation, (operations.get(operation) ?? 0) + 1);
-    if (!capacityOps.has(operation)) return;
+  const record = (operation: string, status: number, response: Buffer) => {
+    add(operations, operation);
+    if (status >= 400) add(failed, operation);
+    if (!capacityOperations.has(operation)) return;
     let consumed: Consumed | Consumed[] | undefined;
     try {
       consumed = (JSON.parse(response.toString("utf8")) as { ConsumedCapacity?: Consumed | Consumed[] }).ConsumedCapacity;
     } catch {
       return;
     }
-    const kind = readOps.has(operation) ? "rcu" : "wcu";
+    const kind = readOperations.includes(operation) ? "rcu" : "wcu";
     for (const entry of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
-      const units = entry.CapacityUnits ?? 0;
-      if (kind === "rcu") rcu += units;
-      else wcu += units;
-      const slot = byOperation.get(operation) ?? { rcu: 0, wcu: 0 };
-      slot[kind] += units;
-      byOperation.set(operation, slot);
-      const parts: [string, number][] = [["table", entry.Table?.CapacityUnits ?? 0]];
-      for (const [index, value] of Object.entries(entry.GlobalSecondaryIndexes ?? {})) parts.push([index, value.CapacityUnits ?? 0]);
-      for (const [name, value] of parts) {
-        const slot = byIndex.get(name) ?? { rcu: 0, wcu: 0 };
-        slot[kind] += value;
-        byIndex.set(name, slot);
-      }
+      total[kind] += entry.CapacityUnits ?? 0;
+      addUnits(byOperation, operation, kind, entry.CapacityUnits ?? 0);
+      addUnits(byIndex, "table", kind, entry.Table?.CapacityUnits ?? 0);
+      for (const [index, value] of Object.entries(entry.GlobalSecondaryIndexes ?? {})) addUnits(byIndex, index, kind, value.CapacityUnits ?? 0);
     }
   };
 
@@ -77,7 +91,7 @@ export async function startDynamoDbCountingProxy(target: string) {
     try {
       const operation = String(request.headers["x-amz-target"] ?? "").split(".")[1] ?? "unknown";
       let body = await readAll(request);
-      if (capacityOps.has(operation)) {
+      if (capacityOperations.has(operation)) {
         const json = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
         json.ReturnConsumedCapacity = "INDEXES";
         body = Buffer.from(JSON.stringify(json));
@@ -94,7 +108,7 @@ export async function startDynamoDbCountingProxy(target: string) {
         },
         async (answer) => {
           const payload = await readAll(answer);
-          record(operation, payload);
+          record(operation, answer.statusCode ?? 502, payload);
           response.writeHead(answer.statusCode ?? 502, answer.headers);
           response.end(payload);
         },
@@ -110,19 +124,20 @@ export async function startDynamoDbCountingProxy(target: string) {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    counts: (): DynamoDbCounts => ({
+    counts: () => ({
       operations: Object.fromEntries(operations),
-      rcu,
-      wcu,
-      byIndex: Object.fromEntries([...byIndex].map(([name, value]) => [name, { ...value }])),
-      byOperation: Object.fromEntries([...byOperation].map(([name, value]) => [name, { ...value }])),
+      failed: Object.fromEntries(failed),
+      rcu: total.rcu,
+      wcu: total.wcu,
+      byIndex: copyUnits(byIndex),
+      byOperation: copyUnits(byOperation),
     }),
     reset() {
       operations = new Map();
+      failed = new Map();
       byIndex = new Map();
       byOperation = new Map();
-      rcu = 0;
-      wcu = 0;
+      total = { rcu: 0, wcu: 0 };
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -1,0 +1,140 @@
+/**
+ * What every phase of the benchmark shares: its settings (from the command line), the servers
+ * (the app on the local stack, with its own emulators, and the bare `ws` baseline), the client
+ * fleet in its own process, and the helpers the phases have in common.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Order } from "@live-orders/core/protocol";
+import { menu } from "@live-orders/core/menu";
+import { startCognitoLocal } from "@live-orders/local/cognito/cognito-local";
+import { type DynamoDbLocal, startDynamoDbLocal } from "@live-orders/local/dynamodb/dynamodb-local";
+import { type AppStack, startAppStack } from "@live-orders/local/testing/app-stack";
+import { createOrdersApi, type OrdersApi } from "@live-orders/web/realtime/orders-api";
+import { webSocketApi } from "@live-orders/functions/routes";
+import { startBareWs } from "./bare-ws";
+import { Fleet } from "./fleet-client";
+
+export const quick = process.argv.includes("--quick");
+/** `--phases=fanout,chat,cold,load` runs a subset (profiling one path); default all. */
+const phasesArg = process.argv.find((arg) => arg.startsWith("--phases="))?.slice("--phases=".length);
+export const phases = new Set((phasesArg ?? "fanout,transport,chat,cold,load").split(","));
+export const settings = {
+  ...(quick
+    ? { sizes: [1, 100, 1000], rounds: 3, chatMessages: 100, chatWindows: [1, 8], coldRepeats: 3, loadConnections: 5000, holdMs: 5_000 }
+    : { sizes: [1, 100, 1000], rounds: 8, chatMessages: 300, chatWindows: [1, 8, 32], coldRepeats: 5, loadConnections: 5000, holdMs: 15_000 }),
+  /** `--profile`: CPU-profile the measured fan-out rounds at the largest N (node:inspector). */
+  profileFanout: process.argv.includes("--profile"),
+  roundTimeoutMs: 60_000,
+  /** The whole run's budget: past it the bench exits (children watch their parent and stop too). */
+  budgetMs: quick ? 10 * 60_000 : 30 * 60_000,
+};
+
+const benchStarted = performance.now();
+export const startedAt = new Date(performance.timeOrigin + benchStarted).toISOString();
+export const secondsSinceStart = () => (performance.now() - benchStarted) / 1000;
+/** Epoch ms with sub-ms precision, comparable with the fleet process's receive times. */
+export const now = () => performance.timeOrigin + performance.now();
+
+export function progress(line: string): void {
+  process.stderr.write(`[${secondsSinceStart().toFixed(0).padStart(4)} s] ${line}\n`);
+}
+
+/** What the phases place: one line of the menu. */
+const benchOrder = { items: [{ ...menu.margherita, quantity: 1 }] };
+
+export interface Bench {
+  stack: AppStack;
+  /** DynamoDB Local's process (its memory is reported). */
+  dynamo: DynamoDbLocal;
+  bare: Awaited<ReturnType<typeof startBareWs>>;
+  fleet: Fleet;
+  /** The stack's WebSocket URL with a staff token: every fleet socket is staff. */
+  stackUrl: string;
+  aliceToken: string;
+  /** The web app's REST client as alice (places orders) and as staff (changes their status). */
+  alice: OrdersApi;
+  staff: OrdersApi;
+  placeOrder(): Promise<Order>;
+  /** Wait until at most `open` connections remain and `$disconnect` has stopped running for the closed ones. */
+  settleDisconnects(open?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The emulators, the app on them, the bare baseline and the fleet; every handler warmed up. */
+export async function startBench(): Promise<Bench> {
+  const stops: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const stopPart of stops.splice(0).reverse()) await stopPart().catch((error: Error) => progress(`while stopping: ${error.message}`));
+  };
+  try {
+    const cognitoDir = mkdtempSync(join(tmpdir(), "live-orders-bench-cognito-"));
+    stops.push(async () => rmSync(cognitoDir, { recursive: true, force: true }));
+    const [dynamo, cognito] = await Promise.all([startDynamoDbLocal({ port: 0 }), startCognitoLocal({ port: 0, dataDir: cognitoDir })]);
+    stops.push(() => dynamo.stop(), () => cognito.stop());
+    progress(`emulators up: DynamoDB Local ${dynamo.endpoint}, cognito-local ${cognito.endpoint}`);
+
+    // The rate limit protects people from runaway loops; the chat phase is one on purpose.
+    const stack = await startAppStack({
+      dynamoEndpoint: dynamo.endpoint,
+      cognitoEndpoint: cognito.endpoint,
+      countDynamoDb: true,
+      env: { LIVE_ORDERS_RATE_LIMIT_FRAMES: "1000000" },
+      log: (line) => (line.includes("error") || line.includes("fail") ? progress(line) : undefined),
+    });
+    stops.push(() => stack.stop());
+    const bare = await startBareWs();
+    stops.push(() => bare.stop());
+    const fleet = Fleet.start();
+    stops.push(() => fleet.stop());
+    progress(`stack up: ${stack.outputs.ws}, bare ws ${bare.url}`);
+
+    const staffToken = await stack.token("staff@example.com");
+    const aliceToken = await stack.token("alice@example.com");
+    const alice = createOrdersApi({ apiUrl: stack.outputs.api, getToken: async () => aliceToken });
+    const staff = createOrdersApi({ apiUrl: stack.outputs.api, getToken: async () => staffToken });
+    const bench: Bench = {
+      stack,
+      dynamo,
+      bare,
+      fleet,
+      stackUrl: `${stack.outputs.ws}?token=${encodeURIComponent(staffToken)}`,
+      aliceToken,
+      alice,
+      staff,
+      placeOrder: () => alice.placeOrder(benchOrder),
+      settleDisconnects: (open = 0) => settleDisconnects(stack, open),
+      stop,
+    };
+    await warmUp(bench);
+    return bench;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Handlers bundle on first use: every route runs once before anything is timed. */
+async function warmUp({ fleet, stackUrl, placeOrder, staff }: Bench): Promise<void> {
+  const warm = await placeOrder();
+  await fleet.send({ op: "connect", group: "warm", url: stackUrl, count: 2, concurrency: 2 });
+  await fleet.send({ op: "request", group: "warm", from: 0, to: 2, frame: { action: "subscribe", topic: `order:${warm.id}` }, concurrency: 2, timeoutMs: 30_000 });
+  const armed = await fleet.arm({ op: "arm", group: "warm", from: 0, to: 2, marker: `"topic":"order:${warm.id}","seq":2,`, count: 1, timeoutMs: 30_000 });
+  await staff.setStatus(warm.id, "confirmed", warm.version);
+  await armed.received;
+  await fleet.send({ op: "kill", group: "warm" });
+}
+
+/** No new `$disconnect` completions for a while and at most `open` connections left (bounded: 5 minutes). */
+async function settleDisconnects(stack: AppStack, open: number): Promise<void> {
+  const deadline = Date.now() + 300_000;
+  const disconnects = () => stack.invocations()[webSocketApi.routes.$disconnect.handler]?.count ?? 0;
+  let last = -1;
+  while (Date.now() < deadline) {
+    const done = disconnects();
+    if (stack.gateway().counts().openConnections <= open && done === last) return;
+    last = done;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}

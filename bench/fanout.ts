@@ -1,0 +1,184 @@
+/**
+ * Phase "fanout": a status change fanned out to N = 1, 100, 1000 subscribers. The change goes in
+ * over REST, through DynamoDB Local's stream, the stream poller, the fan-out handler and the
+ * gateway's `@connections`, to `ws` clients in the fleet process; the bare `ws` server
+ * broadcasts the very frame the stack delivered to the same number of clients. Rounds alternate
+ * stack/bare so both see the same machine load; the first round of each N warms up.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { dirname, join } from "node:path";
+import type { Order, OrderStatus } from "@live-orders/core/protocol";
+import { rootDir } from "@live-orders/local/testing/app-stack";
+import { type Bench, now, progress, settings } from "./bench-context";
+import { type CountedWindow, type FanoutCounts, countedWindow } from "./cost";
+import { summarize } from "./profile-summary";
+import { median, percentile, round } from "./stats";
+
+/** Status changes available per order: placed → confirmed → … → delivered. */
+const statusWalk: readonly OrderStatus[] = ["confirmed", "preparing", "ready", "out_for_delivery", "delivered"];
+
+export interface RoundResult {
+  deliveriesPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  missing: number;
+}
+
+export interface FanoutResult {
+  n: number;
+  bareWsDeliveriesPerSec: number;
+  stackDeliveriesPerSec: number;
+  bareP50Ms: number;
+  bareP99Ms: number;
+  stackP50Ms: number;
+  stackP99Ms: number;
+  ratio: number;
+  rounds: { stack: RoundResult[]; bare: RoundResult[] };
+  payloadBytes: number;
+}
+
+export interface FanoutWindow {
+  n: number;
+  window: CountedWindow;
+  counts: FanoutCounts;
+}
+
+function roundResult(t0: number, times: readonly number[]): RoundResult {
+  const latencies = times.filter(Number.isFinite).map((t) => t - t0);
+  const last = Math.max(...latencies);
+  return {
+    deliveriesPerSec: latencies.length / (last / 1000),
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    missing: times.length - latencies.length,
+  };
+}
+
+export async function measureFanout(bench: Bench): Promise<{ fanout: FanoutResult[]; windows: FanoutWindow[] }> {
+  const maxN = Math.max(...settings.sizes);
+  progress(`connecting ${maxN} subscriber sockets (staff token) …`);
+  const connected = await bench.fleet.send<"connected">({ op: "connect", group: "stack", url: bench.stackUrl, count: maxN, concurrency: 25 });
+  if (connected.failed > 0) throw new Error(`${connected.failed} connections refused: ${connected.firstError}`);
+  progress(`  ${connected.opened} connected in ${(connected.ms / 1000).toFixed(1)} s (${round(connected.opened / (connected.ms / 1000), 0)}/s)`);
+
+  const fanout: FanoutResult[] = [];
+  const windows: FanoutWindow[] = [];
+  for (const n of settings.sizes) {
+    const { result, window } = await fanoutTo(bench, n, settings.profileFanout && n === maxN);
+    fanout.push(result);
+    windows.push(window);
+  }
+  await bench.fleet.send({ op: "kill", group: "stack" });
+  await bench.settleDisconnects();
+  return { fanout, windows };
+}
+
+/** A status walk has 5 changes; more rounds take more orders, each subscribed by the same N. */
+async function subscribeNewOrder({ fleet, placeOrder }: Bench, n: number): Promise<Order> {
+  const created = await placeOrder();
+  const subscribed = await fleet.send<"replied">({
+    op: "request",
+    group: "stack",
+    from: 0,
+    to: n,
+    frame: { action: "subscribe", topic: `order:${created.id}` },
+    concurrency: 25,
+    timeoutMs: 60_000,
+  });
+  if (subscribed.types.subscribed !== n) throw new Error(`subscribe replies for N=${n}: ${JSON.stringify(subscribed.types)}`);
+  return created;
+}
+
+async function fanoutTo(bench: Bench, n: number, profile: boolean): Promise<{ result: FanoutResult; window: FanoutWindow }> {
+  const { stack, fleet, bare } = bench;
+  let order = await subscribeNewOrder(bench, n);
+  const bareGroup = `bare-${n}`;
+  await fleet.send({ op: "connect", group: bareGroup, url: bare.url, count: n, concurrency: 50 });
+  progress(`N=${n}: ${n} subscribed to order ${order.id.slice(0, 8)}…, ${bare.clients()} bare clients`);
+
+  let { version, seq } = order;
+  let step = 0;
+  const stackRounds: RoundResult[] = [];
+  const bareRounds: RoundResult[] = [];
+  const countsNow = (): FanoutCounts => ({ dynamodb: stack.dynamoDbCounts(), invocations: stack.invocations(), gateway: stack.gateway().counts() });
+  let costCounts: FanoutCounts | undefined;
+  let costEvents = 0;
+  let payload = "";
+  const profiling = profile ? new Session() : undefined;
+  for (let r = 0; r <= settings.rounds; r++) {
+    const warmUp = r === 0;
+    if (r === 1) stack.resetCounts();
+    if (r === 1 && profiling) {
+      profiling.connect();
+      await profiling.post("Profiler.enable");
+      await profiling.post("Profiler.start");
+    }
+    if (step === statusWalk.length) {
+      // The cost window is the first order's measured rounds (no subscribe traffic in it).
+      costCounts ??= countsNow();
+      order = await subscribeNewOrder(bench, n);
+      ({ version, seq } = order);
+      step = 0;
+    }
+    // The stack: REST status change → table → stream → fan-out → @connections → clients.
+    seq += 1;
+    const marker = `"topic":"order:${order.id}","seq":${seq},`;
+    const armed = await fleet.arm({ op: "arm", group: "stack", from: 0, to: n, marker, count: 1, timeoutMs: settings.roundTimeoutMs });
+    const t0 = now();
+    const updated = await bench.staff.setStatus(order.id, statusWalk[step++] as OrderStatus, version);
+    version = updated.version;
+    const received = await armed.received;
+    const stackRound = roundResult(t0, received.times);
+    payload = received.sample ?? payload;
+    // The baseline: the same frame (seq made unique per round), broadcast to the same N.
+    const bareMarker = `"seq":${100_000 + r},`;
+    const barePayload = payload.replace(`"seq":${seq},`, bareMarker);
+    const bareArmed = await fleet.arm({ op: "arm", group: bareGroup, from: 0, to: n, marker: bareMarker, count: 1, timeoutMs: settings.roundTimeoutMs });
+    const bareT0 = now();
+    bare.broadcast(barePayload);
+    const bareRound = roundResult(bareT0, (await bareArmed.received).times);
+    progress(
+      `  ${warmUp ? "warm-up" : `round ${r}`}: stack ${round(stackRound.deliveriesPerSec, 0)}/s p50 ${round(stackRound.p50Ms)} ms p99 ${round(stackRound.p99Ms)} ms` +
+        ` | bare ${round(bareRound.deliveriesPerSec, 0)}/s p50 ${round(bareRound.p50Ms)} ms p99 ${round(bareRound.p99Ms)} ms` +
+        (stackRound.missing + bareRound.missing > 0 ? ` | MISSING ${stackRound.missing}+${bareRound.missing}` : ""),
+    );
+    if (stackRound.missing > 0 || bareRound.missing > 0) throw new Error(`deliveries missing at N=${n}`);
+    if (!warmUp) {
+      if (costCounts === undefined) costEvents += 1;
+      stackRounds.push(stackRound);
+      bareRounds.push(bareRound);
+    }
+  }
+
+  if (profiling) {
+    const { profile: cpuProfile } = await profiling.post("Profiler.stop");
+    profiling.disconnect();
+    const file = join(rootDir, ".local", "bench", `fanout-n${n}.cpuprofile`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(cpuProfile));
+    progress(`  CPU profile of the measured rounds: ${file}\n${summarize(cpuProfile as Parameters<typeof summarize>[0], 15)}`);
+  }
+
+  // What the measured rounds cost, counted (the bare rounds touched nothing of the stack).
+  const counts = costCounts ?? countsNow();
+  const window = await countedWindow(stack, { n, events: costEvents, counts, payloadBytes: Buffer.byteLength(payload) });
+  await fleet.send({ op: "kill", group: bareGroup });
+
+  const pick = (rounds: RoundResult[], key: keyof RoundResult) => round(median(rounds.map((x) => x[key])), key === "deliveriesPerSec" ? 0 : 1);
+  return {
+    result: {
+      n,
+      bareWsDeliveriesPerSec: pick(bareRounds, "deliveriesPerSec"),
+      stackDeliveriesPerSec: pick(stackRounds, "deliveriesPerSec"),
+      bareP50Ms: pick(bareRounds, "p50Ms"),
+      bareP99Ms: pick(bareRounds, "p99Ms"),
+      stackP50Ms: pick(stackRounds, "p50Ms"),
+      stackP99Ms: pick(stackRounds, "p99Ms"),
+      ratio: round(pick(stackRounds, "deliveriesPerSec") / pick(bareRounds, "deliveriesPerSec"), 3),
+      rounds: { stack: stackRounds, bare: bareRounds },
+      payloadBytes: Buffer.byteLength(payload),
+    },
+    window: { n, window, counts },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * The bench's output: `.local/bench/latest.json` (and a timestamped copy) and the tables on
+ * stdout. The JSON's shape is what docs/benchmarks.md describes.
+ */
+import { cpus, loadavg } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { rootDir } from "@live-orders/local/testing/app-stack";
+import type { ChatResult } from "./chat";
+import type { ColdImport } from "./cold-import";
+import { connectionHourCost, type CostLine, type CountedWindow } from "./cost";
+import type { FanoutResult } from "./fanout";
+import type { HeldConnectionsResult } from "./held-connections";
+import { round } from "./stats";
+import type { TransportResult } from "./transport";
+
+export interface Result {
+  startedAt: string;
+  mode: string;
+  machine: { cpus: number; node: string; loadAverage: number[] };
+  fanout: FanoutResult[];
+  transport: TransportResult[];
+  chat: ChatResult | undefined;
+  chatRuns: ChatResult[];
+  coldImports: ColdImport[];
+  load: HeldConnectionsResult | undefined;
+  cost: { n: number; window: CountedWindow; cost: CostLine[] }[];
+  costConnectionHour: number;
+  durationSec: number;
+}
+
+export type PhaseResults = Omit<Result, "startedAt" | "mode" | "machine" | "costConnectionHour" | "durationSec">;
+
+export function result(o: { startedAt: string; mode: string; durationSec: number; phases: PhaseResults }): Result {
+  const { phases } = o;
+  return {
+    startedAt: o.startedAt,
+    mode: o.mode,
+    machine: { cpus: cpus().length, node: process.version, loadAverage: loadavg() },
+    fanout: phases.fanout,
+    transport: phases.transport,
+    chat: phases.chat,
+    chatRuns: phases.chatRuns,
+    coldImports: phases.coldImports,
+    load: phases.load,
+    cost: phases.cost,
+    costConnectionHour: connectionHourCost,
+    durationSec: round(o.durationSec, 0),
+  };
+}
+
+/** `.local/bench/latest.json` and `<startedAt>.json` beside it. */
+export function writeResult(result: Result): void {
+  const outDir = join(rootDir, ".local", "bench");
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(outDir, `${result.startedAt.replace(/[:.]/g, "-")}.json`), `${JSON.stringify(result, null, 2)}\n`);
+}
+
+export function renderTables(result: Result): string {
+  const lines: string[] = [];
+  const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
+  const table = (title: string, header: string[], align: string[], rows: (string | number)[][]) => {
+    if (rows.length === 0) return;
+    lines.push("", title, "", row(header), row(align), ...rows.map(row));
+  };
+  const load = result.machine.loadAverage.map((l) => l.toFixed(1)).join(" ");
+  table(
+    `Fan-out of one status change (median of rounds; ${result.mode} run, ${result.machine.cpus} CPUs, load ${load})`,
+    ["N", "bare ws deliveries/s", "stack deliveries/s", "stack/bare", "bare p50 ms", "bare p99 ms", "stack p50 ms", "stack p99 ms"],
+    ["---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"],
+    result.fanout.map((f) => [f.n, f.bareWsDeliveriesPerSec, f.stackDeliveriesPerSec, `1/${round(1 / f.ratio, 1)}`, f.bareP50Ms, f.bareP99Ms, f.stackP50Ms, f.stackP99Ms]),
+  );
+  table(
+    "@connections client alone (same posts, 25 in flight, gateway in the same process)",
+    ["client", "posts/s", "CPU ms per post"],
+    ["---", "---:", "---:"],
+    result.transport.map((t) => [t.client, t.postsPerSec, t.cpuMsPerPost]),
+  );
+  if (result.chat) {
+    const c = result.chat;
+    lines.push("", `Chat, one order room with ${c.subscribers} subscribers: ${c.messagesPerSec} messages/s fully delivered (${c.deliveriesPerSec} deliveries/s), acked ${c.ackedPerSec}/s, best with ${c.window} in flight`);
+  }
+  if (result.load) {
+    const l = result.load;
+    lines.push("", `Load: ${l.opened}/${l.connections} connections opened (${l.connectPerSec}/s), ${l.openAtGateway} held at the gateway, ${l.pongs} pongs after the hold; memory MB ${JSON.stringify(l.memoryMb)}`);
+  }
+  table(
+    "Cold import of each bundled handler (fresh node process; median)",
+    ["handler", "bundle KB", "import ms", "process ms"],
+    ["---", "---:", "---:", "---:"],
+    result.coldImports.map((c) => [c.handler, c.bundleKb, round(c.importMs), round(c.processMs, 0)]),
+  );
+  table(
+    "Cost per million delivered events on AWS (us-east-1 on-demand list prices; counted in the fan-out rounds)",
+    ["N", "connections", "design", "RCU/event", "WCU/event", "Lambda inv./event", "messages/event", "DynamoDB $", "Lambda $", "API GW $", "total $"],
+    ["---:", "---:", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"],
+    result.cost.flatMap(({ n, window, cost }) =>
+      cost.map((c) => [n, window.connections, c.design, round(c.perEvent.rcu), round(c.perEvent.wcu), round(c.perEvent.invocations), round(c.perEvent.messages, 0), round(c.perMillionDelivered.dynamodb, 2), round(c.perMillionDelivered.lambda, 2), round(c.perMillionDelivered.apiGateway, 2), round(c.perMillionDelivered.total, 2)]),
+    ),
+  );
+  lines.push("");
+  return `${lines.join("\n")}\n`;
+}
