@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { WebSocketServer, WebSocket } from "ws";
+import { WebSocket, WebSocketServer } from "ws";
 
 /**
  * The baseline: a bare `ws` server on loopback that broadcasts a payload to every client, with

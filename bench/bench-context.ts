@@ -6,13 +6,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Order } from "@live-orders/core/protocol";
 import { menu } from "@live-orders/core/menu";
+import type { Order } from "@live-orders/core/protocol";
+import { webSocketApi } from "@live-orders/functions/routes";
 import { startCognitoLocal } from "@live-orders/local/cognito/cognito-local";
 import { type DynamoDbLocal, startDynamoDbLocal } from "@live-orders/local/dynamodb/dynamodb-local";
 import { type AppStack, startAppStack } from "@live-orders/local/testing/app-stack";
 import { createOrdersApi, type OrdersApi } from "@live-orders/web/realtime/orders-api";
-import { webSocketApi } from "@live-orders/functions/routes";
 import { startBareWs } from "./bare-ws";
 import { Fleet } from "./fleet-client";
 
@@ -22,8 +22,24 @@ const phasesArg = process.argv.find((arg) => arg.startsWith("--phases="))?.slice
 export const phases = new Set((phasesArg ?? "fanout,transport,chat,cold,load").split(","));
 export const settings = {
   ...(quick
-    ? { sizes: [1, 100, 1000], rounds: 3, chatMessages: 100, chatWindows: [1, 8], coldRepeats: 3, loadConnections: 5000, holdMs: 5_000 }
-    : { sizes: [1, 100, 1000], rounds: 8, chatMessages: 300, chatWindows: [1, 8, 32], coldRepeats: 5, loadConnections: 5000, holdMs: 15_000 }),
+    ? {
+        sizes: [1, 100, 1000],
+        rounds: 3,
+        chatMessages: 100,
+        chatWindows: [1, 8],
+        coldRepeats: 3,
+        loadConnections: 5000,
+        holdMs: 5_000,
+      }
+    : {
+        sizes: [1, 100, 1000],
+        rounds: 8,
+        chatMessages: 300,
+        chatWindows: [1, 8, 32],
+        coldRepeats: 5,
+        loadConnections: 5000,
+        holdMs: 15_000,
+      }),
   /** `--profile`: CPU-profile the measured fan-out rounds at the largest N (node:inspector). */
   profileFanout: process.argv.includes("--profile"),
   roundTimeoutMs: 60_000,
@@ -66,13 +82,20 @@ export interface Bench {
 export async function startBench(): Promise<Bench> {
   const stops: (() => Promise<unknown>)[] = [];
   const stop = async () => {
-    for (const stopPart of stops.splice(0).reverse()) await stopPart().catch((error: Error) => progress(`while stopping: ${error.message}`));
+    for (const stopPart of stops.splice(0).reverse())
+      await stopPart().catch((error: Error) => progress(`while stopping: ${error.message}`));
   };
   try {
     const cognitoDir = mkdtempSync(join(tmpdir(), "live-orders-bench-cognito-"));
     stops.push(async () => rmSync(cognitoDir, { recursive: true, force: true }));
-    const [dynamo, cognito] = await Promise.all([startDynamoDbLocal({ port: 0 }), startCognitoLocal({ port: 0, dataDir: cognitoDir })]);
-    stops.push(() => dynamo.stop(), () => cognito.stop());
+    const [dynamo, cognito] = await Promise.all([
+      startDynamoDbLocal({ port: 0 }),
+      startCognitoLocal({ port: 0, dataDir: cognitoDir }),
+    ]);
+    stops.push(
+      () => dynamo.stop(),
+      () => cognito.stop(),
+    );
     progress(`emulators up: DynamoDB Local ${dynamo.endpoint}, cognito-local ${cognito.endpoint}`);
 
     // The rate limit protects people from runaway loops; the chat phase is one on purpose.
@@ -119,8 +142,24 @@ export async function startBench(): Promise<Bench> {
 async function warmUp({ fleet, stackUrl, placeOrder, staff }: Bench): Promise<void> {
   const warm = await placeOrder();
   await fleet.send({ op: "connect", group: "warm", url: stackUrl, count: 2, concurrency: 2 });
-  await fleet.send({ op: "request", group: "warm", from: 0, to: 2, frame: { action: "subscribe", topic: `order:${warm.id}` }, concurrency: 2, timeoutMs: 30_000 });
-  const armed = await fleet.arm({ op: "arm", group: "warm", from: 0, to: 2, marker: `"topic":"order:${warm.id}","seq":2,`, count: 1, timeoutMs: 30_000 });
+  await fleet.send({
+    op: "request",
+    group: "warm",
+    from: 0,
+    to: 2,
+    frame: { action: "subscribe", topic: `order:${warm.id}` },
+    concurrency: 2,
+    timeoutMs: 30_000,
+  });
+  const armed = await fleet.arm({
+    op: "arm",
+    group: "warm",
+    from: 0,
+    to: 2,
+    marker: `"topic":"order:${warm.id}","seq":2,`,
+    count: 1,
+    timeoutMs: 30_000,
+  });
   await staff.setStatus(warm.id, "confirmed", warm.version);
   await armed.received;
   await fleet.send({ op: "kill", group: "warm" });

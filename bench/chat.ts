@@ -20,11 +20,20 @@ const subscribers = 10;
 
 /** Every window's run, and the best of them. */
 export async function measureChat(bench: Bench): Promise<{ chat: ChatResult | undefined; chatRuns: ChatResult[] }> {
-  await bench.fleet.send({ op: "connect", group: "chat", url: bench.stackUrl, count: subscribers, concurrency: subscribers });
+  await bench.fleet.send({
+    op: "connect",
+    group: "chat",
+    url: bench.stackUrl,
+    count: subscribers,
+    concurrency: subscribers,
+  });
   const chatRuns: ChatResult[] = [];
   for (const window of settings.chatWindows) chatRuns.push(await chatWith(bench, window));
   await bench.fleet.send({ op: "kill", group: "chat" });
-  const chat = chatRuns.reduce<ChatResult | undefined>((best, run) => (best === undefined || run.messagesPerSec > best.messagesPerSec ? run : best), undefined);
+  const chat = chatRuns.reduce<ChatResult | undefined>(
+    (best, run) => (best === undefined || run.messagesPerSec > best.messagesPerSec ? run : best),
+    undefined,
+  );
   return { chat, chatRuns };
 }
 
@@ -33,9 +42,27 @@ async function chatWith(bench: Bench, window: number): Promise<ChatResult> {
   const messages = settings.chatMessages;
   progress(`chat: ${messages} messages into one room with ${subscribers} subscribers, ${window} in flight …`);
   const chatOrder = await bench.placeOrder();
-  await fleet.send({ op: "request", group: "chat", from: 0, to: subscribers, frame: { action: "subscribe", topic: `order:${chatOrder.id}` }, concurrency: subscribers, timeoutMs: 30_000 });
-  const chatArmed = await fleet.arm({ op: "arm", group: "chat", from: 0, to: subscribers, marker: `"topic":"order:${chatOrder.id}"`, count: messages, timeoutMs: 120_000 });
-  const sender = new WebSocket(`${stack.outputs.ws}?token=${encodeURIComponent(bench.aliceToken)}`, { perMessageDeflate: false });
+  await fleet.send({
+    op: "request",
+    group: "chat",
+    from: 0,
+    to: subscribers,
+    frame: { action: "subscribe", topic: `order:${chatOrder.id}` },
+    concurrency: subscribers,
+    timeoutMs: 30_000,
+  });
+  const chatArmed = await fleet.arm({
+    op: "arm",
+    group: "chat",
+    from: 0,
+    to: subscribers,
+    marker: `"topic":"order:${chatOrder.id}"`,
+    count: messages,
+    timeoutMs: 120_000,
+  });
+  const sender = new WebSocket(`${stack.outputs.ws}?token=${encodeURIComponent(bench.aliceToken)}`, {
+    perMessageDeflate: false,
+  });
   await new Promise((resolve, reject) => sender.once("open", resolve).once("error", reject));
   const chatT0 = now();
   let acked = 0;
@@ -43,7 +70,15 @@ async function chatWith(bench: Bench, window: number): Promise<ChatResult> {
     let sent = 0;
     const sendNext = () => {
       const index = sent++;
-      sender.send(JSON.stringify({ action: "sendMessage", id: `m${index}`, orderId: chatOrder.id, text: `message ${index}`, clientMessageId: `bench-${window}-${index}` }));
+      sender.send(
+        JSON.stringify({
+          action: "sendMessage",
+          id: `m${index}`,
+          orderId: chatOrder.id,
+          text: `message ${index}`,
+          clientMessageId: `bench-${window}-${index}`,
+        }),
+      );
     };
     const timer = setTimeout(() => reject(new Error(`chat: ${acked} acks after 120 s`)), 120_000);
     sender.on("message", (data: Buffer) => {
@@ -71,6 +106,8 @@ async function chatWith(bench: Bench, window: number): Promise<ChatResult> {
     ackedPerSec: round(messages / ((ackedAt - chatT0) / 1000), 0),
     missing: chatTimes.filter((t) => !Number.isFinite(t)).length,
   };
-  progress(`  ${measured.messagesPerSec} messages/s fully delivered to all ${subscribers} (${measured.deliveriesPerSec} deliveries/s), acks ${measured.ackedPerSec}/s`);
+  progress(
+    `  ${measured.messagesPerSec} messages/s fully delivered to all ${subscribers} (${measured.deliveriesPerSec} deliveries/s), acks ${measured.ackedPerSec}/s`,
+  );
   return measured;
 }

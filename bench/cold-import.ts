@@ -9,9 +9,9 @@ import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { build } from "esbuild";
 import { httpApi, streamSubscriber, webSocketApi } from "@live-orders/functions/routes";
 import { rootDir } from "@live-orders/local/testing/app-stack";
+import { build } from "esbuild";
 import { type Bench, progress, settings } from "./bench-context";
 import { median } from "./stats";
 
@@ -76,8 +76,15 @@ export async function measureColdImports(options: {
       processes.push(performance.now() - started);
       imports.push(Number(stdout));
     }
-    const result = { handler: name, bundleKb: Math.round(statSync(outfile).size / 1024), importMs: median(imports), processMs: median(processes) };
-    options.progress(`    ${name.padEnd(20)} ${String(result.bundleKb).padStart(5)} KB  import ${result.importMs.toFixed(1)} ms`);
+    const result = {
+      handler: name,
+      bundleKb: Math.round(statSync(outfile).size / 1024),
+      importMs: median(imports),
+      processMs: median(processes),
+    };
+    options.progress(
+      `    ${name.padEnd(20)} ${String(result.bundleKb).padStart(5)} KB  import ${result.importMs.toFixed(1)} ms`,
+    );
     results.push(result);
   }
   return results;

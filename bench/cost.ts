@@ -63,16 +63,30 @@ export interface CostLine {
 
 const perMillion = (value: number, delivered: number) => (value / delivered) * 1_000_000;
 
-function line(design: CostLine["design"], w: CountedWindow & { rcu: number; messageUnits: number; lambdaMs: number }): CostLine {
+function line(
+  design: CostLine["design"],
+  w: CountedWindow & { rcu: number; messageUnits: number; lambdaMs: number },
+): CostLine {
   const dynamodb = (w.rcu * prices.readRequestUnit + w.wcu * prices.writeRequestUnit) / 1_000_000;
   const lambda =
-    (w.invocations * prices.lambdaRequest) / 1_000_000 + (w.lambdaMs / 1000) * prices.lambdaMemoryGb * prices.lambdaGbSecond;
+    (w.invocations * prices.lambdaRequest) / 1_000_000 +
+    (w.lambdaMs / 1000) * prices.lambdaMemoryGb * prices.lambdaGbSecond;
   const apiGateway = (w.messageUnits * prices.apiMessage) / 1_000_000;
   const cost = (value: number) => perMillion(value, w.delivered);
   return {
     design,
-    perMillionDelivered: { dynamodb: cost(dynamodb), lambda: cost(lambda), apiGateway: cost(apiGateway), total: cost(dynamodb + lambda + apiGateway) },
-    perEvent: { rcu: w.rcu / w.events, wcu: w.wcu / w.events, invocations: w.invocations / w.events, messages: w.messageUnits / w.events },
+    perMillionDelivered: {
+      dynamodb: cost(dynamodb),
+      lambda: cost(lambda),
+      apiGateway: cost(apiGateway),
+      total: cost(dynamodb + lambda + apiGateway),
+    },
+    perEvent: {
+      rcu: w.rcu / w.events,
+      wcu: w.wcu / w.events,
+      invocations: w.invocations / w.events,
+      messages: w.messageUnits / w.events,
+    },
   };
 }
 
@@ -87,7 +101,10 @@ export function costModel(w: CountedWindow): CostLine[] {
     messageUnits: w.messageUnits - w.eventMessageUnits + w.eventMessageUnits * postsRatio,
     // The fan-out's fixed part stays; its per-post part grows to every connection.
     lambdaMs:
-      w.lambdaMs - w.fanOutLambdaMs + Math.max(0, w.fanOutLambdaMs - w.perPostMs * w.delivered) + w.perPostMs * w.connections * w.events,
+      w.lambdaMs -
+      w.fanOutLambdaMs +
+      Math.max(0, w.fanOutLambdaMs - w.perPostMs * w.delivered) +
+      w.perPostMs * w.connections * w.events,
   };
   return [line("query-subscribers", w), line("scan-all-connections", scan)];
 }
@@ -106,7 +123,8 @@ function valueBytes(value: unknown): number {
   if (typeof typed.S === "string") return Buffer.byteLength(typed.S);
   if (typeof typed.N === "string") return Math.ceil(typed.N.replace(/[-.]/g, "").replace(/^0+/, "").length / 2) + 1;
   if (typed.BOOL !== undefined || typed.NULL !== undefined) return 1;
-  if (typed.M !== undefined) return 3 + itemBytes(typed.M as Record<string, unknown>) + Object.keys(typed.M as object).length;
+  if (typed.M !== undefined)
+    return 3 + itemBytes(typed.M as Record<string, unknown>) + Object.keys(typed.M as object).length;
   if (Array.isArray(typed.L)) return 3 + typed.L.reduce((sum: number, element) => sum + 1 + valueBytes(element), 0);
   if (Array.isArray(typed.SS)) return typed.SS.reduce((sum: number, s: string) => sum + Buffer.byteLength(s), 0);
   return 0;
@@ -147,7 +165,9 @@ export async function countedWindow(
 }
 
 /** Both designs per N; the per-post Lambda time is the largest N's (the scan design posts to everyone). */
-export function costOfFanout(windows: readonly { n: number; window: CountedWindow }[]): { n: number; window: CountedWindow; cost: CostLine[] }[] {
+export function costOfFanout(
+  windows: readonly { n: number; window: CountedWindow }[],
+): { n: number; window: CountedWindow; cost: CostLine[] }[] {
   const largest = windows.at(-1)?.window;
   const perPostMs = largest ? largest.fanOutLambdaMs / largest.delivered : 0;
   return windows.map(({ n, window }) => ({ n, window, cost: costModel({ ...window, perPostMs }) }));

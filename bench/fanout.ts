@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import type { Order, OrderStatus } from "@live-orders/core/protocol";
 import { rootDir } from "@live-orders/local/testing/app-stack";
 import { type Bench, now, progress, settings } from "./bench-context";
-import { type CountedWindow, type FanoutCounts, countedWindow } from "./cost";
+import { type CountedWindow, countedWindow, type FanoutCounts } from "./cost";
 import { summarize } from "./profile-summary";
 import { median, percentile, round } from "./stats";
 
@@ -58,9 +58,17 @@ function roundResult(t0: number, times: readonly number[]): RoundResult {
 export async function measureFanout(bench: Bench): Promise<{ fanout: FanoutResult[]; windows: FanoutWindow[] }> {
   const maxN = Math.max(...settings.sizes);
   progress(`connecting ${maxN} subscriber sockets (staff token) …`);
-  const connected = await bench.fleet.send<"connected">({ op: "connect", group: "stack", url: bench.stackUrl, count: maxN, concurrency: 25 });
+  const connected = await bench.fleet.send<"connected">({
+    op: "connect",
+    group: "stack",
+    url: bench.stackUrl,
+    count: maxN,
+    concurrency: 25,
+  });
   if (connected.failed > 0) throw new Error(`${connected.failed} connections refused: ${connected.firstError}`);
-  progress(`  ${connected.opened} connected in ${(connected.ms / 1000).toFixed(1)} s (${round(connected.opened / (connected.ms / 1000), 0)}/s)`);
+  progress(
+    `  ${connected.opened} connected in ${(connected.ms / 1000).toFixed(1)} s (${round(connected.opened / (connected.ms / 1000), 0)}/s)`,
+  );
 
   const fanout: FanoutResult[] = [];
   const windows: FanoutWindow[] = [];
@@ -86,11 +94,16 @@ async function subscribeNewOrder({ fleet, placeOrder }: Bench, n: number): Promi
     concurrency: 25,
     timeoutMs: 60_000,
   });
-  if (subscribed.types.subscribed !== n) throw new Error(`subscribe replies for N=${n}: ${JSON.stringify(subscribed.types)}`);
+  if (subscribed.types.subscribed !== n)
+    throw new Error(`subscribe replies for N=${n}: ${JSON.stringify(subscribed.types)}`);
   return created;
 }
 
-async function fanoutTo(bench: Bench, n: number, profile: boolean): Promise<{ result: FanoutResult; window: FanoutWindow }> {
+async function fanoutTo(
+  bench: Bench,
+  n: number,
+  profile: boolean,
+): Promise<{ result: FanoutResult; window: FanoutWindow }> {
   const { stack, fleet, bare } = bench;
   let order = await subscribeNewOrder(bench, n);
   const bareGroup = `bare-${n}`;
@@ -101,7 +114,11 @@ async function fanoutTo(bench: Bench, n: number, profile: boolean): Promise<{ re
   let step = 0;
   const stackRounds: RoundResult[] = [];
   const bareRounds: RoundResult[] = [];
-  const countsNow = (): FanoutCounts => ({ dynamodb: stack.dynamoDbCounts(), invocations: stack.invocations(), gateway: stack.gateway().counts() });
+  const countsNow = (): FanoutCounts => ({
+    dynamodb: stack.dynamoDbCounts(),
+    invocations: stack.invocations(),
+    gateway: stack.gateway().counts(),
+  });
   let costCounts: FanoutCounts | undefined;
   let costEvents = 0;
   let payload = "";
@@ -124,7 +141,15 @@ async function fanoutTo(bench: Bench, n: number, profile: boolean): Promise<{ re
     // The stack: REST status change → table → stream → fan-out → @connections → clients.
     seq += 1;
     const marker = `"topic":"order:${order.id}","seq":${seq},`;
-    const armed = await fleet.arm({ op: "arm", group: "stack", from: 0, to: n, marker, count: 1, timeoutMs: settings.roundTimeoutMs });
+    const armed = await fleet.arm({
+      op: "arm",
+      group: "stack",
+      from: 0,
+      to: n,
+      marker,
+      count: 1,
+      timeoutMs: settings.roundTimeoutMs,
+    });
     const t0 = now();
     const updated = await bench.staff.setStatus(order.id, statusWalk[step++] as OrderStatus, version);
     version = updated.version;
@@ -134,7 +159,15 @@ async function fanoutTo(bench: Bench, n: number, profile: boolean): Promise<{ re
     // The baseline: the same frame (seq made unique per round), broadcast to the same N.
     const bareMarker = `"seq":${100_000 + r},`;
     const barePayload = payload.replace(`"seq":${seq},`, bareMarker);
-    const bareArmed = await fleet.arm({ op: "arm", group: bareGroup, from: 0, to: n, marker: bareMarker, count: 1, timeoutMs: settings.roundTimeoutMs });
+    const bareArmed = await fleet.arm({
+      op: "arm",
+      group: bareGroup,
+      from: 0,
+      to: n,
+      marker: bareMarker,
+      count: 1,
+      timeoutMs: settings.roundTimeoutMs,
+    });
     const bareT0 = now();
     bare.broadcast(barePayload);
     const bareRound = roundResult(bareT0, (await bareArmed.received).times);
@@ -157,15 +190,23 @@ async function fanoutTo(bench: Bench, n: number, profile: boolean): Promise<{ re
     const file = join(rootDir, ".local", "bench", `fanout-n${n}.cpuprofile`);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify(cpuProfile));
-    progress(`  CPU profile of the measured rounds: ${file}\n${summarize(cpuProfile as Parameters<typeof summarize>[0], 15)}`);
+    progress(
+      `  CPU profile of the measured rounds: ${file}\n${summarize(cpuProfile as Parameters<typeof summarize>[0], 15)}`,
+    );
   }
 
   // What the measured rounds cost, counted (the bare rounds touched nothing of the stack).
   const counts = costCounts ?? countsNow();
-  const window = await countedWindow(stack, { n, events: costEvents, counts, payloadBytes: Buffer.byteLength(payload) });
+  const window = await countedWindow(stack, {
+    n,
+    events: costEvents,
+    counts,
+    payloadBytes: Buffer.byteLength(payload),
+  });
   await fleet.send({ op: "kill", group: bareGroup });
 
-  const pick = (rounds: RoundResult[], key: keyof RoundResult) => round(median(rounds.map((x) => x[key])), key === "deliveriesPerSec" ? 0 : 1);
+  const pick = (rounds: RoundResult[], key: keyof RoundResult) =>
+    round(median(rounds.map((x) => x[key])), key === "deliveriesPerSec" ? 0 : 1);
   return {
     result: {
       n,

@@ -7,7 +7,10 @@ type ReplyOf<Op extends FleetReply["op"]> = Extract<FleetReply, { op: Op }>;
 /** The bench side of the client fleet: one child process, requests matched to replies by `ref`. */
 export class Fleet {
   private nextRef = 1;
-  private readonly waiting = new Map<number, { armed?: () => void; resolve: (reply: FleetReply) => void; reject: (error: Error) => void }>();
+  private readonly waiting = new Map<
+    number,
+    { armed?: () => void; resolve: (reply: FleetReply) => void; reject: (error: Error) => void }
+  >();
 
   private constructor(private readonly child: ChildProcess) {
     child.on("message", (reply: FleetReply) => {
@@ -27,7 +30,10 @@ export class Fleet {
   static start(): Fleet {
     const script = fileURLToPath(new URL("./fleet.ts", import.meta.url));
     // tsx's loader, as `npm run bench` itself runs; the heap is raised for thousands of sockets.
-    const child = fork(script, [], { execArgv: ["--import", "tsx", "--max-old-space-size=2048"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(script, [], {
+      execArgv: ["--import", "tsx", "--max-old-space-size=2048"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     return new Fleet(child);
   }
 

@@ -1,8 +1,26 @@
 /** Messages between the bench and its client fleet (bench/fleet.ts), over Node's IPC channel. */
 export type FleetRequest =
   | { op: "connect"; ref: number; group: string; url: string; count: number; concurrency: number }
-  | { op: "request"; ref: number; group: string; from: number; to: number; frame: Record<string, unknown>; concurrency: number; timeoutMs: number }
-  | { op: "arm"; ref: number; group: string; from: number; to: number; marker: string; count: number; timeoutMs: number }
+  | {
+      op: "request";
+      ref: number;
+      group: string;
+      from: number;
+      to: number;
+      frame: Record<string, unknown>;
+      concurrency: number;
+      timeoutMs: number;
+    }
+  | {
+      op: "arm";
+      ref: number;
+      group: string;
+      from: number;
+      to: number;
+      marker: string;
+      count: number;
+      timeoutMs: number;
+    }
   | { op: "kill"; ref: number; group: string; count?: number }
   | { op: "stats"; ref: number };
 

@@ -68,7 +68,11 @@ function open(url: string): Promise<Client> {
   });
 }
 
-async function bounded<T>(count: number, concurrency: number, work: (index: number) => Promise<T>): Promise<PromiseSettledResult<T>[]> {
+async function bounded<T>(
+  count: number,
+  concurrency: number,
+  work: (index: number) => Promise<T>,
+): Promise<PromiseSettledResult<T>[]> {
   const results: PromiseSettledResult<T>[] = new Array(count);
   let next = 0;
   await Promise.all(
@@ -117,7 +121,15 @@ async function handle(message: FleetRequest): Promise<FleetReply> {
           firstError ??= String((result.reason as Error)?.message ?? result.reason);
         }
       }
-      return { op: "connected", ref: message.ref, opened: message.count - failed, failed, firstError, ms: now() - started, total: group.length };
+      return {
+        op: "connected",
+        ref: message.ref,
+        opened: message.count - failed,
+        failed,
+        firstError,
+        ms: now() - started,
+        total: group.length,
+      };
     }
     case "request": {
       const group = groups.get(message.group) ?? [];
@@ -142,7 +154,17 @@ async function handle(message: FleetRequest): Promise<FleetReply> {
         finish = resolve;
       });
       clients.forEach((client, index) => {
-        client.armed = { id: message.ref, marker: Buffer.from(message.marker), count: message.count, seen: 0, remaining, times, index, sample, done: finish };
+        client.armed = {
+          id: message.ref,
+          marker: Buffer.from(message.marker),
+          count: message.count,
+          seen: 0,
+          remaining,
+          times,
+          index,
+          sample,
+          done: finish,
+        };
       });
       reply({ op: "armed", ref: message.ref });
       const timer = setTimeout(finish, message.timeoutMs);
@@ -158,14 +180,17 @@ async function handle(message: FleetRequest): Promise<FleetReply> {
     }
     case "stats": {
       let open = 0;
-      for (const group of groups.values()) for (const client of group) if (client.socket.readyState === WebSocket.OPEN) open += 1;
+      for (const group of groups.values())
+        for (const client of group) if (client.socket.readyState === WebSocket.OPEN) open += 1;
       return { op: "stats", ref: message.ref, open, rssBytes: process.memoryUsage().rss };
     }
   }
 }
 
 process.on("message", (message: FleetRequest) => {
-  handle(message).then(reply, (error: Error) => reply({ op: "error", ref: message.ref, message: error.stack ?? String(error) }));
+  handle(message).then(reply, (error: Error) =>
+    reply({ op: "error", ref: message.ref, message: error.stack ?? String(error) }),
+  );
 });
 // The bench process gone (crash, Ctrl-C): no orphaned clients.
 process.on("disconnect", () => process.exit(0));

@@ -2,7 +2,7 @@
  * Phase "load": thousands of connections held at once (authorizer + `$connect` each), then every
  * one probed with `ping` (each must answer `pong`), with the memory of every process involved.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { type Bench, progress, settings } from "./bench-context";
 import { round } from "./stats";
 
@@ -21,11 +21,27 @@ export async function measureHeldConnections(bench: Bench): Promise<HeldConnecti
   const { stack, fleet } = bench;
   progress(`load: opening ${settings.loadConnections} more connections …`);
   const rssBefore = process.memoryUsage().rss;
-  const load = await fleet.send<"connected">({ op: "connect", group: "load", url: bench.stackUrl, count: settings.loadConnections, concurrency: 50 });
+  const load = await fleet.send<"connected">({
+    op: "connect",
+    group: "load",
+    url: bench.stackUrl,
+    count: settings.loadConnections,
+    concurrency: 50,
+  });
   const heldOpen = stack.gateway().counts().openConnections;
-  progress(`  ${load.opened} opened (${load.failed} failed) in ${(load.ms / 1000).toFixed(1)} s; gateway holds ${heldOpen}; holding ${settings.holdMs / 1000} s`);
+  progress(
+    `  ${load.opened} opened (${load.failed} failed) in ${(load.ms / 1000).toFixed(1)} s; gateway holds ${heldOpen}; holding ${settings.holdMs / 1000} s`,
+  );
   await new Promise((resolve) => setTimeout(resolve, settings.holdMs));
-  const probe = await fleet.send<"replied">({ op: "request", group: "load", from: 0, to: load.opened, frame: { action: "ping" }, concurrency: 100, timeoutMs: 60_000 });
+  const probe = await fleet.send<"replied">({
+    op: "request",
+    group: "load",
+    from: 0,
+    to: load.opened,
+    frame: { action: "ping" },
+    concurrency: 100,
+    timeoutMs: 60_000,
+  });
   const fleetStats = await fleet.send<"stats">({ op: "stats" });
   const result: HeldConnectionsResult = {
     connections: settings.loadConnections,

@@ -3,8 +3,8 @@
  * (GetRecords through the SDK) and DynamoDB Local (its JVM and children). What a shorter
  * `pollIntervalMs` costs while nothing happens: `npx tsx bench/poller-idle-cpu.ts 10`.
  */
-import { readFileSync, readdirSync } from "node:fs";
-import { startDynamoDbLocal, createTable } from "@live-orders/local/dynamodb/dynamodb-local";
+import { readdirSync, readFileSync } from "node:fs";
+import { createTable, startDynamoDbLocal } from "@live-orders/local/dynamodb/dynamodb-local";
 import { startStreamPoller } from "@live-orders/local/streams/stream-poller";
 
 const interval = Number(process.argv[2] ?? 50);
@@ -15,7 +15,9 @@ const ticks = (pid: number) => {
   return Number(f[11]) + Number(f[12]);
 };
 const tree = (root: number): number[] => {
-  const all = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number);
+  const all = readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
   const parent = new Map<number, number>();
   for (const p of all) {
     try {
@@ -33,7 +35,14 @@ try {
   await createTable({ endpoint: db.endpoint, tableName: "idle" });
   // Nothing is written, so no handler is ever invoked.
   const loader = { load: async () => async () => undefined, invoke: async () => undefined, close: async () => {} };
-  const poller = startStreamPoller({ endpoint: db.endpoint, tableName: "idle", handler: "x/y.handler", loader, pollIntervalMs: interval, idlePollIntervalMs: interval });
+  const poller = startStreamPoller({
+    endpoint: db.endpoint,
+    tableName: "idle",
+    handler: "x/y.handler",
+    loader,
+    pollIntervalMs: interval,
+    idlePollIntervalMs: interval,
+  });
   await poller.ready;
   await new Promise((r) => setTimeout(r, 3000));
   if (db.pid === undefined) throw new Error("DynamoDB Local has no pid");
@@ -44,7 +53,9 @@ try {
   const jvm = (pids.reduce((s, p) => s + ticks(p), 0) - jvm0) * 10; // ms (CLK_TCK 100)
   const u = process.cpuUsage(node0);
   const node = (u.user + u.system) / 1000;
-  console.log(`poll ${interval} ms: node ${(node / seconds / 10).toFixed(1)} % of a core, DynamoDB Local ${(jvm / seconds / 10).toFixed(1)} % of a core (${seconds} s idle)`);
+  console.log(
+    `poll ${interval} ms: node ${(node / seconds / 10).toFixed(1)} % of a core, DynamoDB Local ${(jvm / seconds / 10).toFixed(1)} % of a core (${seconds} s idle)`,
+  );
   await poller.stop();
 } finally {
   await db.stop();

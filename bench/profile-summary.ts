@@ -19,15 +19,23 @@ interface Profile {
 export function summarize(profile: Profile, top = 25): string {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<number, number>();
-  profile.samples.forEach((id, index) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)));
+  for (const [index, id] of profile.samples.entries())
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0));
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const area = (url: string, name: string): string => {
     if (name === "(idle)") return "(idle)";
     if (name === "(garbage collector)") return "(gc)";
     if (name === "(program)") return "(program)";
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
-    if (pkg) return pkg.startsWith("@smithy") || pkg.startsWith("@aws-sdk") ? `${pkg.split("/")[0]}/${pkg.split("/")[1]}` : pkg;
-    if (url.startsWith("node:")) return url.replace(/^node:internal\//, "node:").replace(/\/.*$/, "").replace(/^node:_http_.*/, "node:http");
+    if (pkg)
+      return pkg.startsWith("@smithy") || pkg.startsWith("@aws-sdk")
+        ? `${pkg.split("/")[0]}/${pkg.split("/")[1]}`
+        : pkg;
+    if (url.startsWith("node:"))
+      return url
+        .replace(/^node:internal\//, "node:")
+        .replace(/\/.*$/, "")
+        .replace(/^node:_http_.*/, "node:http");
     if (url.includes("/.local/build/")) return "handler bundles";
     if (url.includes("/packages/local/src/")) return `local/${url.split("/packages/local/src/")[1]?.split("/")[0]}`;
     if (url === "") return `(native) ${name}`;
@@ -44,10 +52,16 @@ export function summarize(profile: Profile, top = 25): string {
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + micros);
   }
   const busy = total - (byArea.get("(idle)") ?? 0);
-  const lines = [`total ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(1)} s`, "", "self time by area (% of busy):"];
+  const lines = [
+    `total ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(1)} s`,
+    "",
+    "self time by area (% of busy):",
+  ];
   for (const [key, micros] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, top)) {
     if (key === "(idle)") continue;
-    lines.push(`  ${((micros / busy) * 100).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(7)} ms  ${key}`);
+    lines.push(
+      `  ${((micros / busy) * 100).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(7)} ms  ${key}`,
+    );
   }
   lines.push("", "top functions:");
   for (const [key, micros] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) {

@@ -2,13 +2,14 @@
  * The bench's output: `.local/bench/latest.json` (and a timestamped copy) and the tables on
  * stdout. The JSON's shape is what docs/benchmarks.md describes.
  */
-import { cpus, loadavg } from "node:os";
+
 import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { rootDir } from "@live-orders/local/testing/app-stack";
 import type { ChatResult } from "./chat";
 import type { ColdImport } from "./cold-import";
-import { connectionHourCost, type CostLine, type CountedWindow } from "./cost";
+import { type CostLine, type CountedWindow, connectionHourCost } from "./cost";
 import type { FanoutResult } from "./fanout";
 import type { HeldConnectionsResult } from "./held-connections";
 import { round } from "./stats";
@@ -67,9 +68,27 @@ export function renderTables(result: Result): string {
   const load = result.machine.loadAverage.map((l) => l.toFixed(1)).join(" ");
   table(
     `Fan-out of one status change (median of rounds; ${result.mode} run, ${result.machine.cpus} CPUs, load ${load})`,
-    ["N", "bare ws deliveries/s", "stack deliveries/s", "stack/bare", "bare p50 ms", "bare p99 ms", "stack p50 ms", "stack p99 ms"],
+    [
+      "N",
+      "bare ws deliveries/s",
+      "stack deliveries/s",
+      "stack/bare",
+      "bare p50 ms",
+      "bare p99 ms",
+      "stack p50 ms",
+      "stack p99 ms",
+    ],
     ["---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"],
-    result.fanout.map((f) => [f.n, f.bareWsDeliveriesPerSec, f.stackDeliveriesPerSec, `1/${round(1 / f.ratio, 1)}`, f.bareP50Ms, f.bareP99Ms, f.stackP50Ms, f.stackP99Ms]),
+    result.fanout.map((f) => [
+      f.n,
+      f.bareWsDeliveriesPerSec,
+      f.stackDeliveriesPerSec,
+      `1/${round(1 / f.ratio, 1)}`,
+      f.bareP50Ms,
+      f.bareP99Ms,
+      f.stackP50Ms,
+      f.stackP99Ms,
+    ]),
   );
   table(
     "@connections client alone (same posts, 25 in flight, gateway in the same process)",
@@ -79,11 +98,17 @@ export function renderTables(result: Result): string {
   );
   if (result.chat) {
     const c = result.chat;
-    lines.push("", `Chat, one order room with ${c.subscribers} subscribers: ${c.messagesPerSec} messages/s fully delivered (${c.deliveriesPerSec} deliveries/s), acked ${c.ackedPerSec}/s, best with ${c.window} in flight`);
+    lines.push(
+      "",
+      `Chat, one order room with ${c.subscribers} subscribers: ${c.messagesPerSec} messages/s fully delivered (${c.deliveriesPerSec} deliveries/s), acked ${c.ackedPerSec}/s, best with ${c.window} in flight`,
+    );
   }
   if (result.load) {
     const l = result.load;
-    lines.push("", `Load: ${l.opened}/${l.connections} connections opened (${l.connectPerSec}/s), ${l.openAtGateway} held at the gateway, ${l.pongs} pongs after the hold; memory MB ${JSON.stringify(l.memoryMb)}`);
+    lines.push(
+      "",
+      `Load: ${l.opened}/${l.connections} connections opened (${l.connectPerSec}/s), ${l.openAtGateway} held at the gateway, ${l.pongs} pongs after the hold; memory MB ${JSON.stringify(l.memoryMb)}`,
+    );
   }
   table(
     "Cold import of each bundled handler (fresh node process; median)",
@@ -93,10 +118,34 @@ export function renderTables(result: Result): string {
   );
   table(
     "Cost per million delivered events on AWS (us-east-1 on-demand list prices; counted in the fan-out rounds)",
-    ["N", "connections", "design", "RCU/event", "WCU/event", "Lambda inv./event", "messages/event", "DynamoDB $", "Lambda $", "API GW $", "total $"],
+    [
+      "N",
+      "connections",
+      "design",
+      "RCU/event",
+      "WCU/event",
+      "Lambda inv./event",
+      "messages/event",
+      "DynamoDB $",
+      "Lambda $",
+      "API GW $",
+      "total $",
+    ],
     ["---:", "---:", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"],
     result.cost.flatMap(({ n, window, cost }) =>
-      cost.map((c) => [n, window.connections, c.design, round(c.perEvent.rcu), round(c.perEvent.wcu), round(c.perEvent.invocations), round(c.perEvent.messages, 0), round(c.perMillionDelivered.dynamodb, 2), round(c.perMillionDelivered.lambda, 2), round(c.perMillionDelivered.apiGateway, 2), round(c.perMillionDelivered.total, 2)]),
+      cost.map((c) => [
+        n,
+        window.connections,
+        c.design,
+        round(c.perEvent.rcu),
+        round(c.perEvent.wcu),
+        round(c.perEvent.invocations),
+        round(c.perEvent.messages, 0),
+        round(c.perMillionDelivered.dynamodb, 2),
+        round(c.perMillionDelivered.lambda, 2),
+        round(c.perMillionDelivered.apiGateway, 2),
+        round(c.perMillionDelivered.total, 2),
+      ]),
     ),
   );
   lines.push("");

@@ -5,6 +5,17 @@
  * on stdout, the numbers in `.local/bench/latest.json` (and a timestamped copy). One file per
  * phase: fanout.ts, transport.ts, chat.ts, cold-import.ts, held-connections.ts, cost.ts.
  */
+
+import {
+  type Bench,
+  phases,
+  progress,
+  quick,
+  secondsSinceStart,
+  settings,
+  startBench,
+  startedAt,
+} from "./bench-context";
 import { measureChat } from "./chat";
 import { measureHandlerColdImports } from "./cold-import";
 import { costOfFanout } from "./cost";
@@ -12,7 +23,6 @@ import { measureFanout } from "./fanout";
 import { measureHeldConnections } from "./held-connections";
 import { type PhaseResults, renderTables, result, writeResult } from "./report";
 import { measureTransport } from "./transport";
-import { type Bench, phases, progress, quick, secondsSinceStart, settings, startBench, startedAt } from "./bench-context";
 
 async function runPhases(bench: Bench): Promise<PhaseResults> {
   const { fanout, windows } = phases.has("fanout") ? await measureFanout(bench) : { fanout: [], windows: [] };
@@ -28,12 +38,19 @@ async function main(): Promise<void> {
     progress(`time budget of ${settings.budgetMs / 60_000} minutes exceeded: giving up`);
     process.exit(2);
   }, settings.budgetMs).unref();
-  progress(`Live Orders benchmark (${quick ? "quick" : "full"}): sizes ${settings.sizes.join(", ")}, ${settings.rounds} rounds each`);
+  progress(
+    `Live Orders benchmark (${quick ? "quick" : "full"}): sizes ${settings.sizes.join(", ")}, ${settings.rounds} rounds each`,
+  );
   const bench = await startBench();
   process.once("SIGINT", () => void bench.stop().then(() => process.exit(130)));
   try {
     const measured = await runPhases(bench);
-    const output = result({ startedAt, mode: quick ? "quick" : "full", durationSec: secondsSinceStart(), phases: measured });
+    const output = result({
+      startedAt,
+      mode: quick ? "quick" : "full",
+      durationSec: secondsSinceStart(),
+      phases: measured,
+    });
     writeResult(output);
     process.stdout.write(renderTables(output));
     progress(`done in ${output.durationSec} s → .local/bench/latest.json`);

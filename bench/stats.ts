@@ -8,4 +8,5 @@ export function percentile(values: readonly number[], p: number): number {
 
 export const median = (values: readonly number[]) => percentile(values, 50);
 
-export const round = (value: number, digits = 1) => (Number.isFinite(value) ? Number(value.toFixed(digits)) : Number.NaN);
+export const round = (value: number, digits = 1) =>
+  Number.isFinite(value) ? Number(value.toFixed(digits)) : Number.NaN;

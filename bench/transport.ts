@@ -5,8 +5,8 @@
  */
 import { PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { LeanConnectionsClient } from "@live-orders/connections/lean-client";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "@live-orders/local/config";
 import { localManagementApiClient } from "@live-orders/local/clients";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "@live-orders/local/config";
 import { connectionItems } from "@live-orders/local/testing/table";
 import { type Bench, progress, quick } from "./bench-context";
 import { round } from "./stats";
@@ -27,12 +27,17 @@ export async function measureTransport(bench: Bench): Promise<TransportResult[]>
   progress(`@connections client alone: ${posts} posts to ${sockets} sockets, SDK client and fast transport …`);
   await fleet.send({ op: "connect", group: "transport", url: bench.stackUrl, count: sockets, concurrency: 25 });
   const ids = await connectionIdsOnceSettled(bench);
-  const data = Buffer.from(JSON.stringify({ type: "event", topic: "order:bench", seq: 1, event: { kind: "order.status", status: "ready" } }));
+  const data = Buffer.from(
+    JSON.stringify({ type: "event", topic: "order:bench", seq: 1, event: { kind: "order.status", status: "ready" } }),
+  );
   const endpoint = stack.outputs.wsManagementEndpoint;
   const clients = {
     sdk: () => {
       const client = localManagementApiClient(endpoint);
-      return { post: (id: string) => client.send(new PostToConnectionCommand({ ConnectionId: id, Data: data })), close: () => client.destroy() };
+      return {
+        post: (id: string) => client.send(new PostToConnectionCommand({ ConnectionId: id, Data: data })),
+        close: () => client.destroy(),
+      };
     },
     fast: () => {
       const client = new LeanConnectionsClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
@@ -43,7 +48,15 @@ export async function measureTransport(bench: Bench): Promise<TransportResult[]>
   for (const pass of [0, 1]) {
     for (const [name, make] of Object.entries(clients)) {
       const client = make();
-      const armed = await fleet.arm({ op: "arm", group: "transport", from: 0, to: sockets, marker: `"topic":"order:bench"`, count: posts / sockets, timeoutMs: 120_000 });
+      const armed = await fleet.arm({
+        op: "arm",
+        group: "transport",
+        from: 0,
+        to: sockets,
+        marker: `"topic":"order:bench"`,
+        count: posts / sockets,
+        timeoutMs: 120_000,
+      });
       const cpu = process.cpuUsage();
       const started = performance.now();
       let next = 0;
@@ -57,9 +70,16 @@ export async function measureTransport(bench: Bench): Promise<TransportResult[]>
       await armed.received;
       client.close();
       if (pass === 0) continue; // the first pass warms both up
-      const row = { client: name, posts, postsPerSec: round(posts / (ms / 1000), 0), cpuMsPerPost: round((used.user + used.system) / 1000 / posts, 3) };
+      const row = {
+        client: name,
+        posts,
+        postsPerSec: round(posts / (ms / 1000), 0),
+        cpuMsPerPost: round((used.user + used.system) / 1000 / posts, 3),
+      };
       results.push(row);
-      progress(`  @connections via ${name}: ${row.postsPerSec} posts/s, ${row.cpuMsPerPost} ms CPU per post (gateway included)`);
+      progress(
+        `  @connections via ${name}: ${row.postsPerSec} posts/s, ${row.cpuMsPerPost} ms CPU per post (gateway included)`,
+      );
     }
   }
   await fleet.send({ op: "kill", group: "transport" });
@@ -69,9 +89,14 @@ export async function measureTransport(bench: Bench): Promise<TransportResult[]>
 
 /** The ids of the fleet's sockets: the table holds exactly these once the earlier groups' `$disconnect`s are done. */
 async function connectionIdsOnceSettled({ stack }: Bench): Promise<string[]> {
-  const registered = async () => (await connectionItems(stack.outputs)).flatMap((item) => (item.connectionId?.S ? [item.connectionId.S] : []));
+  const registered = async () =>
+    (await connectionItems(stack.outputs)).flatMap((item) => (item.connectionId?.S ? [item.connectionId.S] : []));
   let ids = await registered();
-  for (const deadline = Date.now() + 60_000; ids.length !== sockets && Date.now() < deadline; ids = await registered()) {
+  for (
+    const deadline = Date.now() + 60_000;
+    ids.length !== sockets && Date.now() < deadline;
+    ids = await registered()
+  ) {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   if (ids.length !== sockets) throw new Error(`${ids.length} connection items for ${sockets} open sockets`);

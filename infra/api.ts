@@ -1,6 +1,6 @@
-import { httpApi, type HttpRouteKey } from "@live-orders/functions/routes";
+import { type HttpRouteKey, httpApi } from "@live-orders/functions/routes";
 import { issuer, userPool, webClient } from "./auth";
-import { lambdaFor, type LinkTargets } from "./function";
+import { type LinkTargets, lambdaFor } from "./function";
 import { httpSizing } from "./function-sizing";
 import { realtime } from "./realtime";
 import { table } from "./table";

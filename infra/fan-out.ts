@@ -1,6 +1,6 @@
 import { streamSubscriber } from "@live-orders/functions/routes";
 import { userPool, webClient } from "./auth";
-import { lambdaFor, type LinkTargets } from "./function";
+import { type LinkTargets, lambdaFor } from "./function";
 import { fanOutSizing } from "./function-sizing";
 import { realtime } from "./realtime";
 import { table } from "./table";

@@ -18,7 +18,7 @@
  * Timeouts are derived from the retry budgets the code runs under (core/retry.ts policies and
  * the `@connections` transport's per-attempt timeout), so a change of a policy moves them.
  */
-import { backoffDelay, RetryPolicy, type BackoffPolicy } from "@live-orders/core/retry";
+import { type BackoffPolicy, backoffDelay, RetryPolicy } from "@live-orders/core/retry";
 import type { HttpRouteKey, WebSocketRouteKey } from "@live-orders/functions/routes";
 
 export interface FunctionSizing {
@@ -48,7 +48,8 @@ export const connectionsAttemptTimeoutSeconds = 10;
  *   attempts × per-attempt timeout + worst backoff  =  3 × 10 s + 0.3 s  =  30.3 s
  */
 export const connectionsCallBudgetSeconds =
-  RetryPolicy.sdkStandard.attempts * connectionsAttemptTimeoutSeconds + worstCaseBackoffSeconds(RetryPolicy.sdkStandard);
+  RetryPolicy.sdkStandard.attempts * connectionsAttemptTimeoutSeconds +
+  worstCaseBackoffSeconds(RetryPolicy.sdkStandard);
 
 /**
  * One subscriber during a fan-out, worst case: the fan-out retries a failed call

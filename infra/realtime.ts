@@ -1,6 +1,6 @@
-import { webSocketApi, type WebSocketRouteKey } from "@live-orders/functions/routes";
+import { type WebSocketRouteKey, webSocketApi } from "@live-orders/functions/routes";
 import { userPool, webClient } from "./auth";
-import { lambdaFor, type LinkTargets } from "./function";
+import { type LinkTargets, lambdaFor } from "./function";
 import { authorizerSizing, webSocketSizing } from "./function-sizing";
 import { table } from "./table";
 

@@ -37,7 +37,9 @@ export function emailConfigurationFor(identitySetting: string, account: AwsAccou
  * The SNS subscription of an `AlarmEndpoint`: an e-mail address (SNS mails a confirmation link
  * first) or an `https://` URL (a chat webhook, an incident tool). Empty: none.
  */
-export function alarmSubscriptionFor(endpointSetting: string): { protocol: "email" | "https"; endpoint: string } | undefined {
+export function alarmSubscriptionFor(
+  endpointSetting: string,
+): { protocol: "email" | "https"; endpoint: string } | undefined {
   const endpoint = endpointSetting.trim();
   if (endpoint === "") return undefined;
   if (endpoint.startsWith("https://")) return { protocol: "https", endpoint };

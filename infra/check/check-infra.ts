@@ -26,7 +26,9 @@ async function main(): Promise<number> {
   let started = Date.now();
   console.log("check:infra 1/3 sst install");
   const install = await ensureSstInstalled({ rootDir, log: (line) => console.log(`  ${line}`) });
-  console.log(`  ${install.cached ? "cached: nothing relevant changed" : "installed"} (${seconds(install.durationMs)})`);
+  console.log(
+    `  ${install.cached ? "cached: nothing relevant changed" : "installed"} (${seconds(install.durationMs)})`,
+  );
 
   started = Date.now();
   console.log("check:infra 2/3 tsc -p infra/tsconfig.json (sst.config.ts, infra/ against .sst/platform/config.d.ts)");

@@ -17,7 +17,9 @@ export class GraphQuery {
   one(type: string, predicate: (r: ResourceRecord) => boolean = () => true): ResourceRecord {
     const found = this.all(type).filter(predicate);
     if (found.length !== 1) {
-      throw new Error(`expected exactly one ${type} matching, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+      throw new Error(
+        `expected exactly one ${type} matching, found ${found.length}: ${found.map((r) => r.name).join(", ")}`,
+      );
     }
     return found[0]!;
   }

@@ -8,10 +8,11 @@
  * and run in a child Node process with infra/check/harness.ts standing in for the Pulumi engine
  * and SST's RPC server. A child process keeps Pulumi's global mock state out of the test runner.
  */
-import { build, type Plugin } from "esbuild";
+
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { build, type Plugin } from "esbuild";
 import type { Graph } from "./graph-types";
 import { platformDir, readAppConfig } from "./sst-install";
 
@@ -150,15 +151,19 @@ export async function evaluateGraph(options: EvaluateOptions): Promise<Graph> {
     const outFile = path.join(tmp, "graph.json");
     // Stage settings come from `options.env` only, never from the shell running the tests.
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("SST_SECRET_")));
-    const { code, output } = await runChild(outfile, {
-      ...inherited,
-      SST_SKIP_DEPENDENCY_CHECK: "1",
-      SST_NO_BUN: "1",
-      SST_TELEMETRY_DISABLED: "1",
-      ...options.env,
-      LIVE_ORDERS_GRAPH_OUT: outFile,
-      LIVE_ORDERS_WORK: workDir,
-    }, options.timeoutMs ?? 180_000);
+    const { code, output } = await runChild(
+      outfile,
+      {
+        ...inherited,
+        SST_SKIP_DEPENDENCY_CHECK: "1",
+        SST_NO_BUN: "1",
+        SST_TELEMETRY_DISABLED: "1",
+        ...options.env,
+        LIVE_ORDERS_GRAPH_OUT: outFile,
+        LIVE_ORDERS_WORK: workDir,
+      },
+      options.timeoutMs ?? 180_000,
+    );
     if (code !== 0 || !fs.existsSync(outFile)) {
       throw new Error(`evaluating sst.config.ts (stage ${stage}) failed with exit code ${code}:\n${output}`);
     }

@@ -11,16 +11,16 @@
  * Everything in between — SST's components, the app's infra/ code — is the real code.
  * The recorded graph is written as JSON to the path in LIVE_ORDERS_GRAPH_OUT.
  */
-import * as pulumi from "@pulumi/pulumi";
-import * as settings from "@pulumi/pulumi/runtime/settings.js";
-import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack.js";
+
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as settings from "@pulumi/pulumi/runtime/settings.js";
+import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack.js";
 import type { BuildRecord, CallRecord, Graph, ResourceRecord } from "./graph-types";
 import { MOCK_ACCOUNT, MOCK_REGION } from "./mock-values";
-
 
 /** Replaced at bundle time (esbuild `define`, see graph.ts), as the CLI does. */
 declare const $app: Graph["app"];
@@ -108,7 +108,12 @@ function mockState(type: string, name: string, id: string, inputs: Record<string
     }
     case "aws:sqs/queue:Queue": {
       const queueName = (inputs.name as string | undefined) ?? name;
-      return { ...state, name: queueName, arn: `arn:aws:sqs:${region}:${account}:${queueName}`, url: `https://sqs.${region}.amazonaws.com/${account}/${queueName}` };
+      return {
+        ...state,
+        name: queueName,
+        arn: `arn:aws:sqs:${region}:${account}:${queueName}`,
+        url: `https://sqs.${region}.amazonaws.com/${account}/${queueName}`,
+      };
     }
     case "aws:sns/topic:Topic":
       return { ...state, arn: `arn:aws:sns:${region}:${account}:${(inputs.name as string | undefined) ?? name}` };
@@ -123,11 +128,22 @@ function mockState(type: string, name: string, id: string, inputs: Record<string
 function mockCall(token: string, inputs: Record<string, any>): Record<string, unknown> {
   switch (token) {
     case "aws:index/getRegion:getRegion":
-      return { id: MOCK_REGION, name: MOCK_REGION, region: MOCK_REGION, endpoint: `ec2.${MOCK_REGION}.amazonaws.com`, description: "US East (N. Virginia)" };
+      return {
+        id: MOCK_REGION,
+        name: MOCK_REGION,
+        region: MOCK_REGION,
+        endpoint: `ec2.${MOCK_REGION}.amazonaws.com`,
+        description: "US East (N. Virginia)",
+      };
     case "aws:index/getPartition:getPartition":
       return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
     case "aws:index/getCallerIdentity:getCallerIdentity":
-      return { id: MOCK_ACCOUNT, accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/check`, userId: "AIDACHECK" };
+      return {
+        id: MOCK_ACCOUNT,
+        accountId: MOCK_ACCOUNT,
+        arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/check`,
+        userId: "AIDACHECK",
+      };
     case "aws:iam/getPolicyDocument:getPolicyDocument": {
       const statements = (inputs.statements ?? []) as Record<string, unknown>[];
       const json = JSON.stringify({
@@ -216,13 +232,15 @@ function startRpcServer(workDir: string): Promise<http.Server> {
         case "Runtime.Build": {
           // What SST's bundler would receive; the bundle itself is a placeholder file, since
           // what is under test is the wiring, not the handler code (tested elsewhere).
-          builds.push(plain({
-            functionID: args.functionID,
-            handler: args.handler,
-            runtime: args.runtime,
-            links: args.links,
-            properties: args.properties,
-          }) as BuildRecord);
+          builds.push(
+            plain({
+              functionID: args.functionID,
+              handler: args.handler,
+              runtime: args.runtime,
+              links: args.links,
+              properties: args.properties,
+            }) as BuildRecord,
+          );
           const out = path.join(workDir, "build", String(args.functionID));
           const file = String(args.handler).replace(/\.[^./]+$/, ".mjs");
           fs.mkdirSync(path.dirname(path.join(out, file)), { recursive: true });
@@ -244,7 +262,9 @@ export async function evaluate(options: { config: SstConfig; run: Run }): Promis
   if (!outFile || !workDir) throw new Error("harness: LIVE_ORDERS_GRAPH_OUT and LIVE_ORDERS_WORK must be set");
   const app = $app;
 
-  process.on("unhandledRejection", (reason) => errors.push(`unhandled rejection: ${String((reason as Error)?.stack ?? reason)}`));
+  process.on("unhandledRejection", (reason) =>
+    errors.push(`unhandled rejection: ${String((reason as Error)?.stack ?? reason)}`),
+  );
 
   const server = await startRpcServer(workDir);
   process.env.SST_SERVER = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -306,6 +326,15 @@ export async function evaluate(options: { config: SstConfig; run: Run }): Promis
     server.close();
   }
 
-  const graph: Graph = { stage: app.stage, root: $cli.paths.root, app: plain(app) as Graph["app"], resources, calls, builds, outputs: outputs as Record<string, unknown>, errors };
+  const graph: Graph = {
+    stage: app.stage,
+    root: $cli.paths.root,
+    app: plain(app) as Graph["app"],
+    resources,
+    calls,
+    builds,
+    outputs: outputs as Record<string, unknown>,
+    errors,
+  };
   fs.writeFileSync(outFile, JSON.stringify(graph, null, 2));
 }

@@ -8,24 +8,25 @@
  *   - what the route table owns (handlers, links, filters) is read from routes.ts, so the test
  *     proves infra/ deploys exactly that table: the same one the local API Gateway serves.
  */
-import { RetryPolicy } from "@live-orders/core/retry";
-import { tableDefinition } from "@live-orders/core/table-definition";
-import { httpApi, Link, streamSubscriber, webSocketApi, type FunctionRoute } from "@live-orders/functions/routes";
-import { cognitoEndpoint, securityHeaders } from "@live-orders/web/security-headers";
+
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { RetryPolicy } from "@live-orders/core/retry";
+import { tableDefinition } from "@live-orders/core/table-definition";
+import { type FunctionRoute, httpApi, Link, streamSubscriber, webSocketApi } from "@live-orders/functions/routes";
+import { cognitoEndpoint, securityHeaders } from "@live-orders/web/security-headers";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   authorizerSizing,
   connectionsAttemptTimeoutSeconds,
+  type FunctionSizing,
   fanOutSizing,
   fanOutSubscriberBudgetSeconds,
   httpSizing,
   webSocketSizing,
-  type FunctionSizing,
 } from "../function-sizing";
 import { evaluateGraph } from "./graph";
 import { GraphQuery } from "./graph-query";
@@ -34,7 +35,15 @@ import { MOCK_ACCOUNT, MOCK_REGION } from "./mock-values";
 
 const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-const SPEC_WEBSOCKET_ROUTES = ["$connect", "$disconnect", "$default", "subscribe", "unsubscribe", "sendMessage", "ping"];
+const SPEC_WEBSOCKET_ROUTES = [
+  "$connect",
+  "$disconnect",
+  "$default",
+  "subscribe",
+  "unsubscribe",
+  "sendMessage",
+  "ping",
+];
 const SPEC_HTTP_ROUTES = [
   "POST /orders",
   "GET /orders",
@@ -50,7 +59,7 @@ const staticSiteOutputs = ["packages/web/dist"];
 const webBuildOutput = {
   "packages/web/dist/index.html": "<!doctype html><title>Live Orders</title>",
   "packages/web/dist/assets/index-abc123.js": "console.log(1);\n//# sourceMappingURL=index-abc123.js.map\n",
-  "packages/web/dist/assets/index-abc123.js.map": "{\"version\":3}",
+  "packages/web/dist/assets/index-abc123.js.map": '{"version":3}',
   "packages/web/dist/assets/index-abc123.css": "body{}",
 };
 /** Production's stage settings (`sst secret set`); the check stage sets none. */
@@ -70,7 +79,12 @@ const TABLE_ITEM_ACTIONS = [
   "dynamodb:ConditionCheckItem",
 ];
 /** What the stream subscription grants its function, on the stream only. */
-const STREAM_READ_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"];
+const STREAM_READ_ACTIONS = [
+  "dynamodb:DescribeStream",
+  "dynamodb:GetRecords",
+  "dynamodb:GetShardIterator",
+  "dynamodb:ListStreams",
+];
 
 let check: GraphQuery;
 let production: GraphQuery;
@@ -79,11 +93,19 @@ beforeAll(async () => {
   const started = Date.now();
   const [checkGraph, productionGraph] = await Promise.all([
     evaluateGraph({ rootDir, stage: "check", staticSiteOutputs, scratchFiles: webBuildOutput }),
-    evaluateGraph({ rootDir, stage: "production", staticSiteOutputs, scratchFiles: webBuildOutput, env: productionSecrets }),
+    evaluateGraph({
+      rootDir,
+      stage: "production",
+      staticSiteOutputs,
+      scratchFiles: webBuildOutput,
+      env: productionSecrets,
+    }),
   ]);
   check = new GraphQuery(checkGraph);
   production = new GraphQuery(productionGraph);
-  process.stdout.write(`[infra] evaluated sst.config.ts for 2 stages in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `[infra] evaluated sst.config.ts for 2 stages in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
 });
 
 const sorted = (values: readonly string[]) => [...values].sort();
@@ -135,16 +157,17 @@ describe("WebSocket API", () => {
     expect(others).toEqual([]);
     expect(authorizer!.inputs.authorizerType).toBe("REQUEST");
     expect(authorizer!.inputs.identitySources).toEqual(["route.request.querystring.token"]);
-    expect(check.lambdaByArn(String(authorizer!.inputs.authorizerUri)).inputs.handler).toBe(webSocketApi.authorizer.handler);
+    expect(check.lambdaByArn(String(authorizer!.inputs.authorizerUri)).inputs.handler).toBe(
+      webSocketApi.authorizer.handler,
+    );
   });
 
   it("lets API Gateway invoke the authorizer function, and only through that authorizer", () => {
     const api = check.api("WEBSOCKET");
     const authorizer = check.authorizersOf(api)[0]!;
     const fn = check.lambdaByArn(String(authorizer.inputs.authorizerUri));
-    const permission = check.one(
-      "aws:lambda/permission:Permission",
-      (p) => String(p.inputs.function).endsWith(`function:${check.physicalNameOf(fn)}`),
+    const permission = check.one("aws:lambda/permission:Permission", (p) =>
+      String(p.inputs.function).endsWith(`function:${check.physicalNameOf(fn)}`),
     );
     expect(permission.inputs).toMatchObject({
       action: "lambda:InvokeFunction",
@@ -228,9 +251,9 @@ describe("table", () => {
     expect(indexes.map(({ name, hashKey, rangeKey }) => ({ name, hashKey, rangeKey }))).toEqual(
       Object.entries(tableDefinition.globalIndexes).map(([name, index]) => ({ name, ...index })),
     );
-    expect(sorted((table.inputs.attributes as { name: string; type: string }[]).map((a) => `${a.name}:${a.type}`))).toEqual(
-      sorted(Object.keys(tableDefinition.fields).map((name) => `${name}:S`)),
-    );
+    expect(
+      sorted((table.inputs.attributes as { name: string; type: string }[]).map((a) => `${a.name}:${a.type}`)),
+    ).toEqual(sorted(Object.keys(tableDefinition.fields).map((name) => `${name}:S`)));
   });
 
   it("expires items on expiresAt", () => {
@@ -250,13 +273,19 @@ describe("stream subscriber (fan-out)", () => {
 
   it("reads the table's stream with the fan-out handler", () => {
     const table = check.one("aws:dynamodb/table:Table");
-    expect(mapping().inputs.eventSourceArn).toBe(`arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/${table.inputs.name}/stream/2026-01-01T00:00:00.000`);
+    expect(mapping().inputs.eventSourceArn).toBe(
+      `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/${table.inputs.name}/stream/2026-01-01T00:00:00.000`,
+    );
     expect(check.lambdaByArn(String(mapping().inputs.functionName)).inputs.handler).toBe(streamSubscriber.handler);
   });
 
   it("is invoked only for INSERTs of event items", () => {
-    const patterns = (mapping().inputs.filterCriteria.filters as { pattern: string }[]).map((f) => JSON.parse(f.pattern));
-    expect(patterns).toEqual([{ eventName: ["INSERT"], dynamodb: { NewImage: { sk: { S: [{ prefix: "EVENT#" }] } } } }]);
+    const patterns = (mapping().inputs.filterCriteria.filters as { pattern: string }[]).map((f) =>
+      JSON.parse(f.pattern),
+    );
+    expect(patterns).toEqual([
+      { eventName: ["INSERT"], dynamodb: { NewImage: { sk: { S: [{ prefix: "EVENT#" }] } } } },
+    ]);
     expect(patterns).toEqual(streamSubscriber.filters);
   });
 
@@ -289,9 +318,17 @@ describe("stream subscriber (fan-out)", () => {
 
   it("sends what it gives up on to an SQS queue that keeps it 14 days, encrypted", () => {
     const queue = check.one("aws:sqs/queue:Queue");
-    expect(mapping().inputs.destinationConfig).toEqual({ onFailure: { destinationArn: `arn:aws:sqs:${MOCK_REGION}:${MOCK_ACCOUNT}:${check.physicalNameOf(queue)}` } });
-    expect(queue.inputs).toMatchObject({ fifoQueue: false, messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true });
-    expect(check.graph.outputs.fanOutFailureQueue).toBe(`https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT}/${check.physicalNameOf(queue)}`);
+    expect(mapping().inputs.destinationConfig).toEqual({
+      onFailure: { destinationArn: `arn:aws:sqs:${MOCK_REGION}:${MOCK_ACCOUNT}:${check.physicalNameOf(queue)}` },
+    });
+    expect(queue.inputs).toMatchObject({
+      fifoQueue: false,
+      messageRetentionSeconds: 14 * 24 * 3600,
+      sqsManagedSseEnabled: true,
+    });
+    expect(check.graph.outputs.fanOutFailureQueue).toBe(
+      `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT}/${check.physicalNameOf(queue)}`,
+    );
   });
 
   it("lets only the fan-out's role send to that queue (Lambda delivers with the function's permissions)", () => {
@@ -318,7 +355,8 @@ describe("stream subscriber (fan-out)", () => {
 });
 
 describe("alarms", () => {
-  const topicArn = (graph: GraphQuery) => `arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT}:${graph.physicalNameOf(graph.one("aws:sns/topic:Topic"))}`;
+  const topicArn = (graph: GraphQuery) =>
+    `arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT}:${graph.physicalNameOf(graph.one("aws:sns/topic:Topic"))}`;
   const fanOutName = (graph: GraphQuery) => graph.physicalNameOf(graph.lambdaOfHandler(streamSubscriber.handler));
 
   it("notify one SNS topic when they fire and when they recover", () => {
@@ -327,7 +365,10 @@ describe("alarms", () => {
       ["api-5xx", "fan-out-errors", "fan-out-failures", "fan-out-iterator-age"].map((n) => `live-orders-check-${n}`),
     );
     for (const alarm of alarms) {
-      expect(alarm.inputs, String(alarm.inputs.name)).toMatchObject({ alarmActions: [topicArn(check)], okActions: [topicArn(check)] });
+      expect(alarm.inputs, String(alarm.inputs.name)).toMatchObject({
+        alarmActions: [topicArn(check)],
+        okActions: [topicArn(check)],
+      });
     }
     expect(check.graph.outputs.alarmTopic).toBe(topicArn(check));
   });
@@ -421,7 +462,10 @@ describe("functions", () => {
   });
 
   it("see each link with the properties Resource.<name> exposes at run time", () => {
-    const links = Object.assign({}, ...check.graph.builds.map((b) => b.links)) as Record<string, Record<string, unknown>>;
+    const links = Object.assign({}, ...check.graph.builds.map((b) => b.links)) as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(Object.keys(links[Link.Realtime]!).sort()).toEqual(["managementEndpoint", "type", "url"]);
     expect(links[Link.Realtime]!.url).toBe(check.graph.outputs.ws);
     expect(links[Link.Realtime]!.managementEndpoint).toBe(check.graph.outputs.wsManagementEndpoint);
@@ -436,7 +480,10 @@ describe("functions", () => {
       const fn = check.one("aws:lambda/function:Function", (f) => f.inputs.handler === route.handler);
       const manage = check.policyOf(fn).filter((s) => s.Action.includes("execute-api:ManageConnections"));
       if ((route.link as readonly string[]).includes(Link.Realtime)) {
-        expect(manage.flatMap((s) => s.Resource), route.handler).toEqual([`${executionArn}/*/*/@connections/*`]);
+        expect(
+          manage.flatMap((s) => s.Resource),
+          route.handler,
+        ).toEqual([`${executionArn}/*/*/@connections/*`]);
       } else {
         expect(manage, route.handler).toEqual([]);
       }
@@ -453,9 +500,13 @@ describe("functions", () => {
   it("may read and write the table's items only when they link it, on the table and its indexes", () => {
     const tableArn = `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/${check.one("aws:dynamodb/table:Table").inputs.name}`;
     for (const route of everyRoute()) {
-      const items = check.policyOf(check.lambdaOfHandler(route.handler)).filter((s) => s.Action.includes("dynamodb:PutItem"));
+      const items = check
+        .policyOf(check.lambdaOfHandler(route.handler))
+        .filter((s) => s.Action.includes("dynamodb:PutItem"));
       if ((route.link as readonly string[]).includes(Link.Table)) {
-        expect(items, route.handler).toEqual([{ Effect: "Allow", Action: TABLE_ITEM_ACTIONS, Resource: [tableArn, `${tableArn}/index/*`] }]);
+        expect(items, route.handler).toEqual([
+          { Effect: "Allow", Action: TABLE_ITEM_ACTIONS, Resource: [tableArn, `${tableArn}/index/*`] },
+        ]);
       } else {
         expect(items, route.handler).toEqual([]);
       }
@@ -467,9 +518,18 @@ describe("functions", () => {
     for (const fn of check.all("aws:lambda/function:Function")) {
       const dynamo = check.actionsOf(fn).filter((a) => a.startsWith("dynamodb:"));
       const allowed = [...TABLE_ITEM_ACTIONS, ...(fn === streamReader ? STREAM_READ_ACTIONS : [])];
-      expect(dynamo.filter((a) => !allowed.includes(a)), String(fn.inputs.handler)).toEqual([]);
-      expect(check.actionsOf(fn).filter((a) => a.includes("*")), String(fn.inputs.handler)).toEqual([]);
-      expect(check.actionsOf(fn).filter((a) => a.startsWith("cognito-idp:")), String(fn.inputs.handler)).toEqual([]);
+      expect(
+        dynamo.filter((a) => !allowed.includes(a)),
+        String(fn.inputs.handler),
+      ).toEqual([]);
+      expect(
+        check.actionsOf(fn).filter((a) => a.includes("*")),
+        String(fn.inputs.handler),
+      ).toEqual([]);
+      expect(
+        check.actionsOf(fn).filter((a) => a.startsWith("cognito-idp:")),
+        String(fn.inputs.handler),
+      ).toEqual([]);
     }
   });
 
@@ -490,8 +550,13 @@ describe("function sizes", () => {
   /** Each route-table entry with the size infra/function-sizing.ts gives it. */
   const sized = (): [FunctionRoute, FunctionSizing][] => [
     [webSocketApi.authorizer, authorizerSizing],
-    ...Object.entries(webSocketApi.routes).map(([key, route]) => [route, webSocketSizing[key as keyof typeof webSocketSizing]] as [FunctionRoute, FunctionSizing]),
-    ...Object.entries(httpApi.routes).map(([key, route]) => [route, httpSizing[key as keyof typeof httpSizing]] as [FunctionRoute, FunctionSizing]),
+    ...Object.entries(webSocketApi.routes).map(
+      ([key, route]) =>
+        [route, webSocketSizing[key as keyof typeof webSocketSizing]] as [FunctionRoute, FunctionSizing],
+    ),
+    ...Object.entries(httpApi.routes).map(
+      ([key, route]) => [route, httpSizing[key as keyof typeof httpSizing]] as [FunctionRoute, FunctionSizing],
+    ),
     [streamSubscriber, fanOutSizing],
   ];
   const sizeOf = (fn: ResourceRecord) => ({
@@ -555,7 +620,9 @@ describe("Cognito", () => {
   });
 
   it("sends its e-mails through Cognito's default sender while the stage names no SES identity", () => {
-    expect(check.one("aws:cognito/userPool:UserPool").inputs.emailConfiguration).toEqual({ emailSendingAccount: "COGNITO_DEFAULT" });
+    expect(check.one("aws:cognito/userPool:UserPool").inputs.emailConfiguration).toEqual({
+      emailSendingAccount: "COGNITO_DEFAULT",
+    });
   });
 
   it("sends them through SES from the identity the stage names (CognitoSesIdentity)", () => {
@@ -568,7 +635,10 @@ describe("Cognito", () => {
 
   it("has the staff group on the pool", () => {
     const pool = check.one("aws:cognito/userPool:UserPool");
-    expect(check.one("aws:cognito/userGroup:UserGroup").inputs).toMatchObject({ name: "staff", userPoolId: check.idOf(pool) });
+    expect(check.one("aws:cognito/userGroup:UserGroup").inputs).toMatchObject({
+      name: "staff",
+      userPoolId: check.idOf(pool),
+    });
   });
 });
 
@@ -577,10 +647,16 @@ describe("web (StaticSite)", () => {
   const distribution = () => check.one("aws:cloudfront/distribution:Distribution");
   const headersPolicy = () => check.one("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy");
   const uploads = () =>
-    (check.one("pulumi-nodejs:dynamic:Resource", (r) => r.name.startsWith("WebAssetFiles")).inputs.files as { key: string; cacheControl: string }[]);
+    check.one("pulumi-nodejs:dynamic:Resource", (r) => r.name.startsWith("WebAssetFiles")).inputs.files as {
+      key: string;
+      cacheControl: string;
+    }[];
 
   it("builds packages/web with Vite's build script, without source maps", () => {
-    expect(builder().inputs).toMatchObject({ create: "npm run build -- --sourcemap false", dir: path.join(check.graph.root, "packages/web") });
+    expect(builder().inputs).toMatchObject({
+      create: "npm run build -- --sourcemap false",
+      dir: path.join(check.graph.root, "packages/web"),
+    });
   });
 
   it("gives the build the deployed endpoints and pool ids as VITE_* variables", () => {
@@ -599,7 +675,11 @@ describe("web (StaticSite)", () => {
   });
 
   it("uploads the build but never a source map; HTML uncached, hashed assets immutable", () => {
-    expect(uploads().map((f) => [f.key, f.cacheControl]).sort()).toEqual([
+    expect(
+      uploads()
+        .map((f) => [f.key, f.cacheControl])
+        .sort(),
+    ).toEqual([
       ["assets/index-abc123.css", "max-age=31536000,public,immutable"],
       ["assets/index-abc123.js", "max-age=31536000,public,immutable"],
       ["index.html", "max-age=0,no-cache,no-store,must-revalidate"],
@@ -617,7 +697,9 @@ describe("web (StaticSite)", () => {
       expect(scripts.length).toBeGreaterThan(0);
       expect(files.filter((f) => f.name.endsWith(".map")).map((f) => f.name)).toEqual([]);
       for (const script of scripts) {
-        expect(fs.readFileSync(path.join(script.parentPath, script.name), "utf8"), script.name).not.toContain("sourceMappingURL");
+        expect(fs.readFileSync(path.join(script.parentPath, script.name), "utf8"), script.name).not.toContain(
+          "sourceMappingURL",
+        );
       }
     } finally {
       fs.rmSync(outDir, { recursive: true, force: true });
@@ -632,7 +714,10 @@ describe("web (StaticSite)", () => {
   it("allows the page to connect to exactly its origin, the HTTP API, the WebSocket API and Cognito", () => {
     const csp = String(headersPolicy().inputs.securityHeadersConfig.contentSecurityPolicy.contentSecurityPolicy);
     const directives = Object.fromEntries(
-      csp.split(";").map((d) => d.trim().split(/\s+/)).map(([name, ...sources]) => [name, sources]),
+      csp
+        .split(";")
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...sources]) => [name, sources]),
     );
     const origin = (url: unknown) => new URL(String(url)).origin;
     expect(directives["connect-src"]).toEqual([
@@ -649,7 +734,12 @@ describe("web (StaticSite)", () => {
 
   it("sends HSTS, nosniff, a referrer policy and no framing, overriding the origin", () => {
     expect(headersPolicy().inputs.securityHeadersConfig).toMatchObject({
-      strictTransportSecurity: { accessControlMaxAgeSec: 63_072_000, includeSubdomains: false, preload: false, override: true },
+      strictTransportSecurity: {
+        accessControlMaxAgeSec: 63_072_000,
+        includeSubdomains: false,
+        preload: false,
+        override: true,
+      },
       contentTypeOptions: { override: true },
       referrerPolicy: { referrerPolicy: "no-referrer", override: true },
       frameOptions: { frameOption: "DENY", override: true },
@@ -662,13 +752,23 @@ describe("web (StaticSite)", () => {
     const hsts = config.strictTransportSecurity;
     const served = {
       "Content-Security-Policy": config.contentSecurityPolicy.contentSecurityPolicy,
-      "Strict-Transport-Security": [`max-age=${hsts.accessControlMaxAgeSec}`, ...(hsts.includeSubdomains ? ["includeSubDomains"] : []), ...(hsts.preload ? ["preload"] : [])].join("; "),
+      "Strict-Transport-Security": [
+        `max-age=${hsts.accessControlMaxAgeSec}`,
+        ...(hsts.includeSubdomains ? ["includeSubDomains"] : []),
+        ...(hsts.preload ? ["preload"] : []),
+      ].join("; "),
       "X-Content-Type-Options": "nosniff",
       "Referrer-Policy": config.referrerPolicy.referrerPolicy,
       "X-Frame-Options": config.frameOptions.frameOption,
     };
     const { outputs } = check.graph;
-    expect(served).toEqual(securityHeaders({ api: String(outputs.api), webSocket: String(outputs.ws), cognito: cognitoEndpoint(MOCK_REGION) }));
+    expect(served).toEqual(
+      securityHeaders({
+        api: String(outputs.api),
+        webSocket: String(outputs.ws),
+        cognito: cognitoEndpoint(MOCK_REGION),
+      }),
+    );
   });
 });
 

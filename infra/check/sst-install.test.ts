@@ -11,7 +11,10 @@ function checkout(options: { sstVersion: string; app: string; run?: string }): s
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "live-orders-install-key-"));
   roots.push(root);
   fs.mkdirSync(path.join(root, "node_modules/sst"), { recursive: true });
-  fs.writeFileSync(path.join(root, "node_modules/sst/package.json"), JSON.stringify({ name: "sst", version: options.sstVersion }));
+  fs.writeFileSync(
+    path.join(root, "node_modules/sst/package.json"),
+    JSON.stringify({ name: "sst", version: options.sstVersion }),
+  );
   fs.writeFileSync(
     path.join(root, "sst.config.ts"),
     `export default $config({ app(input) { return ${options.app}; }, async run() { ${options.run ?? ""} } });\n`,
@@ -42,7 +45,10 @@ describe("sst install cache key", () => {
 
   it("changes with the providers app() declares", async () => {
     const before = checkout({ sstVersion: "4.17.1", app: `{ name: "x", home: "aws" }` });
-    const after = checkout({ sstVersion: "4.17.1", app: `{ name: "x", home: "aws", providers: { random: "4.16.6" } }` });
+    const after = checkout({
+      sstVersion: "4.17.1",
+      app: `{ name: "x", home: "aws", providers: { random: "4.16.6" } }`,
+    });
 
     expect(await installKey(after)).not.toBe(await installKey(before));
   });
@@ -52,7 +58,10 @@ describe("readAppConfig", () => {
   it("evaluates this repository's app() per stage", async () => {
     const rootDir = path.resolve(import.meta.dirname, "../..");
 
-    const [dev, production] = await Promise.all([readAppConfig(rootDir, "alice"), readAppConfig(rootDir, "production")]);
+    const [dev, production] = await Promise.all([
+      readAppConfig(rootDir, "alice"),
+      readAppConfig(rootDir, "production"),
+    ]);
 
     expect(dev).toMatchObject({ name: "live-orders", home: "aws", removal: "remove", protect: false });
     expect(production).toMatchObject({ name: "live-orders", home: "aws", removal: "retain", protect: true });

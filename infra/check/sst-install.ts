@@ -7,12 +7,13 @@
  * declares. That is the cache key; it is stored next to the platform and checked together with
  * the files the checks need.
  */
-import { build } from "esbuild";
+
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { build } from "esbuild";
 
 /** The flags that let the CLI run with no network beyond the npm registry (AWS-NOTES). */
 export const offlineEnv = {
@@ -45,7 +46,9 @@ export interface AppConfig {
 }
 
 function sstVersion(rootDir: string): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(rootDir, "node_modules/sst/package.json"), "utf8")) as { version: string };
+  const pkg = JSON.parse(fs.readFileSync(path.join(rootDir, "node_modules/sst/package.json"), "utf8")) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -100,7 +103,9 @@ function installLooksComplete(rootDir: string): boolean {
     "node_modules/@pulumi/pulumi/package.json",
   ];
   if (!required.every((file) => fs.existsSync(path.join(platform, file)))) return false;
-  const version = fs.existsSync(path.join(platform, "version")) ? fs.readFileSync(path.join(platform, "version"), "utf8").trim() : "";
+  const version = fs.existsSync(path.join(platform, "version"))
+    ? fs.readFileSync(path.join(platform, "version"), "utf8").trim()
+    : "";
   if (version !== sstVersion(rootDir)) return false;
   const lockFile = path.join(rootDir, ".sst", "provider-lock.json");
   if (!fs.existsSync(lockFile)) return false;
@@ -143,7 +148,9 @@ export async function ensureSstInstalled(options: {
       clearInterval(progress);
     }
     if (!installLooksComplete(rootDir)) {
-      throw new Error("sst install finished but .sst/platform is incomplete (config.d.ts, components or providers missing)");
+      throw new Error(
+        "sst install finished but .sst/platform is incomplete (config.d.ts, components or providers missing)",
+      );
     }
     fs.writeFileSync(stampFile(rootDir), JSON.stringify({ key, installedAt: new Date().toISOString() }, null, 2));
     const durationMs = Date.now() - started;
@@ -183,7 +190,11 @@ async function acquireLock(rootDir: string, log: (line: string) => void): Promis
 
 function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }) {
   return new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));

@@ -38,7 +38,10 @@ describe("AlarmEndpoint", () => {
 
   it("subscribes an e-mail address or an https URL", () => {
     expect(alarmSubscriptionFor("ops@example.com")).toEqual({ protocol: "email", endpoint: "ops@example.com" });
-    expect(alarmSubscriptionFor("https://hooks.example.com/alarms")).toEqual({ protocol: "https", endpoint: "https://hooks.example.com/alarms" });
+    expect(alarmSubscriptionFor("https://hooks.example.com/alarms")).toEqual({
+      protocol: "https",
+      endpoint: "https://hooks.example.com/alarms",
+    });
   });
 
   it("refuses anything else rather than subscribing it wrongly", () => {

@@ -3,7 +3,7 @@ import { defineConfig } from "vite";
 
 // `vite --port N --host H` wins over these (CLI flags override config); `PORT` lets the
 // local stack pick a free port without building a command line.
-const port = process.env["PORT"] ? Number(process.env["PORT"]) : undefined;
+const port = process.env.PORT ? Number(process.env.PORT) : undefined;
 
 export default defineConfig({
   plugins: [react()],

@@ -6,17 +6,17 @@
  * with the expected one, so a failure shows every cell that differs at once.
  */
 import { CreateUserPoolClientCommand } from "@aws-sdk/client-cognito-identity-provider";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { localCognitoClient } from "@live-orders/local/clients";
 import { demoUsers, ensureUserPool } from "@live-orders/local/cognito/user-pool";
 import { signIn } from "@live-orders/local/stack/sign-in";
-import { startAppStack, type AppStack } from "@live-orders/local/testing/app-stack";
+import { type AppStack, startAppStack } from "@live-orders/local/testing/app-stack";
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
 import { sampleOrder } from "@live-orders/local/testing/sample-order";
 import { connectionItems } from "@live-orders/local/testing/table";
 import { forge, resign } from "@live-orders/local/testing/tokens";
 import { createOrdersApi } from "@live-orders/web/realtime/orders-api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 
 let stack: AppStack;
 beforeAll(async () => {
@@ -44,7 +44,10 @@ function upgrade(token: string | undefined): Promise<number> {
 async function restStatus(token: string | undefined, method: string, path: string, body?: unknown): Promise<string> {
   const response = await fetch(`${stack.outputs.api}${path}`, {
     method,
-    headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), "content-type": "application/json" },
+    headers: {
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      "content-type": "application/json",
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
@@ -73,12 +76,22 @@ const connectionCount = async () => (await connectionItems(stack.outputs)).lengt
 describe("auth matrix", () => {
   it("refuses every bad credential on every entry point and enforces who may see and change what", async () => {
     // Prepare: the valid tokens, then the bad ones made from them.
-    const [alice, bob, staff] = await Promise.all(["alice@example.com", "bob@example.com", "staff@example.com"].map((email) => stack.token(email))) as [string, string, string];
+    const [alice, bob, staff] = (await Promise.all(
+      ["alice@example.com", "bob@example.com", "staff@example.com"].map((email) => stack.token(email)),
+    )) as [string, string, string];
     const { cognitoEndpoint } = stack.outputs;
-    const otherPool = await ensureUserPool({ endpoint: cognitoEndpoint, poolName: `other-${Date.now()}`, users: demoUsers });
+    const otherPool = await ensureUserPool({
+      endpoint: cognitoEndpoint,
+      poolName: `other-${Date.now()}`,
+      users: demoUsers,
+    });
     const cognito = localCognitoClient(cognitoEndpoint);
     const otherClient = await cognito.send(
-      new CreateUserPoolClientCommand({ UserPoolId: stack.pool.userPoolId, ClientName: "other-client", ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }),
+      new CreateUserPoolClientCommand({
+        UserPoolId: stack.pool.userPoolId,
+        ClientName: "other-client",
+        ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+      }),
     );
     cognito.destroy();
     const now = Math.floor(Date.now() / 1000);
@@ -93,14 +106,15 @@ describe("auth matrix", () => {
     const aliceOrder = await createOrdersApi(stack.clientOptions("alice@example.com")).placeOrder(sampleOrder);
     const connectionsBefore = await connectionCount();
 
-    const routes = (id: string) => [
-      ["POST /orders", "POST", "/orders", sampleOrder],
-      ["GET /orders", "GET", "/orders", undefined],
-      ["GET /orders/{id}", "GET", `/orders/${id}`, undefined],
-      ["GET /orders/{id}/events", "GET", `/orders/${id}/events?since=0`, undefined],
-      ["PATCH /orders/{id}/status", "PATCH", `/orders/${id}/status`, { status: "confirmed", version: 1 }],
-      ["POST /orders/{id}/cancel", "POST", `/orders/${id}/cancel`, {}],
-    ] as const;
+    const routes = (id: string) =>
+      [
+        ["POST /orders", "POST", "/orders", sampleOrder],
+        ["GET /orders", "GET", "/orders", undefined],
+        ["GET /orders/{id}", "GET", `/orders/${id}`, undefined],
+        ["GET /orders/{id}/events", "GET", `/orders/${id}/events?since=0`, undefined],
+        ["PATCH /orders/{id}/status", "PATCH", `/orders/${id}/status`, { status: "confirmed", version: 1 }],
+        ["POST /orders/{id}/cancel", "POST", `/orders/${id}/cancel`, {}],
+      ] as const;
 
     // Act: every bad credential against every entry point.
     const observed: Record<string, string> = {};
@@ -121,19 +135,75 @@ describe("auth matrix", () => {
       ["staff × WS $connect", async () => String(await upgrade(staff)), "101"],
       ["alice × GET own order", () => restStatus(alice, "GET", `/orders/${aliceOrder.id}`), "200"],
       ["bob × GET alice's order", () => restStatus(bob, "GET", `/orders/${aliceOrder.id}`), "404 NOT_FOUND"],
-      ["bob × GET alice's events", () => restStatus(bob, "GET", `/orders/${aliceOrder.id}/events?since=0`), "404 NOT_FOUND"],
-      ["bob × cancel alice's order", () => restStatus(bob, "POST", `/orders/${aliceOrder.id}/cancel`, {}), "404 NOT_FOUND"],
-      ["bob × status of alice's order", () => restStatus(bob, "PATCH", `/orders/${aliceOrder.id}/status`, { status: "confirmed", version: aliceOrder.version }), "403 FORBIDDEN"],
-      ["alice × status of own order", () => restStatus(alice, "PATCH", `/orders/${aliceOrder.id}/status`, { status: "confirmed", version: aliceOrder.version }), "403 FORBIDDEN"],
+      [
+        "bob × GET alice's events",
+        () => restStatus(bob, "GET", `/orders/${aliceOrder.id}/events?since=0`),
+        "404 NOT_FOUND",
+      ],
+      [
+        "bob × cancel alice's order",
+        () => restStatus(bob, "POST", `/orders/${aliceOrder.id}/cancel`, {}),
+        "404 NOT_FOUND",
+      ],
+      [
+        "bob × status of alice's order",
+        () =>
+          restStatus(bob, "PATCH", `/orders/${aliceOrder.id}/status`, {
+            status: "confirmed",
+            version: aliceOrder.version,
+          }),
+        "403 FORBIDDEN",
+      ],
+      [
+        "alice × status of own order",
+        () =>
+          restStatus(alice, "PATCH", `/orders/${aliceOrder.id}/status`, {
+            status: "confirmed",
+            version: aliceOrder.version,
+          }),
+        "403 FORBIDDEN",
+      ],
       ["staff × place an order", () => restStatus(staff, "POST", "/orders", sampleOrder), "403 FORBIDDEN"],
-      ["bob × subscribe alice's order", () => frameOutcome(bob, { action: "subscribe", topic: `order:${aliceOrder.id}` }), "error NOT_FOUND"],
-      ["bob × chat in alice's order", () => frameOutcome(bob, { action: "sendMessage", orderId: aliceOrder.id, text: "hi", clientMessageId: "b1" }), "error NOT_FOUND"],
-      ["alice × subscribe staff feed", () => frameOutcome(alice, { action: "subscribe", topic: "orders" }), "error FORBIDDEN"],
-      ["alice × subscribe own order", () => frameOutcome(alice, { action: "subscribe", topic: `order:${aliceOrder.id}` }), "subscribed"],
-      ["staff × subscribe staff feed", () => frameOutcome(staff, { action: "subscribe", topic: "orders" }), "subscribed"],
-      ["staff × subscribe alice's order", () => frameOutcome(staff, { action: "subscribe", topic: `order:${aliceOrder.id}` }), "subscribed"],
+      [
+        "bob × subscribe alice's order",
+        () => frameOutcome(bob, { action: "subscribe", topic: `order:${aliceOrder.id}` }),
+        "error NOT_FOUND",
+      ],
+      [
+        "bob × chat in alice's order",
+        () => frameOutcome(bob, { action: "sendMessage", orderId: aliceOrder.id, text: "hi", clientMessageId: "b1" }),
+        "error NOT_FOUND",
+      ],
+      [
+        "alice × subscribe staff feed",
+        () => frameOutcome(alice, { action: "subscribe", topic: "orders" }),
+        "error FORBIDDEN",
+      ],
+      [
+        "alice × subscribe own order",
+        () => frameOutcome(alice, { action: "subscribe", topic: `order:${aliceOrder.id}` }),
+        "subscribed",
+      ],
+      [
+        "staff × subscribe staff feed",
+        () => frameOutcome(staff, { action: "subscribe", topic: "orders" }),
+        "subscribed",
+      ],
+      [
+        "staff × subscribe alice's order",
+        () => frameOutcome(staff, { action: "subscribe", topic: `order:${aliceOrder.id}` }),
+        "subscribed",
+      ],
       ["staff × GET alice's order", () => restStatus(staff, "GET", `/orders/${aliceOrder.id}`), "200"],
-      ["staff × status of alice's order", () => restStatus(staff, "PATCH", `/orders/${aliceOrder.id}/status`, { status: "confirmed", version: aliceOrder.version }), "200"],
+      [
+        "staff × status of alice's order",
+        () =>
+          restStatus(staff, "PATCH", `/orders/${aliceOrder.id}/status`, {
+            status: "confirmed",
+            version: aliceOrder.version,
+          }),
+        "200",
+      ],
     ];
     for (const [cell, run, outcome] of rules) {
       observed[cell] = await run();

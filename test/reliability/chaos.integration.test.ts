@@ -13,20 +13,20 @@
  */
 import { DeleteConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { register as registerConnection } from "@live-orders/core/connection";
 import type { Order, OrderEvent, Topic } from "@live-orders/core/protocol";
 import { retry } from "@live-orders/core/retry";
 import { put as putSubscription } from "@live-orders/core/subscription";
 import { localDynamoDbClient, localManagementApiClient } from "@live-orders/local/clients";
-import { startAppStack, type AppStack } from "@live-orders/local/testing/app-stack";
+import { type AppStack, startAppStack } from "@live-orders/local/testing/app-stack";
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
 import { sampleOrder } from "@live-orders/local/testing/sample-order";
 import { connectionItems } from "@live-orders/local/testing/table";
 import { RealtimeClient } from "@live-orders/web/realtime/client";
 import type { ServerError } from "@live-orders/web/realtime/errors";
 import { createOrdersApi } from "@live-orders/web/realtime/orders-api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 
 const ordersPerCustomer = 3;
 const clientsPerCustomer = 18;
@@ -34,7 +34,10 @@ const feedClients = 10;
 const staffOrderClients = 6;
 const chatMessages = Number(process.env.CHAOS_MESSAGES ?? 480);
 /** CHAOS_DEBUG=1 prints the run's progress (what it waits for) to stderr. */
-const debug = (line: string) => (process.env.CHAOS_DEBUG ? process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}\n`) : undefined);
+const debug = (line: string) =>
+  process.env.CHAOS_DEBUG
+    ? process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
+    : undefined;
 const ghostCount = 20;
 
 interface Observed {
@@ -126,27 +129,42 @@ describe("chaos", () => {
     const alice = ordersApiOf("alice@example.com");
     const bob = ordersApiOf("bob@example.com");
     const staff = ordersApiOf("staff@example.com");
-    const aliceOrders = await Promise.all(Array.from({ length: ordersPerCustomer }, () => alice.placeOrder(sampleOrder)));
+    const aliceOrders = await Promise.all(
+      Array.from({ length: ordersPerCustomer }, () => alice.placeOrder(sampleOrder)),
+    );
     const bobOrders = await Promise.all(Array.from({ length: ordersPerCustomer }, () => bob.placeOrder(sampleOrder)));
     const orders: Order[] = [...aliceOrders, ...bobOrders];
     const allIds = orders.map((order) => order.id);
 
     const observers: Observed[] = [];
-    for (const [email, own] of [["alice@example.com", aliceOrders], ["bob@example.com", bobOrders]] as const) {
+    for (const [email, own] of [
+      ["alice@example.com", aliceOrders],
+      ["bob@example.com", bobOrders],
+    ] as const) {
       for (let i = 0; i < clientsPerCustomer; i++) {
-        const observed = realtimeClient(email, `${email}#${i}`, own.map((o) => o.id));
-        for (const order of own) observed.client.subscribeOrder(order.id, { since: 0, onEvent: record(observed), onError: refused(observed) });
+        const observed = realtimeClient(
+          email,
+          `${email}#${i}`,
+          own.map((o) => o.id),
+        );
+        for (const order of own)
+          observed.client.subscribeOrder(order.id, { since: 0, onEvent: record(observed), onError: refused(observed) });
         observers.push(observed);
       }
     }
     for (let i = 0; i < feedClients; i++) {
       const observed = realtimeClient("staff@example.com", `feed#${i}`, allIds);
-      observed.client.subscribeOrders({ since: Object.fromEntries(allIds.map((id) => [id, 0])), onEvent: record(observed), onError: refused(observed) });
+      observed.client.subscribeOrders({
+        since: Object.fromEntries(allIds.map((id) => [id, 0])),
+        onEvent: record(observed),
+        onError: refused(observed),
+      });
       observers.push(observed);
     }
     for (let i = 0; i < staffOrderClients; i++) {
       const observed = realtimeClient("staff@example.com", `staff-orders#${i}`, allIds);
-      for (const id of allIds) observed.client.subscribeOrder(id, { since: 0, onEvent: record(observed), onError: refused(observed) });
+      for (const id of allIds)
+        observed.client.subscribeOrder(id, { since: 0, onEvent: record(observed), onError: refused(observed) });
       observers.push(observed);
     }
     const writers = [
@@ -155,11 +173,17 @@ describe("chaos", () => {
       realtimeClient("staff@example.com", "writer-staff", []),
     ];
     // Everyone connected and subscribed before the flow starts (a chaos test, not a race test).
-    await expect.poll(() => [...observers, ...writers].every((o) => o.client.state === "connected"), { timeout: 60_000 }).toBe(true);
+    await expect
+      .poll(() => [...observers, ...writers].every((o) => o.client.state === "connected"), { timeout: 60_000 })
+      .toBe(true);
     debug(`${observers.length + writers.length} clients connected`);
     const ghosts = Array.from({ length: ghostCount }, (_, i) => `GHOST${String(i).padStart(3, "0")}AAAAAAA=`);
     for (const ghost of ghosts) {
-      const identity = { userId: stack.userId("staff@example.com"), role: "staff" as const, username: "staff@example.com" };
+      const identity = {
+        userId: stack.userId("staff@example.com"),
+        role: "staff" as const,
+        username: "staff@example.com",
+      };
       await registerConnection(ghost, identity, Date.now());
       for (const topic of [...allIds.map((id): Topic => `order:${id}`), "orders" as const]) {
         await putSubscription({ connectionId: ghost, connectedAt: Date.now(), identity }, topic);
@@ -224,7 +248,9 @@ describe("chaos", () => {
           deleted = true;
           // Registered connections only: a frame handled after its connection's $disconnect leaves
           // a rate-limit stub (keys, counter, TTL; see consumeFrame), with no connectionId.
-          const registered = (await connectionItems(stack.outputs)).flatMap((item) => (item.connectionId?.S ? [item.connectionId.S] : []));
+          const registered = (await connectionItems(stack.outputs)).flatMap((item) =>
+            item.connectionId?.S ? [item.connectionId.S] : [],
+          );
           const live = registered.filter((id) => !id.startsWith("GHOST"));
           for (const id of live.slice(0, 8)) {
             try {
@@ -260,7 +286,9 @@ describe("chaos", () => {
       .poll(
         () => {
           const behind = observers.filter((o) => !complete(o)).map((o) => o.name);
-          debug(`${behind.length} clients behind: ${behind.slice(0, 5).join(", ")}; states ${observers.map((o) => o.client.state[0]).join("")}`);
+          debug(
+            `${behind.length} clients behind: ${behind.slice(0, 5).join(", ")}; states ${observers.map((o) => o.client.state[0]).join("")}`,
+          );
           return behind;
         },
         { timeout: 90_000, interval: 1000 },
@@ -291,7 +319,9 @@ describe("chaos", () => {
         }),
       );
       expect(left.Items ?? [], ghost).toEqual([]);
-      const item = await dynamo.send(new GetItemCommand({ TableName: stack.outputs.table, Key: { pk: { S: `CONN#${ghost}` }, sk: { S: "CONN" } } }));
+      const item = await dynamo.send(
+        new GetItemCommand({ TableName: stack.outputs.table, Key: { pk: { S: `CONN#${ghost}` }, sk: { S: "CONN" } } }),
+      );
       expect(item.Item, ghost).toBeUndefined();
     }
 

@@ -4,13 +4,14 @@
  * transport's requests are valid, refused with a wrong secret, and bounded under a burst.
  * (Signature equality with the SDK client: packages/connections/src/lean-client.test.ts.)
  */
+
+import { LeanConnectionsClient } from "@live-orders/connections/lean-client";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "@live-orders/local/config";
+import { type Gateway, startGateway } from "@live-orders/local/gateway/index";
+import { createHandlerLoader, type HandlerLoader } from "@live-orders/local/lambda/handler-loader";
+import { rootDir } from "@live-orders/local/testing/app-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "@live-orders/local/config";
-import { startGateway, type Gateway } from "@live-orders/local/gateway/index";
-import { createHandlerLoader, type HandlerLoader } from "@live-orders/local/lambda/handler-loader";
-import { LeanConnectionsClient } from "@live-orders/connections/lean-client";
-import { rootDir } from "@live-orders/local/testing/app-stack";
 
 describe("against the local API Gateway (SigV4 verified there)", () => {
   let loader: HandlerLoader;
@@ -21,7 +22,11 @@ describe("against the local API Gateway (SigV4 verified there)", () => {
     process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
     loader = createHandlerLoader({ rootDir, log: () => undefined });
     const fixtures = "packages/local/test/conformance/fixtures/websocket-handlers";
-    gateway = await startGateway({ loader, log: () => undefined, webSocket: { routes: { whoami: { handler: `${fixtures}.whoami` } } } });
+    gateway = await startGateway({
+      loader,
+      log: () => undefined,
+      webSocket: { routes: { whoami: { handler: `${fixtures}.whoami` } } },
+    });
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -40,7 +45,10 @@ describe("against the local API Gateway (SigV4 verified there)", () => {
   };
 
   it("posts, gets and deletes with signatures the gateway accepts; 410 once gone", async () => {
-    const transport = new LeanConnectionsClient({ endpoint: gateway.managementEndpoint, credentials: LOCAL_CREDENTIALS });
+    const transport = new LeanConnectionsClient({
+      endpoint: gateway.managementEndpoint,
+      credentials: LOCAL_CREDENTIALS,
+    });
     const { socket, frames, connectionId } = await connect();
     const closed = new Promise<number>((resolve) => socket.once("close", resolve));
 
@@ -52,17 +60,29 @@ describe("against the local API Gateway (SigV4 verified there)", () => {
 
     expect(info.ConnectedAt).toBeInstanceOf(Date);
     expect(info.Identity?.SourceIp).toBe("127.0.0.1");
-    await expect(transport.post(connectionId, "{}")).rejects.toMatchObject({ name: "GoneException", $metadata: { httpStatusCode: 410 } });
+    await expect(transport.post(connectionId, "{}")).rejects.toMatchObject({
+      name: "GoneException",
+      $metadata: { httpStatusCode: 410 },
+    });
     transport.destroy();
   });
 
   it("is refused with the wrong secret (InvalidSignatureException) and over 128 KB (PayloadTooLargeException)", async () => {
-    const wrong = new LeanConnectionsClient({ endpoint: gateway.managementEndpoint, credentials: { ...LOCAL_CREDENTIALS, secretAccessKey: "nope" } });
+    const wrong = new LeanConnectionsClient({
+      endpoint: gateway.managementEndpoint,
+      credentials: { ...LOCAL_CREDENTIALS, secretAccessKey: "nope" },
+    });
     const right = new LeanConnectionsClient({ endpoint: gateway.managementEndpoint, credentials: LOCAL_CREDENTIALS });
     const { socket, frames, connectionId } = await connect();
 
-    await expect(wrong.post(connectionId, '{"no":1}')).rejects.toMatchObject({ name: "InvalidSignatureException", $metadata: { httpStatusCode: 403 } });
-    await expect(right.post(connectionId, "x".repeat(128 * 1024 + 1))).rejects.toMatchObject({ name: "PayloadTooLargeException", $metadata: { httpStatusCode: 413 } });
+    await expect(wrong.post(connectionId, '{"no":1}')).rejects.toMatchObject({
+      name: "InvalidSignatureException",
+      $metadata: { httpStatusCode: 403 },
+    });
+    await expect(right.post(connectionId, "x".repeat(128 * 1024 + 1))).rejects.toMatchObject({
+      name: "PayloadTooLargeException",
+      $metadata: { httpStatusCode: 413 },
+    });
 
     expect(frames).toHaveLength(1);
     socket.close();
@@ -71,7 +91,12 @@ describe("against the local API Gateway (SigV4 verified there)", () => {
   });
 
   it("pipelines a burst of 2000 concurrent posts onto 4 keep-alive connections: every one delivered once", async () => {
-    const transport = new LeanConnectionsClient({ endpoint: gateway.managementEndpoint, connections: 4, pipelining: 32, credentials: LOCAL_CREDENTIALS });
+    const transport = new LeanConnectionsClient({
+      endpoint: gateway.managementEndpoint,
+      connections: 4,
+      pipelining: 32,
+      credentials: LOCAL_CREDENTIALS,
+    });
     const { socket, frames, connectionId } = await connect();
     const before = gateway.counts().management["POST 200"] ?? 0;
 

@@ -7,14 +7,15 @@
  * with the AWS close code. Nothing crashes and nothing is written: the table holds the same
  * items before and after.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
+
 import { ErrorCode } from "@live-orders/core/protocol";
-import { startAppStack, type AppStack } from "@live-orders/local/testing/app-stack";
+import { type AppStack, startAppStack } from "@live-orders/local/testing/app-stack";
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
 import { sampleOrder } from "@live-orders/local/testing/sample-order";
 import { scanRawItems } from "@live-orders/local/testing/table";
 import { createOrdersApi } from "@live-orders/web/realtime/orders-api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { frameGenerator, type MalformedFrame } from "../support/malformed-frames";
 
 const seed = Number(process.env.FUZZ_SEED ?? 20261126);
@@ -69,7 +70,9 @@ describe("fuzz", () => {
         const sentIds: string[] = [];
         let sent = 0;
         while (sent < framesPerConnection) {
-          const batch: MalformedFrame[] = Array.from({ length: Math.min(burst, framesPerConnection - sent) }, () => generate.reply());
+          const batch: MalformedFrame[] = Array.from({ length: Math.min(burst, framesPerConnection - sent) }, () =>
+            generate.reply(),
+          );
           for (const frame of batch) {
             if (frame.kind !== "reply") throw new Error("reply frames only here");
             families.set(frame.family, (families.get(frame.family) ?? 0) + 1);
@@ -82,9 +85,14 @@ describe("fuzz", () => {
         // Nothing more than one reply per frame arrives late.
         await new Promise((resolve) => setTimeout(resolve, 200));
         expect(frames, `connection ${index}`).toHaveLength(framesPerConnection);
-        const notErrors = frames.filter((frame) => frame.type !== "error" || !errorCodes.has(String(frame.code)) || typeof frame.message !== "string");
+        const notErrors = frames.filter(
+          (frame) => frame.type !== "error" || !errorCodes.has(String(frame.code)) || typeof frame.message !== "string",
+        );
         expect(notErrors, `connection ${index}: replies that are not structured errors`).toEqual([]);
-        expect(frames.filter((frame) => frame.code === ErrorCode.Internal), `connection ${index}: INTERNAL errors`).toEqual([]);
+        expect(
+          frames.filter((frame) => frame.code === ErrorCode.Internal),
+          `connection ${index}: INTERNAL errors`,
+        ).toEqual([]);
         const echoed = frames.flatMap((frame) => (typeof frame.id === "string" ? [frame.id] : []));
         expect(echoed.sort(), `connection ${index}: echoed ids`).toEqual([...sentIds].sort());
         expect(socket.readyState).toBe(WebSocket.OPEN);
@@ -115,7 +123,11 @@ describe("fuzz", () => {
     check.socket.send(JSON.stringify({ action: "ping", id: "alive" }));
     check.socket.send(JSON.stringify({ action: "subscribe", id: "mine", topic: `order:${aliceOrder.id}` }));
     // (The order's own `order.created` event may arrive too: the stream can deliver it after the subscribe.)
-    const replies = () => check.frames.filter((f) => f.type !== "event").map((f) => f.type).sort();
+    const replies = () =>
+      check.frames
+        .filter((f) => f.type !== "event")
+        .map((f) => f.type)
+        .sort();
     await expect.poll(replies).toEqual(["pong", "subscribed"]);
     check.socket.send(JSON.stringify({ action: "unsubscribe", id: "bye", topic: `order:${aliceOrder.id}` }));
     await expect.poll(replies).toEqual(["pong", "subscribed", "unsubscribed"]);
@@ -128,7 +140,20 @@ describe("fuzz", () => {
     expect(before.every((item) => after.includes(item))).toBe(true);
     expect(added.every((item) => item.includes(aliceOrder.id))).toBe(true);
     expect([...families.keys()].sort()).toEqual(
-      ["actionNotString", "binary", "foreignOrder", "hugeAndNested", "invalidUtf8", "notAnObject", "notJson", "oversizeFrame", "oversizeText", "prototypePollution", "unknownAction", "wrongTypes"].sort(),
+      [
+        "actionNotString",
+        "binary",
+        "foreignOrder",
+        "hugeAndNested",
+        "invalidUtf8",
+        "notAnObject",
+        "notJson",
+        "oversizeFrame",
+        "oversizeText",
+        "prototypePollution",
+        "unknownAction",
+        "wrongTypes",
+      ].sort(),
     );
     expect(new Set(closeCodes)).toEqual(new Set([1007, 1009]));
   }, 230_000);

@@ -68,17 +68,38 @@ export function frameGenerator(seed: number, context: { foreignOrderId: string }
         () => `{"action":"ping"}{"action":"ping"}`,
       ])(),
     }),
-    notAnObject: () => ({ kind: "reply", family: "notAnObject", data: JSON.stringify(pick([0, -5, "ping", [], [{ action: "ping" }], null, true, 1e21])) }),
+    notAnObject: () => ({
+      kind: "reply",
+      family: "notAnObject",
+      data: JSON.stringify(pick([0, -5, "ping", [], [{ action: "ping" }], null, true, 1e21])),
+    }),
     unknownAction: () => {
       const frameId = id();
       return {
         kind: "reply",
         family: "unknownAction",
         id: frameId,
-        data: JSON.stringify({ action: pick(["Subscribe", "PING", "delete", "$connect", "$disconnect", "$default", "toString", "hasOwnProperty", text(8)]), id: frameId }),
+        data: JSON.stringify({
+          action: pick([
+            "Subscribe",
+            "PING",
+            "delete",
+            "$connect",
+            "$disconnect",
+            "$default",
+            "toString",
+            "hasOwnProperty",
+            text(8),
+          ]),
+          id: frameId,
+        }),
       };
     },
-    actionNotString: () => ({ kind: "reply", family: "actionNotString", data: JSON.stringify({ action: wrongValue(), topic: "orders" }) }),
+    actionNotString: () => ({
+      kind: "reply",
+      family: "actionNotString",
+      data: JSON.stringify({ action: wrongValue(), topic: "orders" }),
+    }),
     wrongTypes: () => {
       const frameId = id();
       const action = pick(actions);
@@ -86,7 +107,17 @@ export function frameGenerator(seed: number, context: { foreignOrderId: string }
         action === "subscribe"
           ? pick([
               { topic: wrongValue() },
-              { topic: pick(["order:", "orders:x", "order:a/b", "order:../x", "ORDERS", `order:${"x".repeat(65)}`, "order:é"]) },
+              {
+                topic: pick([
+                  "order:",
+                  "orders:x",
+                  "order:a/b",
+                  "order:../x",
+                  "ORDERS",
+                  `order:${"x".repeat(65)}`,
+                  "order:é",
+                ]),
+              },
               { topic: "orders", since: pick([-1, 1.5, "3", null, 1e12, [] as unknown]) },
               {},
             ])
@@ -96,14 +127,23 @@ export function frameGenerator(seed: number, context: { foreignOrderId: string }
               ? pick([
                   { orderId: wrongValue(), text: "hi", clientMessageId: "c1" },
                   { orderId: context.foreignOrderId, text: wrongValue(), clientMessageId: "c1" },
-                  { orderId: context.foreignOrderId, text: "hi", clientMessageId: pick(["", "has space", "ü", "x".repeat(129), 5 as unknown]) },
+                  {
+                    orderId: context.foreignOrderId,
+                    text: "hi",
+                    clientMessageId: pick(["", "has space", "ü", "x".repeat(129), 5 as unknown]),
+                  },
                   { orderId: context.foreignOrderId, text: "hi" },
                   { text: "hi", clientMessageId: "c1" },
                 ])
               : { id: pick([5, null, true, [], {}, "x".repeat(129)]) };
       // `ping` is only malformed through its id: leave that one's id as generated above.
       const withId = action === "ping" ? { action, ...frame } : { action, id: frameId, ...frame };
-      return { kind: "reply", family: "wrongTypes", data: JSON.stringify(withId), id: action === "ping" ? undefined : frameId };
+      return {
+        kind: "reply",
+        family: "wrongTypes",
+        data: JSON.stringify(withId),
+        id: action === "ping" ? undefined : frameId,
+      };
     },
     oversizeText: () => {
       const frameId = id();
@@ -111,15 +151,33 @@ export function frameGenerator(seed: number, context: { foreignOrderId: string }
         kind: "reply",
         family: "oversizeText",
         id: frameId,
-        data: JSON.stringify({ action: "sendMessage", id: frameId, orderId: context.foreignOrderId, text: "é".repeat(2001 + int(3000)), clientMessageId: "big" }),
+        data: JSON.stringify({
+          action: "sendMessage",
+          id: frameId,
+          orderId: context.foreignOrderId,
+          text: "é".repeat(2001 + int(3000)),
+          clientMessageId: "big",
+        }),
       };
     },
     hugeAndNested: () =>
       pick<() => MalformedFrame>([
         () => ({ kind: "reply", family: "hugeAndNested", data: deepArray(500 + int(5000)) }),
-        () => ({ kind: "reply", family: "hugeAndNested", data: `{"action":"subscribe","topic":${deepObject(200 + int(2000))}}` }),
-        () => ({ kind: "reply", family: "hugeAndNested", data: JSON.stringify({ action: "ping", id: { a: Array.from({ length: 2000 }, (_, i) => i) } }) }),
-        () => ({ kind: "reply", family: "hugeAndNested", data: JSON.stringify({ action: "subscribe", topic: "x".repeat(20_000 + int(10_000)) }) }),
+        () => ({
+          kind: "reply",
+          family: "hugeAndNested",
+          data: `{"action":"subscribe","topic":${deepObject(200 + int(2000))}}`,
+        }),
+        () => ({
+          kind: "reply",
+          family: "hugeAndNested",
+          data: JSON.stringify({ action: "ping", id: { a: Array.from({ length: 2000 }, (_, i) => i) } }),
+        }),
+        () => ({
+          kind: "reply",
+          family: "hugeAndNested",
+          data: JSON.stringify({ action: "subscribe", topic: "x".repeat(20_000 + int(10_000)) }),
+        }),
         () => ({ kind: "reply", family: "hugeAndNested", data: `{"action":"ping","id":${"9".repeat(400)}}` }),
       ])(),
     prototypePollution: () => {
@@ -148,13 +206,24 @@ export function frameGenerator(seed: number, context: { foreignOrderId: string }
           pick([
             { action: "subscribe", id: frameId, topic: `order:${context.foreignOrderId}`, since: int(5) },
             { action: "subscribe", id: frameId, topic: "orders" },
-            { action: "sendMessage", id: frameId, orderId: context.foreignOrderId, text: "not yours", clientMessageId: `x${int(1e6)}` },
+            {
+              action: "sendMessage",
+              id: frameId,
+              orderId: context.foreignOrderId,
+              text: "not yours",
+              clientMessageId: `x${int(1e6)}`,
+            },
             { action: "subscribe", id: frameId, topic: `order:nope${int(1e6)}` },
           ]),
         ),
       };
     },
-    binary: () => ({ kind: "reply", family: "binary", binary: true, data: Buffer.from(Array.from({ length: 1 + int(64) }, () => int(256))) }),
+    binary: () => ({
+      kind: "reply",
+      family: "binary",
+      binary: true,
+      data: Buffer.from(Array.from({ length: 1 + int(64) }, () => int(256))),
+    }),
   };
 
   const closing: Record<string, () => MalformedFrame> = {
@@ -169,7 +238,11 @@ export function frameGenerator(seed: number, context: { foreignOrderId: string }
       kind: "close",
       family: "invalidUtf8",
       binary: false,
-      data: Buffer.concat([Buffer.from('{"action":"ping","id":"'), Buffer.from(pick([[0xc3, 0x28], [0xff], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80]])), Buffer.from('"}')]),
+      data: Buffer.concat([
+        Buffer.from('{"action":"ping","id":"'),
+        Buffer.from(pick([[0xc3, 0x28], [0xff], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80]])),
+        Buffer.from('"}'),
+      ]),
       closeCodes: [1007],
     }),
   };

@@ -24,5 +24,7 @@ export type ConnectionsClient = ConnectionsApi & { destroy(): void };
 
 /** A client of `endpoint` (the management endpoint) of the given kind, with the SDK's default credentials. */
 export function createConnectionsClient(kind: ConnectionsClientKind, endpoint: string): ConnectionsClient {
-  return kind === ConnectionsClientKind.Sdk ? new SdkConnectionsClient({ endpoint }) : new LeanConnectionsClient({ endpoint });
+  return kind === ConnectionsClientKind.Sdk
+    ? new SdkConnectionsClient({ endpoint })
+    : new LeanConnectionsClient({ endpoint });
 }

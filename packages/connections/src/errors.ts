@@ -4,7 +4,13 @@
 export class ConnectionsApiError extends Error {
   readonly $fault: "client" | "server";
   readonly $metadata: { httpStatusCode?: number; requestId?: string; attempts: number };
-  constructor(name: string, message: string, status: number | undefined, requestId: string | undefined, attempts: number) {
+  constructor(
+    name: string,
+    message: string,
+    status: number | undefined,
+    requestId: string | undefined,
+    attempts: number,
+  ) {
     super(message);
     this.name = name;
     this.$fault = status !== undefined && status < 500 ? "client" : "server";

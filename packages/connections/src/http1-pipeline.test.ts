@@ -4,7 +4,7 @@
  * pieces, a connection closed mid-pipeline, a silent server).
  */
 import { createServer as createHttpServer, type Server } from "node:http";
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
+import { type AddressInfo, createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { Http1Pipeline } from "./http1-pipeline";
 
@@ -34,7 +34,9 @@ async function rawServer(onData: (socket: Socket, text: string, connection: numb
     socket.on("data", (data) => onData(socket, data.toString("latin1"), connection));
     socket.on("error", () => undefined);
   });
-  cleanups.push(() => sockets.forEach((socket) => socket.destroy()));
+  cleanups.push(() => {
+    for (const socket of sockets) socket.destroy();
+  });
   return { origin: await listen(server), sockets };
 }
 
@@ -55,10 +57,14 @@ describe("Http1Pipeline", () => {
     const pipeline = pipelineTo(await listen(server), { connections: 2, depth: 50 });
 
     const responses = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => pipeline.request("POST", `/item/${i}`, { "content-type": "text/plain" }, Buffer.from(`body-${i}`), 5000)),
+      Array.from({ length: 100 }, (_, i) =>
+        pipeline.request("POST", `/item/${i}`, { "content-type": "text/plain" }, Buffer.from(`body-${i}`), 5000),
+      ),
     );
 
-    expect(responses.map((r) => r.body.toString())).toEqual(Array.from({ length: 100 }, (_, i) => `POST /item/${i} body-${i}`));
+    expect(responses.map((r) => r.body.toString())).toEqual(
+      Array.from({ length: 100 }, (_, i) => `POST /item/${i} body-${i}`),
+    );
     expect(responses.every((r) => r.status === 200)).toBe(true);
     expect(reads.size).toBe(2);
     // 50 requests per connection, written together: the server reads them in a few chunks.
@@ -68,7 +74,8 @@ describe("Http1Pipeline", () => {
   it("reads chunked bodies and bodies split across reads, and keeps status and headers", async () => {
     const { origin } = await rawServer((socket, text) => {
       for (let i = 0; i < requestsIn(text); i++) {
-        const body = "HTTP/1.1 410 Gone\r\nX-Amzn-ErrorType: GoneException\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n";
+        const body =
+          "HTTP/1.1 410 Gone\r\nX-Amzn-ErrorType: GoneException\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n";
         // Dribbled out in 7-byte pieces.
         for (let at = 0; at < body.length; at += 7) socket.write(body.slice(at, at + 7));
       }
@@ -89,11 +96,16 @@ describe("Http1Pipeline", () => {
   it("sends again what was pipelined behind a response that closed the connection", async () => {
     const { origin, sockets } = await rawServer((socket, text) => {
       // Answers only the first request of each connection, then closes it.
-      if (requestsIn(text) > 0) socket.end(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n${/GET (\S+)/.exec(text)?.[1]?.slice(1, 3)}`);
+      if (requestsIn(text) > 0)
+        socket.end(
+          `HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n${/GET (\S+)/.exec(text)?.[1]?.slice(1, 3)}`,
+        );
     });
     const pipeline = pipelineTo(origin, { connections: 1, depth: 10 });
 
-    const responses = await Promise.all(["/r1", "/r2", "/r3", "/r4"].map((path) => pipeline.request("GET", path, {}, undefined, 5000)));
+    const responses = await Promise.all(
+      ["/r1", "/r2", "/r3", "/r4"].map((path) => pipeline.request("GET", path, {}, undefined, 5000)),
+    );
 
     expect(responses.map((r) => r.body.toString())).toEqual(["r1", "r2", "r3", "r4"]);
     expect(sockets.length).toBe(4);
@@ -108,7 +120,9 @@ describe("Http1Pipeline", () => {
     });
     const pipeline = pipelineTo(origin, { connections: 1, depth: 10 });
 
-    const outcomes = await Promise.allSettled(["/1", "/2", "/3"].map((path) => pipeline.request("GET", path, {}, undefined, 5000)));
+    const outcomes = await Promise.allSettled(
+      ["/1", "/2", "/3"].map((path) => pipeline.request("GET", path, {}, undefined, 5000)),
+    );
 
     expect(outcomes[0]).toMatchObject({ status: "rejected", reason: { name: "NetworkingError" } });
     expect(outcomes.slice(1).map((o) => o.status)).toEqual(["fulfilled", "fulfilled"]);
@@ -119,16 +133,23 @@ describe("Http1Pipeline", () => {
     const { origin } = await rawServer(() => undefined);
     const pipeline = pipelineTo(origin);
 
-    await expect(pipeline.request("GET", "/", {}, undefined, 100)).rejects.toMatchObject({ name: "TimeoutError", code: "ETIMEDOUT" });
+    await expect(pipeline.request("GET", "/", {}, undefined, 100)).rejects.toMatchObject({
+      name: "TimeoutError",
+      code: "ETIMEDOUT",
+    });
   });
 
   it("refuses a malformed response and reports a refused connection", async () => {
     const { origin } = await rawServer((socket) => socket.write("SPDY/9 nope\r\n\r\n"));
-    await expect(pipelineTo(origin).request("GET", "/", {}, undefined, 5000)).rejects.toMatchObject({ code: "HPE_INVALID_CONSTANT" });
+    await expect(pipelineTo(origin).request("GET", "/", {}, undefined, 5000)).rejects.toMatchObject({
+      code: "HPE_INVALID_CONSTANT",
+    });
 
     const closed = createNetServer();
     const unused = await listen(closed);
     closed.close();
-    await expect(pipelineTo(unused).request("GET", "/", {}, undefined, 5000)).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    await expect(pipelineTo(unused).request("GET", "/", {}, undefined, 5000)).rejects.toMatchObject({
+      code: "ECONNREFUSED",
+    });
   });
 });

@@ -89,7 +89,9 @@ class Link {
     socket.setNoDelay(true);
     socket.on("data", (data: Buffer) => this.onData(data));
     socket.on("end", () => this.onEnd());
-    socket.on("error", (error: NodeJS.ErrnoException) => this.fail(new PipelineError(error.code ?? "ECONNRESET", error.message)));
+    socket.on("error", (error: NodeJS.ErrnoException) =>
+      this.fail(new PipelineError(error.code ?? "ECONNRESET", error.message)),
+    );
     socket.on("close", () => this.fail(new PipelineError("ECONNRESET", "connection closed before the response")));
     socket.on("timeout", () => {
       if (this.inFlight.length === 0) socket.destroy();
@@ -150,7 +152,8 @@ class Link {
   }
 
   private onData(data: Buffer): void {
-    this.received = this.received === undefined || this.received.length === 0 ? data : Buffer.concat([this.received, data]);
+    this.received =
+      this.received === undefined || this.received.length === 0 ? data : Buffer.concat([this.received, data]);
     try {
       while (this.parseOne()) {
         // Each pass completes one response.
@@ -174,7 +177,8 @@ class Link {
     if (this.response === undefined) {
       const end = buffer.indexOf("\r\n\r\n");
       if (end < 0) {
-        if (buffer.length > this.maxHeadBytes) throw new PipelineError("HPE_HEADER_OVERFLOW", "response head too large");
+        if (buffer.length > this.maxHeadBytes)
+          throw new PipelineError("HPE_HEADER_OVERFLOW", "response head too large");
         return false;
       }
       if (this.inFlight.length === 0) throw new PipelineError("HPE_INVALID_CONSTANT", "response without a request");
@@ -278,7 +282,11 @@ class Link {
 function parseHead(text: string): ResponseHead {
   const lines = text.split("\r\n");
   const statusLine = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? "");
-  if (!statusLine) throw new PipelineError("HPE_INVALID_CONSTANT", `not an HTTP/1.1 response: ${JSON.stringify(lines[0]?.slice(0, 40))}`);
+  if (!statusLine)
+    throw new PipelineError(
+      "HPE_INVALID_CONSTANT",
+      `not an HTTP/1.1 response: ${JSON.stringify(lines[0]?.slice(0, 40))}`,
+    );
   const status = Number(statusLine[1]);
   const headers: Record<string, string> = {};
   for (let i = 1; i < lines.length; i++) {
@@ -292,7 +300,8 @@ function parseHead(text: string): ResponseHead {
   else if (headers["transfer-encoding"]?.toLowerCase().includes("chunked")) framing = { kind: "chunked" };
   else if (headers["content-length"] !== undefined) {
     const length = Number(headers["content-length"]);
-    if (!Number.isSafeInteger(length) || length < 0) throw new PipelineError("HPE_INVALID_CONTENT_LENGTH", "bad content-length");
+    if (!Number.isSafeInteger(length) || length < 0)
+      throw new PipelineError("HPE_INVALID_CONTENT_LENGTH", "bad content-length");
     framing = { kind: "length", remaining: length };
   } else framing = { kind: "close" };
   return { status, headers, framing, chunks: [] };
@@ -311,7 +320,8 @@ export class Http1Pipeline {
 
   constructor(options: PipelineOptions) {
     this.url = new URL(options.origin);
-    if (this.url.protocol !== "http:" && this.url.protocol !== "https:") throw new TypeError(`not an http(s) origin: ${options.origin}`);
+    if (this.url.protocol !== "http:" && this.url.protocol !== "https:")
+      throw new TypeError(`not an http(s) origin: ${options.origin}`);
     this.hostHeader = this.url.host;
     this.maxConnections = Math.max(1, options.connections ?? 4);
     this.depth = Math.max(1, options.depth ?? 32);
@@ -320,7 +330,13 @@ export class Http1Pipeline {
   }
 
   /** `headers` are sent as given (names as spelled); `host` and `content-length` are added when missing. */
-  request(method: string, path: string, headers: Record<string, string>, body: Uint8Array | undefined, timeoutMs: number): Promise<PipelineResponse> {
+  request(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: Uint8Array | undefined,
+    timeoutMs: number,
+  ): Promise<PipelineResponse> {
     if (this.destroyed) return Promise.reject(new PipelineError("ERR_DESTROYED", "the pipeline was destroyed"));
     let head = `${method} ${path} HTTP/1.1\r\n`;
     let hasHost = false;
@@ -343,7 +359,8 @@ export class Http1Pipeline {
   destroy(): void {
     this.destroyed = true;
     for (const link of this.links.splice(0)) link.destroy();
-    for (const exchange of this.waiting.splice(0)) exchange.reject(new PipelineError("ERR_DESTROYED", "the pipeline was destroyed"));
+    for (const exchange of this.waiting.splice(0))
+      exchange.reject(new PipelineError("ERR_DESTROYED", "the pipeline was destroyed"));
   }
 
   /** Send what waits on the least loaded connection with room, opening connections up to the limit. */
@@ -364,7 +381,8 @@ export class Http1Pipeline {
   requeue(exchanges: Exchange[]): void {
     if (exchanges.length === 0) return;
     if (this.destroyed) {
-      for (const exchange of exchanges) exchange.reject(new PipelineError("ERR_DESTROYED", "the pipeline was destroyed"));
+      for (const exchange of exchanges)
+        exchange.reject(new PipelineError("ERR_DESTROYED", "the pipeline was destroyed"));
       return;
     }
     this.waiting = [...exchanges, ...this.waiting];

@@ -25,13 +25,20 @@ interface Captured {
 }
 
 /** A loopback server that records requests and answers with a programmable status. */
-async function startRecorder(answer: (request: Captured, index: number) => { status: number; headers?: Record<string, string>; body?: string }) {
+async function startRecorder(
+  answer: (request: Captured, index: number) => { status: number; headers?: Record<string, string>; body?: string },
+) {
   const captured: Captured[] = [];
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
-      const record = { method: request.method ?? "", url: request.url ?? "", headers: request.headers, body: Buffer.concat(chunks) };
+      const record = {
+        method: request.method ?? "",
+        url: request.url ?? "",
+        headers: request.headers,
+        body: Buffer.concat(chunks),
+      };
       captured.push(record);
       const reply = answer(record, captured.length - 1);
       response.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
@@ -43,19 +50,26 @@ async function startRecorder(answer: (request: Captured, index: number) => { sta
   return {
     endpoint: `http://127.0.0.1:${port}/prod`,
     captured,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
-const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", sessionToken: "session-token-example" };
+const credentials = {
+  accessKeyId: "AKIDEXAMPLE",
+  secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+  sessionToken: "session-token-example",
+};
 const ids = ["L0SM9cOFvHcCIhw=", "a+b/c=", "plain", "x!'()*y"];
 
 /** The SDK's signing date from its `x-amz-date`. */
 const dateOf = (amzDate: string) =>
-  new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  new Date(
+    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+  );
 
 describe("signatures", () => {
   it("are the SDK's: every captured SDK request re-signed by the transport has the same Authorization", async () => {
@@ -72,7 +86,12 @@ describe("signatures", () => {
       // Node adds `connection` after signing; everything else is what the SDK signed.
       const { authorization, connection: _, ...headers } = request.headers as Record<string, string>;
       const resigned = await transport.sign(
-        { method: request.method, path: request.url, headers, body: request.body.length > 0 ? request.body : undefined },
+        {
+          method: request.method,
+          path: request.url,
+          headers,
+          body: request.body.length > 0 ? request.body : undefined,
+        },
         dateOf(headers["x-amz-date"] as string),
       );
       expect(resigned.authorization).toBe(authorization);
@@ -111,17 +130,37 @@ describe("errors and retries", () => {
   it("maps responses to the SDK's error names and statuses", async () => {
     const answers: Record<string, { status: number; headers?: Record<string, string>; body?: string }> = {
       gone: { status: 410, headers: { "x-amzn-ErrorType": "GoneException" }, body: '{"message":"gone"}' },
-      big: { status: 413, headers: { "x-amzn-ErrorType": "PayloadTooLargeException:http://internal.amazon.com/coral/" }, body: '{"message":"too big"}' },
-      forbidden: { status: 403, headers: { "x-amzn-ErrorType": "ForbiddenException" }, body: '{"message":"Forbidden"}' },
+      big: {
+        status: 413,
+        headers: { "x-amzn-ErrorType": "PayloadTooLargeException:http://internal.amazon.com/coral/" },
+        body: '{"message":"too big"}',
+      },
+      forbidden: {
+        status: 403,
+        headers: { "x-amzn-ErrorType": "ForbiddenException" },
+        body: '{"message":"Forbidden"}',
+      },
       unnamed: { status: 410, body: "" },
     };
-    const recorder = await startRecorder((request) => answers[decodeURIComponent(request.url.split("/").pop() as string)] ?? { status: 200 });
+    const recorder = await startRecorder(
+      (request) => answers[decodeURIComponent(request.url.split("/").pop() as string)] ?? { status: 200 },
+    );
     const transport = new LeanConnectionsClient({ endpoint: recorder.endpoint, credentials });
 
-    await expect(transport.post("gone", "x")).rejects.toMatchObject({ name: "GoneException", message: "gone", $metadata: { httpStatusCode: 410 } });
-    await expect(transport.post("big", "x")).rejects.toMatchObject({ name: "PayloadTooLargeException", $metadata: { httpStatusCode: 413 } });
+    await expect(transport.post("gone", "x")).rejects.toMatchObject({
+      name: "GoneException",
+      message: "gone",
+      $metadata: { httpStatusCode: 410 },
+    });
+    await expect(transport.post("big", "x")).rejects.toMatchObject({
+      name: "PayloadTooLargeException",
+      $metadata: { httpStatusCode: 413 },
+    });
     await expect(transport.delete("forbidden")).rejects.toMatchObject({ name: "ForbiddenException", $fault: "client" });
-    await expect(transport.getConnection("unnamed")).rejects.toMatchObject({ name: "GoneException", $metadata: { httpStatusCode: 410 } });
+    await expect(transport.getConnection("unnamed")).rejects.toMatchObject({
+      name: "GoneException",
+      $metadata: { httpStatusCode: 410 },
+    });
     // Client errors are not retried.
     expect(recorder.captured).toHaveLength(4);
     transport.destroy();
@@ -141,7 +180,10 @@ describe("errors and retries", () => {
     await transport.post("flaky", "x");
     const down = transport.post("down", "x");
 
-    await expect(down).rejects.toMatchObject({ name: "InternalServerErrorException", $metadata: { httpStatusCode: 503, attempts: 3 } });
+    await expect(down).rejects.toMatchObject({
+      name: "InternalServerErrorException",
+      $metadata: { httpStatusCode: 503, attempts: 3 },
+    });
     expect(recorder.captured.filter((r) => r.url.endsWith("/flaky"))).toHaveLength(3);
     expect(recorder.captured.filter((r) => r.url.endsWith("/down"))).toHaveLength(3);
     transport.destroy();
@@ -149,10 +191,17 @@ describe("errors and retries", () => {
   });
 
   it("gives up on 429 after the SDK's 3 attempts with LimitExceededException", async () => {
-    const recorder = await startRecorder(() => ({ status: 429, headers: { "x-amzn-ErrorType": "LimitExceededException" }, body: "{}" }));
+    const recorder = await startRecorder(() => ({
+      status: 429,
+      headers: { "x-amzn-ErrorType": "LimitExceededException" },
+      body: "{}",
+    }));
     const transport = new LeanConnectionsClient({ endpoint: recorder.endpoint, credentials });
 
-    await expect(transport.post("any", "x")).rejects.toMatchObject({ name: "LimitExceededException", $metadata: { httpStatusCode: 429, attempts: 3 } });
+    await expect(transport.post("any", "x")).rejects.toMatchObject({
+      name: "LimitExceededException",
+      $metadata: { httpStatusCode: 429, attempts: 3 },
+    });
     transport.destroy();
     await recorder.close();
   });
@@ -163,13 +212,22 @@ describe("errors and retries", () => {
     await recorder.close();
     const transport = new LeanConnectionsClient({ endpoint, credentials, maxAttempts: 2 });
 
-    await expect(transport.post("any", "x")).rejects.toMatchObject({ name: "ECONNREFUSED", $metadata: { httpStatusCode: undefined, attempts: 2 } });
+    await expect(transport.post("any", "x")).rejects.toMatchObject({
+      name: "ECONNREFUSED",
+      $metadata: { httpStatusCode: undefined, attempts: 2 },
+    });
     transport.destroy();
   });
 });
 
 describe("credentials", () => {
-  const envNames = ["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION"] as const;
+  const envNames = [
+    "AWS_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+  ] as const;
   const saved = Object.fromEntries(envNames.map((name) => [name, process.env[name]]));
   afterEach(() => {
     for (const name of envNames) {
@@ -210,7 +268,11 @@ describe("credentials", () => {
     expect(first.map((c) => c.sessionToken)).toEqual(["token-1", "token-1", "token-1"]);
     expect(again.sessionToken).toBe("token-1");
     // Within the margin the current set is still handed out while a refresh runs behind it.
-    expect([beforeRefresh.sessionToken, whileRefreshing.sessionToken, afterRefresh.sessionToken]).toEqual(["short-1", "short-1", "short-2"]);
+    expect([beforeRefresh.sessionToken, whileRefreshing.sessionToken, afterRefresh.sessionToken]).toEqual([
+      "short-1",
+      "short-1",
+      "short-2",
+    ]);
   });
 
   it("waits for fresh credentials once the memoized ones have expired", async () => {
@@ -243,4 +305,3 @@ describe("credentials", () => {
     await recorder.close();
   });
 });
-

@@ -21,13 +21,13 @@
  *    network errors are retried like the SDK's standard retry mode (`RetryPolicy.sdkStandard`).
  */
 import type { GetConnectionCommandOutput } from "@aws-sdk/client-apigatewaymanagementapi";
-import type { ConnectionsApi } from "@live-orders/core/connections-api";
-import { type BackoffPolicy, retry, RetryPolicy } from "@live-orders/core/retry";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
+import type { ConnectionsApi } from "@live-orders/core/connections-api";
+import { type BackoffPolicy, RetryPolicy, retry } from "@live-orders/core/retry";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { ConnectionsApiError } from "./errors";
 import { Http1Pipeline, type PipelineResponse } from "./http1-pipeline";
-import { escapeUri, SigV4Signer, type SignableRequest } from "./sigv4-signer";
+import { escapeUri, type SignableRequest, SigV4Signer } from "./sigv4-signer";
 
 export interface LeanClientOptions {
   /** The management endpoint: `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}` (or the local gateway's). */
@@ -79,10 +79,22 @@ export class LeanConnectionsClient implements ConnectionsApi {
     this.url = new URL(options.endpoint);
     this.basePath = this.url.pathname.replace(/\/+$/, "");
     this.host = this.url.host;
-    const region = options.region ?? process.env.AWS_REGION ?? /\.execute-api\.([a-z0-9-]+)\./.exec(this.url.hostname)?.[1] ?? "us-east-1";
+    const region =
+      options.region ??
+      process.env.AWS_REGION ??
+      /\.execute-api\.([a-z0-9-]+)\./.exec(this.url.hostname)?.[1] ??
+      "us-east-1";
     const credentials = options.credentials ?? defaultProvider();
-    this.signer = new SigV4Signer(typeof credentials === "function" ? credentials : async () => credentials, region, "execute-api");
-    this.pipeline = new Http1Pipeline({ origin: this.url.origin, connections: options.connections, depth: options.pipelining });
+    this.signer = new SigV4Signer(
+      typeof credentials === "function" ? credentials : async () => credentials,
+      region,
+      "execute-api",
+    );
+    this.pipeline = new Http1Pipeline({
+      origin: this.url.origin,
+      connections: options.connections,
+      depth: options.pipelining,
+    });
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.policy = { ...RetryPolicy.sdkStandard, attempts: options.maxAttempts ?? RetryPolicy.sdkStandard.attempts };
   }
@@ -102,7 +114,9 @@ export class LeanConnectionsClient implements ConnectionsApi {
     return {
       ConnectedAt: parsed.connectedAt ? new Date(parsed.connectedAt) : undefined,
       LastActiveAt: parsed.lastActiveAt ? new Date(parsed.lastActiveAt) : undefined,
-      Identity: parsed.identity ? { SourceIp: parsed.identity.sourceIp, UserAgent: parsed.identity.userAgent } : undefined,
+      Identity: parsed.identity
+        ? { SourceIp: parsed.identity.sourceIp, UserAgent: parsed.identity.userAgent }
+        : undefined,
     };
   }
 
@@ -135,7 +149,13 @@ export class LeanConnectionsClient implements ConnectionsApi {
           response = await this.pipeline.request(method, path, signed, body, this.timeoutMs);
         } catch (error) {
           const e = error as Error & { code?: string };
-          throw new ConnectionsApiError(e.name === "TimeoutError" ? "TimeoutError" : (e.code ?? e.name ?? "NetworkingError"), e.message, undefined, undefined, attempt + 1);
+          throw new ConnectionsApiError(
+            e.name === "TimeoutError" ? "TimeoutError" : (e.code ?? e.name ?? "NetworkingError"),
+            e.message,
+            undefined,
+            undefined,
+            attempt + 1,
+          );
         }
         if (response.status >= 300) throw this.errorOf(response, attempt + 1);
         return response;
@@ -148,7 +168,11 @@ export class LeanConnectionsClient implements ConnectionsApi {
     let message = `HTTP ${response.status}`;
     let typeFromBody: string | undefined;
     try {
-      const parsed = JSON.parse(response.body.toString("utf8")) as { message?: string; Message?: string; __type?: string };
+      const parsed = JSON.parse(response.body.toString("utf8")) as {
+        message?: string;
+        Message?: string;
+        __type?: string;
+      };
       message = parsed.message ?? parsed.Message ?? message;
       typeFromBody = parsed.__type;
     } catch {
@@ -156,7 +180,10 @@ export class LeanConnectionsClient implements ConnectionsApi {
     }
     const rawType = response.headers["x-amzn-errortype"] ?? typeFromBody;
     // `x-amzn-ErrorType` may carry `:http://…` or a namespace prefix (`aws.foo#Name`): the SDK keeps the bare name.
-    const name = rawType?.split(":")[0]?.split("#").pop() || nameByStatus[response.status] || (response.status >= 500 ? "InternalServerErrorException" : "UnknownError");
+    const name =
+      rawType?.split(":")[0]?.split("#").pop() ||
+      nameByStatus[response.status] ||
+      (response.status >= 500 ? "InternalServerErrorException" : "UnknownError");
     return new ConnectionsApiError(name, message, response.status, response.headers["x-amzn-requestid"], attempts);
   }
 }

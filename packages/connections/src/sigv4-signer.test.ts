@@ -16,7 +16,9 @@ class Sha256 implements Checksum {
     this.hash = this.fresh();
   }
   private fresh() {
-    return this.secret === undefined ? createHash("sha256") : createHmac("sha256", Buffer.from(this.secret as Uint8Array | string));
+    return this.secret === undefined
+      ? createHash("sha256")
+      : createHmac("sha256", Buffer.from(this.secret as Uint8Array | string));
   }
   update(data: SourceData) {
     this.hash.update(typeof data === "string" ? data : Buffer.from(data as Uint8Array));
@@ -47,11 +49,17 @@ describe("SigV4Signer", () => {
     const connectionIds = ["L0SM9cOFvHcCIhw=", "a+b/c=", "plain", "x!'()*y", "é ü", "%41", "a/../b", "./dot"];
     const values = ["application/octet-stream", "  spaced   out  ", "tab\tinside", "line\r\nbreak", "", "ünïcode"];
     for (let i = 0; i < 500; i++) {
-      const credentials = { accessKeyId: pick(next, ["AKIDEXAMPLE", "local"]), secretAccessKey: pick(next, ["wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "local"]), ...(next() < 0.5 ? { sessionToken: `token-${i}` } : {}) };
+      const credentials = {
+        accessKeyId: pick(next, ["AKIDEXAMPLE", "local"]),
+        secretAccessKey: pick(next, ["wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "local"]),
+        ...(next() < 0.5 ? { sessionToken: `token-${i}` } : {}),
+      };
       const region = pick(next, ["us-east-1", "eu-west-1"]);
       const method = pick(next, ["POST", "GET", "DELETE"]);
       const path = `/${pick(next, ["prod", "local", "$default"])}/@connections/${escapeUri(pick(next, connectionIds))}${next() < 0.1 ? "/" : ""}`;
-      const headers: Record<string, string> = { host: pick(next, ["abc123.execute-api.us-east-1.amazonaws.com", "127.0.0.1:4001"]) };
+      const headers: Record<string, string> = {
+        host: pick(next, ["abc123.execute-api.us-east-1.amazonaws.com", "127.0.0.1:4001"]),
+      };
       const body = method === "POST" ? Buffer.from(`{"n":${i},"text":"${pick(next, values)}"}`) : undefined;
       if (body) {
         headers["content-type"] = pick(next, values);
@@ -63,10 +71,21 @@ describe("SigV4Signer", () => {
       const signingDate = new Date(Date.UTC(2026, 10, 27, 0, 0, 0) + Math.floor(next() * 86_400_000 * 3));
 
       const reference = await new SignatureV4({ credentials, region, service: "execute-api", sha256: Sha256 }).sign(
-        { method, protocol: "https:", hostname: headers.host as string, path, query: {}, headers: { ...headers }, body },
+        {
+          method,
+          protocol: "https:",
+          hostname: headers.host as string,
+          path,
+          query: {},
+          headers: { ...headers },
+          body,
+        },
         { signingDate },
       );
-      const ours = await new SigV4Signer(async () => credentials, region, "execute-api").sign({ method, path, headers, body }, signingDate);
+      const ours = await new SigV4Signer(async () => credentials, region, "execute-api").sign(
+        { method, path, headers, body },
+        signingDate,
+      );
 
       expect(ours, `request ${i}: ${method} ${path}`).toEqual(reference.headers);
     }

@@ -61,7 +61,11 @@ function canonicalPath(path: string): string {
   return escapeUri(normalized).replace(/%2F/g, "/");
 }
 
-const canonicalValue = (value: string) => value.replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, "");
+const canonicalValue = (value: string) =>
+  value
+    .replace(/[\r\n]/g, " ")
+    .replace(/[ \t]+/g, " ")
+    .replace(/^ | $/g, "");
 
 export class SigV4Signer {
   private cachedKey: { scope: string; secret: string; sessionToken: string | undefined; key: Buffer } | undefined;
@@ -109,7 +113,9 @@ export class SigV4Signer {
     canonicalRequest += `\n${signedHeaders}\n${payloadHash}`;
 
     const stringToSign = `${algorithm}\n${longDate}\n${scope}\n${createHash("sha256").update(canonicalRequest).digest("hex")}`;
-    const signature = createHmac("sha256", this.signingKey(credentials, scope, shortDate)).update(stringToSign).digest("hex");
+    const signature = createHmac("sha256", this.signingKey(credentials, scope, shortDate))
+      .update(stringToSign)
+      .digest("hex");
     headers.authorization = `${algorithm} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
     return headers;
   }
@@ -118,18 +124,29 @@ export class SigV4Signer {
   private longDate(date: Date): string {
     const second = Math.floor(date.getTime() / 1000);
     if (this.cachedDate?.second !== second) {
-      this.cachedDate = { second, longDate: date.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "") };
+      this.cachedDate = {
+        second,
+        longDate: date
+          .toISOString()
+          .replace(/\.\d{3}Z$/, "Z")
+          .replace(/[-:]/g, ""),
+      };
     }
     return this.cachedDate.longDate;
   }
 
   private signingKey(credentials: AwsCredentialIdentity, scope: string, shortDate: string): Buffer {
     const cached = this.cachedKey;
-    if (cached?.scope === scope && cached.secret === credentials.secretAccessKey && cached.sessionToken === credentials.sessionToken) {
+    if (
+      cached?.scope === scope &&
+      cached.secret === credentials.secretAccessKey &&
+      cached.sessionToken === credentials.sessionToken
+    ) {
       return cached.key;
     }
     let key: Buffer = createHmac("sha256", `AWS4${credentials.secretAccessKey}`).update(shortDate).digest();
-    for (const part of [this.region, this.service, "aws4_request"]) key = createHmac("sha256", key).update(part).digest();
+    for (const part of [this.region, this.service, "aws4_request"])
+      key = createHmac("sha256", key).update(part).digest();
     this.cachedKey = { scope, secret: credentials.secretAccessKey, sessionToken: credentials.sessionToken, key };
     return key;
   }

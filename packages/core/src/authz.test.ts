@@ -57,7 +57,11 @@ describe("identity", () => {
   it("round-trips through the authorizer context and rejects a forged role", () => {
     const context = toAuthorizerContext({ userId: "u1", role: "staff", username: "s@x" });
     expect(Object.values(context).every((v) => typeof v === "string")).toBe(true);
-    expect(identityFromAuthorizerContext({ ...context, principalId: "u1" })).toEqual({ userId: "u1", role: "staff", username: "s@x" });
+    expect(identityFromAuthorizerContext({ ...context, principalId: "u1" })).toEqual({
+      userId: "u1",
+      role: "staff",
+      username: "s@x",
+    });
     expect(identityFromAuthorizerContext({ userId: "u1", role: "admin" })).toBeUndefined();
     expect(identityFromAuthorizerContext(undefined)).toBeUndefined();
   });

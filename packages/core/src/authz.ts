@@ -78,7 +78,9 @@ export function toAuthorizerContext(identity: Identity): AuthorizerContext {
   return { userId: identity.userId, role: identity.role, username: identity.username ?? identity.userId };
 }
 
-export function identityFromAuthorizerContext(context: Record<string, unknown> | undefined | null): Identity | undefined {
+export function identityFromAuthorizerContext(
+  context: Record<string, unknown> | undefined | null,
+): Identity | undefined {
   const userId = context?.userId;
   const role = context?.role;
   if (typeof userId !== "string" || userId.length === 0) return undefined;

@@ -2,10 +2,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { customer, orderInput, staffMember, useTestTable } from "../test/helpers";
 import * as Chat from "./chat";
 import { NotFoundError } from "./errors";
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
-import { dynamo, table } from "./dynamo";
-import { eventItem } from "./events";
-import { orderKey } from "./keys";
 import * as Order from "./order";
 
 beforeAll(async () => {
@@ -18,7 +14,11 @@ describe("event seq", () => {
     const order = await Order.create(owner, orderInput());
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        Chat.sendMessage(i % 2 === 0 ? owner : staffMember(), { orderId: order.id, text: `message ${i}`, clientMessageId: `c-${i}` }),
+        Chat.sendMessage(i % 2 === 0 ? owner : staffMember(), {
+          orderId: order.id,
+          text: `message ${i}`,
+          clientMessageId: `c-${i}`,
+        }),
       ),
     );
     const seqs = results.map((r) => r.seq).sort((a, b) => a - b);
@@ -74,7 +74,9 @@ describe("chat idempotency", () => {
     const owner = customer();
     const order = await Order.create(owner, orderInput());
     const results = await Promise.all(
-      Array.from({ length: 8 }, () => Chat.sendMessage(owner, { orderId: order.id, text: "once", clientMessageId: "race" })),
+      Array.from({ length: 8 }, () =>
+        Chat.sendMessage(owner, { orderId: order.id, text: "once", clientMessageId: "race" }),
+      ),
     );
     expect(new Set(results.map((r) => r.seq))).toEqual(new Set([2]));
     expect(results.filter((r) => !r.duplicate)).toHaveLength(1);

@@ -15,7 +15,7 @@ import { InternalError } from "./errors";
 import { tryAppendEvent, withSeqRetry } from "./events";
 import { chatClientMessageKey } from "./keys";
 import { readOrder } from "./order";
-import { EventKind, type ChatMessageEvent } from "./protocol";
+import { type ChatMessageEvent, EventKind } from "./protocol";
 
 export interface SendMessageInput {
   orderId: string;
@@ -41,7 +41,11 @@ interface ClientMessageRecord {
 
 async function readClientMessage(orderId: string, userId: string, clientMessageId: string) {
   const result = await dynamo().send(
-    new GetCommand({ TableName: table(), Key: chatClientMessageKey(orderId, userId, clientMessageId), ConsistentRead: true }),
+    new GetCommand({
+      TableName: table(),
+      Key: chatClientMessageKey(orderId, userId, clientMessageId),
+      ConsistentRead: true,
+    }),
   );
   return result.Item as ClientMessageRecord | undefined;
 }
@@ -64,7 +68,9 @@ export async function sendMessage(identity: Identity, input: SendMessageInput): 
         userId: identity.userId,
         role: identity.role,
         // Pools that sign in by email use the `sub` as username: not a name worth showing.
-        ...(identity.username === undefined || identity.username === identity.userId ? {} : { name: identity.username }),
+        ...(identity.username === undefined || identity.username === identity.userId
+          ? {}
+          : { name: identity.username }),
       },
     };
     const idempotencyItem: ClientMessageRecord = {

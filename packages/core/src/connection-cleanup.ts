@@ -7,7 +7,7 @@
 import { BatchWriteCommand, type BatchWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import { dynamo, table } from "./dynamo";
 import { connectionKey, subscriptionKey } from "./keys";
-import { retryUntilDefined, RetryPolicy } from "./retry";
+import { RetryPolicy, retryUntilDefined } from "./retry";
 import { subscriptionsOfConnection } from "./subscription";
 
 type WriteRequests = NonNullable<BatchWriteCommandInput["RequestItems"]>[string];
@@ -24,7 +24,10 @@ export async function removeConnection(connectionId: string): Promise<number> {
         requests = result.UnprocessedItems?.[table()] ?? [];
         return requests.length === 0 ? true : undefined;
       },
-      { policy: RetryPolicy.unprocessedItems, exhausted: () => new Error(`could not delete the items of connection ${connectionId}`) },
+      {
+        policy: RetryPolicy.unprocessedItems,
+        exhausted: () => new Error(`could not delete the items of connection ${connectionId}`),
+      },
     );
   }
   return topics.length;

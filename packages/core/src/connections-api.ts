@@ -30,7 +30,11 @@ export function encodeFrame(frame: ServerFrame): Uint8Array {
  * Reply to the connection that sent a frame, frames in order. A reply to a connection that has
  * gone meanwhile is not an error of the request (the client left); it reports `false`.
  */
-export async function reply(connections: ConnectionsApi, connectionId: string, frames: readonly ServerFrame[]): Promise<boolean> {
+export async function reply(
+  connections: ConnectionsApi,
+  connectionId: string,
+  frames: readonly ServerFrame[],
+): Promise<boolean> {
   for (const frame of frames) {
     try {
       await connections.post(connectionId, encodeFrame(frame));

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { useTestTable } from "../test/helpers";
-import { seedDemoData, type DemoUser } from "./demo-data";
+import { type DemoUser, seedDemoData } from "./demo-data";
 import * as Order from "./order";
 
 const users: DemoUser[] = [
@@ -20,7 +20,9 @@ describe("seedDemoData", () => {
     await seedDemoData(users);
     const { orders } = await Order.list(alice, { limit: 100 });
     expect(orders).toHaveLength(5);
-    expect(new Set(orders.map((o) => o.status))).toEqual(new Set(["placed", "preparing", "out_for_delivery", "delivered", "cancelled"]));
+    expect(new Set(orders.map((o) => o.status))).toEqual(
+      new Set(["placed", "preparing", "out_for_delivery", "delivered", "cancelled"]),
+    );
     for (const order of orders) {
       const { events } = await Order.getWithEvents(alice, order.id);
       expect(events.map((e) => e.seq)).toEqual(Array.from({ length: order.seq }, (_, i) => i + 1));
@@ -34,7 +36,9 @@ describe("seedDemoData", () => {
     const before = await Order.list(staff, { limit: 100 });
     await Promise.all([seedDemoData(users), seedDemoData(users)]);
     const after = await Order.list(staff, { limit: 100 });
-    expect(after.orders.map((o) => [o.id, o.seq, o.version]).sort()).toEqual(before.orders.map((o) => [o.id, o.seq, o.version]).sort());
+    expect(after.orders.map((o) => [o.id, o.seq, o.version]).sort()).toEqual(
+      before.orders.map((o) => [o.id, o.seq, o.version]).sort(),
+    );
   });
 
   it("survives two seeds racing from an empty start", async () => {
@@ -44,7 +48,13 @@ describe("seedDemoData", () => {
     ];
     await Promise.all([seedDemoData(fresh), seedDemoData(fresh)]);
     const { orders } = await Order.list({ userId: "carol-sub", role: "customer" }, { limit: 100 });
-    expect(orders.map((o) => o.status).sort()).toEqual(["cancelled", "delivered", "out_for_delivery", "placed", "preparing"]);
+    expect(orders.map((o) => o.status).sort()).toEqual([
+      "cancelled",
+      "delivered",
+      "out_for_delivery",
+      "placed",
+      "preparing",
+    ]);
     for (const order of orders) {
       const { events } = await Order.getWithEvents(staff, order.id);
       expect(events.map((e) => e.seq)).toEqual(Array.from({ length: order.seq }, (_, i) => i + 1));

@@ -11,7 +11,7 @@ import { ConflictError } from "./errors";
 import { menu } from "./menu";
 import * as Order from "./order";
 import { stepTowards } from "./order-status";
-import { OrderStatus, type OrderItem, type Role } from "./protocol";
+import { type OrderItem, OrderStatus, type Role } from "./protocol";
 
 export interface DemoUser {
   userId: string;
@@ -28,13 +28,19 @@ interface DemoOrder {
 
 const demoOrders: DemoOrder[] = [
   {
-    items: [{ ...menu.margherita, quantity: 1 }, { ...menu.lemonade, quantity: 2 }],
+    items: [
+      { ...menu.margherita, quantity: 1 },
+      { ...menu.lemonade, quantity: 2 },
+    ],
     note: "Ring twice, please",
     status: OrderStatus.Placed,
     chat: [{ from: "customer", text: "Could you add some extra napkins?" }],
   },
   {
-    items: [{ ...menu.pepperoni, quantity: 2 }, { ...menu.salad, quantity: 1 }],
+    items: [
+      { ...menu.pepperoni, quantity: 2 },
+      { ...menu.salad, quantity: 1 },
+    ],
     status: OrderStatus.Preparing,
     chat: [
       { from: "customer", text: "Is it possible to make one pizza extra crispy?" },
@@ -42,7 +48,10 @@ const demoOrders: DemoOrder[] = [
     ],
   },
   {
-    items: [{ ...menu.salad, quantity: 1 }, { ...menu.tiramisu, quantity: 2 }],
+    items: [
+      { ...menu.salad, quantity: 1 },
+      { ...menu.tiramisu, quantity: 2 },
+    ],
     status: OrderStatus.OutForDelivery,
     chat: [{ from: "staff", text: "Your order is on its way, about 15 minutes." }],
   },
@@ -76,7 +85,11 @@ export async function seedDemoData(users: DemoUser[]): Promise<void> {
       const orderId = demoOrderId(user.userId, index);
       if ((await Order.readOrder(orderId)) === undefined) {
         try {
-          await Order.create(customer, { items: demo.items, ...(demo.note ? { note: demo.note } : {}) }, { id: orderId });
+          await Order.create(
+            customer,
+            { items: demo.items, ...(demo.note ? { note: demo.note } : {}) },
+            { id: orderId },
+          );
         } catch (error) {
           if (!(error instanceof ConflictError)) throw error; // else a concurrent seed got there first
         }

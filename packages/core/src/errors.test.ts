@@ -38,7 +38,9 @@ describe("error mapping", () => {
   });
 
   it("reports what was wrong with bad input", () => {
-    const body = JSON.parse(toHttpResponse(new BadRequestError("invalid", [{ path: "items", message: "required" }])).body);
+    const body = JSON.parse(
+      toHttpResponse(new BadRequestError("invalid", [{ path: "items", message: "required" }])).body,
+    );
     expect(body.details).toEqual([{ path: "items", message: "required" }]);
   });
 });

@@ -12,12 +12,17 @@
  * duplicates; a seq is only ever taken together with its event, so there are no gaps. The loser
  * re-reads and retries.
  */
-import { paginateQuery, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import {
+  paginateQuery,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from "@aws-sdk/lib-dynamodb";
 import { dynamo, table } from "./dynamo";
 import { ConflictError, isErrorNamed } from "./errors";
 import { eventKey, eventsAfterRange, orderPk, orderSeqKey, orderSk, seqSk } from "./keys";
 import type { OrderEvent } from "./protocol";
-import { retryUntilDefined, RetryPolicy } from "./retry";
+import { RetryPolicy, retryUntilDefined } from "./retry";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
@@ -33,7 +38,14 @@ export interface EventItem {
 }
 
 export function eventItem(event: OrderEvent): EventItem {
-  return { ...eventKey(event.orderId, event.seq), entity: "event", orderId: event.orderId, seq: event.seq, kind: event.kind, event };
+  return {
+    ...eventKey(event.orderId, event.seq),
+    entity: "event",
+    orderId: event.orderId,
+    seq: event.seq,
+    kind: event.kind,
+    event,
+  };
 }
 
 /** The order's seq counter (ORDER#{id} / SEQ). On no index, so bumping it is cheap. */
@@ -146,7 +158,10 @@ export interface OrderRead {
 }
 
 /** The seq of an order from its seq item (undefined: no order). */
-export function currentSeq(orderItem: Record<string, unknown> | undefined, seqItem: Record<string, unknown> | undefined): number | undefined {
+export function currentSeq(
+  orderItem: Record<string, unknown> | undefined,
+  seqItem: Record<string, unknown> | undefined,
+): number | undefined {
   if (orderItem === undefined) return undefined;
   return (seqItem?.seq as number | undefined) ?? 0;
 }
@@ -163,7 +178,13 @@ export async function queryOrder(orderId: string): Promise<OrderRead> {
   );
   const items = page.Items ?? [];
   const orderItem = items.find((item) => item.sk === orderSk);
-  return { orderItem, seq: currentSeq(orderItem, items.find((item) => item.sk === seqSk)) };
+  return {
+    orderItem,
+    seq: currentSeq(
+      orderItem,
+      items.find((item) => item.sk === seqSk),
+    ),
+  };
 }
 
 /**

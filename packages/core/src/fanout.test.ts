@@ -46,7 +46,8 @@ describe("fanOut", () => {
   it("delivers to every subscriber across pages with bounded concurrency", async () => {
     const ids = Array.from({ length: 120 }, (_, i) => `c${i}`);
     const api = new FakeManagementApi();
-    const counts = await fanOut(api, "orders", frame, { subscribers: pages(ids.slice(0, 50), ids.slice(50)),
+    const counts = await fanOut(api, "orders", frame, {
+      subscribers: pages(ids.slice(0, 50), ids.slice(50)),
       onGone: async () => undefined,
       concurrency: 8,
     });
@@ -65,7 +66,11 @@ describe("fanOut", () => {
       }
     }
 
-    const counts = await fanOut(api, "orders", frame, { subscribers: slowPages, onGone: async () => undefined, concurrency: 8 });
+    const counts = await fanOut(api, "orders", frame, {
+      subscribers: slowPages,
+      onGone: async () => undefined,
+      concurrency: 8,
+    });
 
     expect(counts.delivered).toBe(20);
     // Pages after the first were asked for while posts were in flight, and the pool ran 8 wide
@@ -81,14 +86,17 @@ describe("fanOut", () => {
       throw new Error("ProvisionedThroughputExceededException");
     }
 
-    await expect(fanOut(api, "orders", frame, { subscribers: failing, onGone: async () => undefined })).rejects.toThrow("ProvisionedThroughputExceededException");
+    await expect(fanOut(api, "orders", frame, { subscribers: failing, onGone: async () => undefined })).rejects.toThrow(
+      "ProvisionedThroughputExceededException",
+    );
     expect(api.posts.map((p) => p.connectionId).sort()).toEqual(["a", "b"]);
   });
 
   it("removes exactly the connection that answered GoneException, and still serves the rest", async () => {
     const api = new FakeManagementApi({ stale: () => sdkError("GoneException", 410) });
     const removed: string[] = [];
-    const counts = await fanOut(api, "order:o1", frame, { subscribers: pages(["a", "stale", "b"]),
+    const counts = await fanOut(api, "order:o1", frame, {
+      subscribers: pages(["a", "stale", "b"]),
       onGone: async (id) => removed.push(id),
     });
     expect(removed).toEqual(["stale"]);
@@ -96,10 +104,17 @@ describe("fanOut", () => {
   });
 
   it("recognises Gone by name, not by a statusCode property SDK v3 never sets", async () => {
-    const notGone = Object.assign(new Error("x"), { statusCode: 410, name: "BadRequestException", $metadata: { httpStatusCode: 400 } });
+    const notGone = Object.assign(new Error("x"), {
+      statusCode: 410,
+      name: "BadRequestException",
+      $metadata: { httpStatusCode: 400 },
+    });
     const api = new FakeManagementApi({ c: () => notGone });
     const removed: string[] = [];
-    const counts = await fanOut(api, "orders", frame, { subscribers: pages(["c"]), onGone: async (id) => removed.push(id) });
+    const counts = await fanOut(api, "orders", frame, {
+      subscribers: pages(["c"]),
+      onGone: async (id) => removed.push(id),
+    });
     expect(removed).toEqual([]);
     expect(counts).toMatchObject({ dropped: 1, gone: 0 });
   });
@@ -108,7 +123,8 @@ describe("fanOut", () => {
     const api = new FakeManagementApi({
       flaky: (attempt) => (attempt < 3 ? sdkError("LimitExceededException", 429) : undefined),
     });
-    const counts = await fanOut(api, "orders", frame, { subscribers: pages(["flaky", "ok"]),
+    const counts = await fanOut(api, "orders", frame, {
+      subscribers: pages(["flaky", "ok"]),
       onGone: async () => undefined,
       policy: { ...RetryPolicy.fanOutPost, minDelayMs: 1 },
     });
@@ -119,7 +135,8 @@ describe("fanOut", () => {
   it("counts a connection still failing after every attempt as failed without failing the others", async () => {
     const api = new FakeManagementApi({ down: () => sdkError("InternalServerErrorException", 500) });
     const failures: string[] = [];
-    const counts = await fanOut(api, "orders", frame, { subscribers: pages(["down", "x", "y"]),
+    const counts = await fanOut(api, "orders", frame, {
+      subscribers: pages(["down", "x", "y"]),
       onGone: async () => undefined,
       policy: { ...RetryPolicy.fanOutPost, minDelayMs: 1, attempts: 3 },
       onFailure: (id, _error, outcome) => failures.push(`${id}:${outcome}`),
@@ -131,7 +148,8 @@ describe("fanOut", () => {
 
   it("survives a failing cleanup of a gone connection", async () => {
     const api = new FakeManagementApi({ stale: () => sdkError("GoneException", 410) });
-    const counts = await fanOut(api, "orders", frame, { subscribers: pages(["stale", "ok"]),
+    const counts = await fanOut(api, "orders", frame, {
+      subscribers: pages(["stale", "ok"]),
       onGone: async () => {
         throw new Error("table unavailable");
       },
@@ -143,13 +161,22 @@ describe("fanOut", () => {
 describe("fanOutEvent", () => {
   it("sends an order event to its order topic and the staff feed with the order's seq", async () => {
     const event: OrderEvent = {
-      kind: "chat.message", seq: 7, orderId: "o1", at: "2026-01-01T00:00:00.000Z",
-      messageId: "m", clientMessageId: "c", text: "hi", from: { userId: "u", role: "customer" },
+      kind: "chat.message",
+      seq: 7,
+      orderId: "o1",
+      at: "2026-01-01T00:00:00.000Z",
+      messageId: "m",
+      clientMessageId: "c",
+      text: "hi",
+      from: { userId: "u", role: "customer" },
     };
     expect(topicsOfEvent(event)).toEqual(["order:o1", "orders"]);
     const api = new FakeManagementApi();
     const byTopic: Record<string, string[]> = { "order:o1": ["room"], orders: ["board"] };
-    await fanOutEvent(api, event, { subscribers: (topic: Topic) => pages(byTopic[topic] ?? [])(), onGone: async () => undefined });
+    await fanOutEvent(api, event, {
+      subscribers: (topic: Topic) => pages(byTopic[topic] ?? [])(),
+      onGone: async () => undefined,
+    });
     expect(api.posts.sort((a, b) => a.connectionId.localeCompare(b.connectionId))).toEqual([
       { connectionId: "board", frame: { type: "event", topic: "orders", seq: 7, event } },
       { connectionId: "room", frame: { type: "event", topic: "order:o1", seq: 7, event } },

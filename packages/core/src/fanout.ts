@@ -10,16 +10,17 @@
  *  - one bad connection never fails the rest: every outcome is counted, nothing is thrown for a
  *    single connection.
  */
-import { unmarshall } from "@aws-sdk/util-dynamodb";
+
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { fanOutLimits } from "./config";
 import { removeConnection } from "./connection-cleanup";
-import { encodeFrame, type ConnectionsApi } from "./connections-api";
+import { type ConnectionsApi, encodeFrame } from "./connections-api";
 import { isErrorNamed } from "./errors";
 import type { EventItem } from "./events";
 import { allOrdersTopic, orderTopic } from "./keys";
 import type { OrderEvent, ServerFrame, Topic } from "./protocol";
-import { type BackoffPolicy, retry, RetryPolicy } from "./retry";
+import { type BackoffPolicy, RetryPolicy, retry } from "./retry";
 import { subscribersOfTopic } from "./subscription";
 
 export interface FanOutCounts {
@@ -88,7 +89,10 @@ async function eachOfPagesBounded<T>(
     (reading ??= iterator.next().then(
       ({ value, done }) => {
         reading = undefined;
-        if (done) return void (exhausted = true);
+        if (done) {
+          exhausted = true;
+          return;
+        }
         onPage(value);
         queue.push(...value);
         if (queue.length - head < readAhead) void read();
@@ -141,7 +145,9 @@ export async function fanOut(
         counts.gone += 1;
         options.onFailure?.(connectionId, error, "gone");
         // A failed cleanup must not fail the fan-out: TTL removes the items later anyway.
-        await onGone(connectionId).catch((cleanupError: unknown) => options.onFailure?.(connectionId, cleanupError, "gone"));
+        await onGone(connectionId).catch((cleanupError: unknown) =>
+          options.onFailure?.(connectionId, cleanupError, "gone"),
+        );
       } else if (!isRetryable(error)) {
         counts.dropped += 1;
         options.onFailure?.(connectionId, error, "dropped");
@@ -166,9 +172,15 @@ export function topicsOfEvent(event: OrderEvent): Topic[] {
 }
 
 /** Fan one order event out to all its topics; each subscriber gets `{type:"event", topic, seq, event}`. */
-export async function fanOutEvent(connections: ConnectionsApi, event: OrderEvent, options: FanOutOptions = {}): Promise<FanOutCounts[]> {
+export async function fanOutEvent(
+  connections: ConnectionsApi,
+  event: OrderEvent,
+  options: FanOutOptions = {},
+): Promise<FanOutCounts[]> {
   return Promise.all(
-    topicsOfEvent(event).map((topic) => fanOut(connections, topic, { type: "event", topic, seq: event.seq, event }, options)),
+    topicsOfEvent(event).map((topic) =>
+      fanOut(connections, topic, { type: "event", topic, seq: event.seq, event }, options),
+    ),
   );
 }
 

@@ -73,7 +73,10 @@ export const ordersForStaffPk = "ORDERS";
 export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: orderSk }) as const;
 export const orderPk = (orderId: string) => `ORDER#${orderId}`;
 export const orderSeqKey = (orderId: string) => ({ pk: orderPk(orderId), sk: seqSk }) as const;
-export const eventKey = (orderId: string, seq: number) => ({ pk: orderPk(orderId), sk: `${eventSkPrefix}${padSeq(seq)}` });
+export const eventKey = (orderId: string, seq: number) => ({
+  pk: orderPk(orderId),
+  sk: `${eventSkPrefix}${padSeq(seq)}`,
+});
 
 /** sk bounds of the events after `since` up to and including the order and seq items. */
 export function eventsAfterRange(since: number): { from: string; to: string } {
@@ -85,7 +88,8 @@ export const orderRange = { from: orderSk, to: seqSk } as const;
 
 export const customerGsi1 = (customerId: string) => `CUSTOMER#${customerId}`;
 export const customerGsi1Sk = (createdAt: string, orderId: string) => `${createdAt}#${orderId}`;
-export const staffGsi2Sk = (status: OrderStatus, updatedAt: string, orderId: string) => `${status}#${updatedAt}#${orderId}`;
+export const staffGsi2Sk = (status: OrderStatus, updatedAt: string, orderId: string) =>
+  `${status}#${updatedAt}#${orderId}`;
 
 export const chatClientMessageKey = (orderId: string, userId: string, clientMessageId: string) => ({
   pk: `CHATMSG#${orderId}#${userId}#${clientMessageId}`,

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { canCancel, cancelRefusal, canTransition, forwardStatus, isTerminal, nextStatuses, orderStatuses, stepTowards } from "./order-status";
+import {
+  canCancel,
+  cancelRefusal,
+  canTransition,
+  forwardStatus,
+  isTerminal,
+  nextStatuses,
+  orderStatuses,
+  stepTowards,
+} from "./order-status";
 import { OrderStatus, type OrderStatus as Status } from "./protocol";
 
 const all = Object.values(OrderStatus);
@@ -54,7 +63,15 @@ describe("forwardStatus", () => {
   });
 
   it("lists every status once, the forward path first", () => {
-    expect(orderStatuses).toEqual(["placed", "confirmed", "preparing", "ready", "out_for_delivery", "delivered", "cancelled"]);
+    expect(orderStatuses).toEqual([
+      "placed",
+      "confirmed",
+      "preparing",
+      "ready",
+      "out_for_delivery",
+      "delivered",
+      "cancelled",
+    ]);
     expect(new Set(orderStatuses)).toEqual(new Set(all));
   });
 });
@@ -63,7 +80,8 @@ describe("stepTowards", () => {
   it("walks the forward path one step at a time, and cancels in one step", () => {
     const walk = (target: Status) => {
       const path: Status[] = [];
-      for (let status: Status | undefined = "placed"; status !== undefined; status = stepTowards(status, target)) path.push(status);
+      for (let status: Status | undefined = "placed"; status !== undefined; status = stepTowards(status, target))
+        path.push(status);
       return path;
     };
     expect(walk("out_for_delivery")).toEqual(["placed", "confirmed", "preparing", "ready", "out_for_delivery"]);
@@ -91,6 +109,8 @@ describe("cancel rules", () => {
   });
 
   it("canCancel says the same as cancelRefusal", () => {
-    for (const status of all) for (const role of ["customer", "staff"] as const) expect(canCancel(status, role)).toBe(cancelRefusal(status, role) === undefined);
+    for (const status of all)
+      for (const role of ["customer", "staff"] as const)
+        expect(canCancel(status, role)).toBe(cancelRefusal(status, role) === undefined);
   });
 });

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { customer, orderInput, staffMember, useTestTable } from "../test/helpers";
-import { ConflictError, ForbiddenError, NotFoundError, BadRequestError, type AppError } from "./errors";
+import { type AppError, BadRequestError, ConflictError, ForbiddenError, NotFoundError } from "./errors";
 import { menu } from "./menu";
 import * as Order from "./order";
 
@@ -12,7 +12,14 @@ describe("orders", () => {
   it("creates an order with seq 1, version 1 and an order.created event", async () => {
     const alice = customer("alice");
     const order = await Order.create(alice, orderInput({ note: "no onions" }));
-    expect(order).toMatchObject({ customerId: alice.userId, status: "placed", totalCents: 2 * menu.margherita.unitPriceCents + menu.lemonade.unitPriceCents, version: 1, seq: 1, note: "no onions" });
+    expect(order).toMatchObject({
+      customerId: alice.userId,
+      status: "placed",
+      totalCents: 2 * menu.margherita.unitPriceCents + menu.lemonade.unitPriceCents,
+      version: 1,
+      seq: 1,
+      note: "no onions",
+    });
     const { order: read, events } = await Order.getWithEvents(alice, order.id);
     expect(read).toEqual(order);
     expect(events).toEqual([{ kind: "order.created", seq: 1, orderId: order.id, at: order.createdAt, order }]);
@@ -36,10 +43,20 @@ describe("orders", () => {
     for (let i = 0; i < 5; i++) created.push(await Order.create(carol, orderInput()));
     await Order.create(customer("dave"), orderInput());
     const first = await Order.list(carol, { limit: 3 });
-    expect(first.orders.map((o) => o.id)).toEqual(created.slice(2).reverse().map((o) => o.id));
+    expect(first.orders.map((o) => o.id)).toEqual(
+      created
+        .slice(2)
+        .reverse()
+        .map((o) => o.id),
+    );
     expect(first.cursor).toBeTypeOf("string");
     const second = await Order.list(carol, { limit: 3, cursor: first.cursor });
-    expect(second.orders.map((o) => o.id)).toEqual(created.slice(0, 2).reverse().map((o) => o.id));
+    expect(second.orders.map((o) => o.id)).toEqual(
+      created
+        .slice(0, 2)
+        .reverse()
+        .map((o) => o.id),
+    );
   });
 
   it("refuses a cursor edited to point into another customer's orders", async () => {
@@ -94,7 +111,14 @@ describe("status changes", () => {
     expect(updated).toMatchObject({ status: "confirmed", version: 2, seq: 2 });
     const { events } = await Order.eventsAfter(staff, order.id, 1);
     expect(events).toEqual([
-      expect.objectContaining({ kind: "order.status", seq: 2, from: "placed", status: "confirmed", version: 2, by: { userId: staff.userId, role: "staff" } }),
+      expect.objectContaining({
+        kind: "order.status",
+        seq: 2,
+        from: "placed",
+        status: "confirmed",
+        version: 2,
+        by: { userId: staff.userId, role: "staff" },
+      }),
     ]);
   });
 
@@ -102,8 +126,12 @@ describe("status changes", () => {
     const staff = staffMember();
     const order = await Order.create(customer(), orderInput());
     await Order.updateStatus(staff, order.id, { status: "confirmed", version: 1 });
-    await expect(Order.updateStatus(staff, order.id, { status: "preparing", version: 1 })).rejects.toThrow(/stale version/);
-    await expect(Order.updateStatus(staff, order.id, { status: "delivered", version: 2 })).rejects.toThrow(/illegal transition/);
+    await expect(Order.updateStatus(staff, order.id, { status: "preparing", version: 1 })).rejects.toThrow(
+      /stale version/,
+    );
+    await expect(Order.updateStatus(staff, order.id, { status: "delivered", version: 2 })).rejects.toThrow(
+      /illegal transition/,
+    );
     const { order: after, events } = await Order.getWithEvents(staff, order.id);
     expect(after).toMatchObject({ status: "confirmed", version: 2, seq: 2 });
     expect(events).toHaveLength(2);
@@ -112,7 +140,9 @@ describe("status changes", () => {
   it("keeps status changes from customers (FORBIDDEN)", async () => {
     const owner = customer();
     const order = await Order.create(owner, orderInput());
-    await expect(Order.updateStatus(owner, order.id, { status: "confirmed", version: 1 })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(Order.updateStatus(owner, order.id, { status: "confirmed", version: 1 })).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
   });
 
   it("lets exactly one of many concurrent writers with the same version win; the rest get CONFLICT", async () => {

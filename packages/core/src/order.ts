@@ -4,28 +4,29 @@
  */
 import { randomUUID } from "node:crypto";
 import { BatchGetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { assertCanSeeOrder, assertCustomer, assertStaff, isStaff, type Identity } from "./authz";
+import { assertCanSeeOrder, assertCustomer, assertStaff, type Identity, isStaff } from "./authz";
 import { dynamo, table } from "./dynamo";
 import { BadRequestError, ConflictError, isErrorNamed } from "./errors";
-import { currentSeq, eventItem, orderSeqItem, queryEventsAfter, queryOrder, tryAppendEvent, withSeqRetry } from "./events";
 import {
-  customerGsi1,
-  customerGsi1Sk,
-  orderKey,
-  orderSeqKey,
-  ordersForStaffPk,
-  staffGsi2Sk,
-} from "./keys";
-import { canTransition, cancelRefusal, nextStatuses } from "./order-status";
+  currentSeq,
+  eventItem,
+  orderSeqItem,
+  queryEventsAfter,
+  queryOrder,
+  tryAppendEvent,
+  withSeqRetry,
+} from "./events";
+import { customerGsi1, customerGsi1Sk, orderKey, orderSeqKey, ordersForStaffPk, staffGsi2Sk } from "./keys";
+import { cancelRefusal, canTransition, nextStatuses } from "./order-status";
 import {
   EventKind,
-  OrderStatus,
   type Order,
   type OrderCreatedEvent,
   type OrderEvent,
+  OrderStatus,
   type OrderStatusEvent,
 } from "./protocol";
-import { retryUntilDefined, RetryPolicy } from "./retry";
+import { RetryPolicy, retryUntilDefined } from "./retry";
 import type { CancelInput, CreateOrderInput, ListOrdersInput, UpdateStatusInput } from "./validation";
 
 /** The stored order item: the public Order plus its keys; its seq lives in the seq item. */
@@ -80,7 +81,11 @@ export async function readOrder(orderId: string): Promise<Order | undefined> {
  * `POST /orders` (customers). `options.id` is for seeding demo data with stable ids; a second
  * create with the same id fails (CONFLICT) instead of overwriting.
  */
-export async function create(identity: Identity, input: CreateOrderInput, options: { id?: string } = {}): Promise<Order> {
+export async function create(
+  identity: Identity,
+  input: CreateOrderInput,
+  options: { id?: string } = {},
+): Promise<Order> {
   assertCustomer(identity, "placing an order");
   const now = new Date().toISOString();
   const order: Order = {
@@ -101,20 +106,30 @@ export async function create(identity: Identity, input: CreateOrderInput, option
       new TransactWriteCommand({
         TransactItems: [
           { Put: { TableName: table(), Item: orderItem(order), ConditionExpression: "attribute_not_exists(pk)" } },
-          { Put: { TableName: table(), Item: orderSeqItem(order.id, 1), ConditionExpression: "attribute_not_exists(pk)" } },
+          {
+            Put: {
+              TableName: table(),
+              Item: orderSeqItem(order.id, 1),
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
           { Put: { TableName: table(), Item: eventItem(event), ConditionExpression: "attribute_not_exists(pk)" } },
         ],
       }),
     );
   } catch (error) {
-    if (isErrorNamed(error, "TransactionCanceledException")) throw new ConflictError(`order ${order.id} already exists`);
+    if (isErrorNamed(error, "TransactionCanceledException"))
+      throw new ConflictError(`order ${order.id} already exists`);
     throw error;
   }
   return order;
 }
 
 /** `GET /orders/{id}`: the order and its whole history, one strongly consistent Query. */
-export async function getWithEvents(identity: Identity, orderId: string): Promise<{ order: Order; events: OrderEvent[] }> {
+export async function getWithEvents(
+  identity: Identity,
+  orderId: string,
+): Promise<{ order: Order; events: OrderEvent[] }> {
   return eventsAfter(identity, orderId, 0);
 }
 
@@ -167,7 +182,8 @@ function decodeCursor(
     expected.every((key) => typeof (value as Record<string, unknown>)[key] === "string") &&
     (value as Record<string, string>)[partition.name] === partition.value &&
     // A cursor of another status filter would start outside the query's key range.
-    (sortKeyPrefix === undefined || (value as Record<string, string>)[sortKeyPrefix.name]!.startsWith(sortKeyPrefix.value));
+    (sortKeyPrefix === undefined ||
+      (value as Record<string, string>)[sortKeyPrefix.name]!.startsWith(sortKeyPrefix.value));
   if (!ok) throw new BadRequestError("invalid cursor");
   return value as Record<string, string>;
 }
@@ -195,7 +211,8 @@ export async function ordersForStaff(input: ListOrdersInput): Promise<OrderPage>
     new QueryCommand({
       TableName: table(),
       IndexName: "gsi2",
-      KeyConditionExpression: input.status === undefined ? "gsi2pk = :pk" : "gsi2pk = :pk AND begins_with(gsi2sk, :prefix)",
+      KeyConditionExpression:
+        input.status === undefined ? "gsi2pk = :pk" : "gsi2pk = :pk AND begins_with(gsi2sk, :prefix)",
       ExpressionAttributeValues: values,
       ScanIndexForward: false,
       Limit: input.limit ?? defaultPageSize,
@@ -250,8 +267,11 @@ async function seqsOf(orderIds: string[]): Promise<Map<string, Record<string, un
   return retryUntilDefined(
     async () => {
       if (keys.length > 0) {
-        const result = await dynamo().send(new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys, ConsistentRead: true } } }));
-        for (const item of result.Responses?.[table()] ?? []) found.set((item.pk as string).slice("ORDER#".length), item);
+        const result = await dynamo().send(
+          new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of result.Responses?.[table()] ?? [])
+          found.set((item.pk as string).slice("ORDER#".length), item);
         keys = result.UnprocessedKeys?.[table()]?.Keys ?? [];
       }
       return keys.length === 0 ? found : undefined;
@@ -289,7 +309,8 @@ async function changeStatus(change: StatusChange): Promise<Order> {
       });
     }
     const refusal = change.refuse(order);
-    if (refusal !== undefined) throw new ConflictError(refusal, { currentVersion: order.version, status: order.status });
+    if (refusal !== undefined)
+      throw new ConflictError(refusal, { currentVersion: order.version, status: order.status });
     const now = new Date().toISOString();
     const seq = order.seq + 1;
     const version = order.version + 1;
@@ -350,4 +371,3 @@ export async function cancel(identity: Identity, orderId: string, input: CancelI
     refuse: (order) => cancelRefusal(order.status, identity.role),
   });
 }
-

@@ -114,7 +114,9 @@ describe("retryUntilDefined", () => {
 
   it("tries again while the attempt answers undefined", async () => {
     const answers = [undefined, undefined, 7];
-    expect(await retryUntilDefined(async (n) => answers[n], { policy: quick, exhausted: () => new Error("spent") })).toBe(7);
+    expect(
+      await retryUntilDefined(async (n) => answers[n], { policy: quick, exhausted: () => new Error("spent") }),
+    ).toBe(7);
   });
 
   it("throws the policy's exhaustion error after its attempts", async () => {

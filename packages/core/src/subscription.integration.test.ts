@@ -32,7 +32,8 @@ describe("subscribe", () => {
   it("replies the current seq and replays events after since, once, in order", async () => {
     const owner = customer();
     const order = await Order.create(owner, orderInput());
-    for (let i = 0; i < 4; i++) await Chat.sendMessage(owner, { orderId: order.id, text: `m${i}`, clientMessageId: `m${i}` });
+    for (let i = 0; i < 4; i++)
+      await Chat.sendMessage(owner, { orderId: order.id, text: `m${i}`, clientMessageId: `m${i}` });
     const connection = connectionOf(owner);
     const result = await Subscription.subscribe(connection, { topic: `order:${order.id}`, since: 2 });
     expect(result.seq).toBe(5);
@@ -67,12 +68,16 @@ describe("subscribe", () => {
     await expect(Subscription.subscribe(mallory, { topic: "orders" })).rejects.toBeInstanceOf(ForbiddenError);
     await expect(Subscription.subscribe(mallory, { topic: "order:missing" })).rejects.toBeInstanceOf(NotFoundError);
     expect(await subscribers(`order:${order.id}`)).toEqual([]);
-    expect((await Subscription.subscriptionsOfConnection(mallory.connectionId))).toEqual([]);
+    expect(await Subscription.subscriptionsOfConnection(mallory.connectionId)).toEqual([]);
   });
 
   it("subscribes staff to the orders feed with seq 0 and no replay", async () => {
     const connection = connectionOf(staffMember());
-    expect(await Subscription.subscribe(connection, { topic: "orders", since: 3 })).toEqual({ topic: "orders", seq: 0, events: [] });
+    expect(await Subscription.subscribe(connection, { topic: "orders", since: 3 })).toEqual({
+      topic: "orders",
+      seq: 0,
+      events: [],
+    });
     expect(await subscribers("orders")).toContain(connection.connectionId);
   });
 
@@ -81,7 +86,9 @@ describe("subscribe", () => {
     const order = await Order.create(owner, orderInput());
     const connection = connectionOf(owner);
     await Subscription.subscribe(connection, { topic: `order:${order.id}` });
-    const item = await dynamo().send(new GetCommand({ TableName: table(), Key: subscriptionKey(`order:${order.id}`, connection.connectionId) }));
+    const item = await dynamo().send(
+      new GetCommand({ TableName: table(), Key: subscriptionKey(`order:${order.id}`, connection.connectionId) }),
+    );
     const expiresAt = item.Item?.expiresAt as number;
     expect(expiresAt - connection.connectedAt / 1000).toBeGreaterThan(2 * 60 * 60);
     expect(expiresAt - Math.floor(connection.connectedAt / 1000)).toBe(connectionTtlSeconds);
@@ -104,7 +111,9 @@ describe("connections", () => {
     expect(await removeConnection(connection.connectionId)).toBe(3);
     expect(await subscribers(`order:${a.id}`)).toEqual([other.connectionId]);
     expect(await subscribers("orders")).not.toContain(connection.connectionId);
-    const item = await dynamo().send(new GetCommand({ TableName: table(), Key: connectionKey(connection.connectionId) }));
+    const item = await dynamo().send(
+      new GetCommand({ TableName: table(), Key: connectionKey(connection.connectionId) }),
+    );
     expect(item.Item).toBeUndefined();
     expect(await removeConnection(connection.connectionId)).toBe(0);
   });
@@ -126,9 +135,14 @@ describe("rate limit", () => {
     const connection = connectionOf(owner);
     await Connection.register(connection.connectionId, owner, connection.connectedAt);
     const windowStart = Math.ceil(Date.now() / 10_000) * 10_000 + 10_000;
-    for (let i = 0; i < 50; i++) await Connection.consumeFrame(connection.connectionId, connection.connectedAt, windowStart + i);
-    await expect(Connection.consumeFrame(connection.connectionId, connection.connectedAt, windowStart + 100)).rejects.toBeInstanceOf(RateLimitedError);
-    await expect(Connection.consumeFrame(connection.connectionId, connection.connectedAt, windowStart + 10_000)).resolves.toBeUndefined();
+    for (let i = 0; i < 50; i++)
+      await Connection.consumeFrame(connection.connectionId, connection.connectedAt, windowStart + i);
+    await expect(
+      Connection.consumeFrame(connection.connectionId, connection.connectedAt, windowStart + 100),
+    ).rejects.toBeInstanceOf(RateLimitedError);
+    await expect(
+      Connection.consumeFrame(connection.connectionId, connection.connectedAt, windowStart + 10_000),
+    ).resolves.toBeUndefined();
   });
 
   it("counts concurrent frames exactly when they open a window together", async () => {

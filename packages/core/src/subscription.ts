@@ -14,7 +14,7 @@
  * fanned out to us. One committed in between may come both ways: delivery is at-least-once and
  * the client deduplicates by seq.
  */
-import { DeleteCommand, paginateQuery, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, PutCommand, paginateQuery } from "@aws-sdk/lib-dynamodb";
 import { assertCanSeeOrder, assertStaff, type Identity } from "./authz";
 import { fanOutLimits } from "./config";
 import { connectionExpiresAt } from "./connection";
@@ -65,7 +65,10 @@ export async function remove(connectionId: string, topic: Topic): Promise<void> 
  * `subscribersOfTopic`: the connection ids subscribed to a topic, page by page (a Query on the
  * topic's partition, strongly consistent; never a Scan).
  */
-export async function* subscribersOfTopic(topic: Topic, pageSize: number = fanOutLimits.pageSize): AsyncGenerator<string[]> {
+export async function* subscribersOfTopic(
+  topic: Topic,
+  pageSize: number = fanOutLimits.pageSize,
+): AsyncGenerator<string[]> {
   const pages = paginateQuery(
     { client: dynamo(), pageSize },
     {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "./errors";
+import type { ClientAction } from "./protocol";
 import {
   decodeFrame,
   defaultRouteError,
@@ -11,7 +12,6 @@ import {
   parseUpdateStatus,
   validateFrame,
 } from "./validation";
-import type { ClientAction } from "./protocol";
 
 /** The code a raw message gets on a route: decode then validate, as the session does. */
 function codeOf(raw: string | undefined, action: ClientAction): string | undefined {
@@ -37,7 +37,8 @@ describe("WebSocket frames", () => {
     expect(validateFrame({ action: "subscribe", topic: "orders" }, "subscribe").topic).toBe("orders");
     expect(validateFrame({ action: "unsubscribe", topic: "orders" }, "unsubscribe").action).toBe("unsubscribe");
     expect(
-      validateFrame({ action: "sendMessage", orderId: "o1", text: "hi 👋", clientMessageId: "c-1" }, "sendMessage").text,
+      validateFrame({ action: "sendMessage", orderId: "o1", text: "hi 👋", clientMessageId: "c-1" }, "sendMessage")
+        .text,
     ).toBe("hi 👋");
     expect(validateFrame({ action: "ping" }, "ping")).toEqual({ action: "ping" });
   });
@@ -55,9 +56,15 @@ describe("WebSocket frames", () => {
     expect(codeOf('{"action":"subscribe","topic":"order:x","since":-1}', "subscribe")).toBe("BAD_REQUEST");
     expect(codeOf('{"action":"subscribe","topic":"order:x","since":1.5}', "subscribe")).toBe("BAD_REQUEST");
     expect(codeOf('{"action":"subscribe","topic":"order:x","since":9999999999}', "subscribe")).toBe("BAD_REQUEST");
-    expect(codeOf('{"action":"sendMessage","orderId":"o","text":5,"clientMessageId":"c"}', "sendMessage")).toBe("BAD_REQUEST");
-    expect(codeOf('{"action":"sendMessage","orderId":"o","text":"   ","clientMessageId":"c"}', "sendMessage")).toBe("BAD_REQUEST");
-    expect(codeOf('{"action":"sendMessage","orderId":"o","text":"x","clientMessageId":"has space"}', "sendMessage")).toBe("BAD_REQUEST");
+    expect(codeOf('{"action":"sendMessage","orderId":"o","text":5,"clientMessageId":"c"}', "sendMessage")).toBe(
+      "BAD_REQUEST",
+    );
+    expect(codeOf('{"action":"sendMessage","orderId":"o","text":"   ","clientMessageId":"c"}', "sendMessage")).toBe(
+      "BAD_REQUEST",
+    );
+    expect(
+      codeOf('{"action":"sendMessage","orderId":"o","text":"x","clientMessageId":"has space"}', "sendMessage"),
+    ).toBe("BAD_REQUEST");
     expect(codeOf('{"action":"sendMessage","orderId":"o","text":"x"}', "sendMessage")).toBe("BAD_REQUEST");
     expect(codeOf('{"action":"ping","id":42}', "ping")).toBe("BAD_REQUEST");
   });
@@ -72,14 +79,19 @@ describe("WebSocket frames", () => {
 
   it("rejects __proto__ keys anywhere with BAD_REQUEST", () => {
     expect(codeOf('{"action":"ping","__proto__":{"admin":true}}', "ping")).toBe("BAD_REQUEST");
-    expect(codeOf('{"action":"subscribe","topic":"orders","x":{"y":[{"__proto__":1}]}}', "subscribe")).toBe("BAD_REQUEST");
+    expect(codeOf('{"action":"subscribe","topic":"orders","x":{"y":[{"__proto__":1}]}}', "subscribe")).toBe(
+      "BAD_REQUEST",
+    );
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 
   it("keeps the id of a decodable frame for the error reply", () => {
     expect(decodeFrame('{"action":"ping","id":"abc"}').frameId).toBe("abc");
     expect(decodeFrame('{"action":"ping","id":7}').frameId).toBeUndefined();
-    expect(decodeFrame('{"action":"ping","id":"p","__proto__":{}}')).toMatchObject({ frameId: "p", rejection: { code: "BAD_REQUEST" } });
+    expect(decodeFrame('{"action":"ping","id":"p","__proto__":{}}')).toMatchObject({
+      frameId: "p",
+      rejection: { code: "BAD_REQUEST" },
+    });
     expect(defaultRouteError('{"action":"dance","id":"q1"}')).toMatchObject({ frameId: "q1" });
   });
 
@@ -98,10 +110,42 @@ describe("WebSocket frames", () => {
   it("never throws anything but an AppError for random garbage (fuzz)", () => {
     // Deterministic pseudo-random generator so a failure reproduces.
     let state = 12345;
-    const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const pieces = ['{', '}', '[', ']', '"action"', ':', ',', '"subscribe"', '"sendMessage"', '"ping"', '"topic"',
-      '"orders"', '"order:x"', '"since"', '1', '-1', '1e309', 'null', 'true', '"__proto__"', '"text"', '"\\u0000"',
-      '"clientMessageId"', '"orderId"', '"id"', ' ', '\\', '"', '💥', '9999999999999999999'];
+    const random = () => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+    const pieces = [
+      "{",
+      "}",
+      "[",
+      "]",
+      '"action"',
+      ":",
+      ",",
+      '"subscribe"',
+      '"sendMessage"',
+      '"ping"',
+      '"topic"',
+      '"orders"',
+      '"order:x"',
+      '"since"',
+      "1",
+      "-1",
+      "1e309",
+      "null",
+      "true",
+      '"__proto__"',
+      '"text"',
+      '"\\u0000"',
+      '"clientMessageId"',
+      '"orderId"',
+      '"id"',
+      " ",
+      "\\",
+      '"',
+      "💥",
+      "9999999999999999999",
+    ];
     const actions: ClientAction[] = ["subscribe", "unsubscribe", "sendMessage", "ping"];
     let accepted = 0;
     for (let i = 0; i < 3000; i++) {
@@ -112,7 +156,9 @@ describe("WebSocket frames", () => {
       const code = codeOf(raw, action);
       if (code === undefined) accepted += 1;
       else expect(["BAD_REQUEST", "UNKNOWN_ACTION", "PAYLOAD_TOO_LARGE"]).toContain(code);
-      expect(["BAD_REQUEST", "UNKNOWN_ACTION", "PAYLOAD_TOO_LARGE"]).toContain((defaultRouteError(raw).error as AppError).code);
+      expect(["BAD_REQUEST", "UNKNOWN_ACTION", "PAYLOAD_TOO_LARGE"]).toContain(
+        (defaultRouteError(raw).error as AppError).code,
+      );
     }
     expect(accepted).toBeLessThan(3000);
   });

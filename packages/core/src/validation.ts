@@ -7,7 +7,7 @@
  */
 import * as v from "valibot";
 import { BadRequestError, PayloadTooLargeError, UnknownActionError } from "./errors";
-import { maxChatTextLength, OrderStatus, type ClientAction, type ClientFrame, type Topic } from "./protocol";
+import { type ClientAction, type ClientFrame, maxChatTextLength, OrderStatus, type Topic } from "./protocol";
 
 /** Largest JSON body we parse. API Gateway allows 128 KB WebSocket messages; no valid frame or REST body is near this. */
 export const maxBodyBytes = 32 * 1024;
@@ -37,7 +37,7 @@ function parseJsonReportingKeys(raw: string | undefined | null): { value: unknow
   }
   let forbidden: string | undefined;
   try {
-    const value: unknown = JSON.parse(raw, function (key, nested) {
+    const value: unknown = JSON.parse(raw, (key, nested) => {
       if (forbidden === undefined && forbiddenKeys.has(key)) forbidden = key;
       return nested;
     });
@@ -72,9 +72,12 @@ function receivedOf(input: unknown): string {
   return typeof input;
 }
 
-const invalidType = (expected: string) => (issue: v.BaseIssue<unknown>) => `Invalid input: expected ${expected}, received ${receivedOf(issue.input)}`;
-const tooSmall = (what: string, bound: number, unit = "") => `Too small: expected ${what} to ${unit ? `have >=${bound} ${unit}` : `be >=${bound}`}`;
-const tooBig = (what: string, bound: number, unit = "") => `Too big: expected ${what} to ${unit ? `have <=${bound} ${unit}` : `be <=${bound}`}`;
+const invalidType = (expected: string) => (issue: v.BaseIssue<unknown>) =>
+  `Invalid input: expected ${expected}, received ${receivedOf(issue.input)}`;
+const tooSmall = (what: string, bound: number, unit = "") =>
+  `Too small: expected ${what} to ${unit ? `have >=${bound} ${unit}` : `be >=${bound}`}`;
+const tooBig = (what: string, bound: number, unit = "") =>
+  `Too big: expected ${what} to ${unit ? `have <=${bound} ${unit}` : `be <=${bound}`}`;
 
 function str(...checks: v.PipeItem<string, string, v.BaseIssue<unknown>>[]): Schema<string> {
   return v.pipe(v.string(invalidType("string")), ...checks) as Schema<string>;
@@ -85,17 +88,24 @@ const maxChars = (n: number) => v.maxLength<string, number, string>(n, tooBig("s
 /** A finite integer in [min, max]: one check, one message, in zod's order (type, integer, bounds). */
 function int(min: number, max = Number.MAX_SAFE_INTEGER): Schema<number> {
   const refusal = (input: unknown): string | undefined => {
-    if (typeof input !== "number" || !Number.isFinite(input)) return `Invalid input: expected number, received ${receivedOf(input)}`;
+    if (typeof input !== "number" || !Number.isFinite(input))
+      return `Invalid input: expected number, received ${receivedOf(input)}`;
     if (!Number.isInteger(input)) return "Invalid input: expected int, received number";
     if (input < min) return tooSmall("number", min);
     if (input > max) return tooBig("number", max);
     return undefined;
   };
-  return v.custom<number>((input) => refusal(input) === undefined, (issue) => refusal(issue.input) ?? "Invalid input");
+  return v.custom<number>(
+    (input) => refusal(input) === undefined,
+    (issue) => refusal(issue.input) ?? "Invalid input",
+  );
 }
 
 function oneOf<const T extends readonly string[]>(values: T): Schema<T[number]> {
-  return v.picklist(values, `Invalid option: expected one of ${values.map((value) => JSON.stringify(value)).join("|")}`);
+  return v.picklist(
+    values,
+    `Invalid option: expected one of ${values.map((value) => JSON.stringify(value)).join("|")}`,
+  );
 }
 
 /** An array whose length is checked before its items. */

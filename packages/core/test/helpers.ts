@@ -4,7 +4,12 @@
  * module touches configuration.
  */
 import { randomUUID } from "node:crypto";
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, type CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
 import { inject } from "vitest";
 import type { Identity } from "../src/authz";
 import { menu } from "../src/menu";
@@ -27,7 +32,10 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,
     BillingMode: "PAY_PER_REQUEST",
-    AttributeDefinitions: Object.keys(tableDefinition.fields).map((name) => ({ AttributeName: name, AttributeType: "S" })),
+    AttributeDefinitions: Object.keys(tableDefinition.fields).map((name) => ({
+      AttributeName: name,
+      AttributeType: "S",
+    })),
     KeySchema: key(tableDefinition.primaryIndex.hashKey, tableDefinition.primaryIndex.rangeKey),
     GlobalSecondaryIndexes: Object.entries(tableDefinition.globalIndexes).map(([name, index]) => ({
       IndexName: name,
@@ -50,10 +58,17 @@ export async function useTestTable(prefix: string): Promise<{ tableName: string;
     SST_RESOURCE_Table: JSON.stringify({ name: tableName }),
     LIVE_ORDERS_DYNAMODB_ENDPOINT: endpoint,
   });
-  const client = new DynamoDBClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
   await client.send(new CreateTableCommand(createTableInput(tableName)));
   await client.send(
-    new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: tableDefinition.ttl, Enabled: true } }),
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: tableDefinition.ttl, Enabled: true },
+    }),
   );
   client.destroy();
   return { tableName, endpoint };
@@ -62,7 +77,11 @@ export async function useTestTable(prefix: string): Promise<{ tableName: string;
 let userCounter = 0;
 export function customer(name = "customer"): Identity {
   userCounter += 1;
-  return { userId: `${name}-${userCounter}-${randomUUID().slice(0, 6)}`, role: "customer", username: `${name}@example.com` };
+  return {
+    userId: `${name}-${userCounter}-${randomUUID().slice(0, 6)}`,
+    role: "customer",
+    username: `${name}@example.com`,
+  };
 }
 export function staffMember(): Identity {
   userCounter += 1;

@@ -22,7 +22,12 @@ describe("local Cognito issuer", () => {
   });
 
   it("refuses any other host, since cognito-local's signing key is public", () => {
-    for (const issuer of ["http://10.0.0.5:9229/p", "https://cognito-idp.us-east-1.amazonaws.com/p", "http://127.0.0.1.evil.com/p", "not a url"]) {
+    for (const issuer of [
+      "http://10.0.0.5:9229/p",
+      "https://cognito-idp.us-east-1.amazonaws.com/p",
+      "http://127.0.0.1.evil.com/p",
+      "not a url",
+    ]) {
       process.env.LIVE_ORDERS_COGNITO_ISSUER = issuer;
       expect(() => localCognitoIssuer()).toThrow(ConfigurationError);
     }

@@ -23,11 +23,17 @@ function required(value: string | undefined, name: string): string {
 }
 
 export function userPoolId(): string {
-  return required((Resource as unknown as LinkedResources).UserPool?.id, "Resource.UserPool.id (SST_RESOURCE_UserPool)");
+  return required(
+    (Resource as unknown as LinkedResources).UserPool?.id,
+    "Resource.UserPool.id (SST_RESOURCE_UserPool)",
+  );
 }
 
 export function webClientId(): string {
-  return required((Resource as unknown as LinkedResources).WebClient?.id, "Resource.WebClient.id (SST_RESOURCE_WebClient)");
+  return required(
+    (Resource as unknown as LinkedResources).WebClient?.id,
+    "Resource.WebClient.id (SST_RESOURCE_WebClient)",
+  );
 }
 
 /** The `@connections` endpoint of the WebSocket API (`Resource.Realtime.managementEndpoint`). */
@@ -46,7 +52,8 @@ export function managementEndpoint(): string {
 export function connectionsClientKind(): ConnectionsClientKind {
   const value = process.env.LIVE_ORDERS_CONNECTIONS_CLIENT;
   if (value === undefined || value === "") return defaultConnectionsClientKind;
-  if (!isConnectionsClientKind(value)) throw new ConfigurationError(`LIVE_ORDERS_CONNECTIONS_CLIENT must be "lean" or "sdk", got ${value}`);
+  if (!isConnectionsClientKind(value))
+    throw new ConfigurationError(`LIVE_ORDERS_CONNECTIONS_CLIENT must be "lean" or "sdk", got ${value}`);
   return value;
 }
 

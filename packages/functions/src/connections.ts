@@ -3,7 +3,7 @@
  * core (which defines the port and never builds a client). One per Lambda instance, reused
  * across invocations like the DynamoDB client, so its keep-alive connections are too.
  */
-import { createConnectionsClient, type ConnectionsClient } from "@live-orders/connections/create";
+import { type ConnectionsClient, createConnectionsClient } from "@live-orders/connections/create";
 import { connectionsClientKind, managementEndpoint } from "./config";
 
 let client: ConnectionsClient | undefined;

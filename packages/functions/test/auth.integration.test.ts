@@ -3,7 +3,7 @@ import type { Order } from "@live-orders/core/protocol";
 import { localCognitoClient } from "@live-orders/local/clients";
 import { DEMO_PASSWORD, demoUsers, ensureUserPool } from "@live-orders/local/cognito/user-pool";
 import { signIn } from "@live-orders/local/stack/sign-in";
-import { startAppStack, type AppStack } from "@live-orders/local/testing/app-stack";
+import { type AppStack, startAppStack } from "@live-orders/local/testing/app-stack";
 import { responseOf } from "@live-orders/local/testing/http";
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
 import { sampleOrder } from "@live-orders/local/testing/sample-order";
@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestSocket } from "./clients";
 
 let stack: AppStack;
-const ordersApiOf = (email: string, fetch?: typeof globalThis.fetch) => createOrdersApi({ ...stack.clientOptions(email), fetch });
+const ordersApiOf = (email: string, fetch?: typeof globalThis.fetch) =>
+  createOrdersApi({ ...stack.clientOptions(email), fetch });
 let alice: string;
 let bob: string;
 let staff: string;
@@ -73,7 +74,11 @@ describe("WebSocket $connect authorization", () => {
   });
 
   it("refuses a token of another user pool (same cognito-local, same signing key) with 401", async () => {
-    const other = await ensureUserPool({ endpoint: stack.outputs.cognitoEndpoint, poolName: `other-${Date.now()}`, users: demoUsers });
+    const other = await ensureUserPool({
+      endpoint: stack.outputs.cognitoEndpoint,
+      poolName: `other-${Date.now()}`,
+      users: demoUsers,
+    });
     const token = await signIn(stack.outputs.cognitoEndpoint, other.userPoolClientId, "alice@example.com");
     expect(decodeJwt(token).payload.iss).toBe(other.issuer);
     expect(await upgradeStatus(token)).toBe(401);
@@ -89,7 +94,11 @@ describe("WebSocket $connect authorization", () => {
           ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
         }),
       );
-      const otherClientToken = await signIn(stack.outputs.cognitoEndpoint, created.UserPoolClient!.ClientId!, "alice@example.com");
+      const otherClientToken = await signIn(
+        stack.outputs.cognitoEndpoint,
+        created.UserPoolClient!.ClientId!,
+        "alice@example.com",
+      );
       expect(await upgradeStatus(otherClientToken)).toBe(401);
       const auth = await client.send(
         new InitiateAuthCommand({
@@ -109,7 +118,13 @@ describe("REST authorization", () => {
   it("answers 401 without a valid token", async () => {
     expect((await fetch(`${stack.outputs.api}/orders`)).status).toBe(401);
     const forged = forge(alice);
-    expect((await responseOf((fetch) => createOrdersApi({ apiUrl: stack.outputs.api, getToken: async () => forged, fetch }).listOrders())).status).toBe(401);
+    expect(
+      (
+        await responseOf((fetch) =>
+          createOrdersApi({ apiUrl: stack.outputs.api, getToken: async () => forged, fetch }).listOrders(),
+        )
+      ).status,
+    ).toBe(401);
   });
 
   it("hides a customer's order from another customer with 404 on every route", async () => {
@@ -128,9 +143,16 @@ describe("REST authorization", () => {
 
   it("keeps status changes from customers (403) and order placing from staff (403)", async () => {
     const order = await ordersApiOf("alice@example.com").placeOrder(sampleOrder);
-    expect(await responseOf((fetch) => ordersApiOf("alice@example.com", fetch).setStatus(order.id, "confirmed", 1))).toMatchObject({ status: 403, body: { code: "FORBIDDEN" } });
-    expect(await responseOf((fetch) => ordersApiOf("bob@example.com", fetch).setStatus(order.id, "confirmed", 1))).toMatchObject({ status: 403, body: { code: "FORBIDDEN" } });
-    expect(await responseOf((fetch) => ordersApiOf("staff@example.com", fetch).placeOrder(sampleOrder))).toMatchObject({ status: 403, body: { code: "FORBIDDEN" } });
+    expect(
+      await responseOf((fetch) => ordersApiOf("alice@example.com", fetch).setStatus(order.id, "confirmed", 1)),
+    ).toMatchObject({ status: 403, body: { code: "FORBIDDEN" } });
+    expect(
+      await responseOf((fetch) => ordersApiOf("bob@example.com", fetch).setStatus(order.id, "confirmed", 1)),
+    ).toMatchObject({ status: 403, body: { code: "FORBIDDEN" } });
+    expect(await responseOf((fetch) => ordersApiOf("staff@example.com", fetch).placeOrder(sampleOrder))).toMatchObject({
+      status: 403,
+      body: { code: "FORBIDDEN" },
+    });
   });
 });
 
@@ -138,8 +160,14 @@ describe("WebSocket authorization", () => {
   it("answers a customer subscribing to another's order with NOT_FOUND and to the staff feed with FORBIDDEN", async () => {
     const order = await ordersApiOf("alice@example.com").placeOrder(sampleOrder);
     const socket = await TestSocket.open(stack.outputs.ws, bob);
-    expect(await socket.request({ action: "subscribe", topic: `order:${order.id}` })).toMatchObject({ type: "error", code: "NOT_FOUND" });
-    expect(await socket.request({ action: "subscribe", topic: "orders" })).toMatchObject({ type: "error", code: "FORBIDDEN" });
+    expect(await socket.request({ action: "subscribe", topic: `order:${order.id}` })).toMatchObject({
+      type: "error",
+      code: "NOT_FOUND",
+    });
+    expect(await socket.request({ action: "subscribe", topic: "orders" })).toMatchObject({
+      type: "error",
+      code: "FORBIDDEN",
+    });
     expect(
       await socket.request({ action: "sendMessage", orderId: order.id, text: "hi", clientMessageId: "bob-1" }),
     ).toMatchObject({ type: "error", code: "NOT_FOUND" });
@@ -151,8 +179,14 @@ describe("WebSocket authorization", () => {
   it("lets staff subscribe to the feed and any order", async () => {
     const order = await ordersApiOf("alice@example.com").placeOrder(sampleOrder);
     const socket = await TestSocket.open(stack.outputs.ws, staff);
-    expect(await socket.request({ action: "subscribe", topic: "orders" })).toMatchObject({ type: "subscribed", seq: 0 });
-    expect(await socket.request({ action: "subscribe", topic: `order:${order.id}` })).toMatchObject({ type: "subscribed", seq: 1 });
+    expect(await socket.request({ action: "subscribe", topic: "orders" })).toMatchObject({
+      type: "subscribed",
+      seq: 0,
+    });
+    expect(await socket.request({ action: "subscribe", topic: `order:${order.id}` })).toMatchObject({
+      type: "subscribed",
+      seq: 1,
+    });
     await socket.close();
   });
 });

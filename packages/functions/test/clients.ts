@@ -1,6 +1,7 @@
 /** A real `ws` client for the end-to-end tests, collecting frames (REST goes through the web app's `createOrdersApi`). */
-import WebSocket from "ws";
+
 import type { OrderEvent, ServerFrame } from "@live-orders/core/protocol";
+import WebSocket from "ws";
 
 export class TestSocket {
   readonly frames: ServerFrame[] = [];
@@ -17,7 +18,9 @@ export class TestSocket {
         return false;
       });
     });
-    this.closed = new Promise((resolve) => socket.on("close", (code, reason) => resolve({ code, reason: String(reason) })));
+    this.closed = new Promise((resolve) =>
+      socket.on("close", (code, reason) => resolve({ code, reason: String(reason) })),
+    );
   }
 
   /** Open a connection; resolves when upgraded, rejects with the HTTP status when refused. */
@@ -39,13 +42,18 @@ export class TestSocket {
   }
 
   /** The first frame (already received or future) matching `predicate`. Generous default: the first call of a handler bundles it, slow on a loaded machine. */
-  next<T extends ServerFrame = ServerFrame>(predicate: (frame: ServerFrame) => boolean, timeoutMs = 30_000): Promise<T> {
+  next<T extends ServerFrame = ServerFrame>(
+    predicate: (frame: ServerFrame) => boolean,
+    timeoutMs = 30_000,
+  ): Promise<T> {
     const seen = this.frames.find(predicate);
     if (seen !== undefined) return Promise.resolve(seen as T);
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames).slice(0, 2000)}`));
+        reject(
+          new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames).slice(0, 2000)}`),
+        );
       }, timeoutMs);
       const done = (frame: ServerFrame) => {
         clearTimeout(timer);
@@ -64,11 +72,16 @@ export class TestSocket {
 
   /** Events received on a topic, in arrival order. */
   events(topic: string): { seq: number; event: OrderEvent }[] {
-    return this.frames.flatMap((f) => (f.type === "event" && f.topic === topic ? [{ seq: f.seq, event: f.event }] : []));
+    return this.frames.flatMap((f) =>
+      f.type === "event" && f.topic === topic ? [{ seq: f.seq, event: f.event }] : [],
+    );
   }
 
   async waitForEvent(topic: string, seq: number, timeoutMs?: number) {
-    return this.next<Extract<ServerFrame, { type: "event" }>>((f) => f.type === "event" && f.topic === topic && f.seq === seq, timeoutMs);
+    return this.next<Extract<ServerFrame, { type: "event" }>>(
+      (f) => f.type === "event" && f.topic === topic && f.seq === seq,
+      timeoutMs,
+    );
   }
 
   close(): Promise<{ code: number; reason: string }> {

@@ -7,19 +7,20 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ServerFrame } from "@live-orders/core/protocol";
-import { startAppStack, rootDir, type AppStack } from "@live-orders/local/testing/app-stack";
+import { type AppStack, rootDir, startAppStack } from "@live-orders/local/testing/app-stack";
 import { readOperations, writeOperations } from "@live-orders/local/testing/counting-proxy";
+import { responseOf } from "@live-orders/local/testing/http";
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
 import { sampleOrder } from "@live-orders/local/testing/sample-order";
 import { createOrdersApi } from "@live-orders/web/realtime/orders-api";
-import { responseOf } from "@live-orders/local/testing/http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestSocket } from "./clients";
 
 let stack: AppStack;
 let alice: string;
 let staff: string;
-const ordersApiOf = (email: string, fetch?: typeof globalThis.fetch) => createOrdersApi({ ...stack.clientOptions(email), fetch });
+const ordersApiOf = (email: string, fetch?: typeof globalThis.fetch) =>
+  createOrdersApi({ ...stack.clientOptions(email), fetch });
 
 beforeAll(async () => {
   // The handlers' DynamoDB calls go through the counting proxy; @connections calls are metered by the gateway.
@@ -95,7 +96,7 @@ const dynamoRequests = (counts: Record<string, number>, ops: readonly string[]) 
 
 function lambdaBreakdown(counts: Record<string, number>): string {
   return Object.entries(counts)
-    .filter(([key]) => key.startsWith("lambda.") )
+    .filter(([key]) => key.startsWith("lambda."))
     .map(([key, value]) => `${key.slice("lambda.".length).replace(/\.handler$/, "")}×${value}`)
     .join(", ");
 }
@@ -103,16 +104,25 @@ function lambdaBreakdown(counts: Record<string, number>): string {
 function dynamoBreakdown(counts: Record<string, number>): string {
   return Object.entries(counts)
     .filter(([key]) => key.startsWith("dynamodb.") && !key.endsWith(".failed"))
-    .map(([key, value]) => `${key.slice("dynamodb.".length)}×${value}${n(counts, `${key}.failed`) ? ` (${n(counts, `${key}.failed`)} failed)` : ""}`)
+    .map(
+      ([key, value]) =>
+        `${key.slice("dynamodb.".length)}×${value}${n(counts, `${key}.failed`) ? ` (${n(counts, `${key}.failed`)} failed)` : ""}`,
+    )
     .join(", ");
 }
 
 function table(): string {
-  const header = "| action | DynamoDB read req / RCU | DynamoDB write req / WCU | DynamoDB calls | Lambda invocations | @connections calls |\n|---|---|---|---|---|---|";
+  const header =
+    "| action | DynamoDB read req / RCU | DynamoDB write req / WCU | DynamoDB calls | Lambda invocations | @connections calls |\n|---|---|---|---|---|---|";
   const lines = rows.map(({ action, counts }) => {
-    const posts = Object.entries(counts).filter(([k]) => /^@connections\.[A-Z]+$/.test(k)).map(([k, v]) => `${k.slice(13)}×${v}`).join(", ");
+    const posts = Object.entries(counts)
+      .filter(([k]) => /^@connections\.[A-Z]+$/.test(k))
+      .map(([k, v]) => `${k.slice(13)}×${v}`)
+      .join(", ");
     const units = (kind: "rcu" | "wcu") => {
-      const split = ["table", "gsi1", "gsi2"].filter((part) => n(counts, `${kind}.${part}`) > 0).map((part) => `${part} ${n(counts, `${kind}.${part}`)}`);
+      const split = ["table", "gsi1", "gsi2"]
+        .filter((part) => n(counts, `${kind}.${part}`) > 0)
+        .map((part) => `${part} ${n(counts, `${kind}.${part}`)}`);
       return `${n(counts, kind).toFixed(1)}${split.length > 0 ? ` (${split.join(", ")})` : ""}`;
     };
     return `| ${action} | ${dynamoRequests(counts, readOperations)} / ${units("rcu")} | ${dynamoRequests(counts, writeOperations)} / ${units("wcu")} | ${dynamoBreakdown(counts)} | ${n(counts, "lambda")} (${lambdaBreakdown(counts)}) | ${posts || "0"} |`;
@@ -147,7 +157,10 @@ describe("cost per action", () => {
       // k watchers plus the sending customer are subscribed: k + 1 receivers.
       const chat = await measure(`chat message, ${k + 1} subscribers`, async () => {
         const ack = await customer.request<Extract<ServerFrame, { type: "ack" }>>({
-          action: "sendMessage", orderId: order.id, text: `hello ${k}`, clientMessageId: `cost-${k}`,
+          action: "sendMessage",
+          orderId: order.id,
+          text: `hello ${k}`,
+          clientMessageId: `cost-${k}`,
         });
         await Promise.all(watchers.map((w) => w.waitForEvent(topic, ack.seq)));
       });
@@ -172,11 +185,15 @@ describe("cost per action", () => {
     expect(n(resume, "@connections.POST")).toBe(1 + 3);
 
     await measure("place order (REST POST /orders)", async () => {
-      expect((await responseOf((fetch) => ordersApiOf("alice@example.com", fetch).placeOrder(sampleOrder))).status).toBe(201);
+      expect(
+        (await responseOf((fetch) => ordersApiOf("alice@example.com", fetch).placeOrder(sampleOrder))).status,
+      ).toBe(201);
     });
 
     await measure("list orders (REST GET /orders, staff, 25 per page)", async () => {
-      expect((await responseOf((fetch) => ordersApiOf("staff@example.com", fetch).listOrders({ limit: 25 }))).status).toBe(200);
+      expect(
+        (await responseOf((fetch) => ordersApiOf("staff@example.com", fetch).listOrders({ limit: 25 }))).status,
+      ).toBe(200);
     });
 
     await measure("ping", async () => {

@@ -1,4 +1,4 @@
-import { startAppStack, type AppStack } from "@live-orders/local/testing/app-stack";
+import { type AppStack, startAppStack } from "@live-orders/local/testing/app-stack";
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
 import { createOrdersApi } from "@live-orders/web/realtime/orders-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,7 +19,9 @@ describe("demo data on the local stack", () => {
     const { orders } = await alice.listOrders();
     expect(orders.length).toBeGreaterThanOrEqual(4);
     expect(new Set(orders.map((o) => o.status)).size).toBeGreaterThanOrEqual(4);
-    const withChat = await Promise.all(orders.map(async (o) => (await alice.getOrder(o.id)).events.some((e) => e.kind === "chat.message")));
+    const withChat = await Promise.all(
+      orders.map(async (o) => (await alice.getOrder(o.id)).events.some((e) => e.kind === "chat.message")),
+    );
     expect(withChat.every(Boolean)).toBe(true);
     const bob = (await ordersApiOf("bob@example.com").listOrders()).orders;
     expect(bob.length).toBe(orders.length);

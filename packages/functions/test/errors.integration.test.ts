@@ -1,6 +1,6 @@
 import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
 import { localDynamoDbClient } from "@live-orders/local/clients";
-import { startAppStack, type AppStack } from "@live-orders/local/testing/app-stack";
+import { type AppStack, startAppStack } from "@live-orders/local/testing/app-stack";
 import { responseOf } from "@live-orders/local/testing/http";
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
 import { sampleOrder } from "@live-orders/local/testing/sample-order";
@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestSocket } from "./clients";
 
 let stack: AppStack;
-const ordersApiOf = (email: string, fetch?: typeof globalThis.fetch) => createOrdersApi({ ...stack.clientOptions(email), fetch });
+const ordersApiOf = (email: string, fetch?: typeof globalThis.fetch) =>
+  createOrdersApi({ ...stack.clientOptions(email), fetch });
 let alice: string;
 
 beforeAll(async () => {
@@ -42,8 +43,16 @@ describe("bad frames", () => {
       [{ action: "unsubscribe", id: "a5" }, "BAD_REQUEST", "a5"],
       [{ action: "sendMessage", id: "a6", orderId: order.id, text: "", clientMessageId: "c" }, "BAD_REQUEST", "a6"],
       [{ action: "sendMessage", id: "a7", orderId: order.id, text: "hi" }, "BAD_REQUEST", "a7"],
-      [{ action: "sendMessage", id: "a8", orderId: order.id, text: "x".repeat(2001), clientMessageId: "c" }, "PAYLOAD_TOO_LARGE", "a8"],
-      [`{"action":"sendMessage","id":"a9","orderId":"${order.id}","text":"hi","clientMessageId":"c","__proto__":{"role":"staff"}}`, "BAD_REQUEST", "a9"],
+      [
+        { action: "sendMessage", id: "a8", orderId: order.id, text: "x".repeat(2001), clientMessageId: "c" },
+        "PAYLOAD_TOO_LARGE",
+        "a8",
+      ],
+      [
+        `{"action":"sendMessage","id":"a9","orderId":"${order.id}","text":"hi","clientMessageId":"c","__proto__":{"role":"staff"}}`,
+        "BAD_REQUEST",
+        "a9",
+      ],
       [`{"action":"subscribe","id":"a10","topic":"orders","__proto__":{"role":"staff"}}`, "BAD_REQUEST", "a10"],
       [{ action: "ping", id: 12 }, "BAD_REQUEST"],
     ];
@@ -77,10 +86,41 @@ describe("fuzz", () => {
     const socket = await TestSocket.open(stack.outputs.ws, alice);
     // Deterministic generator: a failure reproduces.
     let state = 4242;
-    const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const pieces = ['{', '}', '[', ']', '"action"', ':', ',', '"subscribe"', '"sendMessage"', '"unsubscribe"', '"ping"',
-      '"topic"', '"orders"', '"order:x"', '"since"', '-1', '1e309', 'null', 'true', '"__proto__"', '"text"', '"\\u0000"',
-      '"clientMessageId"', '"orderId"', '"id"', ' ', '"', '💥', '9007199254740993'];
+    const random = () => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+    const pieces = [
+      "{",
+      "}",
+      "[",
+      "]",
+      '"action"',
+      ":",
+      ",",
+      '"subscribe"',
+      '"sendMessage"',
+      '"unsubscribe"',
+      '"ping"',
+      '"topic"',
+      '"orders"',
+      '"order:x"',
+      '"since"',
+      "-1",
+      "1e309",
+      "null",
+      "true",
+      '"__proto__"',
+      '"text"',
+      '"\\u0000"',
+      '"clientMessageId"',
+      '"orderId"',
+      '"id"',
+      " ",
+      '"',
+      "💥",
+      "9007199254740993",
+    ];
     const frames: string[] = [];
     while (frames.length < 300) {
       let raw = "";
@@ -89,7 +129,9 @@ describe("fuzz", () => {
       if (raw.trim().length > 0) frames.push(raw);
     }
     for (const frame of frames) socket.send(frame);
-    await expect.poll(() => socket.frames.length, { timeout: 60_000, interval: 200 }).toBeGreaterThanOrEqual(frames.length);
+    await expect
+      .poll(() => socket.frames.length, { timeout: 60_000, interval: 200 })
+      .toBeGreaterThanOrEqual(frames.length);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(socket.frames).toHaveLength(frames.length);
     const codes = new Set(["BAD_REQUEST", "UNKNOWN_ACTION", "PAYLOAD_TOO_LARGE", "FORBIDDEN", "NOT_FOUND"]);
@@ -117,12 +159,16 @@ describe("REST errors", () => {
       });
       return { status: response.status, body: (await response.json()) as unknown };
     };
-    const bad = await responseOf((fetch) => asAlice(fetch).placeOrder({ items: [{ ...sampleOrder.items[0]!, quantity: 0 }] }));
+    const bad = await responseOf((fetch) =>
+      asAlice(fetch).placeOrder({ items: [{ ...sampleOrder.items[0]!, quantity: 0 }] }),
+    );
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ code: "BAD_REQUEST", details: [{ path: "items.0.quantity" }] });
     expect((await postOrders("{not json")).body).toMatchObject({ code: "BAD_REQUEST" });
     expect((await postOrders('{"items":[],"__proto__":{"x":1}}')).status).toBe(400);
-    expect((await fetch(`${stack.outputs.api}/orders?limit=abc`, { headers: { authorization: `Bearer ${alice}` } })).status).toBe(400);
+    expect(
+      (await fetch(`${stack.outputs.api}/orders?limit=abc`, { headers: { authorization: `Bearer ${alice}` } })).status,
+    ).toBe(400);
     expect((await responseOf((fetch) => asAlice(fetch).eventsSince("some-id", -1))).status).toBe(400);
     expect((await postOrders(JSON.stringify({ ...sampleOrder, note: "x".repeat(40_000) }))).status).toBe(413);
   });
@@ -135,13 +181,22 @@ describe("REST errors", () => {
       status: 409,
       body: { code: "CONFLICT", details: { currentVersion: 2, status: "confirmed" } },
     });
-    expect(await responseOf((fetch) => asStaff(fetch).setStatus(order.id, "delivered", 2))).toMatchObject({ status: 409, body: { code: "CONFLICT" } });
-    expect(await responseOf((fetch) => ordersApiOf("alice@example.com", fetch).cancel(order.id))).toMatchObject({ status: 409, body: { code: "CONFLICT" } });
+    expect(await responseOf((fetch) => asStaff(fetch).setStatus(order.id, "delivered", 2))).toMatchObject({
+      status: 409,
+      body: { code: "CONFLICT" },
+    });
+    expect(await responseOf((fetch) => ordersApiOf("alice@example.com", fetch).cancel(order.id))).toMatchObject({
+      status: 409,
+      body: { code: "CONFLICT" },
+    });
     expect((await ordersApiOf("alice@example.com").getOrder(order.id)).order).toMatchObject({ version: 2, seq: 2 });
   });
 
   it("answers 404 for an unknown order", async () => {
-    expect(await responseOf((fetch) => ordersApiOf("staff@example.com", fetch).getOrder("missing"))).toMatchObject({ status: 404, body: { code: "NOT_FOUND" } });
+    expect(await responseOf((fetch) => ordersApiOf("staff@example.com", fetch).getOrder("missing"))).toMatchObject({
+      status: 404,
+      body: { code: "NOT_FOUND" },
+    });
   });
 });
 
@@ -149,7 +204,9 @@ describe("rate limit", () => {
   it("answers a flood of frames with RATE_LIMITED and keeps the connection open", async () => {
     const socket = await TestSocket.open(stack.outputs.ws, alice);
     for (let i = 0; i < 120; i++) socket.send({ action: "ping", id: `p${i}` });
-    const replies = await Promise.all(Array.from({ length: 120 }, (_, i) => socket.next((f) => "id" in f && f.id === `p${i}`, 30_000)));
+    const replies = await Promise.all(
+      Array.from({ length: 120 }, (_, i) => socket.next((f) => "id" in f && f.id === `p${i}`, 30_000)),
+    );
     const limited = replies.filter((f) => f.type === "error");
     expect(limited.length).toBeGreaterThanOrEqual(20);
     expect(limited.every((f) => f.type === "error" && f.code === "RATE_LIMITED")).toBe(true);
@@ -166,8 +223,16 @@ describe("outage", () => {
     const client = localDynamoDbClient(stack.outputs.dynamoEndpoint);
     await client.send(new DeleteTableCommand({ TableName: stack.outputs.table }));
     client.destroy();
-    expect(await socket.request({ action: "ping", id: "down" })).toEqual({ type: "error", id: "down", code: "INTERNAL", message: "internal error" });
-    expect(await responseOf((fetch) => ordersApiOf("alice@example.com", fetch).listOrders())).toEqual({ status: 500, body: { code: "INTERNAL", message: "internal error" } });
+    expect(await socket.request({ action: "ping", id: "down" })).toEqual({
+      type: "error",
+      id: "down",
+      code: "INTERNAL",
+      message: "internal error",
+    });
+    expect(await responseOf((fetch) => ordersApiOf("alice@example.com", fetch).listOrders())).toEqual({
+      status: 500,
+      body: { code: "INTERNAL", message: "internal error" },
+    });
     await socket.close();
   });
 });

@@ -20,7 +20,10 @@ beforeAll(async () => {
   // the end-to-end tests; here the point is the handler's reaction to each answer).
   management = createServer((req, res) => {
     posted.push(decodeURIComponent((req.url ?? "").split("/@connections/")[1] ?? ""));
-    res.writeHead(status, { "content-type": "application/json", "x-amzn-errortype": status === 410 ? "GoneException" : "InternalServerErrorException" });
+    res.writeHead(status, {
+      "content-type": "application/json",
+      "x-amzn-errortype": status === 410 ? "GoneException" : "InternalServerErrorException",
+    });
     res.end(status === 200 ? "" : JSON.stringify({ message: "x" }));
   });
   await new Promise<void>((resolve) => management.listen(0, "127.0.0.1", resolve));
@@ -48,8 +51,25 @@ afterAll(async () => {
 const context = { awsRequestId: "req-1", functionName: "fan-out" } as Context;
 
 function insertRecord(orderId: string, seq: number, sequenceNumber: string): DynamoDBRecord {
-  const event = { kind: "chat.message", seq, orderId, at: new Date().toISOString(), messageId: "m", clientMessageId: "c", text: "hi", from: { userId: "u", role: "customer" } };
-  const item = { pk: `ORDER#${orderId}`, sk: `EVENT#${String(seq).padStart(10, "0")}`, entity: "event", orderId, seq, kind: event.kind, event };
+  const event = {
+    kind: "chat.message",
+    seq,
+    orderId,
+    at: new Date().toISOString(),
+    messageId: "m",
+    clientMessageId: "c",
+    text: "hi",
+    from: { userId: "u", role: "customer" },
+  };
+  const item = {
+    pk: `ORDER#${orderId}`,
+    sk: `EVENT#${String(seq).padStart(10, "0")}`,
+    entity: "event",
+    orderId,
+    seq,
+    kind: event.kind,
+    event,
+  };
   return {
     eventID: sequenceNumber,
     eventName: "INSERT",
@@ -65,7 +85,10 @@ function insertRecord(orderId: string, seq: number, sequenceNumber: string): Dyn
 
 async function subscribe(connectionId: string, orderId: string) {
   const Subscription = await import("@live-orders/core/subscription");
-  await Subscription.put({ connectionId, connectedAt: Date.now(), identity: { userId: "u", role: "customer" } }, `order:${orderId}`);
+  await Subscription.put(
+    { connectionId, connectedAt: Date.now(), identity: { userId: "u", role: "customer" } },
+    `order:${orderId}`,
+  );
 }
 
 describe("stream fan-out handler", () => {
@@ -74,7 +97,10 @@ describe("stream fan-out handler", () => {
     status = 200;
     posted.length = 0;
     await subscribe("c-ok=", "o1");
-    const result = await handler({ Records: [insertRecord("o1", 2, "100"), insertRecord("o1", 3, "101")] } as DynamoDBStreamEvent, context);
+    const result = await handler(
+      { Records: [insertRecord("o1", 2, "100"), insertRecord("o1", 3, "101")] } as DynamoDBStreamEvent,
+      context,
+    );
     expect(result).toEqual({ batchItemFailures: [] });
     expect(posted).toEqual(["c-ok=", "c-ok="]);
   });

@@ -1,5 +1,5 @@
 import type { Order, OrderEvent, OrderStatus, ServerFrame } from "@live-orders/core/protocol";
-import { startAppStack, type AppStack } from "@live-orders/local/testing/app-stack";
+import { type AppStack, startAppStack } from "@live-orders/local/testing/app-stack";
 import { responseOf } from "@live-orders/local/testing/http";
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
 import { sampleOrder } from "@live-orders/local/testing/sample-order";
@@ -11,7 +11,8 @@ import { TestSocket } from "./clients";
 let stack: AppStack;
 let alice: string;
 let staff: string;
-const ordersApiOf = (email: string, fetch?: typeof globalThis.fetch) => createOrdersApi({ ...stack.clientOptions(email), fetch });
+const ordersApiOf = (email: string, fetch?: typeof globalThis.fetch) =>
+  createOrdersApi({ ...stack.clientOptions(email), fetch });
 
 beforeAll(async () => {
   stack = await startAppStack(runEmulators());
@@ -32,12 +33,28 @@ describe("live order status", () => {
     const order = await placeOrder();
     const customer = await TestSocket.open(stack.outputs.ws, alice);
     const board = await TestSocket.open(stack.outputs.ws, staff);
-    expect(await customer.request({ action: "subscribe", topic: `order:${order.id}` })).toMatchObject({ type: "subscribed", seq: 1 });
-    expect(await board.request({ action: "subscribe", topic: "orders" })).toMatchObject({ type: "subscribed", topic: "orders", seq: 0 });
-    expect((await responseOf((fetch) => ordersApiOf("staff@example.com", fetch).setStatus(order.id, "confirmed", 1))).status).toBe(200);
+    expect(await customer.request({ action: "subscribe", topic: `order:${order.id}` })).toMatchObject({
+      type: "subscribed",
+      seq: 1,
+    });
+    expect(await board.request({ action: "subscribe", topic: "orders" })).toMatchObject({
+      type: "subscribed",
+      topic: "orders",
+      seq: 0,
+    });
+    expect(
+      (await responseOf((fetch) => ordersApiOf("staff@example.com", fetch).setStatus(order.id, "confirmed", 1))).status,
+    ).toBe(200);
     const pushed = await customer.waitForEvent(`order:${order.id}`, 2);
     expect(pushed).toMatchObject({ type: "event", topic: `order:${order.id}`, seq: 2 });
-    expect(pushed.event).toMatchObject({ kind: "order.status", seq: 2, orderId: order.id, from: "placed", status: "confirmed", version: 2 });
+    expect(pushed.event).toMatchObject({
+      kind: "order.status",
+      seq: 2,
+      orderId: order.id,
+      from: "placed",
+      status: "confirmed",
+      version: 2,
+    });
     // The feed carries the order's own seq and event.orderId.
     const fed = await board.next<Extract<ServerFrame, { type: "event" }>>(
       (f) => f.type === "event" && f.topic === "orders" && f.event.orderId === order.id && f.seq === 2,
@@ -62,7 +79,10 @@ describe("live order status", () => {
     const order = await placeOrder();
     const socket = await TestSocket.open(stack.outputs.ws, alice);
     await socket.request({ action: "subscribe", topic: `order:${order.id}` });
-    expect(await socket.request({ action: "unsubscribe", topic: `order:${order.id}` })).toMatchObject({ type: "unsubscribed", topic: `order:${order.id}` });
+    expect(await socket.request({ action: "unsubscribe", topic: `order:${order.id}` })).toMatchObject({
+      type: "unsubscribed",
+      topic: `order:${order.id}`,
+    });
     // A second socket proves the event went out; the first must not have it.
     const witness = await TestSocket.open(stack.outputs.ws, alice);
     await witness.request({ action: "subscribe", topic: `order:${order.id}` });
@@ -89,7 +109,14 @@ describe("resume", () => {
     const staffSocket = await TestSocket.open(stack.outputs.ws, staff);
     await staffSocket.request({ action: "subscribe", topic });
     for (const n of [1, 2]) {
-      expect(await staffSocket.request({ action: "sendMessage", orderId: order.id, text: `update ${n}`, clientMessageId: `away-${n}` })).toMatchObject({ type: "ack" });
+      expect(
+        await staffSocket.request({
+          action: "sendMessage",
+          orderId: order.id,
+          text: `update ${n}`,
+          clientMessageId: `away-${n}`,
+        }),
+      ).toMatchObject({ type: "ack" });
     }
     // Let the live fan-out of seq 5 finish first: a subscribe racing it may legitimately get seq 5
     // both replayed and live (at-least-once; clients dedup by seq), which is not what this checks.
@@ -108,7 +135,9 @@ describe("resume", () => {
     expect((await second.waitForEvent(topic, 6)).event).toMatchObject({ status: "ready" });
     expect(second.events(topic).map((e) => e.seq)).toEqual([3, 4, 5, 6]);
     // REST agrees with what the socket holds.
-    expect((await ordersApiOf("alice@example.com").eventsSince(order.id, 2)).events.map((e) => e.seq)).toEqual([3, 4, 5, 6]);
+    expect((await ordersApiOf("alice@example.com").eventsSince(order.id, 2)).events.map((e) => e.seq)).toEqual([
+      3, 4, 5, 6,
+    ]);
     await Promise.all([second.close(), staffSocket.close()]);
   });
 });
@@ -122,13 +151,22 @@ describe("subscribe racing writers", () => {
       const total = 12;
       const writing = (async () => {
         for (let i = 0; i < total; i++) {
-          await writer.request({ action: "sendMessage", orderId: order.id, text: `m${i}`, clientMessageId: `race-${round}-${i}` });
+          await writer.request({
+            action: "sendMessage",
+            orderId: order.id,
+            text: `m${i}`,
+            clientMessageId: `race-${round}-${i}`,
+          });
         }
       })();
       // Subscribe somewhere in the middle of the writes, at a different point each round.
       await new Promise((resolve) => setTimeout(resolve, 40 + round * 60));
       const reader = await TestSocket.open(stack.outputs.ws, alice);
-      const subscribed = await reader.request<Extract<ServerFrame, { type: "subscribed" }>>({ action: "subscribe", topic, since: 0 });
+      const subscribed = await reader.request<Extract<ServerFrame, { type: "subscribed" }>>({
+        action: "subscribe",
+        topic,
+        since: 0,
+      });
       await writing;
       await reader.waitForEvent(topic, total + 1);
       const seqs = [...new Set(reader.events(topic).map((e) => e.seq))].sort((a, b) => a - b);
@@ -147,7 +185,12 @@ describe("chat", () => {
     const agent = await TestSocket.open(stack.outputs.ws, staff);
     await customer.request({ action: "subscribe", topic });
     await agent.request({ action: "subscribe", topic });
-    const message = { action: "sendMessage", orderId: order.id, text: "Where is my pizza? <b>now</b>", clientMessageId: "m-1" };
+    const message = {
+      action: "sendMessage",
+      orderId: order.id,
+      text: "Where is my pizza? <b>now</b>",
+      clientMessageId: "m-1",
+    };
     const ack = await customer.request({ ...message, id: "send-1" });
     expect(ack).toEqual({ type: "ack", id: "send-1", orderId: order.id, clientMessageId: "m-1", seq: 2 });
     const retry = await customer.request({ ...message, id: "send-1-retry" });
@@ -176,7 +219,11 @@ describe("concurrent status writers", () => {
     const path: OrderStatus[] = ["confirmed", "preparing", "ready", "out_for_delivery", "delivered"];
     let version = 1;
     for (const status of path) {
-      const responses = await Promise.all(Array.from({ length: 5 }, () => responseOf((fetch) => ordersApiOf("staff@example.com", fetch).setStatus(order.id, status, version))));
+      const responses = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          responseOf((fetch) => ordersApiOf("staff@example.com", fetch).setStatus(order.id, status, version)),
+        ),
+      );
       const statuses = responses.map((r) => r.status).sort();
       expect(statuses).toEqual([200, 409, 409, 409, 409]);
       for (const r of responses.filter((r) => r.status === 409)) expect(r.body).toMatchObject({ code: "CONFLICT" });
@@ -223,7 +270,9 @@ describe("stale connections", () => {
 
 /** Connection ids subscribed to a topic, from the table. */
 async function itemsOfConnectionIds(topic: string): Promise<string[]> {
-  return (await scanItems(stack.outputs)).filter((item) => item.pk === `TOPIC#${topic}`).map((item) => item.connectionId as string);
+  return (await scanItems(stack.outputs))
+    .filter((item) => item.pk === `TOPIC#${topic}`)
+    .map((item) => item.connectionId as string);
 }
 
 /** A socket's connection id: subscribe it to a fresh topic of its own and read the subscription. */

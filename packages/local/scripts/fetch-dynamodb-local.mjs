@@ -9,8 +9,7 @@ import { fileURLToPath } from "node:url";
 
 const PACKAGE = "amplify-dynamodb-simulator";
 const VERSION = "2.9.30";
-const INTEGRITY =
-  "sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ==";
+const INTEGRITY = "sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ==";
 
 const target = join(dirname(fileURLToPath(import.meta.url)), "..", "vendor", "dynamodb-local");
 const stamp = join(target, ".installed-from");

@@ -31,6 +31,13 @@ export function localCognitoClient(endpoint: string): CognitoIdentityProviderCli
  * The local API Gateway's `@connections` (the stock SDK client, signing with the local keys the
  * gateway verifies). `maxAttempts: 1` where a test must see the first answer, not a retry.
  */
-export function localManagementApiClient(endpoint: string, o?: { maxAttempts?: number }): ApiGatewayManagementApiClient {
-  return new ApiGatewayManagementApiClient({ endpoint, ...local, ...(o?.maxAttempts === undefined ? {} : { maxAttempts: o.maxAttempts }) });
+export function localManagementApiClient(
+  endpoint: string,
+  o?: { maxAttempts?: number },
+): ApiGatewayManagementApiClient {
+  return new ApiGatewayManagementApiClient({
+    endpoint,
+    ...local,
+    ...(o?.maxAttempts === undefined ? {} : { maxAttempts: o.maxAttempts }),
+  });
 }

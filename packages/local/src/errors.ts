@@ -46,7 +46,8 @@ export class DynamoDbLocalMissingError extends LocalStackError {
   override name = "DynamoDbLocalMissingError";
   constructor(path: string) {
     super(`DynamoDB Local is not installed (no ${path}).`, {
-      details: "Run `npm install` (its postinstall fetches it), or `node packages/local/scripts/fetch-dynamodb-local.mjs`.",
+      details:
+        "Run `npm install` (its postinstall fetches it), or `node packages/local/scripts/fetch-dynamodb-local.mjs`.",
     });
   }
 }

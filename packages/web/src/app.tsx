@@ -1,6 +1,6 @@
 import { Hub } from "aws-amplify/utils";
-import { Component, type ReactNode, Suspense, lazy, useCallback, useEffect, useState } from "react";
-import { type SignedInUser, currentUser, signOut } from "./auth";
+import { Component, lazy, type ReactNode, Suspense, useCallback, useEffect, useState } from "react";
+import { currentUser, type SignedInUser, signOut } from "./auth";
 import { ConnectionBadge } from "./components/connection-badge";
 import { CustomerHome } from "./components/customer-home";
 import { OrderPage } from "./components/order-page";
@@ -39,7 +39,11 @@ export function App(props: { config: WebConfig }) {
         ) : user === null ? (
           <SignedOut onSignedIn={refresh} local={Boolean(props.config.cognitoEndpoint)} />
         ) : (
-          <SignedInApp config={props.config} user={user} onSignOut={() => void signOut().finally(() => setUser(null))} />
+          <SignedInApp
+            config={props.config}
+            user={user}
+            onSignOut={() => void signOut().finally(() => setUser(null))}
+          />
         )}
       </ToastProvider>
     </ErrorBoundary>
@@ -87,11 +91,17 @@ function SignedOut(props: { onSignedIn: () => void; local: boolean }) {
           <section className="panel landing" aria-labelledby="landing-title">
             <h1 id="landing-title">Order, then watch it happen</h1>
             <p className="muted">
-              Place an order and follow it live from the kitchen to your door, and chat with the staff
-              about it. Staff run every order from one live board.
+              Place an order and follow it live from the kitchen to your door, and chat with the staff about it. Staff
+              run every order from one live board.
             </p>
             <div className="landing-actions">
-              <button type="button" className="primary" onMouseEnter={prefetch} onFocus={prefetch} onClick={() => setForm("signIn")}>
+              <button
+                type="button"
+                className="primary"
+                onMouseEnter={prefetch}
+                onFocus={prefetch}
+                onClick={() => setForm("signIn")}
+              >
                 Sign in
               </button>
               <button type="button" onMouseEnter={prefetch} onFocus={prefetch} onClick={() => setForm("signUp")}>

@@ -2,10 +2,11 @@
  * Amplify Auth: configuration and the few calls the app makes. Only `aws-amplify/auth` is
  * loaded up front; the Authenticator UI is a separate, lazily loaded chunk (see sign-in.tsx).
  */
-import { Amplify } from "aws-amplify";
-import { type SignInInput, fetchAuthSession, signIn, signOut } from "aws-amplify/auth";
+
 import { roleOfGroups } from "@live-orders/core/authz";
 import type { Role } from "@live-orders/core/protocol";
+import { Amplify } from "aws-amplify";
+import { fetchAuthSession, type SignInInput, signIn, signOut } from "aws-amplify/auth";
 import type { WebConfig } from "./config";
 import { refreshTokensWithCognitoLocal } from "./local-token-refresher";
 
@@ -54,10 +55,10 @@ export async function currentUser(): Promise<SignedInUser | undefined> {
     const session = await fetchAuthSession();
     const access = session.tokens?.accessToken;
     if (!access) return undefined;
-    const email = session.tokens?.idToken?.payload["email"];
+    const email = session.tokens?.idToken?.payload.email;
     return {
       userId: String(access.payload.sub),
-      email: typeof email === "string" ? email : String(access.payload["username"] ?? ""),
+      email: typeof email === "string" ? email : String(access.payload.username ?? ""),
       role: roleOfGroups(access.payload["cognito:groups"]),
     };
   } catch {

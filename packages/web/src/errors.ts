@@ -11,7 +11,7 @@ export class MissingConfigError extends WebError {
   }
 }
 
-export { ServerError, SendQueueFullError, RequestTimeoutError } from "./realtime/errors";
+export { RequestTimeoutError, SendQueueFullError, ServerError } from "./realtime/errors";
 
 /** What to show a person for an error, without stack traces or internals. */
 export function describeError(error: unknown): string {

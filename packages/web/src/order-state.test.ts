@@ -34,7 +34,13 @@ describe("board state", () => {
   });
 
   it("adds an order from its order.created event and ignores other events of unknown orders", () => {
-    const created = applyToOrders(new Map(), { kind: "order.created", seq: 1, orderId: "o9", at: "2026-11-26T10:00:00.000Z", order: order({ id: "o9" }) });
+    const created = applyToOrders(new Map(), {
+      kind: "order.created",
+      seq: 1,
+      orderId: "o9",
+      at: "2026-11-26T10:00:00.000Z",
+      order: order({ id: "o9" }),
+    });
     expect([...created.keys()]).toEqual(["o9"]);
     expect(applyToOrders(new Map(), statusEvent(2, { orderId: "o7" })).size).toBe(0);
   });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { cognitoEndpoint, contentSecurityPolicy, contentSecurityPolicyDirectives, originOf, securityHeaders } from "./security-headers";
+import {
+  cognitoEndpoint,
+  contentSecurityPolicy,
+  contentSecurityPolicyDirectives,
+  originOf,
+  securityHeaders,
+} from "./security-headers";
 
 const aws = {
   api: "https://abc123.execute-api.eu-west-1.amazonaws.com/",
@@ -9,7 +15,9 @@ const aws = {
 
 describe("originOf", () => {
   it("keeps scheme, host and a non-default port, and drops path, query and the default port", () => {
-    expect(originOf("wss://def456.execute-api.eu-west-1.amazonaws.com/$default?ticket=x")).toBe("wss://def456.execute-api.eu-west-1.amazonaws.com");
+    expect(originOf("wss://def456.execute-api.eu-west-1.amazonaws.com/$default?ticket=x")).toBe(
+      "wss://def456.execute-api.eu-west-1.amazonaws.com",
+    );
     expect(originOf("http://127.0.0.1:3001/local")).toBe("http://127.0.0.1:3001");
     expect(originOf("https://api.example.com:443/v1")).toBe("https://api.example.com");
   });
@@ -44,7 +52,12 @@ describe("contentSecurityPolicy", () => {
 
     expect(directives["script-src"]).toEqual(["'self'", "'nonce-r4nd0m'"]);
     expect(directives["style-src"]).toEqual(["'self'", "'nonce-r4nd0m'"]);
-    expect(directives["connect-src"]).toEqual(["'self'", "http://127.0.0.1:3000", "ws://127.0.0.1:3001", "http://127.0.0.1:9329"]);
+    expect(directives["connect-src"]).toEqual([
+      "'self'",
+      "http://127.0.0.1:3000",
+      "ws://127.0.0.1:3001",
+      "http://127.0.0.1:9329",
+    ]);
   });
 });
 

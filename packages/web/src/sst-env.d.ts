@@ -5,12 +5,12 @@
 
 /// <reference types="vite/client" />
 interface ImportMetaEnv {
-  readonly VITE_API_URL: string
-  readonly VITE_WS_URL: string
-  readonly VITE_USER_POOL_ID: string
-  readonly VITE_USER_POOL_CLIENT_ID: string
-  readonly VITE_REGION: string
+  readonly VITE_API_URL: string;
+  readonly VITE_WS_URL: string;
+  readonly VITE_USER_POOL_ID: string;
+  readonly VITE_USER_POOL_CLIENT_ID: string;
+  readonly VITE_REGION: string;
 }
 interface ImportMeta {
-  readonly env: ImportMetaEnv
+  readonly env: ImportMetaEnv;
 }

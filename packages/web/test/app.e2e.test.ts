@@ -3,14 +3,14 @@
  * handlers, DynamoDB Local, cognito-local, the Vite dev server): a customer and staff in two
  * browser contexts, as two people on two devices.
  */
-import type { Browser, Page } from "playwright-core";
+
 import { menu } from "@live-orders/core/menu";
 import { rootDir, startAppStack } from "@live-orders/local/testing/app-stack";
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type BrowserUser,
-  type TestStack,
   desktop,
   launchChromium,
   openAs,
@@ -19,6 +19,7 @@ import {
   screenshotPath,
   startTestStack,
   statusSeenAt,
+  type TestStack,
 } from "./browser";
 
 /** Budget for a change to show up in another browser (polling, not a latency assertion). */
@@ -84,7 +85,9 @@ async function advanceOnBoard(orderId: string, to: string): Promise<number> {
   await button.waitFor();
   const clickedAt = Date.now();
   await button.click();
-  await card(staff.page, orderId).and(staff.page.locator(`[data-status="${to}"]`)).waitFor({ timeout: 10_000 });
+  await card(staff.page, orderId)
+    .and(staff.page.locator(`[data-status="${to}"]`))
+    .waitFor({ timeout: 10_000 });
   return clickedAt;
 }
 
@@ -124,7 +127,8 @@ describe("customer and staff in Chromium", () => {
       latencies.push({ status, ms: seenAt! - clickedAt });
     }
 
-    for (const { status, ms } of latencies) expect(ms, `${status} reached the customer in ${ms} ms`).toBeLessThan(statusUpdateBudgetMs);
+    for (const { status, ms } of latencies)
+      expect(ms, `${status} reached the customer in ${ms} ms`).toBeLessThan(statusUpdateBudgetMs);
     expect(await customer.page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
     await expect.poll(() => card(staff.page, orderId).getAttribute("data-status"), live).toBe("delivered");
     await customer.page.screenshot({ path: screenshotPath(rootDir, "customer-order-delivered-phone"), fullPage: true });
@@ -140,14 +144,19 @@ describe("customer and staff in Chromium", () => {
     await sendChat(customer.page, "Hi, can you make the latte oat milk?");
     await expect.poll(() => chatTexts(staff.page), live).toEqual(["Hi, can you make the latte oat milk?"]);
     await sendChat(staff.page, "Sure, oat milk it is.");
-    await expect.poll(() => chatTexts(customer.page), live).toEqual(["Hi, can you make the latte oat milk?", "Sure, oat milk it is."]);
+    await expect
+      .poll(() => chatTexts(customer.page), live)
+      .toEqual(["Hi, can you make the latte oat milk?", "Sure, oat milk it is."]);
     // Keyboard only: type and press Enter.
     await customer.page.getByTestId("chat-input").focus();
     await customer.page.keyboard.type(markup);
     await customer.page.keyboard.press("Enter");
-    await expect.poll(() => chatTexts(staff.page), live).toEqual(["Hi, can you make the latte oat milk?", "Sure, oat milk it is.", markup]);
+    await expect
+      .poll(() => chatTexts(staff.page), live)
+      .toEqual(["Hi, can you make the latte oat milk?", "Sure, oat milk it is.", markup]);
 
     for (const user of [customer, staff]) {
+      // biome-ignore lint/performance/useDomNodeTextContent: innerText is the text a person sees, which is the point here
       await expect.poll(() => user.page.getByTestId("chat-message").last().innerText(), live).toContain(markup);
       expect(await user.page.locator(".chat-messages img").count()).toBe(0);
     }
@@ -179,17 +188,23 @@ describe("customer and staff in Chromium", () => {
 
     await customer.context.setOffline(false);
     await customer.page.getByTestId("connection-state").filter({ hasText: "connected" }).waitFor({ timeout: 30_000 });
-    await expect.poll(() => customer.page.getByTestId("order-status").getAttribute("data-status"), { timeout: 10_000 }).toBe("ready");
+    await expect
+      .poll(() => customer.page.getByTestId("order-status").getAttribute("data-status"), { timeout: 10_000 })
+      .toBe("ready");
 
     const expectedChat = ["before the tunnel", "update 1: confirmed", "update 2: preparing", "update 3: ready"];
     await expect.poll(() => chatTexts(customer.page), { timeout: 10_000 }).toEqual(expectedChat);
     // Settle, then check nothing arrives twice late.
     await customer.page.waitForTimeout(1_500);
     expect(await chatTexts(customer.page)).toEqual(expectedChat);
-    const seqs = (await customer.page.getByTestId("chat-message").evaluateAll((nodes) => nodes.map((node) => Number((node as HTMLElement).dataset["seq"]))));
+    const seqs = await customer.page
+      .getByTestId("chat-message")
+      .evaluateAll((nodes) => nodes.map((node) => Number((node as HTMLElement).dataset.seq)));
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(new Set(seqs).size).toBe(seqs.length);
-    const timeline = await customer.page.locator(".timeline-done .timeline-label, .timeline-current .timeline-label").allTextContents();
+    const timeline = await customer.page
+      .locator(".timeline-done .timeline-label, .timeline-current .timeline-label")
+      .allTextContents();
     expect(timeline).toEqual(["Placed", "Confirmed", "Preparing", "Ready"]);
     await customer.page.screenshot({ path: screenshotPath(rootDir, "customer-back-online-phone"), fullPage: true });
     expect(customer.problems).toEqual([]);
@@ -200,7 +215,9 @@ describe("customer and staff in Chromium", () => {
     await card(staff.page, orderId).waitFor({ timeout: 5_000 });
 
     await customer.page.getByRole("button", { name: /^Cancel order/ }).click();
-    await expect.poll(() => customer.page.getByTestId("order-status").getAttribute("data-status"), live).toBe("cancelled");
+    await expect
+      .poll(() => customer.page.getByTestId("order-status").getAttribute("data-status"), live)
+      .toBe("cancelled");
     await expect.poll(() => card(staff.page, orderId).getAttribute("data-status"), live).toBe("cancelled");
     expect(await customer.page.getByRole("button", { name: /^Cancel order/ }).count()).toBe(0);
 

@@ -5,7 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DEMO_PASSWORD } from "@live-orders/local/cognito/user-pool";
-import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 export interface TestStack {
   outputs: { web: string };
@@ -17,12 +17,12 @@ export interface TestStack {
  * an already running one (`npm start`), which makes iterating on the UI much faster.
  */
 export async function startTestStack(start: () => Promise<TestStack>): Promise<TestStack> {
-  const running = process.env["E2E_WEB_URL"];
+  const running = process.env.E2E_WEB_URL;
   if (running) return { outputs: { web: running }, stop: async () => {} };
   return start();
 }
 
-export const chromiumPath = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
+export const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
@@ -97,14 +97,22 @@ export async function recordStatusTimes(page: Page): Promise<void> {
     const seen: Record<string, number> = {};
     (window as unknown as { __statusSeen: Record<string, number> }).__statusSeen = seen;
     const check = () => {
-      const status = document.querySelector<HTMLElement>('[data-testid="order-status"]')?.dataset["status"];
+      const status = document.querySelector<HTMLElement>('[data-testid="order-status"]')?.dataset.status;
       if (status && !(status in seen)) seen[status] = Date.now();
     };
     check();
-    new MutationObserver(check).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-status"] });
+    new MutationObserver(check).observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ["data-status"],
+    });
   });
 }
 
 export function statusSeenAt(page: Page, status: string): Promise<number | undefined> {
-  return page.evaluate((wanted) => (window as unknown as { __statusSeen: Record<string, number> }).__statusSeen[wanted], status);
+  return page.evaluate(
+    (wanted) => (window as unknown as { __statusSeen: Record<string, number> }).__statusSeen[wanted],
+    status,
+  );
 }

@@ -106,7 +106,10 @@ export function chatEvent(seq: number, overrides: Partial<ChatMessageEvent> = {}
   };
 }
 
-export function eventFrame(event: OrderEvent, topic: `order:${string}` | "orders" = `order:${event.orderId}`): ServerFrame {
+export function eventFrame(
+  event: OrderEvent,
+  topic: `order:${string}` | "orders" = `order:${event.orderId}`,
+): ServerFrame {
   return { type: "event", topic, seq: event.seq, event };
 }
 
@@ -150,7 +153,10 @@ export async function advance(ms: number): Promise<void> {
  * the code wait and try again) nothing more is `tried()` for delay − 1 ms, and one more try
  * happens at the delay.
  */
-export async function expectRetryDelays(delays: number[], steps: { fail?: () => void; tried: () => number }): Promise<void> {
+export async function expectRetryDelays(
+  delays: number[],
+  steps: { fail?: () => void; tried: () => number },
+): Promise<void> {
   for (const delay of delays) {
     steps.fail?.();
     const before = steps.tried();

@@ -6,7 +6,7 @@
  */
 import { menu } from "@live-orders/core/menu";
 import type { OrderEvent } from "@live-orders/core/protocol";
-import { startAppStack, type AppStack } from "@live-orders/local/testing/app-stack";
+import { type AppStack, startAppStack } from "@live-orders/local/testing/app-stack";
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -57,9 +57,9 @@ it("delivers every event once, in order, to Node clients whose connections the g
 
   const watchers = Array.from({ length: 4 }, () => client("alice@example.com"));
   const received = watchers.map(() => [] as OrderEvent[]);
-  watchers.forEach((watcher, index) =>
-    watcher.subscribeOrder(order.id, { since: 0, onEvent: (event) => received[index]!.push(event) }),
-  );
+  for (const [index, watcher] of watchers.entries()) {
+    watcher.subscribeOrder(order.id, { since: 0, onEvent: (event) => received[index]!.push(event) });
+  }
   const feed: OrderEvent[] = [];
   staff.subscribeOrders({ onEvent: (event) => event.orderId === order.id && feed.push(event) });
   let reconnects = 0;
@@ -81,8 +81,9 @@ it("delivers every event once, in order, to Node clients whose connections the g
 
   const expected = Array.from({ length: lastSeq }, (_, index) => index + 1);
   for (const events of received) expect(events.map((event) => event.seq)).toEqual(expected);
-  expect(received[0]!.filter((event) => event.kind === "order.status").map((event) => (event as { status: string }).status))
-    .toEqual(["confirmed", "preparing", "ready"]);
+  expect(
+    received[0]!.filter((event) => event.kind === "order.status").map((event) => (event as { status: string }).status),
+  ).toEqual(["confirmed", "preparing", "ready"]);
   // The feed joined after the order existed: it starts after the listing's seq, then has all.
   const feedSeqs = feed.map((event) => event.seq);
   expect(feedSeqs).toEqual(expected.slice(expected.length - feedSeqs.length));

@@ -8,7 +8,16 @@ import { rootDir, startAppStack } from "@live-orders/local/testing/app-stack";
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type BrowserUser, type TestStack, desktop, launchChromium, openAs, phone, screenshotPath, startTestStack } from "./browser";
+import {
+  type BrowserUser,
+  desktop,
+  launchChromium,
+  openAs,
+  phone,
+  screenshotPath,
+  startTestStack,
+  type TestStack,
+} from "./browser";
 
 /** Budget for a change to show up in another browser (polling, not a latency assertion). */
 const live = { timeout: 5_000 };
@@ -68,25 +77,28 @@ it("loses nothing and repeats nothing across idle and max-age cuts", async () =>
     await staff.page.getByTestId("chat-send").click();
   }
 
-  await expect.poll(() => customer.page.getByTestId("order-status").getAttribute("data-status"), { timeout: 15_000 }).toBe("out_for_delivery");
+  await expect
+    .poll(() => customer.page.getByTestId("order-status").getAttribute("data-status"), { timeout: 15_000 })
+    .toBe("out_for_delivery");
   const expected = ["step 1", "step 2", "step 3", "step 4"];
   await expect.poll(() => chatTexts(customer.page), { timeout: 15_000 }).toEqual(expected);
   await customer.page.waitForTimeout(1_500); // nothing may arrive twice late
   expect(await chatTexts(customer.page)).toEqual(expected);
-  const seqs = await customer.page.getByTestId("chat-message").evaluateAll((nodes) => nodes.map((node) => Number((node as HTMLElement).dataset["seq"])));
+  const seqs = await customer.page
+    .getByTestId("chat-message")
+    .evaluateAll((nodes) => nodes.map((node) => Number((node as HTMLElement).dataset.seq)));
   expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-  expect(await customer.page.locator(".timeline-done .timeline-label, .timeline-current .timeline-label").allTextContents()).toEqual([
-    "Placed",
-    "Confirmed",
-    "Preparing",
-    "Ready",
-    "Out for delivery",
-  ]);
+  expect(
+    await customer.page.locator(".timeline-done .timeline-label, .timeline-current .timeline-label").allTextContents(),
+  ).toEqual(["Placed", "Confirmed", "Preparing", "Ready", "Out for delivery"]);
   console.info(`customer reconnects during the run: ${appSockets}`);
   // Over ~14 s with a 6 s connection cap, at least two cuts are certain; idle cuts add more.
   expect(appSockets, "the gateway's cuts forced reconnects").toBeGreaterThanOrEqual(2);
   expect(await customer.page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
-  await customer.page.screenshot({ path: screenshotPath(rootDir, "customer-after-gateway-cuts-phone"), fullPage: true });
+  await customer.page.screenshot({
+    path: screenshotPath(rootDir, "customer-after-gateway-cuts-phone"),
+    fullPage: true,
+  });
   expect(customer.problems).toEqual([]);
   expect(staff.problems).toEqual([]);
 });

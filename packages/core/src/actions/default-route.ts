@@ -4,9 +4,12 @@
  */
 import type { ConnectionsApi } from "../connections-api";
 import { defaultRouteError } from "../validation";
-import { replyWithError, type FrameContext, type FrameOutcome } from "./reply";
+import { type FrameContext, type FrameOutcome, replyWithError } from "./reply";
 
-export async function handleDefault(ctx: Pick<FrameContext, "connectionId" | "body">, connections: ConnectionsApi): Promise<FrameOutcome> {
+export async function handleDefault(
+  ctx: Pick<FrameContext, "connectionId" | "body">,
+  connections: ConnectionsApi,
+): Promise<FrameOutcome> {
   const { error, frameId } = defaultRouteError(ctx.body);
   return replyWithError(connections, "$default", ctx.connectionId, error, frameId);
 }

@@ -9,11 +9,11 @@
  */
 import type { Identity } from "../authz";
 import { consumeFrame } from "../connection";
-import { reply, type ConnectionsApi } from "../connections-api";
+import { type ConnectionsApi, reply } from "../connections-api";
 import { ForbiddenError } from "../errors";
 import type { ClientAction, ServerFrame } from "../protocol";
-import { decodeFrame, validateFrame, type FrameOf } from "../validation";
-import { replyWithError, type FrameContext, type FrameOutcome } from "./reply";
+import { decodeFrame, type FrameOf, validateFrame } from "../validation";
+import { type FrameContext, type FrameOutcome, replyWithError } from "./reply";
 
 export type { FrameContext, FrameOutcome };
 

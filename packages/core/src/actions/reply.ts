@@ -3,8 +3,8 @@
  * the one error reply `{type:"error", code, message, id}` for a frame that was refused.
  */
 import type { Identity } from "../authz";
-import { reply, type ConnectionsApi } from "../connections-api";
-import { asAppError, toErrorFrame, type AppError } from "../errors";
+import { type ConnectionsApi, reply } from "../connections-api";
+import { type AppError, asAppError, toErrorFrame } from "../errors";
 import type { ClientAction } from "../protocol";
 
 export interface FrameContext {

@@ -2,11 +2,14 @@
 import type { ConnectionsApi } from "../connections-api";
 import type { ServerFrame } from "../protocol";
 import * as Subscription from "../subscription";
-import { type Act, handleFrame, type FrameContext, type FrameOutcome } from "./frame";
+import { type Act, type FrameContext, type FrameOutcome, handleFrame } from "./frame";
 import { echoId } from "./reply";
 
 export const subscribe: Act<"subscribe"> = async (frame, ctx) => {
-  const result = await Subscription.subscribe(ctx, { topic: frame.topic, ...(frame.since === undefined ? {} : { since: frame.since }) });
+  const result = await Subscription.subscribe(ctx, {
+    topic: frame.topic,
+    ...(frame.since === undefined ? {} : { since: frame.since }),
+  });
   return [
     { type: "subscribed", ...echoId(frame), topic: result.topic, seq: result.seq },
     ...result.events.map((event): ServerFrame => ({ type: "event", topic: result.topic, seq: event.seq, event })),

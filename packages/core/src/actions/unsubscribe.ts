@@ -1,7 +1,7 @@
 /** `unsubscribe` `{topic}` → `unsubscribed` (SPEC §4). */
 import type { ConnectionsApi } from "../connections-api";
 import * as Subscription from "../subscription";
-import { type Act, handleFrame, type FrameContext, type FrameOutcome } from "./frame";
+import { type Act, type FrameContext, type FrameOutcome, handleFrame } from "./frame";
 import { echoId } from "./reply";
 
 export const unsubscribe: Act<"unsubscribe"> = async (frame, ctx) => {

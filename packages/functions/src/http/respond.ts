@@ -3,9 +3,10 @@
  * authorizer's claims, the body, JSON replies, and the one error mapping (core's
  * `toHttpResponse`). No storage calls here.
  */
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { identityFromClaims, type Identity } from "@live-orders/core/authz";
+
+import { type Identity, identityFromClaims } from "@live-orders/core/authz";
 import { toHttpResponse, UnauthorizedError } from "@live-orders/core/errors";
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { createLogger } from "../logger";
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;

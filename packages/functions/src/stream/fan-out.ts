@@ -7,8 +7,8 @@
  * Records are processed in order, one at a time, so one order's events go out in seq order.
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import type { Context, DynamoDBRecord, DynamoDBStreamEvent, DynamoDBBatchResponse } from "aws-lambda";
 import { eventOfStreamImage, fanOutEvent } from "@live-orders/core/fanout";
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { connectionsClient } from "../connections";
 import { createLogger } from "../logger";
 

@@ -4,8 +4,9 @@
  * context (strings; API Gateway hands it to every later event of the connection); anything
  * else → throw "Unauthorized" (API Gateway answers 401 and the upgrade fails, nothing stored).
  */
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
+
 import { identityFromClaims, toAuthorizerContext } from "@live-orders/core/authz";
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { localCognitoIssuer } from "../config";
 import { AuthorizerUnauthorized } from "../errors";
 import { createLogger } from "../logger";

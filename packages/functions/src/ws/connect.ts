@@ -2,8 +2,9 @@
  * `$connect`: runs after the authorizer allowed the upgrade. Registers the connection (with a TTL
  * past the 2-hour limit). A non-2xx answer makes API Gateway fail the handshake.
  */
-import type { APIGatewayProxyResultV2 } from "aws-lambda";
+
 import * as Connection from "@live-orders/core/connection";
+import type { APIGatewayProxyResultV2 } from "aws-lambda";
 import { createLogger } from "../logger";
 import { identityOf, logKeysOf, ok, type WebSocketEvent } from "./events";
 

@@ -3,8 +3,9 @@
  * names no route. The answer is always an error frame (BAD_REQUEST or UNKNOWN_ACTION); nothing
  * is written.
  */
-import type { APIGatewayProxyResultV2 } from "aws-lambda";
+
 import { handleDefault } from "@live-orders/core/actions/default-route";
+import type { APIGatewayProxyResultV2 } from "aws-lambda";
 import { connectionsClient } from "../connections";
 import { createLogger } from "../logger";
 import { bodyOf, logKeysOf, ok, type WebSocketEvent } from "./events";
@@ -14,7 +15,10 @@ const logger = createLogger("ws-default");
 export async function handler(event: WebSocketEvent): Promise<APIGatewayProxyResultV2> {
   logger.appendKeys(logKeysOf(event));
   try {
-    const outcome = await handleDefault({ connectionId: event.requestContext.connectionId, body: bodyOf(event) }, connectionsClient());
+    const outcome = await handleDefault(
+      { connectionId: event.requestContext.connectionId, body: bodyOf(event) },
+      connectionsClient(),
+    );
     logger.info("frame refused", { code: outcome.error?.code, reason: outcome.error?.message });
   } catch (error) {
     logger.error("could not reply to frame", { error });

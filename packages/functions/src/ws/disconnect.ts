@@ -2,8 +2,9 @@
  * `$disconnect`: best effort (API Gateway may never send it), so TTL and the fan-out's 410
  * handling clean up too. Removes the connection and its subscriptions.
  */
-import type { APIGatewayProxyResultV2 } from "aws-lambda";
+
 import { removeConnection } from "@live-orders/core/connection-cleanup";
+import type { APIGatewayProxyResultV2 } from "aws-lambda";
 import { createLogger } from "../logger";
 import { logKeysOf, ok, type WebSocketEvent } from "./events";
 

@@ -1,6 +1,7 @@
 /** Reading API Gateway WebSocket events: the parts every `ws/*` handler needs. */
+
+import { type Identity, identityFromAuthorizerContext } from "@live-orders/core/authz";
 import type { APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
-import { identityFromAuthorizerContext, type Identity } from "@live-orders/core/authz";
 
 /** `requestContext.authorizer` is not in @types/aws-lambda's WebSocket event; API Gateway sends it. */
 export type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {

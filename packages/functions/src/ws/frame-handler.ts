@@ -3,15 +3,19 @@
  * outcome. Always answers 200: a refused frame was already answered on the connection with an
  * error frame; throwing would make API Gateway send its own unstructured "Internal server error".
  */
-import type { APIGatewayProxyResultV2 } from "aws-lambda";
+
 import type { FrameContext, FrameOutcome } from "@live-orders/core/actions/frame";
 import type { ConnectionsApi } from "@live-orders/core/connections-api";
 import type { ClientAction } from "@live-orders/core/protocol";
+import type { APIGatewayProxyResultV2 } from "aws-lambda";
 import { connectionsClient } from "../connections";
 import { createLogger } from "../logger";
 import { bodyOf, identityOf, logKeysOf, ok, type WebSocketEvent } from "./events";
 
-export function frameHandler(action: ClientAction, handle: (ctx: FrameContext, connections: ConnectionsApi) => Promise<FrameOutcome>) {
+export function frameHandler(
+  action: ClientAction,
+  handle: (ctx: FrameContext, connections: ConnectionsApi) => Promise<FrameOutcome>,
+) {
   const logger = createLogger(`ws-${action}`);
   return async function handler(event: WebSocketEvent): Promise<APIGatewayProxyResultV2> {
     logger.appendKeys(logKeysOf(event));

@@ -87,8 +87,11 @@ async function main(): Promise<void> {
   write(`  WebSocket API    ${outputs.ws}`);
   write(`  @connections     ${outputs.wsManagementEndpoint}`);
   write(`  DynamoDB Local   ${outputs.dynamoEndpoint}   table ${outputs.table}`);
-  write(`  cognito-local    ${outputs.cognitoEndpoint}   pool ${outputs.userPoolId}, client ${outputs.userPoolClientId}`);
-  if (inspect !== undefined) write(`  Debugger         127.0.0.1:${inspect}, the handlers' runtime (chrome://inspect, or VS Code "Attach")`);
+  write(
+    `  cognito-local    ${outputs.cognitoEndpoint}   pool ${outputs.userPoolId}, client ${outputs.userPoolClientId}`,
+  );
+  if (inspect !== undefined)
+    write(`  Debugger         127.0.0.1:${inspect}, the handlers' runtime (chrome://inspect, or VS Code "Attach")`);
   write();
   write(`  Demo logins (password ${DEMO_PASSWORD}):`);
   for (const user of demoUsers) write(`    ${user.email.padEnd(20)} ${user.role}`);

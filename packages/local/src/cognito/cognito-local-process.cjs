@@ -46,7 +46,11 @@ function expiresIn(jwt) {
   }
 }
 
-const logger = pino({ level: process.env.DEBUG ? "debug" : "info", base: undefined, timestamp: pino.stdTimeFunctions.isoTime });
+const logger = pino({
+  level: process.env.DEBUG ? "debug" : "info",
+  base: undefined,
+  timestamp: pino.stdTimeFunctions.isoTime,
+});
 
 createDefaultServer(logger)
   .then((server) => server.start())
@@ -65,6 +69,6 @@ createDefaultServer(logger)
   })
   .catch((error) => {
     // EADDRINUSE etc.: one line the parent scans for, then exit non-zero.
-    logger.error({ code: error && error.code }, `cognito-local failed: ${error && error.message}`);
+    logger.error({ code: error?.code }, `cognito-local failed: ${error?.message}`);
     process.exit(1);
   });

@@ -104,7 +104,9 @@ function writeConfig(dataDir: string, endpoint: string, port: number): void {
 /** A child must not try to open the inspector port the orchestrator itself uses. */
 function withoutInspector(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const { NODE_OPTIONS, ...rest } = env;
-  const kept = NODE_OPTIONS?.split(/\s+/).filter((flag) => flag && !flag.startsWith("--inspect")).join(" ");
+  const kept = NODE_OPTIONS?.split(/\s+/)
+    .filter((flag) => flag && !flag.startsWith("--inspect"))
+    .join(" ");
   return kept ? { ...rest, NODE_OPTIONS: kept } : rest;
 }
 

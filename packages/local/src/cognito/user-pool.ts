@@ -158,7 +158,11 @@ async function ensureWebClient(
   return id;
 }
 
-async function ensureGroup(client: CognitoIdentityProviderClient, userPoolId: string, groupName: string): Promise<void> {
+async function ensureGroup(
+  client: CognitoIdentityProviderClient,
+  userPoolId: string,
+  groupName: string,
+): Promise<void> {
   try {
     await client.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: groupName }));
   } catch (error) {

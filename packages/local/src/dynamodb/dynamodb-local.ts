@@ -1,3 +1,7 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   BillingMode,
   CreateTableCommand,
@@ -14,11 +18,8 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { type TableDefinition, tableDefinition } from "@live-orders/core/table-definition";
+import { localDynamoDbClient } from "../clients";
 import { dynamoDbHeap, javaCommand, PartName, PortEnv } from "../config";
 import {
   ComponentStartError,
@@ -29,7 +30,6 @@ import {
 } from "../errors";
 import { ManagedChild, waitUntilReady } from "../stack/managed-child";
 import { assertPortFree, findFreePort } from "../stack/ports";
-import { localDynamoDbClient } from "../clients";
 
 /** Unpacked by scripts/fetch-dynamodb-local.mjs (postinstall). */
 export const DYNAMODB_LOCAL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../vendor/dynamodb-local");
@@ -192,7 +192,10 @@ const streamViewType = {
 } as const;
 
 /** The CreateTable request for a table in `sst.aws.Dynamo`'s shape (what infra/ deploys). */
-export function createTableInput(tableName: string, definition: TableDefinition = tableDefinition): CreateTableCommandInput {
+export function createTableInput(
+  tableName: string,
+  definition: TableDefinition = tableDefinition,
+): CreateTableCommandInput {
   const fields = definition.fields as Record<string, keyof typeof attributeType>;
   const indexes = Object.entries(definition.globalIndexes ?? {}) as [string, { hashKey: string; rangeKey?: string }][];
   const keyAttributes = new Set<string>([definition.primaryIndex.hashKey]);
@@ -266,7 +269,9 @@ export async function createTable(o: {
       table = await waitForActive(client, o.tableName);
     }
     if (input.StreamSpecification && !table.StreamSpecification?.StreamEnabled) {
-      await client.send(new UpdateTableCommand({ TableName: o.tableName, StreamSpecification: input.StreamSpecification }));
+      await client.send(
+        new UpdateTableCommand({ TableName: o.tableName, StreamSpecification: input.StreamSpecification }),
+      );
       await waitForActive(client, o.tableName);
     }
     if (definition.ttl) {

@@ -22,12 +22,17 @@ describe("evaluateAuthorizerResult", () => {
     ["a list of resources", ["arn:other", methodArn]],
     ["a ? wildcard", "arn:aws:execute-api:us-east-1:000000000000:abc123defg/loca?/$connect"],
   ])("allows with %s", (_name, resource) => {
-    expect(evaluateAuthorizerResult({ principalId: "u", policyDocument: policy("Allow", resource) }, methodArn).allowed).toBe(true);
+    expect(
+      evaluateAuthorizerResult({ principalId: "u", policyDocument: policy("Allow", resource) }, methodArn).allowed,
+    ).toBe(true);
   });
 
   it.each([
     ["a Deny", { principalId: "u", policyDocument: policy("Deny", methodArn) }],
-    ["an Allow for another resource", { principalId: "u", policyDocument: policy("Allow", "arn:aws:execute-api:*:*:other/*") }],
+    [
+      "an Allow for another resource",
+      { principalId: "u", policyDocument: policy("Allow", "arn:aws:execute-api:*:*:other/*") },
+    ],
     ["an Allow of another action", { principalId: "u", policyDocument: policy("Allow", methodArn, "s3:GetObject") }],
     [
       "a Deny beside an Allow",
@@ -37,13 +42,19 @@ describe("evaluateAuthorizerResult", () => {
       },
     ],
   ])("forbids (403) %s", (_name, result) => {
-    expect(evaluateAuthorizerResult(result, methodArn)).toEqual({ allowed: false, refusal: { statusCode: 403, message: "Forbidden" } });
+    expect(evaluateAuthorizerResult(result, methodArn)).toEqual({
+      allowed: false,
+      refusal: { statusCode: 403, message: "Forbidden" },
+    });
   });
 
   it.each([
     ["no policy", { principalId: "u" }],
     ["a string", "Allow"],
-    ["an object in the context", { principalId: "u", policyDocument: policy("Allow", methodArn), context: { o: { a: 1 } } }],
+    [
+      "an object in the context",
+      { principalId: "u", policyDocument: policy("Allow", methodArn), context: { o: { a: 1 } } },
+    ],
   ])("fails (500) on %s", (_name, result) => {
     expect(evaluateAuthorizerResult(result, methodArn)).toMatchObject({ allowed: false, refusal: { statusCode: 500 } });
   });

@@ -48,7 +48,10 @@ export function hasIdentitySources(sources: readonly string[], request: Incoming
 
 /** IAM's wildcards in a policy's Resource: `*` any run of characters, `?` any one. */
 function resourceMatches(pattern: string, arn: string): boolean {
-  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${regex}$`).test(arn);
 }
 
@@ -74,7 +77,9 @@ export function evaluateAuthorizerResult(result: unknown, methodArn: string): Au
   if (!Array.isArray(statements)) return refuse(authorizerFailure);
 
   const applies = (statement: Statement) =>
-    asList(statement.Action).some((action) => action === "execute-api:Invoke" || action === "execute-api:*" || action === "*") &&
+    asList(statement.Action).some(
+      (action) => action === "execute-api:Invoke" || action === "execute-api:*" || action === "*",
+    ) &&
     asList(statement.Resource).some((resource) => typeof resource === "string" && resourceMatches(resource, methodArn));
   const matching = (statements as Statement[]).filter(applies);
   if (matching.some((statement) => statement.Effect === "Deny")) return refuse(forbidden);

@@ -16,4 +16,3 @@ export const gatewayDefaults = {
   /** The keys the local stack gives its handlers (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). */
   credentials: [LOCAL_CREDENTIALS],
 } as const;
-

@@ -1,8 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type {
-  APIGatewayProxyEventV2WithJWTAuthorizer,
-  APIGatewayRequestAuthorizerEvent,
-} from "aws-lambda";
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { formatRequestTime, newRequestId, newTraceId } from "./ids";
 
 /**
@@ -227,7 +224,13 @@ export function httpEventV2(input: HttpEventInput): APIGatewayProxyEventV2WithJW
   let cookies: string[] | undefined;
   for (const [name, value] of Object.entries(request.headersDistinct)) {
     if (!value) continue;
-    if (name === "cookie") cookies = value.flatMap((v) => v.split(";").map((c) => c.trim()).filter(Boolean));
+    if (name === "cookie")
+      cookies = value.flatMap((v) =>
+        v
+          .split(";")
+          .map((c) => c.trim())
+          .filter(Boolean),
+      );
     else headerValues.set(name, value.join(","));
   }
   headerValues.set("x-amzn-trace-id", newTraceId(input.now));

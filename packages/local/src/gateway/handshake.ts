@@ -1,14 +1,14 @@
-import { STATUS_CODES, type IncomingMessage } from "node:http";
+import { type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { HandlerLoader } from "../lambda/handler-loader";
 import {
+  type AuthorizerDecision,
   decisionForThrow,
   evaluateAuthorizerResult,
   hasIdentitySources,
   unauthorized,
-  type AuthorizerDecision,
 } from "./authorizer";
-import { authorizerEvent, connectEvent, newRequestStamp, type ApiIdentity, type ConnectionFacts } from "./events";
+import { type ApiIdentity, authorizerEvent, type ConnectionFacts, connectEvent, newRequestStamp } from "./events";
 import { sourceIpOf } from "./http-io";
 import { newConnectionId } from "./ids";
 
@@ -23,7 +23,12 @@ export interface HandshakeConfig {
 
 export type HandshakeOutcome =
   | { readonly accepted: true; readonly facts: ConnectionFacts; readonly headers: Record<string, string> }
-  | { readonly accepted: false; readonly statusCode: number; readonly body: string; readonly headers: Record<string, string> };
+  | {
+      readonly accepted: false;
+      readonly statusCode: number;
+      readonly body: string;
+      readonly headers: Record<string, string>;
+    };
 
 type Api = ApiIdentity & { readonly region: string; readonly accountId: string };
 
@@ -50,7 +55,11 @@ function connectResponse(result: unknown): { statusCode: number; body: string; h
 }
 
 export function createHandshake(loader: HandlerLoader, api: Api, config: HandshakeConfig) {
-  const authorize = async (facts: ConnectionFacts, request: IncomingMessage, url: URL): Promise<AuthorizerDecision | undefined> => {
+  const authorize = async (
+    facts: ConnectionFacts,
+    request: IncomingMessage,
+    url: URL,
+  ): Promise<AuthorizerDecision | undefined> => {
     const authorizer = config.authorizer;
     if (!authorizer) return undefined;
     // API Gateway checks the identity sources itself and never invokes the authorizer without them.
@@ -79,14 +88,19 @@ export function createHandshake(loader: HandlerLoader, api: Api, config: Handsha
     const decision = await authorize(facts, request, url);
     if (decision && !decision.allowed) {
       const { statusCode, message } = decision.refusal;
-      return { accepted: false, statusCode, body: jsonMessage(message), headers: { "x-amzn-ErrorType": refusalErrorType[statusCode] ?? "" } };
+      return {
+        accepted: false,
+        statusCode,
+        body: jsonMessage(message),
+        headers: { "x-amzn-ErrorType": refusalErrorType[statusCode] ?? "" },
+      };
     }
     if (decision?.allowed) facts = { ...facts, authorizer: decision.context };
 
     const connectRoute = config.routes.$connect;
     if (!connectRoute) return { accepted: true, facts, headers: {} };
     const event = connectEvent(api, facts, newRequestStamp(facts.connectedAt), request, url);
-    let response;
+    let response: ReturnType<typeof connectResponse>;
     try {
       response = connectResponse(await loader.invoke(connectRoute.handler, event));
     } catch {
@@ -101,7 +115,12 @@ export function createHandshake(loader: HandlerLoader, api: Api, config: Handsha
 }
 
 /** Ends a refused upgrade with a plain HTTP response, as API Gateway refuses a handshake. */
-export function refuseUpgrade(socket: Duplex, statusCode: number, body: string, headers: Record<string, string> = {}): void {
+export function refuseUpgrade(
+  socket: Duplex,
+  statusCode: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   if (socket.destroyed) return;
   const lines = [
     `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode] ?? "Error"}`,

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { HandlerLoader } from "../lambda/handler-loader";
-import { isPreflight, preflightHeaders, responseCorsHeaders, type CorsConfig } from "./cors";
+import { type CorsConfig, isPreflight, preflightHeaders, responseCorsHeaders } from "./cors";
 import { httpEventV2 } from "./events";
 import { BodyTooLargeError, readBody, sendJson, sourceIpOf } from "./http-io";
 import { HttpRouter } from "./http-routes";
@@ -44,13 +44,24 @@ interface HttpResult {
  */
 export function toHttpResult(result: unknown): HttpResult {
   if (typeof result === "object" && result !== null && "statusCode" in result) {
-    const r = result as { statusCode: unknown; headers?: unknown; cookies?: unknown; body?: unknown; isBase64Encoded?: unknown };
+    const r = result as {
+      statusCode: unknown;
+      headers?: unknown;
+      cookies?: unknown;
+      body?: unknown;
+      isBase64Encoded?: unknown;
+    };
     const statusCode = Number(r.statusCode);
-    if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) throw new Error(`Invalid statusCode ${String(r.statusCode)}`);
+    if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599)
+      throw new Error(`Invalid statusCode ${String(r.statusCode)}`);
     const headers = Object.fromEntries(
-      Object.entries((r.headers ?? {}) as Record<string, unknown>).map(([name, value]) => [name.toLowerCase(), String(value)]),
+      Object.entries((r.headers ?? {}) as Record<string, unknown>).map(([name, value]) => [
+        name.toLowerCase(),
+        String(value),
+      ]),
     );
-    const body = r.body === undefined || r.body === null ? "" : typeof r.body === "string" ? r.body : JSON.stringify(r.body);
+    const body =
+      r.body === undefined || r.body === null ? "" : typeof r.body === "string" ? r.body : JSON.stringify(r.body);
     return {
       statusCode,
       headers,

@@ -30,7 +30,9 @@ function compile(routeKey: string, handler: string): CompiledRoute {
   const segments = splitPath(path).map((segment): Segment => {
     const variable = /^\{([^{}]+?)(\+)?\}$/.exec(segment);
     if (!variable) return { kind: "literal", value: segment };
-    return variable[2] ? { kind: "greedy", name: variable[1] as string } : { kind: "param", name: variable[1] as string };
+    return variable[2]
+      ? { kind: "greedy", name: variable[1] as string }
+      : { kind: "param", name: variable[1] as string };
   });
   return { routeKey, handler, method: method.toUpperCase(), segments };
 }

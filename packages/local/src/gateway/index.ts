@@ -1,11 +1,14 @@
 import type { HandlerLoader } from "../lambda/handler-loader";
 import { gatewayDefaults } from "./config";
-import { startHttpApi, type HttpApi, type HttpApiConfig } from "./http-api";
-import { newApiId } from "./ids";
 import type { GatewayCounts } from "./counters";
+import { type HttpApi, type HttpApiConfig, startHttpApi } from "./http-api";
+import { newApiId } from "./ids";
 import type { SigningCredentials } from "./sigv4";
 import { startWebSocketApi, type WebSocketApiConfig } from "./websocket-api";
 
+export type { GatewayCounts } from "./counters";
+export type { HttpApiConfig } from "./http-api";
+export type { SigningCredentials } from "./sigv4";
 /**
  * The local API Gateway: a WebSocket API (with its `@connections` management API on the same
  * port, under the stage) and an HTTP API, invoking handlers through the loader it is given (the
@@ -23,9 +26,6 @@ import { startWebSocketApi, type WebSocketApiConfig } from "./websocket-api";
  * - a client's ping frames count as activity for the idle timeout.
  */
 export type { WebSocketApiConfig } from "./websocket-api";
-export type { HttpApiConfig } from "./http-api";
-export type { GatewayCounts } from "./counters";
-export type { SigningCredentials } from "./sigv4";
 
 export interface GatewayOptions {
   loader: HandlerLoader;

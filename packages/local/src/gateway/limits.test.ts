@@ -9,7 +9,14 @@ function frame(opcode: number, length: number, fin = true): Buffer {
       ? Buffer.from([0x80 | length])
       : length < 65536
         ? Buffer.from([0x80 | 126, length >> 8, length & 0xff])
-        : Buffer.concat([Buffer.from([0x80 | 127]), (() => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(length)); return b; })()]);
+        : Buffer.concat([
+            Buffer.from([0x80 | 127]),
+            (() => {
+              const b = Buffer.alloc(8);
+              b.writeBigUInt64BE(BigInt(length));
+              return b;
+            })(),
+          ]);
   return Buffer.concat([Buffer.from([first]), lengthBytes, Buffer.alloc(4), Buffer.alloc(length)]);
 }
 
@@ -48,7 +55,11 @@ describe("FrameSizeGuard", () => {
 
   it("reports every frame's opcode (pings count as activity)", () => {
     const opcodes: number[] = [];
-    const guard = new FrameSizeGuard(32 * 1024, () => undefined, (opcode) => opcodes.push(opcode));
+    const guard = new FrameSizeGuard(
+      32 * 1024,
+      () => undefined,
+      (opcode) => opcodes.push(opcode),
+    );
 
     guard.push(Buffer.concat([frame(9, 0), frame(1, 3), frame(8, 2)]));
 

@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { isUtf8 } from "node:buffer";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ConnectionRegistry } from "./connections";
 import type { GatewayCounters } from "./counters";
 import {
@@ -12,7 +12,7 @@ import {
 import { BodyTooLargeError, readBody } from "./http-io";
 import { newRequestId } from "./ids";
 import { webSocketLimits } from "./limits";
-import { verifySigV4, type SigningCredentials } from "./sigv4";
+import { type SigningCredentials, verifySigV4 } from "./sigv4";
 
 /**
  * The `@connections` management API: `POST|GET|DELETE /{stage}/@connections/{connectionId}` on
@@ -77,9 +77,14 @@ export function createManagementApi(options: ManagementApiOptions): ManagementAp
   const failure = (method: string, error: unknown): ManagementReply => {
     const known = error instanceof GatewayError;
     if (!known) options.log(`[gateway] @connections ${method} failed: ${(error as Error).stack}`);
-    return json(method, known ? error.statusCode : 500, { message: known ? error.message : "Internal server error" }, {
-      "x-amzn-ErrorType": known ? error.name : "InternalServerErrorException",
-    });
+    return json(
+      method,
+      known ? error.statusCode : 500,
+      { message: known ? error.message : "Internal server error" },
+      {
+        "x-amzn-ErrorType": known ? error.name : "InternalServerErrorException",
+      },
+    );
   };
 
   const postToConnection = (data: Buffer, connectionId: string): ManagementReply => {
@@ -120,7 +125,8 @@ export function createManagementApi(options: ManagementApiOptions): ManagementAp
     if (!match || match[1] !== options.stage) throw new ForbiddenException("Missing Authentication Token");
     // Unsigned requests are refused before their body is read, as on AWS.
     if (!headers.authorization) throw new ForbiddenException("Missing Authentication Token");
-    if (method !== "POST" && method !== "GET" && method !== "DELETE") throw new ForbiddenException("Missing Authentication Token");
+    if (method !== "POST" && method !== "GET" && method !== "DELETE")
+      throw new ForbiddenException("Missing Authentication Token");
     return decodeURIComponent(match[2] as string);
   };
 
@@ -158,7 +164,10 @@ export function createManagementApi(options: ManagementApiOptions): ManagementAp
         const body = await readBody(request, webSocketLimits.maxMessageBytes);
         result = handle({ method, target: request.url ?? "/", headers: request.headers, body });
       } catch (error) {
-        result = failure(method, error instanceof BodyTooLargeError ? new PayloadTooLargeException("Message too long") : error);
+        result = failure(
+          method,
+          error instanceof BodyTooLargeError ? new PayloadTooLargeException("Message too long") : error,
+        );
       }
       if (response.headersSent) return;
       response.writeHead(result.status, { ...result.headers, "content-length": Buffer.byteLength(result.body) });

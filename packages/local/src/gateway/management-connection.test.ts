@@ -3,7 +3,7 @@
  * management API answers is covered end to end by test/conformance; here, how requests are cut
  * out of the byte stream and how the answers go back.
  */
-import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ManagementApi, ManagementRequest } from "./management-api";
 import { serveManagementConnection } from "./management-connection";
@@ -19,9 +19,17 @@ function echoApi() {
   const api: ManagementApi = {
     handle(request) {
       handled.push(request);
-      return { status: 200, headers: { "x-amzn-RequestId": "r" }, body: `${request.method} ${request.target} ${request.body.toString()}` };
+      return {
+        status: 200,
+        headers: { "x-amzn-RequestId": "r" },
+        body: `${request.method} ${request.target} ${request.body.toString()}`,
+      };
     },
-    refuseUnread: () => ({ status: 413, headers: { "x-amzn-ErrorType": "PayloadTooLargeException" }, body: '{"message":"Message too long"}' }),
+    refuseUnread: () => ({
+      status: 413,
+      headers: { "x-amzn-ErrorType": "PayloadTooLargeException" },
+      body: '{"message":"Message too long"}',
+    }),
     handleNodeRequest: async () => undefined,
   };
   return { api, handled };
@@ -69,7 +77,9 @@ describe("serveManagementConnection", () => {
     const { chunks, text } = await exchange(port, burst, (t) => responses(t).length === 20);
 
     expect(handled.map((r) => r.target)).toEqual(Array.from({ length: 20 }, (_, i) => `/prod/@connections/c${i}`));
-    expect(text).toContain(`content-length: ${'POST /prod/@connections/c0 {"i":0}'.length}\r\n\r\nPOST /prod/@connections/c0 {"i":0}`);
+    expect(text).toContain(
+      `content-length: ${'POST /prod/@connections/c0 {"i":0}'.length}\r\n\r\nPOST /prod/@connections/c0 {"i":0}`,
+    );
     expect(text.indexOf("c19")).toBeGreaterThan(text.indexOf("c18"));
     expect(chunks.length).toBeLessThanOrEqual(2);
     expect(handled[0]?.headers).toMatchObject({ host: "x", authorization: "sig", "content-length": "7" });
@@ -115,7 +125,10 @@ describe("serveManagementConnection", () => {
     const { api } = echoApi();
     const { port } = await serve(api);
 
-    const asked = await exchange(port, post("/prod/@connections/a", "x", "connection: close\r\n") + post("/prod/@connections/b", "never"));
+    const asked = await exchange(
+      port,
+      post("/prod/@connections/a", "x", "connection: close\r\n") + post("/prod/@connections/b", "never"),
+    );
     const old = await exchange(port, "GET /prod/@connections/a HTTP/1.0\r\n\r\n");
 
     expect(responses(asked.text)).toHaveLength(1);

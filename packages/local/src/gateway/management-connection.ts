@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
-import type { ManagementApi, ManagementReply } from "./management-api";
 import { webSocketLimits } from "./limits";
+import type { ManagementApi, ManagementReply } from "./management-api";
 
 /**
  * An HTTP/1.1 connection that carries `@connections` requests, served in batches: every request
@@ -44,7 +44,11 @@ interface PendingHead {
 
 const requestLine = /^([A-Z]+) (\S+) HTTP\/1\.([01])$/;
 
-export function serveManagementConnection(socket: Socket, api: ManagementApi, options: ManagementConnectionOptions): void {
+export function serveManagementConnection(
+  socket: Socket,
+  api: ManagementApi,
+  options: ManagementConnectionOptions,
+): void {
   const maxHeadBytes = options.maxHeadBytes ?? 16 * 1024;
   let received: Buffer | undefined;
   let head: PendingHead | undefined;
@@ -65,7 +69,10 @@ export function serveManagementConnection(socket: Socket, api: ManagementApi, op
   /** A request that cannot be read further: answered, and the connection closed after it. */
   const refuse = (status: number, message: string): string => {
     closing = true;
-    return serialize({ status, headers: { "content-type": "application/json" }, body: JSON.stringify({ message }) }, true);
+    return serialize(
+      { status, headers: { "content-type": "application/json" }, body: JSON.stringify({ message }) },
+      true,
+    );
   };
 
   const parseHead = (text: string): PendingHead | string => {
@@ -125,7 +132,10 @@ export function serveManagementConnection(socket: Socket, api: ManagementApi, op
       received = received.subarray(head.bodyLength);
       const request = head;
       head = undefined;
-      out += serialize(api.handle({ method: request.method, target: request.target, headers: request.headers, body }), request.closeAfter);
+      out += serialize(
+        api.handle({ method: request.method, target: request.target, headers: request.headers, body }),
+        request.closeAfter,
+      );
       if (request.closeAfter) closing = true;
     }
     if (received !== undefined && received.length === 0) received = undefined;

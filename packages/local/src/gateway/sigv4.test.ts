@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { verifySigV4, type SignedRequest } from "./sigv4";
+import { type SignedRequest, verifySigV4 } from "./sigv4";
 
 // AWS's published SigV4 test suite ("get-vanilla", "post-x-www-form-urlencoded"): example keys,
 // 2015-08-30T12:36:00Z, us-east-1, service "service".
@@ -30,19 +30,28 @@ describe("verifySigV4", () => {
     ["an added query", { ...getVanilla, url: "/?a=b" }],
     ["another host", { ...getVanilla, headers: { ...getVanilla.headers, host: "example2.amazonaws.com" } }],
   ])("refuses %s than was signed", (_what, request) => {
-    expect(() => verifySigV4(request, options)).toThrow(expect.objectContaining({ name: "InvalidSignatureException", statusCode: 403 }));
+    expect(() => verifySigV4(request, options)).toThrow(
+      expect.objectContaining({ name: "InvalidSignatureException", statusCode: 403 }),
+    );
   });
 
   it("refuses a body whose hash is not the signed x-amz-content-sha256", () => {
     const claimed = createHash("sha256").update("signed body").digest("hex");
-    const request = { ...getVanilla, headers: { ...getVanilla.headers, "x-amz-content-sha256": claimed }, body: Buffer.from("other body") };
+    const request = {
+      ...getVanilla,
+      headers: { ...getVanilla.headers, "x-amz-content-sha256": claimed },
+      body: Buffer.from("other body"),
+    };
 
     expect(() => verifySigV4(request, options)).toThrow(expect.objectContaining({ name: "InvalidSignatureException" }));
   });
 
   it("refuses an unknown key, a stale date, a wrong scope and a missing signature", () => {
     const auth = String(getVanilla.headers.authorization);
-    const withAuth = (authorization: string | undefined) => ({ ...getVanilla, headers: { ...getVanilla.headers, authorization } });
+    const withAuth = (authorization: string | undefined) => ({
+      ...getVanilla,
+      headers: { ...getVanilla.headers, authorization },
+    });
 
     expect(() => verifySigV4(withAuth(auth.replace("AKIDEXAMPLE", "AKIDOTHER")), options)).toThrow(
       expect.objectContaining({ name: "UnrecognizedClientException", statusCode: 403 }),
@@ -50,7 +59,9 @@ describe("verifySigV4", () => {
     expect(() => verifySigV4(getVanilla, { ...options, now: options.now + 6 * 60_000 })).toThrow(/Signature expired/);
     expect(() => verifySigV4(getVanilla, { ...options, region: "eu-west-1" })).toThrow(/valid region/);
     expect(() => verifySigV4(getVanilla, { ...options, service: "execute-api" })).toThrow(/correct service/);
-    expect(() => verifySigV4(withAuth(undefined), options)).toThrow(expect.objectContaining({ name: "ForbiddenException" }));
+    expect(() => verifySigV4(withAuth(undefined), options)).toThrow(
+      expect.objectContaining({ name: "ForbiddenException" }),
+    );
     expect(() => verifySigV4(withAuth("AWS4-HMAC-SHA256 Credential=x"), options)).toThrow(
       expect.objectContaining({ name: "InvalidSignatureException" }),
     );

@@ -1,14 +1,14 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { createServer as createNetServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import type { HandlerLoader } from "../lambda/handler-loader";
 import { assertSupportedIdentitySources } from "./authorizer";
-import { ConnectionRegistry, type Connection } from "./connections";
+import { type Connection, ConnectionRegistry } from "./connections";
 import { GatewayCounters, type GatewayCounts } from "./counters";
-import { disconnectEvent, messageEvent, newRequestStamp, type ApiIdentity, type ConnectionFacts } from "./events";
+import { type ApiIdentity, type ConnectionFacts, disconnectEvent, messageEvent, newRequestStamp } from "./events";
 import { createHandshake, refuseUpgrade } from "./handshake";
-import { CloseCode, closeReasons, ConnectionTimers, FrameSizeGuard, webSocketLimits } from "./limits";
+import { CloseCode, ConnectionTimers, closeReasons, FrameSizeGuard, webSocketLimits } from "./limits";
 import { createManagementApi, isManagementTarget, type ManagementApi } from "./management-api";
 import { serveManagementConnection } from "./management-connection";
 import { selectRouteKey } from "./route-selection";
@@ -249,7 +249,13 @@ function upgradeHandler(api: OpenApi, { domainName }: { domainName: string }) {
 /** The 101, then the connection as API Gateway keeps it: its limits, its messages, its close. */
 function acceptConnection(
   api: OpenApi,
-  o: { request: IncomingMessage; socket: Duplex; head: Buffer; facts: ConnectionFacts; headers: Record<string, string> },
+  o: {
+    request: IncomingMessage;
+    socket: Duplex;
+    head: Buffer;
+    facts: ConnectionFacts;
+    headers: Record<string, string>;
+  },
 ): void {
   const { wss, options } = api;
   const addHeaders = (lines: string[], req: IncomingMessage) => {
@@ -269,7 +275,9 @@ function acceptConnection(
       domainName: facts.domainName,
       authorizer: facts.authorizer,
       messagesReceived: 0,
-      timers: new ConnectionTimers(options.idleTimeoutMs, options.maxConnectionMs, () => api.close(connection, goingAway)),
+      timers: new ConnectionTimers(options.idleTimeoutMs, options.maxConnectionMs, () =>
+        api.close(connection, goingAway),
+      ),
     };
     api.connections.add(connection);
     api.counters.connectionOpened();
@@ -335,7 +343,10 @@ function disconnected(api: OpenApi, connection: Connection, code: number, reason
   });
   const run: Promise<void> = api
     .invokeRoute("$disconnect", event)
-    .then(() => undefined, () => undefined) // the loader logged it; nobody is left to tell
+    .then(
+      () => undefined,
+      () => undefined,
+    ) // the loader logged it; nobody is left to tell
     .finally(() => api.pendingDisconnects.delete(run));
   api.pendingDisconnects.add(run);
 }
@@ -345,7 +356,10 @@ function disconnected(api: OpenApi, connection: Connection, code: number, reason
  * endpoint, not accepted into a server that is going away (that never settles under churn).
  * Then every connection closes with 1001, as a deployment does on AWS, and `$disconnect` runs.
  */
-async function stopApi(api: OpenApi, { server, listener }: { server: Server; listener: OnePortListener }): Promise<void> {
+async function stopApi(
+  api: OpenApi,
+  { server, listener }: { server: Server; listener: OnePortListener },
+): Promise<void> {
   const closed = listener.stopListening();
   api.stopping = true;
   await Promise.allSettled(api.pendingUpgrades);

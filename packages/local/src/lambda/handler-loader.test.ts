@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -40,7 +40,10 @@ async function eventually(check: () => Promise<void>, timeoutMs = 5000): Promise
 describe("load / invoke", () => {
   it("resolves an SST handler ref to the named export of a TypeScript file and bundles its imports", async () => {
     write("src/lib/greeting.ts", `export const greet = (name: string): string => "hello " + name;`);
-    write("src/api.ts", `import { greet } from "./lib/greeting";\nexport const handler = async (event: { name: string }) => greet(event.name);`);
+    write(
+      "src/api.ts",
+      `import { greet } from "./lib/greeting";\nexport const handler = async (event: { name: string }) => greet(event.name);`,
+    );
 
     const result = await create().invoke("src/api.handler", { name: "ada" });
 
@@ -48,8 +51,11 @@ describe("load / invoke", () => {
   });
 
   it("gives the handler a Lambda context", async () => {
-    write("src/context.ts", `export const handler = async (_event: unknown, context: any) => ({
-      ...context, remaining: context.getRemainingTimeInMillis(), getRemainingTimeInMillis: undefined });`);
+    write(
+      "src/context.ts",
+      `export const handler = async (_event: unknown, context: any) => ({
+      ...context, remaining: context.getRemainingTimeInMillis(), getRemainingTimeInMillis: undefined });`,
+    );
 
     const context = (await create({ timeoutMs: 3000 }).invoke("src/context.handler", {})) as Record<string, unknown>;
 
@@ -68,9 +74,12 @@ describe("load / invoke", () => {
   });
 
   it("supports callback-style handlers", async () => {
-    write("src/callback.ts", `export const handler = (event: number, _context: unknown, callback: (e: unknown, r?: unknown) => void) => {
+    write(
+      "src/callback.ts",
+      `export const handler = (event: number, _context: unknown, callback: (e: unknown, r?: unknown) => void) => {
       setTimeout(() => callback(null, event * 2), 5);
-    };`);
+    };`,
+    );
 
     expect(await create().invoke("src/callback.handler", 21)).toBe(42);
   });

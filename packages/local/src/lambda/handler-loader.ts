@@ -4,8 +4,8 @@ import type { Context } from "aws-lambda";
 import { LOCAL_REGION } from "../config";
 import { HandlerBundler } from "./bundler";
 import { HandlerNotFoundError, HandlerTimeoutError } from "./errors";
+import { functionNameOf, type HandlerLocation, resolveHandlerRef } from "./handler-ref";
 import { callHandler, formatInvokeError } from "./invoke-handler";
-import { functionNameOf, resolveHandlerRef, type HandlerLocation } from "./handler-ref";
 import { createLambdaContext, type FunctionSettings } from "./lambda-context";
 import { SourceWatcher } from "./source-watcher";
 

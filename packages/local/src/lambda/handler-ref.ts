@@ -27,9 +27,7 @@ export function resolveHandlerRef(rootDir: string, ref: string): HandlerLocation
     const file = base + extension;
     if (existsSync(file)) return { file, exportName };
   }
-  throw new HandlerNotFoundError(
-    `Handler "${ref}": no file ${base}{${sourceExtensions.join(",")}} under ${rootDir}`,
-  );
+  throw new HandlerNotFoundError(`Handler "${ref}": no file ${base}{${sourceExtensions.join(",")}} under ${rootDir}`);
 }
 
 /**

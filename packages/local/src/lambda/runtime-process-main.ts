@@ -26,8 +26,12 @@ process.on("message", (request: RuntimeRequest) => {
     case "load":
     case "invoke": {
       const { id } = request;
-      const work = request.type === "load" ? loader?.load(request.ref).then(() => undefined) : loader?.invoke(request.ref, request.event);
-      if (!work) return reply({ type: "error", id, error: { name: "LambdaRuntimeError", message: "runtime not initialised" } });
+      const work =
+        request.type === "load"
+          ? loader?.load(request.ref).then(() => undefined)
+          : loader?.invoke(request.ref, request.event);
+      if (!work)
+        return reply({ type: "error", id, error: { name: "LambdaRuntimeError", message: "runtime not initialised" } });
       work.then(
         (result) => reply({ type: "result", id, result }),
         (error: unknown) => reply({ type: "error", id, error: serialize(error) }),

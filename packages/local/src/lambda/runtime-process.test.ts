@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -28,10 +28,17 @@ const create = (options: { timeoutMs?: number } = {}, environment: HandlerEnviro
 
 describe("createRuntimeProcess", () => {
   it("runs handlers in another process, with the environment the stack set", async () => {
-    write("src/who.ts", `export const handler = async (event: { n: number }) => ({ pid: process.pid, twice: event.n * 2, table: process.env.RUNTIME_TEST_TABLE });`);
+    write(
+      "src/who.ts",
+      `export const handler = async (event: { n: number }) => ({ pid: process.pid, twice: event.n * 2, table: process.env.RUNTIME_TEST_TABLE });`,
+    );
 
     const runtime = create({}, { RUNTIME_TEST_TABLE: "orders" });
-    const result = (await runtime.invoke("src/who.handler", { n: 21 })) as { pid: number; twice: number; table: string };
+    const result = (await runtime.invoke("src/who.handler", { n: 21 })) as {
+      pid: number;
+      twice: number;
+      table: string;
+    };
 
     expect(result).toEqual({ pid: expect.any(Number), twice: 42, table: "orders" });
     expect(result.pid).not.toBe(process.pid);
@@ -39,18 +46,29 @@ describe("createRuntimeProcess", () => {
   });
 
   it("fails an invocation with the handler's error name and message, and logs it as Lambda does", async () => {
-    write("src/fail.ts", `class OrderNotFound extends Error { name = "OrderNotFound"; }\nexport const handler = async () => { throw new OrderNotFound("no such order"); };`);
+    write(
+      "src/fail.ts",
+      `class OrderNotFound extends Error { name = "OrderNotFound"; }\nexport const handler = async () => { throw new OrderNotFound("no such order"); };`,
+    );
 
-    await expect(create().invoke("src/fail.handler", {})).rejects.toMatchObject({ name: "OrderNotFound", message: "no such order" });
+    await expect(create().invoke("src/fail.handler", {})).rejects.toMatchObject({
+      name: "OrderNotFound",
+      message: "no such order",
+    });
     expect(logged.join("\n")).toMatch(/ERROR\tInvoke Error \t\{"errorType":"OrderNotFound"/);
   });
 
   it("reports a runtime that exits, and starts a fresh one for the next invocation", async () => {
-    write("src/exit.ts", `export const handler = async (event: { exit: boolean }) => { if (event.exit) process.exit(3); return process.pid; };`);
+    write(
+      "src/exit.ts",
+      `export const handler = async (event: { exit: boolean }) => { if (event.exit) process.exit(3); return process.pid; };`,
+    );
     const loader = create();
     const firstPid = await loader.invoke("src/exit.handler", { exit: false });
 
-    await expect(loader.invoke("src/exit.handler", { exit: true })).rejects.toThrow("Runtime exited with error: exit status 3");
+    await expect(loader.invoke("src/exit.handler", { exit: true })).rejects.toThrow(
+      "Runtime exited with error: exit status 3",
+    );
     const secondPid = await loader.invoke("src/exit.handler", { exit: false });
 
     expect(secondPid).not.toBe(firstPid);
@@ -60,7 +78,9 @@ describe("createRuntimeProcess", () => {
     write("src/spin.ts", `export const handler = async () => { for (;;) {} };`);
 
     const started = Date.now();
-    await expect(create({ timeoutMs: 200 }).invoke("src/spin.handler", {})).rejects.toMatchObject({ name: "HandlerTimeoutError" });
+    await expect(create({ timeoutMs: 200 }).invoke("src/spin.handler", {})).rejects.toMatchObject({
+      name: "HandlerTimeoutError",
+    });
 
     expect(Date.now() - started).toBeLessThan(10_000);
   });

@@ -1,8 +1,8 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { HandlerLoader, HandlerLoaderOptions, LambdaHandler } from "./handler-loader";
 import { HandlerTimeoutError, LambdaRuntimeError } from "./errors";
+import type { HandlerLoader, HandlerLoaderOptions, LambdaHandler } from "./handler-loader";
 import type { RuntimeReply, RuntimeRequest, SerializedError } from "./runtime-protocol";
 
 export type RuntimeProcessOptions = Omit<HandlerLoaderOptions, "log" | "onReload"> & {
@@ -44,7 +44,10 @@ const killGraceMs = 2000;
 export function createRuntimeProcess(options: RuntimeProcessOptions): LambdaRuntime {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const timeoutMs = options.timeoutMs ?? 20_000;
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; watchdog: NodeJS.Timeout }>();
+  const pending = new Map<
+    number,
+    { resolve: (value: unknown) => void; reject: (error: Error) => void; watchdog: NodeJS.Timeout }
+  >();
   let environment: HandlerEnvironment | undefined;
   let child: ChildProcess | undefined;
   let nextId = 1;
@@ -56,7 +59,11 @@ export function createRuntimeProcess(options: RuntimeProcessOptions): LambdaRunt
       cwd: options.rootDir,
       env: { ...process.env, ...env },
       // tsx runs the entry (TypeScript); it is resolved from here, not from the handlers' root.
-      execArgv: ["--import", tsxLoader, ...(options.inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${options.inspectPort}`])],
+      execArgv: [
+        "--import",
+        tsxLoader,
+        ...(options.inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${options.inspectPort}`]),
+      ],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       serialization: "advanced",
       // Its own process group, so that killing it takes its esbuild service along.
@@ -82,7 +89,9 @@ export function createRuntimeProcess(options: RuntimeProcessOptions): LambdaRunt
     runtime.on("exit", (code, signal) => {
       process.off("exit", killOnExit);
       if (child === runtime) child = undefined;
-      const error = new LambdaRuntimeError(`Runtime exited with error: ${signal ? `signal: ${signal}` : `exit status ${code}`}`);
+      const error = new LambdaRuntimeError(
+        `Runtime exited with error: ${signal ? `signal: ${signal}` : `exit status ${code}`}`,
+      );
       for (const [id, waiter] of pending) {
         clearTimeout(waiter.watchdog);
         pending.delete(id);
@@ -93,9 +102,12 @@ export function createRuntimeProcess(options: RuntimeProcessOptions): LambdaRunt
     return runtime;
   };
 
-  const call = (request: { type: "load"; ref: string } | { type: "invoke"; ref: string; event: unknown }): Promise<unknown> => {
+  const call = (
+    request: { type: "load"; ref: string } | { type: "invoke"; ref: string; event: unknown },
+  ): Promise<unknown> => {
     if (closed) return Promise.reject(new Error("HandlerLoader is closed"));
-    if (environment === undefined) return Promise.reject(new LambdaRuntimeError("the Lambda runtime has not been started"));
+    if (environment === undefined)
+      return Promise.reject(new LambdaRuntimeError("the Lambda runtime has not been started"));
     child ??= spawnRuntime(environment);
     const runtime = child;
     const id = nextId++;

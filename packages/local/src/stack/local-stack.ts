@@ -14,7 +14,7 @@ import {
   type StackPart,
 } from "../config";
 import { createTable, startDynamoDbLocal } from "../dynamodb/dynamodb-local";
-import { LocalStackError, PortInUseError } from "../errors";
+import { type LocalStackError, PortInUseError } from "../errors";
 import { type Gateway, startGateway } from "../gateway/index";
 import type { HandlerLoader } from "../lambda/handler-loader";
 import { createRuntimeProcess, type HandlerEnvironment, type LambdaRuntime } from "../lambda/runtime-process";
@@ -238,7 +238,11 @@ async function startEmulators(settings: StackSettings, parts: StartedParts): Pro
 async function createTableAndUserPool(settings: StackSettings, emulators: Emulators): Promise<UserPool> {
   const { tableName } = settings;
   const [, pool] = await Promise.all([
-    settings.step("table", () => createTable({ endpoint: emulators.dynamoEndpoint, tableName }), () => tableName),
+    settings.step(
+      "table",
+      () => createTable({ endpoint: emulators.dynamoEndpoint, tableName }),
+      () => tableName,
+    ),
     settings.step(
       "user pool",
       () =>
@@ -331,8 +335,10 @@ async function handlerEnvironment(
   { tableName, options }: StackSettings,
   { emulators, pool, gateway }: { emulators: Emulators; pool: UserPool; gateway: Gateway },
 ): Promise<HandlerEnvironment> {
-  const dynamoEndpoint = (await options.handlerEndpoints?.dynamodb?.(emulators.dynamoEndpoint)) ?? emulators.dynamoEndpoint;
-  const managementEndpoint = (await options.handlerEndpoints?.management?.(gateway.managementEndpoint)) ?? gateway.managementEndpoint;
+  const dynamoEndpoint =
+    (await options.handlerEndpoints?.dynamodb?.(emulators.dynamoEndpoint)) ?? emulators.dynamoEndpoint;
+  const managementEndpoint =
+    (await options.handlerEndpoints?.management?.(gateway.managementEndpoint)) ?? gateway.managementEndpoint;
   return {
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -349,7 +355,11 @@ async function handlerEnvironment(
 }
 
 /** The runtime starts now rather than on the first request (and a debugger can attach before it). */
-async function startLambdaRuntime(settings: StackSettings, runtime: LambdaRuntime, environment: HandlerEnvironment): Promise<void> {
+async function startLambdaRuntime(
+  settings: StackSettings,
+  runtime: LambdaRuntime,
+  environment: HandlerEnvironment,
+): Promise<void> {
   await settings.step(
     "Lambda runtime",
     async () => {
@@ -364,7 +374,10 @@ async function startLambdaRuntime(settings: StackSettings, runtime: LambdaRuntim
  * Seeded before the poller starts (at LATEST): no one can be subscribed yet, so fanning the demo
  * history out would only be log noise.
  */
-async function seedDemoOrders(settings: StackSettings, { environment, pool }: { environment: HandlerEnvironment; pool: UserPool }): Promise<void> {
+async function seedDemoOrders(
+  settings: StackSettings,
+  { environment, pool }: { environment: HandlerEnvironment; pool: UserPool },
+): Promise<void> {
   await settings.step(
     "demo data",
     () => seedDemoData({ rootDir: settings.rootDir, environment, users: pool.users }),

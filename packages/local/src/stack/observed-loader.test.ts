@@ -23,7 +23,10 @@ describe("observeInvocations", () => {
     const result = await loader.invoke("packages/functions/src/ws/connect.handler", { hello: 1 });
 
     expect(result).toEqual({ hello: 1 });
-    expect(seen).toEqual(["start packages/functions/src/ws/connect.handler", "end packages/functions/src/ws/connect.handler true"]);
+    expect(seen).toEqual([
+      "start packages/functions/src/ws/connect.handler",
+      "end packages/functions/src/ws/connect.handler true",
+    ]);
   });
 
   it("reports the end of a failed invocation and passes its error on", async () => {

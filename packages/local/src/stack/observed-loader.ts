@@ -1,7 +1,7 @@
 import type { HandlerLoader } from "../lambda/handler-loader";
 
 /** Called when an invocation starts; the function it returns, if any, when it ends (with its wall time). */
-export type InvocationObserver = (ref: string) => ((ms: number) => void) | void;
+export type InvocationObserver = (ref: string) => ((ms: number) => void) | undefined;
 
 /**
  * The same loader, reporting every invocation to `observe`: what the cost test and the

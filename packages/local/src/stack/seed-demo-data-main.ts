@@ -9,7 +9,9 @@ process.once("message", (users: DemoUser[]) => {
   seedDemoData(users).then(
     () => process.exit(0),
     (error: unknown) => {
-      process.send?.({ error: error instanceof Error ? error.message : String(error) } satisfies SeedReply, () => process.exit(1));
+      process.send?.({ error: error instanceof Error ? error.message : String(error) } satisfies SeedReply, () =>
+        process.exit(1),
+      );
     },
   );
 });

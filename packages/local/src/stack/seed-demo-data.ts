@@ -15,7 +15,11 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).h
  * LIVE_ORDERS_DYNAMODB_ENDPOINT, which only that environment holds; the orchestrator's own
  * environment stays as it was.
  */
-export async function seedDemoData(o: { rootDir: string; environment: HandlerEnvironment; users: readonly DemoUser[] }): Promise<void> {
+export async function seedDemoData(o: {
+  rootDir: string;
+  environment: HandlerEnvironment;
+  users: readonly DemoUser[];
+}): Promise<void> {
   const entry = fileURLToPath(new URL("./seed-demo-data-main.ts", import.meta.url));
   const seeder = fork(entry, [], {
     cwd: o.rootDir,
@@ -34,5 +38,6 @@ export async function seedDemoData(o: { rootDir: string; environment: HandlerEnv
   });
   seeder.send(o.users);
   const code = await exited;
-  if (code !== 0) throw new LocalStackError(`The demo data could not be seeded: ${failure ?? `the seeder exited with ${code}`}`);
+  if (code !== 0)
+    throw new LocalStackError(`The demo data could not be seeded: ${failure ?? `the seeder exited with ${code}`}`);
 }

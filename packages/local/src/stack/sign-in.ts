@@ -6,7 +6,12 @@ import { DEMO_PASSWORD } from "../cognito/user-pool";
  * An access token from cognito-local by password (USER_PASSWORD_AUTH, which the local stack's
  * user pool clients allow): what tests and benchmarks send as `Authorization` or `?token=`.
  */
-export async function signIn(cognitoEndpoint: string, clientId: string, email: string, password = DEMO_PASSWORD): Promise<string> {
+export async function signIn(
+  cognitoEndpoint: string,
+  clientId: string,
+  email: string,
+  password = DEMO_PASSWORD,
+): Promise<string> {
   const client = localCognitoClient(cognitoEndpoint);
   try {
     const result = await client.send(

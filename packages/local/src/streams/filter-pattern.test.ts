@@ -1,10 +1,13 @@
-import { describe, expect, it } from "vitest";
 import { streamSubscriber } from "@live-orders/functions/routes";
+import { describe, expect, it } from "vitest";
 import { type FilterPattern, matchesAnyFilter, matchesPattern } from "./filter-pattern";
 
 const insertOf = (sk: string) => ({
   eventName: "INSERT",
-  dynamodb: { Keys: { pk: { S: "ORDER#1" }, sk: { S: sk } }, NewImage: { pk: { S: "ORDER#1" }, sk: { S: sk }, n: { N: "3" } } },
+  dynamodb: {
+    Keys: { pk: { S: "ORDER#1" }, sk: { S: sk } },
+    NewImage: { pk: { S: "ORDER#1" }, sk: { S: sk }, n: { N: "3" } },
+  },
 });
 
 describe("matchesAnyFilter with the app's stream subscriber filters", () => {

@@ -93,12 +93,17 @@ function matchesNumeric(value: number, conditions: readonly (string | number)[])
     const operand = conditions[i + 1];
     if (typeof operand !== "number") throw new FilterPatternError(`numeric: ${String(op)} needs a number`);
     const ok =
-      op === "=" ? value === operand
-      : op === "<" ? value < operand
-      : op === "<=" ? value <= operand
-      : op === ">" ? value > operand
-      : op === ">=" ? value >= operand
-      : undefined;
+      op === "="
+        ? value === operand
+        : op === "<"
+          ? value < operand
+          : op === "<="
+            ? value <= operand
+            : op === ">"
+              ? value > operand
+              : op === ">="
+                ? value >= operand
+                : undefined;
     if (ok === undefined) throw new FilterPatternError(`numeric: unknown operator ${String(op)}`);
     if (!ok) return false;
   }

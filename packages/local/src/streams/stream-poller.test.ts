@@ -37,7 +37,12 @@ describe("toLambdaRecord", () => {
         dynamodb: {
           ApproximateCreationDateTime: new Date("2026-01-02T03:04:05.678Z"),
           Keys: { pk: { S: "a" } },
-          OldImage: { pk: { S: "a" }, b: { B: new Uint8Array([255]) }, bs: { BS: [new Uint8Array([1])] }, l: { L: [{ N: "1" }] } },
+          OldImage: {
+            pk: { S: "a" },
+            b: { B: new Uint8Array([255]) },
+            bs: { BS: [new Uint8Array([1])] },
+            l: { L: [{ N: "1" }] },
+          },
           SequenceNumber: "1",
           SizeBytes: 9,
           StreamViewType: "NEW_AND_OLD_IMAGES",

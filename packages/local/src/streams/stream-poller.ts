@@ -11,8 +11,8 @@ import {
   TrimmedDataAccessException,
 } from "@aws-sdk/client-dynamodb-streams";
 import type { DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
-import { LOCAL_REGION } from "../config";
 import { localDynamoDbClient, localDynamoDbStreamsClient } from "../clients";
+import { LOCAL_REGION } from "../config";
 import type { HandlerLoader } from "../lambda/handler-loader";
 import { type FilterPattern, matchesAnyFilter } from "./filter-pattern";
 import { toLambdaRecord } from "./stream-records";
@@ -76,7 +76,14 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
   const streams = localDynamoDbStreamsClient(options.endpoint);
   const mapping = (async (): Promise<EventSourceMapping> => {
     const streamArn = await streamOfTable(options.endpoint, options.tableName);
-    const started: EventSourceMapping = { options, settings, streams, streamArn, signal: stopping.signal, workers: new Map() };
+    const started: EventSourceMapping = {
+      options,
+      settings,
+      streams,
+      streamArn,
+      signal: stopping.signal,
+      workers: new Map(),
+    };
     await discoverShards(started, { atStart: true });
     return started;
   })();
@@ -146,7 +153,8 @@ async function watchForNewShards(mapping: EventSourceMapping): Promise<void> {
     await sleep(signal, settings.shardDiscoveryIntervalMs);
     if (signal.aborted) break;
     await discoverShards(mapping, { atStart: false }).catch((error: unknown) => {
-      if (!signal.aborted) settings.log(`[stream] ${settings.name}: DescribeStream failed: ${(error as Error).message}`);
+      if (!signal.aborted)
+        settings.log(`[stream] ${settings.name}: DescribeStream failed: ${(error as Error).message}`);
     });
   }
 }
@@ -194,7 +202,12 @@ async function shardIterator(
   sequenceNumber?: string,
 ): Promise<string | undefined> {
   const { ShardIterator } = await streams.send(
-    new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: type, SequenceNumber: sequenceNumber }),
+    new GetShardIteratorCommand({
+      StreamArn: streamArn,
+      ShardId: shardId,
+      ShardIteratorType: type,
+      SequenceNumber: sequenceNumber,
+    }),
   );
   return ShardIterator;
 }

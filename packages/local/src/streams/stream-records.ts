@@ -1,4 +1,4 @@
-import type { _Record as SdkRecord, AttributeValue as SdkAttributeValue } from "@aws-sdk/client-dynamodb-streams";
+import type { AttributeValue as SdkAttributeValue, _Record as SdkRecord } from "@aws-sdk/client-dynamodb-streams";
 import type { AttributeValue, DynamoDBRecord, StreamRecord } from "aws-lambda";
 
 /**

@@ -82,7 +82,12 @@ export async function startAppStack(options: AppStackOptions): Promise<AppStack>
       log: options.log ?? (() => undefined),
       handlerEnv: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT", ...options.env },
       handlerEndpoints: options.countDynamoDb
-        ? { dynamodb: async (endpoint) => (counting = await startDynamoDbCountingProxy(endpoint)).url }
+        ? {
+            dynamodb: async (endpoint) => {
+              counting = await startDynamoDbCountingProxy(endpoint);
+              return counting.url;
+            },
+          }
         : undefined,
       wrapLoader: (loader) =>
         observeInvocations(loader, (ref) => {

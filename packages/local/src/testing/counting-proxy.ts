@@ -33,7 +33,13 @@ export interface DynamoDbCountingProxy {
 }
 
 export const readOperations: readonly string[] = ["GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"];
-export const writeOperations: readonly string[] = ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"];
+export const writeOperations: readonly string[] = [
+  "PutItem",
+  "UpdateItem",
+  "DeleteItem",
+  "BatchWriteItem",
+  "TransactWriteItems",
+];
 const capacityOperations = new Set([...readOperations, ...writeOperations]);
 
 interface Consumed {
@@ -57,7 +63,8 @@ const addUnits = (map: Map<string, CapacityUnits>, key: string, kind: keyof Capa
   slot[kind] += units;
   map.set(key, slot);
 };
-const copyUnits = (map: Map<string, CapacityUnits>) => Object.fromEntries([...map].map(([name, value]) => [name, { ...value }]));
+const copyUnits = (map: Map<string, CapacityUnits>) =>
+  Object.fromEntries([...map].map(([name, value]) => [name, { ...value }]));
 
 export async function startDynamoDbCountingProxy(target: string): Promise<DynamoDbCountingProxy> {
   const upstream = new URL(target);
@@ -74,7 +81,8 @@ export async function startDynamoDbCountingProxy(target: string): Promise<Dynamo
     if (!capacityOperations.has(operation)) return;
     let consumed: Consumed | Consumed[] | undefined;
     try {
-      consumed = (JSON.parse(response.toString("utf8")) as { ConsumedCapacity?: Consumed | Consumed[] }).ConsumedCapacity;
+      consumed = (JSON.parse(response.toString("utf8")) as { ConsumedCapacity?: Consumed | Consumed[] })
+        .ConsumedCapacity;
     } catch {
       return;
     }
@@ -83,7 +91,8 @@ export async function startDynamoDbCountingProxy(target: string): Promise<Dynamo
       total[kind] += entry.CapacityUnits ?? 0;
       addUnits(byOperation, operation, kind, entry.CapacityUnits ?? 0);
       addUnits(byIndex, "table", kind, entry.Table?.CapacityUnits ?? 0);
-      for (const [index, value] of Object.entries(entry.GlobalSecondaryIndexes ?? {})) addUnits(byIndex, index, kind, value.CapacityUnits ?? 0);
+      for (const [index, value] of Object.entries(entry.GlobalSecondaryIndexes ?? {}))
+        addUnits(byIndex, index, kind, value.CapacityUnits ?? 0);
     }
   };
 

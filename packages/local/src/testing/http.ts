@@ -10,7 +10,9 @@ export interface RecordedResponse {
 }
 
 /** `responseOf((fetch) => createOrdersApi({ ...options, fetch }).getOrder(id))`: its last response. */
-export async function responseOf(call: (fetch: typeof globalThis.fetch) => Promise<unknown>): Promise<RecordedResponse> {
+export async function responseOf(
+  call: (fetch: typeof globalThis.fetch) => Promise<unknown>,
+): Promise<RecordedResponse> {
   let last: RecordedResponse | undefined;
   const recording: typeof globalThis.fetch = async (input, init) => {
     const response = await fetch(input, init);

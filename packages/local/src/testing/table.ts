@@ -17,7 +17,8 @@ export async function scanRawItems(target: TableOf): Promise<RawItem[]> {
   const client = localDynamoDbClient(target.dynamoEndpoint);
   const items: RawItem[] = [];
   try {
-    for await (const page of paginateScan({ client }, { TableName: target.table, ConsistentRead: true })) items.push(...(page.Items ?? []));
+    for await (const page of paginateScan({ client }, { TableName: target.table, ConsistentRead: true }))
+      items.push(...(page.Items ?? []));
   } finally {
     client.destroy();
   }
@@ -31,7 +32,9 @@ export async function scanItems(target: TableOf): Promise<Record<string, unknown
 
 /** A connection's own item and its subscriptions (keyed by `CONN#{id}` in `pk` or `sk`). */
 export async function itemsOfConnection(target: TableOf, connectionId: string): Promise<Record<string, unknown>[]> {
-  return (await scanItems(target)).filter((item) => item.pk === `CONN#${connectionId}` || item.sk === `CONN#${connectionId}`);
+  return (await scanItems(target)).filter(
+    (item) => item.pk === `CONN#${connectionId}` || item.sk === `CONN#${connectionId}`,
+  );
 }
 
 /** The connection items (`sk = CONN`), as stored. */
@@ -42,7 +45,9 @@ export async function connectionItems(target: TableOf): Promise<RawItem[]> {
 export async function putItem(target: TableOf, item: Record<string, unknown>): Promise<void> {
   const client = localDynamoDbClient(target.dynamoEndpoint);
   try {
-    await client.send(new PutItemCommand({ TableName: target.table, Item: marshall(item, { removeUndefinedValues: true }) }));
+    await client.send(
+      new PutItemCommand({ TableName: target.table, Item: marshall(item, { removeUndefinedValues: true }) }),
+    );
   } finally {
     client.destroy();
   }

@@ -3,7 +3,7 @@
  * cognito-local's own (public) key after a change (expired: a valid signature on a stale `exp`),
  * or signed with a stranger's key (forged).
  */
-import { createPrivateKey, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
@@ -36,7 +36,10 @@ export function resign(token: string, change: (payload: Record<string, unknown>)
 }
 
 /** The same token (same kid, same claims) signed by a key that is not the pool's. */
-export function forge(token: string, change: (payload: Record<string, unknown>) => Record<string, unknown> = (p) => p): string {
+export function forge(
+  token: string,
+  change: (payload: Record<string, unknown>) => Record<string, unknown> = (p) => p,
+): string {
   const { header, payload } = decodeJwt(token);
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   return signJwt(header, change(payload), privateKey);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { binaryBytes } from "./fixtures/http-handlers";
-import { startConformanceTarget, type ConformanceTarget } from "./target";
+import { type ConformanceTarget, startConformanceTarget } from "./target";
 
 let target: ConformanceTarget;
 beforeAll(async () => {

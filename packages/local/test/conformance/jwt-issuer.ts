@@ -1,4 +1,4 @@
-import { createSign, generateKeyPairSync, type KeyObject, createPrivateKey } from "node:crypto";
+import { createPrivateKey, createSign, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { createServer, type Server } from "node:http";
 
 /**

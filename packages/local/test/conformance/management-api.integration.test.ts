@@ -1,11 +1,11 @@
 import {
+  type ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
   GetConnectionCommand,
   PostToConnectionCommand,
-  type ApiGatewayManagementApiClient,
 } from "@aws-sdk/client-apigatewaymanagementapi";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startConformanceTarget, type ConformanceTarget } from "./target";
+import { type ConformanceTarget, startConformanceTarget } from "./target";
 import { TestClient, userAgent } from "./ws-client";
 
 let target: ConformanceTarget;
@@ -60,7 +60,11 @@ describe("PostToConnection", () => {
   });
 
   it("answers a connection whose $connect is still running with 410 GoneException", async () => {
-    const client = await TestClient.connect(target.main.wsUrl, { token: "allow", observer: observerId, postToSelf: "1" });
+    const client = await TestClient.connect(target.main.wsUrl, {
+      token: "allow",
+      observer: observerId,
+      postToSelf: "1",
+    });
 
     const { outcome } = await observer.nextOfType("post-during-connect");
 

@@ -6,7 +6,7 @@ import {
 import type { FinalizeRequestMiddleware } from "@smithy/types";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LOCAL_CREDENTIALS } from "../../src/config";
-import { startConformanceTarget, type ConformanceTarget } from "./target";
+import { type ConformanceTarget, startConformanceTarget } from "./target";
 import { TestClient } from "./ws-client";
 
 /**
@@ -38,13 +38,19 @@ function clientWith(credentials: { accessKeyId: string; secretAccessKey: string 
 }
 
 /** Changes the request after the SDK signed it (what a proxy or an attacker could do). */
-function tamperAfterSigning(sdk: ApiGatewayManagementApiClient, change: (request: { body?: unknown; headers: Record<string, string> }) => void) {
-  // biome-ignore lint: the middleware is input-agnostic
+function tamperAfterSigning(
+  sdk: ApiGatewayManagementApiClient,
+  change: (request: { body?: unknown; headers: Record<string, string> }) => void,
+) {
   const tamper: FinalizeRequestMiddleware<any, any> = (next) => async (args) => {
     change(args.request as { body?: unknown; headers: Record<string, string> });
     return next(args);
   };
-  sdk.middlewareStack.addRelativeTo(tamper, { relation: "after", toMiddleware: "httpSigningMiddleware", name: "tamper" });
+  sdk.middlewareStack.addRelativeTo(tamper, {
+    relation: "after",
+    toMiddleware: "httpSigningMiddleware",
+    name: "tamper",
+  });
   return sdk;
 }
 
@@ -56,9 +62,9 @@ const denied = (name: string) => ({ name, $metadata: { httpStatusCode: 403 } });
 
 describe("@connections SigV4", () => {
   it("accepts the SDK's signature and delivers", async () => {
-    await target.managementClient(target.main.managementEndpoint).send(
-      new PostToConnectionCommand({ ConnectionId: connectionId, Data: '{"signed":true}' }),
-    );
+    await target
+      .managementClient(target.main.managementEndpoint)
+      .send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: '{"signed":true}' }));
 
     expect(await client.next((frame) => (frame as { signed?: boolean })?.signed === true)).toEqual({ signed: true });
   });
@@ -73,7 +79,10 @@ describe("@connections SigV4", () => {
   });
 
   it("refuses an unknown access key: 403 UnrecognizedClientException", async () => {
-    const sdk = clientWith({ accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" });
+    const sdk = clientWith({
+      accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+      secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    });
 
     const attempt = sdk.send(new GetConnectionCommand({ ConnectionId: connectionId }));
 
@@ -98,7 +107,10 @@ describe("@connections SigV4", () => {
     const otherId = await other.whoami();
     const sdk = tamperAfterSigning(target.managementClient(target.main.managementEndpoint), (request) => {
       const path = (request as unknown as { path: string }).path;
-      (request as unknown as { path: string }).path = path.replace(encodeURIComponent(connectionId), encodeURIComponent(otherId));
+      (request as unknown as { path: string }).path = path.replace(
+        encodeURIComponent(connectionId),
+        encodeURIComponent(otherId),
+      );
     });
 
     const attempt = sdk.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: '{"redirected":true}' }));
@@ -125,10 +137,10 @@ describe("@connections SigV4", () => {
 
   it("refuses a signature scoped to another region", async () => {
     const sdk = new ApiGatewayManagementApiClient({
-        endpoint: target.main.managementEndpoint,
-        region: target.region === "eu-west-1" ? "us-east-1" : "eu-west-1",
-        maxAttempts: 1,
-        ...(target.accessKeyId === LOCAL_CREDENTIALS.accessKeyId ? { credentials: LOCAL_CREDENTIALS } : {}),
+      endpoint: target.main.managementEndpoint,
+      region: target.region === "eu-west-1" ? "us-east-1" : "eu-west-1",
+      maxAttempts: 1,
+      ...(target.accessKeyId === LOCAL_CREDENTIALS.accessKeyId ? { credentials: LOCAL_CREDENTIALS } : {}),
     });
 
     const attempt = sdk.send(new GetConnectionCommand({ ConnectionId: connectionId }));

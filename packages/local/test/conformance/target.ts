@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
 import { localManagementApiClient } from "../../src/clients";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../src/config";
-import { startGateway, type Gateway } from "../../src/gateway/index";
+import { type Gateway, startGateway } from "../../src/gateway/index";
 import { createHandlerLoader } from "../../src/lambda/handler-loader";
 import { newRsaKey, privateKeyFromJwk, signJwt, startJwtIssuer } from "./jwt-issuer";
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startConformanceTarget, type ConformanceTarget } from "./target";
+import { type ConformanceTarget, startConformanceTarget } from "./target";
 import { TestClient } from "./ws-client";
 
 let target: ConformanceTarget;
@@ -101,7 +101,10 @@ describe("authorizer context", () => {
 
 describe("$connect integration response", () => {
   it("accepts a requested subprotocol only when $connect answers with it", async () => {
-    const accepted = await TestClient.connect(target.main.wsUrl, { token: "allow", subprotocol: "accept" }, ["orders.v1", "other"]);
+    const accepted = await TestClient.connect(target.main.wsUrl, { token: "allow", subprotocol: "accept" }, [
+      "orders.v1",
+      "other",
+    ]);
     const ignored = TestClient.connect(target.main.wsUrl, { token: "allow" }, ["orders.v1"]);
 
     expect(accepted.socket.protocol).toBe("orders.v1");
@@ -117,7 +120,11 @@ describe("$connect integration response", () => {
   });
 
   it("fails the handshake with 500 when $connect throws, and no connection remains", async () => {
-    const status = await TestClient.refusal(target.main.wsUrl, { token: "allow", reject: "throw", observer: observerId });
+    const status = await TestClient.refusal(target.main.wsUrl, {
+      token: "allow",
+      reject: "throw",
+      observer: observerId,
+    });
     const { event } = await observer.nextOfType("connect");
     const management = target.managementClient(target.main.managementEndpoint);
     const { GetConnectionCommand } = await import("@aws-sdk/client-apigatewaymanagementapi");

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startConformanceTarget, type ConformanceTarget } from "./target";
+import { type ConformanceTarget, startConformanceTarget } from "./target";
 import { TestClient } from "./ws-client";
 
 let target: ConformanceTarget;

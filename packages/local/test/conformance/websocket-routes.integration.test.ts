@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startConformanceTarget, type ConformanceTarget } from "./target";
+import { type ConformanceTarget, startConformanceTarget } from "./target";
 import { TestClient } from "./ws-client";
 
 let target: ConformanceTarget;
@@ -53,7 +53,10 @@ describe("route selection on $request.body.action", () => {
     const first = await client.nextOfType("default");
     const second = await client.nextOfType("default");
 
-    expect([first.event.requestContext.routeKey, second.event.requestContext.routeKey]).toEqual(["$default", "$default"]);
+    expect([first.event.requestContext.routeKey, second.event.requestContext.routeKey]).toEqual([
+      "$default",
+      "$default",
+    ]);
     await client.close();
   });
 
@@ -65,7 +68,7 @@ describe("route selection on $request.body.action", () => {
     const first = await client.nextOfType("default");
     const second = await client.nextOfType("default");
 
-    expect([first.event.body, second.event.body].sort()).toEqual(['[1,2,3]', '{"type":"no action here"}']);
+    expect([first.event.body, second.event.body].sort()).toEqual(["[1,2,3]", '{"type":"no action here"}']);
     await client.close();
   });
 

@@ -73,10 +73,16 @@ export class TestClient {
       const index = this.received.findIndex(predicate);
       if (index >= 0) return this.received.splice(index, 1)[0] as T;
       const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new Error(`no matching frame within ${timeoutMs} ms; received ${JSON.stringify(this.received).slice(0, 500)}`);
+      if (remaining <= 0)
+        throw new Error(
+          `no matching frame within ${timeoutMs} ms; received ${JSON.stringify(this.received).slice(0, 500)}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, remaining);
-        this.waiters.push(() => (clearTimeout(timer), resolve()));
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
     }
   }

@@ -1,3 +1,7 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   AdminGetUserCommand,
   GetTokensFromRefreshTokenCommand,
@@ -6,13 +10,9 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { JwtVerifier } from "aws-jwt-verify";
 import { SimpleJwksCache } from "aws-jwt-verify/jwk";
-import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startCognitoLocal } from "../../src/cognito/cognito-local";
 import { localCognitoClient } from "../../src/clients";
+import { startCognitoLocal } from "../../src/cognito/cognito-local";
 import { DEMO_PASSWORD, demoUsers, ensureUserPool, type UserPool } from "../../src/cognito/user-pool";
 
 const endpoint = inject("cognitoEndpoint");
@@ -79,7 +79,9 @@ describe("ensureUserPool", () => {
   it("makes passwords permanent and emails verified (no challenge, no verify step)", async () => {
     const client = localCognitoClient(endpoint);
 
-    const user = await client.send(new AdminGetUserCommand({ UserPoolId: pool.userPoolId, Username: "bob@example.com" }));
+    const user = await client.send(
+      new AdminGetUserCommand({ UserPoolId: pool.userPoolId, Username: "bob@example.com" }),
+    );
     client.destroy();
 
     expect(user.UserStatus).toBe("CONFIRMED");

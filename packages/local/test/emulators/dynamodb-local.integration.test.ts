@@ -1,14 +1,14 @@
+import { randomUUID } from "node:crypto";
 import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   GetItemCommand,
   PutItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { tableDefinition } from "@live-orders/core/table-definition";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { localDynamoDbClient } from "../../src/clients";
-import { createTable, startDynamoDbLocal, type DynamoDbLocal } from "../../src/dynamodb/dynamodb-local";
+import { createTable, type DynamoDbLocal, startDynamoDbLocal } from "../../src/dynamodb/dynamodb-local";
 
 const endpoint = inject("dynamoEndpoint");
 
@@ -42,7 +42,9 @@ describe("createTable", () => {
 
     await createTable({ endpoint, tableName });
 
-    const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: "a" }, sk: { S: "b" } } }));
+    const { Item } = await client.send(
+      new GetItemCommand({ TableName: tableName, Key: { pk: { S: "a" }, sk: { S: "b" } } }),
+    );
     client.destroy();
     expect(Item).toEqual({ pk: { S: "a" }, sk: { S: "b" } });
   });
@@ -64,7 +66,11 @@ describe("createTable on an existing table", () => {
     const endpoint = privateInstance.endpoint;
     const tableName = `t-${randomUUID()}`;
     const { gsi2: _dropped, ...olderIndexes } = tableDefinition.globalIndexes;
-    await createTable({ endpoint, tableName, definition: { ...tableDefinition, globalIndexes: olderIndexes } as never });
+    await createTable({
+      endpoint,
+      tableName,
+      definition: { ...tableDefinition, globalIndexes: olderIndexes } as never,
+    });
 
     await createTable({ endpoint, tableName });
 

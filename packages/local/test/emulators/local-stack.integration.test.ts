@@ -1,8 +1,8 @@
-import { InitiateAuthCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { InitiateAuthCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import WebSocket from "ws";
 import { localCognitoClient } from "../../src/clients";
@@ -55,7 +55,17 @@ describe("startLocalStack (emulators reused, no web)", () => {
     const outputs = JSON.parse(readFileSync(join(dataDir, "outputs.json"), "utf8")) as Record<string, string>;
 
     expect(Object.keys(outputs).sort()).toEqual(
-      ["api", "cognitoEndpoint", "dynamoEndpoint", "table", "userPoolClientId", "userPoolId", "web", "ws", "wsManagementEndpoint"].sort(),
+      [
+        "api",
+        "cognitoEndpoint",
+        "dynamoEndpoint",
+        "table",
+        "userPoolClientId",
+        "userPoolId",
+        "web",
+        "ws",
+        "wsManagementEndpoint",
+      ].sort(),
     );
     expect(outputs).toEqual(stack.outputs);
     expect(outputs.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -102,9 +112,13 @@ describe("startLocalStack (emulators reused, no web)", () => {
     const order = (await created.json()) as { id: string };
 
     await expect
-      .poll(() => frames.some((f) => f.type === "event" && f.event?.kind === "order.created" && f.event.orderId === order.id), {
-        timeout: 10_000,
-      })
+      .poll(
+        () =>
+          frames.some((f) => f.type === "event" && f.event?.kind === "order.created" && f.event.orderId === order.id),
+        {
+          timeout: 10_000,
+        },
+      )
       .toBe(true);
     socket.close();
   });

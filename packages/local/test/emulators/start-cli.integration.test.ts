@@ -55,9 +55,10 @@ describe("npm start bad paths", () => {
   });
 
   it("names the port, the part and the env var when a port is taken", async () => {
-    server = createServer();
+    const listening = createServer();
+    server = listening;
     const port = await new Promise<number>((resolveListen) =>
-      server?.listen(0, "127.0.0.1", () => resolveListen((server?.address() as { port: number }).port)),
+      listening.listen(0, "127.0.0.1", () => resolveListen((listening.address() as { port: number }).port)),
     );
 
     const run = await runStart({ HTTP_PORT: String(port), LIVE_ORDERS_DATA_DIR: dataDir });

@@ -1,14 +1,9 @@
-import {
-  BatchWriteItemCommand,
-  DeleteItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from "@aws-sdk/client-dynamodb";
-import type { DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
-import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
+import { BatchWriteItemCommand, DeleteItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { streamSubscriber } from "@live-orders/functions/routes";
+import type { DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
 import { localDynamoDbClient } from "../../src/clients";
 import { createTable } from "../../src/dynamodb/dynamodb-local";
 import { createHandlerLoader } from "../../src/lambda/handler-loader";
@@ -126,7 +121,9 @@ describe("startStreamPoller", () => {
       eventVersion: "1.1",
       eventSource: "aws:dynamodb",
       awsRegion: "us-east-1",
-      eventSourceARN: expect.stringMatching(new RegExp(`^arn:aws:dynamodb:us-east-1:\\d{12}:table/${tableName}/stream/`)),
+      eventSourceARN: expect.stringMatching(
+        new RegExp(`^arn:aws:dynamodb:us-east-1:\\d{12}:table/${tableName}/stream/`),
+      ),
       dynamodb: {
         Keys: { pk: { S: "P" }, sk: { S: "A" } },
         NewImage: { pk: { S: "P" }, sk: { S: "A" }, bin: { B: "AQID" }, n: { N: "1" } },
@@ -151,7 +148,13 @@ describe("startStreamPoller", () => {
     await put(tableName, "before");
     const invocations: DynamoDBStreamEvent[] = [];
     globalThis.__streamFixtures?.set(tableName, async (event) => void invocations.push(event));
-    const poller = startStreamPoller({ endpoint, tableName, handler: handlerRef, loader, log: (line) => logLines.push(line) });
+    const poller = startStreamPoller({
+      endpoint,
+      tableName,
+      handler: handlerRef,
+      loader,
+      log: (line) => logLines.push(line),
+    });
     pollers.push(poller);
     await poller.ready;
 
@@ -275,7 +278,8 @@ describe("startStreamPoller", () => {
     await putMany(tableName, keys);
     const failedAt = await until(() => {
       const index = invocations.findIndex((e) => e.Records.some((r) => sk(r) === "item-002"));
-      const retriedAndDone = index >= 0 && invocations.slice(index + 1).some((e) => e.Records.some((r) => sk(r) === "item-003"));
+      const retriedAndDone =
+        index >= 0 && invocations.slice(index + 1).some((e) => e.Records.some((r) => sk(r) === "item-003"));
       return retriedAndDone && index + 1;
     }).then((position) => position - 1);
     expect(invocations[failedAt + 1]?.Records.map(sk)).toEqual(invocations[failedAt]?.Records.map(sk));
@@ -309,6 +313,8 @@ describe("startStreamPoller", () => {
 
     const poisonCalls = invocations.filter((e) => e.Records.some((r) => sk(r) === "poison")).length;
     expect(poisonCalls).toBe(3);
-    expect(logLines.some((line) => line.includes("dropping 1 record(s)") && line.includes("after 2 retries"))).toBe(true);
+    expect(logLines.some((line) => line.includes("dropping 1 record(s)") && line.includes("after 2 retries"))).toBe(
+      true,
+    );
   });
 });

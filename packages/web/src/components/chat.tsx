@@ -26,6 +26,7 @@ export function Chat(props: { orderId: string; messages: readonly ChatMessageEve
   const delivered = new Set(props.messages.map((message) => message.clientMessageId));
   const stillPending = pending.filter((message) => !delivered.has(message.clientMessageId));
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the lengths are what triggers a scroll to the newest message
   useEffect(() => {
     const list = listRef.current;
     if (list) list.scrollTop = list.scrollHeight;
@@ -55,10 +56,13 @@ export function Chat(props: { orderId: string; messages: readonly ChatMessageEve
         {props.messages.map((message) => {
           const mine = message.from.userId === props.user.userId;
           return (
-            <li key={message.seq} className={`chat-bubble ${mine ? "chat-mine" : "chat-theirs"}`} data-testid="chat-message" data-seq={message.seq}>
-              <span className="chat-author">
-                {mine ? "You" : message.from.role === "staff" ? "Staff" : "Customer"}
-              </span>
+            <li
+              key={message.seq}
+              className={`chat-bubble ${mine ? "chat-mine" : "chat-theirs"}`}
+              data-testid="chat-message"
+              data-seq={message.seq}
+            >
+              <span className="chat-author">{mine ? "You" : message.from.role === "staff" ? "Staff" : "Customer"}</span>
               <span className="chat-text">{message.text}</span>
               <time className="chat-time" dateTime={message.at}>
                 {new Date(message.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}
@@ -67,7 +71,11 @@ export function Chat(props: { orderId: string; messages: readonly ChatMessageEve
           );
         })}
         {stillPending.map((message) => (
-          <li key={message.clientMessageId} className="chat-bubble chat-mine chat-pending" data-testid="chat-message-pending">
+          <li
+            key={message.clientMessageId}
+            className="chat-bubble chat-mine chat-pending"
+            data-testid="chat-message-pending"
+          >
             <span className="chat-author">You</span>
             <span className="chat-text">{message.text}</span>
             <span className="chat-time">sending…</span>

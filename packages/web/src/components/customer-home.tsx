@@ -52,7 +52,9 @@ export function CustomerHome() {
         onEvent: (event) => setOrders((current) => (current ? applyToOrders(current, event) : current)),
       }),
     );
-    return () => subscriptions.forEach((subscription) => subscription.unsubscribe());
+    return () => {
+      for (const subscription of subscriptions) subscription.unsubscribe();
+    };
   }, [client, openIds]);
 
   const sorted = [...(orders?.values() ?? [])].sort((a, b) => b.createdAt.localeCompare(a.createdAt));

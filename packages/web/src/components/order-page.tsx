@@ -28,14 +28,20 @@ export function OrderPage(props: { orderId: string; user: SignedInUser }) {
         </a>
         <div className="order-title-row">
           <h2 id="order-title">Order #{shortId(order.id)}</h2>
-          <span className={`status status-${order.status}`} data-testid="order-status" data-status={order.status} aria-live="polite">
+          <span
+            className={`status status-${order.status}`}
+            data-testid="order-status"
+            data-status={order.status}
+            aria-live="polite"
+          >
             {statusLabel[order.status]}
           </span>
         </div>
         <ul className="order-items">
           {order.items.map((item) => (
             <li key={item.sku}>
-              {item.quantity}× {item.name} <span className="muted">{formatCents(item.quantity * item.unitPriceCents)}</span>
+              {item.quantity}× {item.name}{" "}
+              <span className="muted">{formatCents(item.quantity * item.unitPriceCents)}</span>
             </li>
           ))}
         </ul>

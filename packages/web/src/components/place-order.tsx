@@ -1,8 +1,8 @@
+import { menuItems } from "@live-orders/core/menu";
 import type { Order } from "@live-orders/core/protocol";
 import { type FormEvent, useState } from "react";
 import { describeError } from "../errors";
 import { useRealtime } from "../hooks/use-realtime";
-import { menuItems } from "@live-orders/core/menu";
 import { formatCents } from "../order-state";
 import { useToast } from "./toasts";
 
@@ -50,7 +50,12 @@ export function PlaceOrder(props: { onPlaced: (order: Order) => void }) {
                 {item.name} <span className="muted">{formatCents(item.unitPriceCents)}</span>
               </span>
               <span className="stepper">
-                <button type="button" aria-label={`One less ${item.name}`} onClick={() => change(item.sku, -1)} disabled={quantity === 0}>
+                <button
+                  type="button"
+                  aria-label={`One less ${item.name}`}
+                  onClick={() => change(item.sku, -1)}
+                  disabled={quantity === 0}
+                >
                   −
                 </button>
                 <output aria-label={`${item.name} quantity`}>{quantity}</output>

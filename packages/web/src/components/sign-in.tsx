@@ -26,8 +26,8 @@ export default function SignIn(props: { onSignedIn: () => void; local: boolean; 
       </Authenticator>
       {props.local ? (
         <p className="muted sign-in-hint">
-          Local stack demo logins: alice@example.com or bob@example.com (customers), staff@example.com (staff),
-          password Passw0rd!
+          Local stack demo logins: alice@example.com or bob@example.com (customers), staff@example.com (staff), password
+          Passw0rd!
         </p>
       ) : null}
     </div>

@@ -34,9 +34,9 @@ export function StaffBoard(props: { user: SignedInUser }) {
     <section className="board" aria-label="Orders by status">
       {columns.map((status) => {
         const finished = isTerminal(status);
-        const all = byStatus.get(status)!.sort((a, b) =>
-          finished ? b.updatedAt.localeCompare(a.updatedAt) : a.createdAt.localeCompare(b.createdAt),
-        );
+        const all = byStatus
+          .get(status)!
+          .sort((a, b) => (finished ? b.updatedAt.localeCompare(a.updatedAt) : a.createdAt.localeCompare(b.createdAt)));
         const shown = finished ? all.slice(0, finishedShown) : all;
         return (
           <section key={status} className="board-column" aria-labelledby={`column-${status}`}>

@@ -1,5 +1,5 @@
-import type { OrderEvent, OrderStatus, OrderStatusEvent } from "@live-orders/core/protocol";
 import { statusFlow } from "@live-orders/core/order-status";
+import type { OrderEvent, OrderStatus, OrderStatusEvent } from "@live-orders/core/protocol";
 import { statusLabel } from "../order-state";
 
 /** The forward path with the time each step was reached; a cancellation ends it. */
@@ -25,8 +25,11 @@ export function StatusTimeline(props: { status: OrderStatus; createdAt: string; 
               : "todo";
         const at = reached.get(status);
         return (
-          <li key={status} className={`timeline-step timeline-${state} ${status === "cancelled" ? "timeline-cancelled" : ""}`}
-            aria-current={index === currentIndex ? "step" : undefined}>
+          <li
+            key={status}
+            className={`timeline-step timeline-${state} ${status === "cancelled" ? "timeline-cancelled" : ""}`}
+            aria-current={index === currentIndex ? "step" : undefined}
+          >
             <span className="timeline-dot" aria-hidden="true" />
             <span className="timeline-label">{statusLabel[status]}</span>
             {at && state !== "todo" ? (

@@ -1,5 +1,5 @@
 /** Transient messages: errors as an assertive live region, the rest polite. */
-import { type ReactNode, createContext, useCallback, useContext, useMemo, useRef, useState } from "react";
+import { createContext, type ReactNode, useCallback, useContext, useMemo, useRef, useState } from "react";
 
 interface Toast {
   id: number;
@@ -28,13 +28,20 @@ export function ToastProvider(props: { children: ReactNode }) {
     },
     [dismiss],
   );
-  const api = useMemo<ToastApi>(() => ({ error: (text) => push("error", text), info: (text) => push("info", text) }), [push]);
+  const api = useMemo<ToastApi>(
+    () => ({ error: (text) => push("error", text), info: (text) => push("info", text) }),
+    [push],
+  );
   return (
     <ToastContext.Provider value={api}>
       {props.children}
       <div className="toasts" aria-live="polite">
         {toasts.map((toast) => (
-          <div key={toast.id} className={`toast toast-${toast.kind}`} role={toast.kind === "error" ? "alert" : "status"}>
+          <div
+            key={toast.id}
+            className={`toast toast-${toast.kind}`}
+            role={toast.kind === "error" ? "alert" : "status"}
+          >
             <span>{toast.text}</span>
             <button type="button" className="toast-close" aria-label="Dismiss" onClick={() => dismiss(toast.id)}>
               ×

@@ -1,13 +1,11 @@
 /** One order, live: the REST snapshot, then every later event from its topic. */
-import { useCallback, useEffect, useState } from "react";
+
 import type { Order, OrderEvent } from "@live-orders/core/protocol";
-import { type OrderView, applyToView, mergeIntoView } from "../order-state";
+import { useCallback, useEffect, useState } from "react";
+import { applyToView, mergeIntoView, type OrderView } from "../order-state";
 import { useRealtime } from "./use-realtime";
 
-export type OrderLoad =
-  | { state: "loading" }
-  | { state: "error"; error: Error }
-  | { state: "ready"; view: OrderView };
+export type OrderLoad = { state: "loading" } | { state: "error"; error: Error } | { state: "ready"; view: OrderView };
 
 export function useOrder(orderId: string): OrderLoad & { merge: (order: Order) => void } {
   const client = useRealtime();
@@ -26,7 +24,9 @@ export function useOrder(orderId: string): OrderLoad & { merge: (order: Order) =
         const subscription = client.subscribeOrder(orderId, {
           since,
           onEvent: (event: OrderEvent) =>
-            setLoad((current) => (current.state === "ready" ? { ...current, view: applyToView(current.view, event) } : current)),
+            setLoad((current) =>
+              current.state === "ready" ? { ...current, view: applyToView(current.view, event) } : current,
+            ),
           onError: (error) => setLoad({ state: "error", error }),
         });
         unsubscribe = () => subscription.unsubscribe();
@@ -43,7 +43,9 @@ export function useOrder(orderId: string): OrderLoad & { merge: (order: Order) =
 
   const merge = useCallback(
     (order: Order) =>
-      setLoad((current) => (current.state === "ready" ? { ...current, view: mergeIntoView(current.view, order) } : current)),
+      setLoad((current) =>
+        current.state === "ready" ? { ...current, view: mergeIntoView(current.view, order) } : current,
+      ),
     [],
   );
   return { ...load, merge };

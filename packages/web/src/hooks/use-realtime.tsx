@@ -2,7 +2,7 @@
  * The thin React layer over the realtime client: one client per signed-in session, shared
  * through context; the connection state as an external store.
  */
-import { type ReactNode, createContext, useContext, useEffect, useState, useSyncExternalStore } from "react";
+import { createContext, type ReactNode, useContext, useEffect, useState, useSyncExternalStore } from "react";
 import { accessToken } from "../auth";
 import type { WebConfig } from "../config";
 import { RealtimeClient } from "../realtime/client";
@@ -19,6 +19,8 @@ export function RealtimeProvider(props: {
 }) {
   const { config, userId, onError } = props;
   const [client, setClient] = useState<RealtimeClient | null>(null);
+  // A new user means a new connection; the error callback changing does not.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by user on purpose (see above)
   useEffect(() => {
     const created = new RealtimeClient({
       wsUrl: config.wsUrl,
@@ -38,8 +40,6 @@ export function RealtimeProvider(props: {
       document.removeEventListener("visibilitychange", onVisible);
       created.close();
     };
-    // A new user means a new connection; the error callback changing does not.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [config, userId]);
   if (!client) return null;
   return <RealtimeContext.Provider value={client}>{props.children}</RealtimeContext.Provider>;

@@ -44,7 +44,7 @@ function setup(options: { ackTimeoutMs?: number; maxSendAttempts?: number } = {}
   return { transport, requests, sender };
 }
 
-const ids = (frames: Array<Record<string, unknown>>) => frames.map((frame) => `${frame["id"]}:${frame["clientMessageId"]}`);
+const ids = (frames: Array<Record<string, unknown>>) => frames.map((frame) => `${frame.id}:${frame.clientMessageId}`);
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -57,7 +57,9 @@ describe("ChatSender", () => {
   it("sends a sendMessage frame with a request id and resolves on its ack", async () => {
     const { transport, requests, sender } = setup();
     const sent = sender.send("o1", "hello", "m1");
-    expect(transport.sent).toEqual([{ action: "sendMessage", id: "r1", orderId: "o1", text: "hello", clientMessageId: "m1" }]);
+    expect(transport.sent).toEqual([
+      { action: "sendMessage", id: "r1", orderId: "o1", text: "hello", clientMessageId: "m1" },
+    ]);
     expect(requests.take("r1")).toEqual({ kind: "send", clientMessageId: "m1" });
     sender.acknowledged("m1", 7);
     await expect(sent).resolves.toEqual({ seq: 7, clientMessageId: "m1" });
@@ -86,7 +88,7 @@ describe("ChatSender", () => {
     });
     expect(sender.refused("m1", slowDown)).toBe(true);
     expect(await outcome).toBe(slowDown);
-    expect(new Set(transport.sent.map((frame) => frame["clientMessageId"]))).toEqual(new Set(["m1"]));
+    expect(new Set(transport.sent.map((frame) => frame.clientMessageId))).toEqual(new Set(["m1"]));
   });
 
   it("rejects a refusal for good at once, and says so only for a message still waiting", async () => {

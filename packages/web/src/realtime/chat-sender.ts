@@ -6,8 +6,8 @@
  * that died before the ack.
  */
 import type { ClientFrame } from "@live-orders/core/protocol";
-import { RetryPolicy, backoffDelay } from "@live-orders/core/retry";
-import { ClientClosedError, RequestTimeoutError, type ServerError, isRefusedForNow } from "./errors";
+import { backoffDelay, RetryPolicy } from "@live-orders/core/retry";
+import { ClientClosedError, isRefusedForNow, RequestTimeoutError, type ServerError } from "./errors";
 import type { Requests } from "./requests";
 import type { ReconnectingTransport } from "./transport";
 
@@ -54,7 +54,15 @@ export class ChatSender {
   send(orderId: string, text: string, clientMessageId: string): Promise<SendResult> {
     if (this.#closed) return Promise.reject(new ClientClosedError());
     return new Promise<SendResult>((resolve, reject) => {
-      const pending: PendingSend = { orderId, text, clientMessageId, failedAttempts: 0, sentGeneration: -1, resolve, reject };
+      const pending: PendingSend = {
+        orderId,
+        text,
+        clientMessageId,
+        failedAttempts: 0,
+        sentGeneration: -1,
+        resolve,
+        reject,
+      };
       this.#pending.set(clientMessageId, pending);
       this.#transmitOrReject(pending);
     });

@@ -1,8 +1,8 @@
 import type { Order, OrderEvent } from "@live-orders/core/protocol";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FakeWebSocket, advance, chatEvent, eventFrame, fakeRestApi, order, statusEvent } from "../../test/helpers";
+import { advance, chatEvent, eventFrame, FakeWebSocket, fakeRestApi, order, statusEvent } from "../../test/helpers";
 import { RealtimeClient, type RealtimeClientOptions } from "./client";
-import { ServerError } from "./errors";
+import type { ServerError } from "./errors";
 
 interface Setup {
   client: RealtimeClient;
@@ -11,7 +11,10 @@ interface Setup {
   log: { orders: Order[]; events: OrderEvent[] };
 }
 
-function setup(options: Partial<RealtimeClientOptions> = {}, log = { orders: [] as Order[], events: [] as OrderEvent[] }): Setup {
+function setup(
+  options: Partial<RealtimeClientOptions> = {},
+  log = { orders: [] as Order[], events: [] as OrderEvent[] },
+): Setup {
   const rest = fakeRestApi(log);
   const tokenCalls: Array<{ forceRefresh: boolean }> = [];
   let ids = 0;
@@ -39,7 +42,7 @@ async function connected(): Promise<FakeWebSocket> {
 }
 
 function subscribeFrames(socket: FakeWebSocket) {
-  return socket.frames.filter((frame) => frame["action"] === "subscribe");
+  return socket.frames.filter((frame) => frame.action === "subscribe");
 }
 
 beforeEach(() => {
@@ -98,7 +101,9 @@ describe("order subscriptions", () => {
     await advance(399);
     expect(requests).toEqual([]);
     await advance(1);
-    expect(requests).toEqual([{ method: "GET", path: "/orders/o1/events?since=1", authorization: expect.stringMatching(/^Bearer token-/) }]);
+    expect(requests).toEqual([
+      { method: "GET", path: "/orders/o1/events?since=1", authorization: expect.stringMatching(/^Bearer token-/) },
+    ]);
     expect(seen).toEqual([1, 2, 3, 4]);
     client.close();
   });
@@ -187,7 +192,7 @@ describe("order subscriptions", () => {
     first.unsubscribe(); // e.g. React StrictMode: mount, unmount, mount
     client.subscribeOrder("o1", { since: 0, onEvent: () => {} });
     await advance(5_000);
-    expect(socket.frames.map((frame) => frame["action"])).toEqual(["subscribe", "subscribe"]);
+    expect(socket.frames.map((frame) => frame.action)).toEqual(["subscribe", "subscribe"]);
     client.close();
   });
 
@@ -199,8 +204,8 @@ describe("order subscriptions", () => {
     const unsubscribe = socket.frames.at(-1)!;
     expect(unsubscribe).toMatchObject({ action: "unsubscribe", topic: "order:o1" });
     client.subscribeOrder("o1", { since: 4, onEvent: () => {} });
-    expect(socket.frames.filter((frame) => frame["action"] === "subscribe")).toHaveLength(1);
-    socket.receive({ type: "unsubscribed", id: String(unsubscribe["id"]), topic: "order:o1" });
+    expect(socket.frames.filter((frame) => frame.action === "subscribe")).toHaveLength(1);
+    socket.receive({ type: "unsubscribed", id: String(unsubscribe.id), topic: "order:o1" });
     expect(socket.frames.at(-1)).toMatchObject({ action: "subscribe", topic: "order:o1", since: 4 });
     client.close();
   });
@@ -211,7 +216,9 @@ describe("sendMessage", () => {
     const { client } = setup();
     const socket = await connected();
     const sent = client.sendMessage("o1", "hello");
-    expect(socket.frames).toEqual([{ action: "sendMessage", id: "r1", orderId: "o1", text: "hello", clientMessageId: "cmid-1" }]);
+    expect(socket.frames).toEqual([
+      { action: "sendMessage", id: "r1", orderId: "o1", text: "hello", clientMessageId: "cmid-1" },
+    ]);
     socket.receive({ type: "ack", id: "r1", orderId: "o1", clientMessageId: "cmid-1", seq: 9 });
     await expect(sent).resolves.toEqual({ seq: 9, clientMessageId: "cmid-1" });
     client.close();
@@ -225,9 +232,9 @@ describe("sendMessage", () => {
     await advance(500);
     const second = FakeWebSocket.last;
     second.accept();
-    const resent = second.frames.filter((frame) => frame["action"] === "sendMessage");
+    const resent = second.frames.filter((frame) => frame.action === "sendMessage");
     expect(resent).toEqual([expect.objectContaining({ clientMessageId: "cmid-1", text: "are you there?" })]);
-    second.receive({ type: "ack", id: String(resent[0]!["id"]), orderId: "o1", clientMessageId: "cmid-1", seq: 4 });
+    second.receive({ type: "ack", id: String(resent[0]!.id), orderId: "o1", clientMessageId: "cmid-1", seq: 4 });
     await expect(sent).resolves.toEqual({ seq: 4, clientMessageId: "cmid-1" });
     client.close();
   });
@@ -236,7 +243,7 @@ describe("sendMessage", () => {
     const { client } = setup();
     const sent = client.sendMessage("o1", "offline hello");
     const socket = await connected();
-    expect(socket.frames.filter((frame) => frame["action"] === "sendMessage")).toHaveLength(1);
+    expect(socket.frames.filter((frame) => frame.action === "sendMessage")).toHaveLength(1);
     socket.receive({ type: "ack", orderId: "o1", clientMessageId: "cmid-1", seq: 2 });
     await expect(sent).resolves.toMatchObject({ seq: 2 });
     client.close();
@@ -250,8 +257,8 @@ describe("sendMessage", () => {
     await advance(1_000);
     await advance(1_000);
     await advance(1_000);
-    const frames = socket.frames.filter((frame) => frame["action"] === "sendMessage");
-    expect(frames.map((frame) => frame["clientMessageId"])).toEqual(["cmid-1", "cmid-1", "cmid-1"]);
+    const frames = socket.frames.filter((frame) => frame.action === "sendMessage");
+    expect(frames.map((frame) => frame.clientMessageId)).toEqual(["cmid-1", "cmid-1", "cmid-1"]);
     expect(await outcome).toMatchObject({ name: "RequestTimeoutError" });
     client.close();
   });
@@ -276,7 +283,10 @@ describe("sendMessage", () => {
 describe("heartbeat", () => {
   it("sends a ping frame every interval while connected", async () => {
     const { client } = setup({
-      transport: { random: () => 0, heartbeat: { intervalMs: 180_000, timeoutMs: 10_000, message: '{"action":"ping"}' } },
+      transport: {
+        random: () => 0,
+        heartbeat: { intervalMs: 180_000, timeoutMs: 10_000, message: '{"action":"ping"}' },
+      },
     });
     const socket = await connected();
     await advance(180_000);
@@ -384,9 +394,9 @@ describe("transient refusals", () => {
     const sent = client.sendMessage("o1", "hello");
     socket.receive({ type: "error", id: "r1", code: "RATE_LIMITED", message: "slow down" });
     await advance(1_000);
-    const frames = socket.frames.filter((frame) => frame["action"] === "sendMessage");
-    expect(frames.map((frame) => frame["clientMessageId"])).toEqual(["cmid-1", "cmid-1"]);
-    socket.receive({ type: "ack", id: String(frames[1]!["id"]), orderId: "o1", clientMessageId: "cmid-1", seq: 3 });
+    const frames = socket.frames.filter((frame) => frame.action === "sendMessage");
+    expect(frames.map((frame) => frame.clientMessageId)).toEqual(["cmid-1", "cmid-1"]);
+    socket.receive({ type: "ack", id: String(frames[1]!.id), orderId: "o1", clientMessageId: "cmid-1", seq: 3 });
     await expect(sent).resolves.toEqual({ seq: 3, clientMessageId: "cmid-1" });
     client.close();
   });

@@ -29,11 +29,22 @@ import type { ServerFrame } from "@live-orders/core/protocol";
 import { RetryPolicy } from "@live-orders/core/retry";
 import { ChatSender, type SendResult } from "./chat-sender";
 import { ServerError } from "./errors";
-import { type OrdersApi, type TokenProvider, createOrdersApi } from "./orders-api";
+import { createOrdersApi, type OrdersApi, type TokenProvider } from "./orders-api";
 import { Requests } from "./requests";
 import { type Subscription, Subscriptions } from "./subscriptions";
-import { FeedTopic, OrderTopic, type OrderSubscriptionOptions, type OrdersFeedOptions, type TopicContext } from "./topic-subscriptions";
-import { type ConnectionState, ReconnectingTransport, type TransportOptions, type WebSocketConstructor } from "./transport";
+import {
+  FeedTopic,
+  type OrderSubscriptionOptions,
+  type OrdersFeedOptions,
+  OrderTopic,
+  type TopicContext,
+} from "./topic-subscriptions";
+import {
+  type ConnectionState,
+  ReconnectingTransport,
+  type TransportOptions,
+  type WebSocketConstructor,
+} from "./transport";
 
 export type { OrderSubscriptionOptions, OrdersFeedOptions, SendResult, Subscription };
 

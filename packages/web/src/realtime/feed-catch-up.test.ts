@@ -89,7 +89,10 @@ describe("FeedCatchUp", () => {
     const { catchUp, listings, snapshots } = setup({ pages: many });
     catchUp.start();
     await advance(0);
-    expect(listings).toEqual([undefined, ...Array.from({ length: maxCatchUpPages - 1 }, (_, index) => String(index + 1))]);
+    expect(listings).toEqual([
+      undefined,
+      ...Array.from({ length: maxCatchUpPages - 1 }, (_, index) => String(index + 1)),
+    ]);
     expect(snapshots[0]).toHaveLength(maxCatchUpPages);
   });
 

@@ -7,7 +7,7 @@
  * order starts.
  */
 import type { Order, OrderEvent } from "@live-orders/core/protocol";
-import { RetryPolicy, backoffDelay } from "@live-orders/core/retry";
+import { backoffDelay, RetryPolicy } from "@live-orders/core/retry";
 import type { GapFiller } from "./gap-filler";
 
 export type ListOrdersPage = (cursor: string | undefined) => Promise<{ orders: Order[]; cursor?: string }>;

@@ -40,7 +40,14 @@ describe("GapFiller", () => {
   it("delivers each order's events once and in seq order, each order on its own", () => {
     const { filler, delivered } = setup();
     filler.track("a", 0);
-    for (const [orderId, seq] of [["a", 2], ["b", 1], ["a", 1], ["a", 2], ["b", 2], ["b", 1]] as const) {
+    for (const [orderId, seq] of [
+      ["a", 2],
+      ["b", 1],
+      ["a", 1],
+      ["a", 2],
+      ["b", 2],
+      ["b", 1],
+    ] as const) {
       filler.accept(orderId, event(orderId, seq));
     }
     expect(delivered).toEqual(["b#1", "a#1", "a#2", "b#2"]);

@@ -5,7 +5,7 @@
  * tracks one order, a feed (`orders`, `customer:…`) every order it has heard of.
  */
 import type { OrderEvent } from "@live-orders/core/protocol";
-import { RetryPolicy, backoffDelay } from "@live-orders/core/retry";
+import { backoffDelay, RetryPolicy } from "@live-orders/core/retry";
 import { OrderSequence } from "./order-sequence";
 
 export interface GapFillerOptions {

@@ -2,12 +2,7 @@
  * The REST API (SPEC §5) as the web client uses it: Bearer token on every call, JSON errors
  * `{code, message}` turned into ServerError. Takes `fetch` as an option so Node can drive it.
  */
-import type {
-  Order,
-  OrderEvent,
-  OrderItem,
-  OrderStatus,
-} from "@live-orders/core/protocol";
+import type { Order, OrderEvent, OrderItem, OrderStatus } from "@live-orders/core/protocol";
 import { ServerError } from "./errors";
 
 export type TokenProvider = (options: { forceRefresh: boolean }) => Promise<string>;
@@ -74,10 +69,7 @@ export function createOrdersApi(options: OrdersApiOptions) {
       return request<{ order: Order; events: OrderEvent[] }>("GET", `/orders/${encodeURIComponent(orderId)}`);
     },
     eventsSince(orderId: string, since: number) {
-      return request<{ events: OrderEvent[] }>(
-        "GET",
-        `/orders/${encodeURIComponent(orderId)}/events?since=${since}`,
-      );
+      return request<{ events: OrderEvent[] }>("GET", `/orders/${encodeURIComponent(orderId)}/events?since=${since}`);
     },
     placeOrder(input: PlaceOrderInput) {
       return request<Order>("POST", "/orders", input);

@@ -45,7 +45,7 @@ function setup() {
   };
   const requests = new Requests();
   const subscriptions = new Subscriptions({ transport, requests, unsubscribeLingerMs: 1_000, random: () => 0 });
-  const actions = () => transport.frames.map((frame) => `${frame["action"]} ${frame["topic"]}`);
+  const actions = () => transport.frames.map((frame) => `${frame.action} ${frame.topic}`);
   return { transport, requests, subscriptions, actions };
 }
 

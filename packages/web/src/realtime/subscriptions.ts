@@ -5,8 +5,8 @@
  * through the linger (which also keeps a subscribe from overtaking an unsubscribe in flight).
  */
 import type { ClientFrame, OrderEvent, Topic } from "@live-orders/core/protocol";
-import { RetryPolicy, backoffDelay } from "@live-orders/core/retry";
-import { type ServerError, isRefusedForNow } from "./errors";
+import { backoffDelay, RetryPolicy } from "@live-orders/core/retry";
+import { isRefusedForNow, type ServerError } from "./errors";
 import type { Requests } from "./requests";
 import type { TopicSubscription } from "./topic-subscriptions";
 import type { ReconnectingTransport } from "./transport";
@@ -39,7 +39,8 @@ export class Subscriptions {
     this.#linger = new UnsubscribeLinger({
       lingerMs: options.unsubscribeLingerMs,
       stillWanted: (topic) => !this.#held.has(topic) && options.transport.isOpen,
-      send: (topic) => this.#send({ action: "unsubscribe", id: options.requests.open({ kind: "unsubscribe", topic }), topic }),
+      send: (topic) =>
+        this.#send({ action: "unsubscribe", id: options.requests.open({ kind: "unsubscribe", topic }), topic }),
       confirmed: (topic) => {
         const subscription = this.#held.get(topic);
         if (subscription && options.transport.isOpen) this.#subscribe(subscription);
@@ -134,10 +135,13 @@ export class Subscriptions {
     this.#retries.set(topic, retry);
     retry.refusals += 1;
     clearTimeout(retry.timer);
-    retry.timer = setTimeout(() => {
-      retry.timer = undefined;
-      if (this.#held.get(topic) === subscription && this.#options.transport.isOpen) this.#subscribe(subscription);
-    }, backoffDelay(retry.refusals, RetryPolicy.refusedRequest, this.#options.random));
+    retry.timer = setTimeout(
+      () => {
+        retry.timer = undefined;
+        if (this.#held.get(topic) === subscription && this.#options.transport.isOpen) this.#subscribe(subscription);
+      },
+      backoffDelay(retry.refusals, RetryPolicy.refusedRequest, this.#options.random),
+    );
   }
 
   #send(frame: ClientFrame): void {

@@ -49,7 +49,11 @@ describe("OrderTopic", () => {
   it("passes a refusal to its own onError and delivers nothing once closed", () => {
     const errors: string[] = [];
     const seen: number[] = [];
-    const topic = new OrderTopic("o1", { onEvent: (event) => seen.push(event.seq), onError: (error) => errors.push(error.code) }, context().value);
+    const topic = new OrderTopic(
+      "o1",
+      { onEvent: (event) => seen.push(event.seq), onError: (error) => errors.push(error.code) },
+      context().value,
+    );
     topic.refused(new ServerError("FORBIDDEN", "no"));
     topic.close();
     topic.receive(chatEvent(1));
@@ -65,7 +69,10 @@ describe("FeedTopic", () => {
     const snapshots: string[][] = [];
     const topic = new FeedTopic(
       "orders",
-      { onEvent: (event) => seen.push(`${event.orderId}#${event.seq}`), onSnapshot: (orders) => snapshots.push(orders.map((each) => each.id)) },
+      {
+        onEvent: (event) => seen.push(`${event.orderId}#${event.seq}`),
+        onSnapshot: (orders) => snapshots.push(orders.map((each) => each.id)),
+      },
       listing([order({ id: "a", seq: 2 })]),
       context().value,
     );
@@ -82,7 +89,12 @@ describe("FeedTopic", () => {
   it("starts the orders of `since` where it says, and holds events again after a lost connection", async () => {
     const { value, reads } = context([statusEvent(2, { orderId: "a" })]);
     const seen: string[] = [];
-    const topic = new FeedTopic("orders", { since: { a: 1 }, onEvent: (event) => seen.push(`${event.orderId}#${event.seq}`) }, listing([order({ id: "a", seq: 2 })]), value);
+    const topic = new FeedTopic(
+      "orders",
+      { since: { a: 1 }, onEvent: (event) => seen.push(`${event.orderId}#${event.seq}`) },
+      listing([order({ id: "a", seq: 2 })]),
+      value,
+    );
     topic.subscribeFrame("r1");
     topic.subscribed();
     await advance(0);

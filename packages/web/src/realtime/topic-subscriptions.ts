@@ -5,9 +5,9 @@
  * own name and listing.
  */
 import type { ClientFrame, Order, OrderEvent, Topic } from "@live-orders/core/protocol";
+import type { ServerError } from "./errors";
 import { FeedCatchUp, type ListOrdersPage } from "./feed-catch-up";
 import { GapFiller, type GapFillerOptions } from "./gap-filler";
-import type { ServerError } from "./errors";
 
 export interface OrderSubscriptionOptions {
   /** Events up to this seq are already known (e.g. from `GET /orders/{id}`); 0 = replay all. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FakeWebSocket, advance, expectRetryDelays } from "../../test/helpers";
+import { advance, expectRetryDelays, FakeWebSocket } from "../../test/helpers";
 import { SendQueueFullError } from "./errors";
 import type { NetworkSignal } from "./network";
 import { type ConnectionState, ReconnectingTransport, type TransportOptions } from "./transport";

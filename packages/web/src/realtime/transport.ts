@@ -12,9 +12,9 @@
  *
  * No DOM or React here: the WebSocket constructor is an option (Node passes `ws`).
  */
-import { type BackoffPolicy, RetryPolicy, backoffDelay } from "@live-orders/core/retry";
+import { type BackoffPolicy, backoffDelay, RetryPolicy } from "@live-orders/core/retry";
 import { SendQueueFullError } from "./errors";
-import { type NetworkSignal, alwaysOnline } from "./network";
+import { alwaysOnline, type NetworkSignal } from "./network";
 
 /**
  * An event handler property, checked bivariantly (the method-syntax trick React's types use) so
@@ -153,8 +153,7 @@ export class ReconnectingTransport {
   #unsubscribeNetwork: (() => void) | undefined;
 
   constructor(options: TransportOptions) {
-    const WebSocketImpl =
-      options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    const WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!WebSocketImpl) {
       throw new TypeError("no WebSocket implementation: pass options.WebSocket (e.g. the `ws` package in Node)");
     }
@@ -267,7 +266,7 @@ export class ReconnectingTransport {
     let url: string | Promise<string>;
     try {
       url = this.#options.url({ attempt, reason });
-    } catch (error) {
+    } catch {
       this.#attemptFailed();
       return;
     }
@@ -331,11 +330,14 @@ export class ReconnectingTransport {
     if (heartbeat) {
       this.#timers.heartbeat = setInterval(() => this.#ping(heartbeat), heartbeat.intervalMs);
     }
-    this.#timers.maxAge = setTimeout(() => {
-      this.#retries = 0;
-      this.#abandon(1000, "max connection age");
-      this.#scheduleReconnect(0, ConnectReason.MaxAge);
-    }, this.#options.maxConnectionAgeMs - Math.round(this.#options.random() * this.#options.maxConnectionAgeJitterMs));
+    this.#timers.maxAge = setTimeout(
+      () => {
+        this.#retries = 0;
+        this.#abandon(1000, "max connection age");
+        this.#scheduleReconnect(0, ConnectReason.MaxAge);
+      },
+      this.#options.maxConnectionAgeMs - Math.round(this.#options.random() * this.#options.maxConnectionAgeJitterMs),
+    );
     // Listeners (the protocol client re-subscribing) go first, then what was queued while down.
     this.#emit("open", { generation: this.#generation });
     const queued = this.#queue;
