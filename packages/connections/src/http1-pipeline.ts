@@ -7,9 +7,8 @@
  * Why by hand: the fan-out sends thousands of tiny requests to one host, and on the reference
  * machine each costs more in syscalls (a write and a read on each side) than in anything else.
  * node:http and undici (even with `pipelining`) issue one write per request; no npm client
- * coalesces pipelined requests into one write. Measured on loopback against node:http's server,
- * 20 000 requests with 25 in flight: node:http's client 47–67 µs of CPU per request and the
- * server 30–45; undici 30–43 and 27–34; this 17–22 and 19–25.
+ * coalesces pipelined requests into one write. The CPU per request of each client is measured in
+ * docs/benchmarks.md, "Figures behind choices in the code".
  *
  * When a connection fails or the server closes it, the request at its head (the one the server
  * may have been answering) fails with the network error, for the caller's retry policy; the

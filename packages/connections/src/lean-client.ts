@@ -4,8 +4,8 @@
  * see packages/functions/src/config.ts).
  *
  * Why not the SDK's `ApiGatewayManagementApiClient` (sdk-client.ts): per call it runs its whole
- * middleware stack and endpoint-rules evaluation, about 1.1 ms of CPU on the reference machine,
- * which caps one process near 900 posts/s (docs/benchmarks.md). This client keeps what matters
+ * middleware stack and endpoint-rules evaluation, whose CPU caps how many posts one process makes
+ * per second (docs/benchmarks.md, "Figures behind choices in the code"). This client keeps what matters
  * and drops the rest:
  *  - SigV4 signatures that are the SDK's, byte for byte (`SigV4Signer`: a test re-signs every
  *    request the SDK client sent and compares, another compares it with the SDK's `SignatureV4`

@@ -6,9 +6,9 @@
  * and compares; connections-transport.test.ts re-signs requests the SDK client sent).
  *
  * Why not `SignatureV4` itself: it is general (presigning, query signing, async hash classes,
- * a fresh HMAC of the secret per request to key its cache) and costs about 25 µs of CPU per
- * request on the reference machine, the largest single share of a fan-out's per-post work on the
- * sending side. This signs in one synchronous pass: two SHA-256 and one HMAC per request, the
+ * a fresh HMAC of the secret per request to key its cache), the largest single share of a
+ * fan-out's per-post CPU on the sending side (docs/benchmarks.md, "Figures behind choices in the
+ * code"). This signs in one synchronous pass: two SHA-256 and one HMAC per request, the
  * signing key derived once per day, region, service and credentials.
  */
 import { createHash, createHmac } from "node:crypto";

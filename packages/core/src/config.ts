@@ -58,6 +58,7 @@ export function rateLimit(): { windowSeconds: number; maxFramesPerWindow: number
 export const fanOutLimits = {
   concurrency: 25,
   // A subscription item is a few hundred bytes: 1000 per Query page stays far under DynamoDB's
-  // 1 MB page, and one Query of 1000 costs DynamoDB Local much less than four of 250.
+  // 1 MB page, and one Query of 1000 is cheaper than four of 250 (docs/benchmarks.md, "Figures
+  // behind choices in the code").
   pageSize: 1000,
 } as const;

@@ -38,8 +38,8 @@ export interface StreamPollerOptions {
    * Wait after an empty GetRecords while the stream is busy. Lambda polls each shard about 4×/s;
    * locally, 10 ms (default) takes the stream wait out of the fan-out latency of a burst. Each
    * further empty poll doubles the wait up to `idlePollIntervalMs`, because an empty GetRecords
-   * through the SDK costs ≈ 1.5 ms of CPU: polling every 10 ms while nothing happens would keep
-   * ≈ 15 % of a core (and ≈ 7 % of DynamoDB Local's) busy on a developer's idle laptop.
+   * costs CPU: polling every 10 ms while nothing happens would keep a sizeable share of a core busy
+   * on a developer's idle laptop (docs/benchmarks.md, "Figures behind choices in the code").
    */
   pollIntervalMs?: number;
   /** The longest wait between empty polls once the stream has gone quiet. Default 50 ms. */
