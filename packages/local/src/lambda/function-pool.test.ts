@@ -188,7 +188,7 @@ describe("environments that end", () => {
     });
     await eventually(async () =>
       expect(logged.join("\n")).toMatch(
-        /src-exit-handler: execution environment #1 exited \(exit status 3\)[^]*about to exit/,
+        /src-exit-handler: execution environment #1 exited \(exit status 3\)[\s\S]*about to exit/,
       ),
     );
     expect(reports[0]).toMatchObject({
