@@ -75,7 +75,8 @@ interface FunctionPool {
 export function createFunctionPools(options: FunctionPoolsOptions): HandlerLoader {
   const { rootDir } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const bundledScopes = options.bundledScopes ?? ["@live-orders/"];
+  // What to bundle rather than import at run time is the app's to say (`LocalApp.bundledScopes`).
+  const bundledScopes = options.bundledScopes ?? [];
   const maxEnvironments = Math.max(1, options.maxEnvironments ?? defaultMaxEnvironments);
   const idleTimeoutMs = options.idleTimeoutMs ?? defaultIdleTimeoutMs;
   const entryFile = buildEnvironmentEntry(rootDir);
