@@ -22,7 +22,7 @@ export interface ConcurrencySettings {
   reservedConcurrency?: Readonly<Record<string, number>>;
   /**
    * Environments per function at most, reserved or not (a laptop is not a region): past it an
-   * invocation waits for a free environment instead of being throttled. Default 8.
+   * invocation waits for a free environment instead of being throttled. Default 4.
    */
   maxEnvironments?: number;
   /** An environment idle this long is ended (Lambda recycles idle environments too). Default 5 minutes. */
@@ -36,7 +36,9 @@ export type FunctionPoolsOptions = Omit<HandlerLoaderOptions, "log"> &
     onReport?: (report: InvocationReport) => void;
   };
 
-export const defaultMaxEnvironments = 8;
+// Four: more environments did not serve a burst of connections faster here, and each one costs its
+// own heap (docs/benchmarks.md, "Execution environments").
+export const defaultMaxEnvironments = 4;
 export const defaultIdleTimeoutMs = 5 * 60_000;
 // The account id Lambda ARNs carry locally; LocalStack and SAM use the same placeholder.
 const localAccountId = "000000000000";
