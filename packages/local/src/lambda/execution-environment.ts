@@ -44,6 +44,8 @@ export class ExecutionEnvironment {
   lastUsedAt = performance.now();
   invocations = 0;
   maxMemoryUsedMB = 0;
+  /** Its init has finished (a pre-initialized environment may be idle before that). */
+  initialized = false;
   private readonly worker: Worker;
   private current: ((reply: EnvironmentReply) => void) | undefined;
   private currentLines: string[] = [];
@@ -80,8 +82,10 @@ export class ExecutionEnvironment {
     });
     this.ready = new Promise((resolve, reject) => {
       this.current = (reply) => {
-        if (reply.type === "ready") resolve(performance.now() - started);
-        else if (reply.type === "init-error") reject(toError(reply.error));
+        if (reply.type === "ready") {
+          this.initialized = true;
+          resolve(performance.now() - started);
+        } else if (reply.type === "init-error") reject(toError(reply.error));
       };
       this.onExited = reject;
     });

@@ -139,6 +139,20 @@ describe("execution environments", () => {
   });
 });
 
+describe("prewarm", () => {
+  it("initializes an environment ahead, so the first invocation finds it warm, without Init Duration", async () => {
+    write("src/counter.ts", counter);
+    const functions = create({ prewarm: ["src/counter.handler"] });
+
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const first = (await functions.invoke("src/counter.handler", {})) as Counted;
+
+    expect(first.seen).toBe(1);
+    expect(reports[0]).toMatchObject({ environment: 1, status: { kind: "ok" } });
+    expect(reports[0]?.initDurationMs).toBeUndefined();
+  });
+});
+
 describe("concurrency limits", () => {
   it("throttles past the reserved concurrency with Lambda's TooManyRequestsException", async () => {
     write("src/counter.ts", counter);

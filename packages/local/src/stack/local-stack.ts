@@ -62,8 +62,12 @@ export interface LocalStackOptions {
   inspectPort?: number;
   /** Run the app's `seed` hook. Default true. */
   seed?: boolean;
-  /** Execution environments per function (reserved concurrency over the app's, local bound, idle timeout). */
-  lambda?: ConcurrencySettings;
+  /**
+   * Execution environments per function (reserved concurrency over the app's, local bound, idle
+   * timeout). Every function of the app gets one environment at start, in the background
+   * (`prewarm: false` leaves every first invocation a cold start).
+   */
+  lambda?: Omit<ConcurrencySettings, "prewarm"> & { prewarm?: boolean };
   /** Which invocation reports the log shows (the log file, under `dataDir`, gets all). Default `default`. */
   reports?: ReportVerbosity;
   /** Every invocation's report, as it is made (tests, tools). */
@@ -303,6 +307,7 @@ function createLambdaRuntime(settings: StackSettings, parts: StartedParts): Lamb
     reservedConcurrency: { ...app.reservedConcurrency, ...options.lambda?.reservedConcurrency },
     maxEnvironments: options.inspectPort === undefined ? options.lambda?.maxEnvironments : 1,
     idleTimeoutMs: options.lambda?.idleTimeoutMs,
+    prewarm: options.lambda?.prewarm === false ? [] : functionsOf(app),
     log,
     onReport: (report) => {
       invocationLog.write(report);
@@ -564,6 +569,17 @@ async function settledAll<T extends readonly unknown[]>(
   const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
   if (failed) throw failed.reason;
   return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/** Every function the app's route tables and stream subscriber name. */
+function functionsOf(app: LocalApp): string[] {
+  const refs = [
+    ...Object.values(app.webSocket?.routes ?? {}),
+    ...(app.webSocket?.authorizer ? [app.webSocket.authorizer] : []),
+    ...Object.values(app.http?.routes ?? {}),
+    ...(app.streamSubscriber ? [app.streamSubscriber] : []),
+  ].map((fn) => fn.handler);
+  return [...new Set(refs)];
 }
 
 function mapRoutes(routes: Record<string, { handler: string }>): Record<string, { handler: string }> {

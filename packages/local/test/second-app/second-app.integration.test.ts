@@ -61,6 +61,8 @@ describe("a second app on the local stack", () => {
     socket.send(JSON.stringify({ action: "echo", text: "hello" }));
 
     await expect.poll(() => frames).toContainEqual({ echo: "hello" });
+    // The post arrives before the invocation ends; its report comes with the end.
+    await expect.poll(() => reports.find((report) => report.trigger === "echo")).toBeDefined();
     const echo = reports.find((report) => report.trigger === "echo");
     expect(echo).toMatchObject({ functionName: "handlers-echo-handler", status: { kind: "ok", detail: "200" } });
     expect(echo?.logs.map((line) => JSON.parse(line).message)).toEqual(["echo"]);
