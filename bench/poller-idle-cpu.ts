@@ -4,6 +4,7 @@
  * `pollIntervalMs` costs while nothing happens: `npx tsx bench/poller-idle-cpu.ts 10`.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { tableDefinition } from "@live-orders/core/table-definition";
 import { createTable, startDynamoDbLocal } from "@live-orders/local/dynamodb/dynamodb-local";
 import { startStreamPoller } from "@live-orders/local/streams/stream-poller";
 
@@ -32,7 +33,7 @@ const tree = (root: number): number[] => {
 };
 const db = await startDynamoDbLocal({});
 try {
-  await createTable({ endpoint: db.endpoint, tableName: "idle" });
+  await createTable({ endpoint: db.endpoint, tableName: "idle", definition: tableDefinition });
   // Nothing is written, so no handler is ever invoked.
   const loader = { load: async () => async () => undefined, invoke: async () => undefined, close: async () => {} };
   const poller = startStreamPoller({

@@ -7,9 +7,10 @@
  */
 import { CreateUserPoolClientCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { localCognitoClient } from "@live-orders/local/clients";
-import { demoUsers, ensureUserPool } from "@live-orders/local/cognito/user-pool";
+import { ensureUserPool } from "@live-orders/local/cognito/user-pool";
 import { signIn } from "@live-orders/local/stack/sign-in";
 import { type AppStack, startAppStack } from "@live-orders/local/testing/app-stack";
+import { DEMO_PASSWORD, demoUsers } from "@live-orders/local/testing/demo-users";
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
 import { sampleOrder } from "@live-orders/local/testing/sample-order";
 import { connectionItems } from "@live-orders/local/testing/table";
@@ -100,8 +101,13 @@ describe("auth matrix", () => {
       garbage: "not.a.jwt",
       forged: forge(staff),
       expired: resign(staff, (payload) => ({ ...payload, iat: now - 7200, exp: now - 3600 })),
-      otherPool: await signIn(cognitoEndpoint, otherPool.userPoolClientId, "staff@example.com"),
-      otherClient: await signIn(cognitoEndpoint, otherClient.UserPoolClient?.ClientId as string, "staff@example.com"),
+      otherPool: await signIn(cognitoEndpoint, otherPool.userPoolClientId, "staff@example.com", DEMO_PASSWORD),
+      otherClient: await signIn(
+        cognitoEndpoint,
+        otherClient.UserPoolClient?.ClientId as string,
+        "staff@example.com",
+        DEMO_PASSWORD,
+      ),
     };
     const aliceOrder = await createOrdersApi(stack.clientOptions("alice@example.com")).placeOrder(sampleOrder);
     const connectionsBefore = await connectionCount();

@@ -1,9 +1,10 @@
 import { CreateUserPoolClientCommand, InitiateAuthCommand } from "@aws-sdk/client-cognito-identity-provider";
 import type { Order } from "@live-orders/core/protocol";
 import { localCognitoClient } from "@live-orders/local/clients";
-import { DEMO_PASSWORD, demoUsers, ensureUserPool } from "@live-orders/local/cognito/user-pool";
+import { ensureUserPool } from "@live-orders/local/cognito/user-pool";
 import { signIn } from "@live-orders/local/stack/sign-in";
 import { type AppStack, startAppStack } from "@live-orders/local/testing/app-stack";
+import { DEMO_PASSWORD, demoUsers } from "@live-orders/local/testing/demo-users";
 import { responseOf } from "@live-orders/local/testing/http";
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
 import { sampleOrder } from "@live-orders/local/testing/sample-order";
@@ -79,7 +80,12 @@ describe("WebSocket $connect authorization", () => {
       poolName: `other-${Date.now()}`,
       users: demoUsers,
     });
-    const token = await signIn(stack.outputs.cognitoEndpoint, other.userPoolClientId, "alice@example.com");
+    const token = await signIn(
+      stack.outputs.cognitoEndpoint,
+      other.userPoolClientId,
+      "alice@example.com",
+      DEMO_PASSWORD,
+    );
     expect(decodeJwt(token).payload.iss).toBe(other.issuer);
     expect(await upgradeStatus(token)).toBe(401);
   });
@@ -98,6 +104,7 @@ describe("WebSocket $connect authorization", () => {
         stack.outputs.cognitoEndpoint,
         created.UserPoolClient!.ClientId!,
         "alice@example.com",
+        DEMO_PASSWORD,
       );
       expect(await upgradeStatus(otherClientToken)).toBe(401);
       const auth = await client.send(

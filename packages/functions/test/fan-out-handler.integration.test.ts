@@ -5,6 +5,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { marshall } from "@aws-sdk/util-dynamodb";
+import { tableDefinition } from "@live-orders/core/table-definition";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "@live-orders/local/config";
 import { createTable } from "@live-orders/local/dynamodb/dynamodb-local";
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
@@ -29,7 +30,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => management.listen(0, "127.0.0.1", resolve));
   const endpoint = runEmulators().dynamoEndpoint;
   const tableName = `fanout-${Date.now()}`;
-  await createTable({ endpoint, tableName });
+  await createTable({ endpoint, tableName, definition: tableDefinition });
   Object.assign(process.env, {
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,

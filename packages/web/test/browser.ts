@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { DEMO_PASSWORD } from "@live-orders/local/cognito/user-pool";
+import { DEMO_PASSWORD } from "@live-orders/local/testing/demo-users";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 export interface TestStack {

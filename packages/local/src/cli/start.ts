@@ -1,16 +1,19 @@
 /**
- * `npm start`: the whole of Live Orders on this machine, no AWS account, no internet.
+ * `npm start`: an SST app (its `local.config.ts`) on this machine, no AWS account, no internet.
  * Parts and their ports (env to override): see packages/local/src/config.ts and the README.
  *
  *   npm start                 start (data kept under .local/)
  *   npm start -- --inspect    also open the Node inspector of the handlers' runtime on 127.0.0.1:9229
  *   npm start -- --inspect=9300
+ *   npm start -- --verbose    every invocation's REPORT in the terminal (also the app's quiet ones)
+ *   npm start -- --quiet      only failed invocations (the log file still has every one)
+ *   npm start -- --config=path/to/local.config.ts   another app (default: ./local.config.ts)
  */
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { DEMO_PASSWORD, demoUsers } from "../cognito/user-pool";
+import { join, relative, resolve } from "node:path";
+import { LOCAL_CONFIG_FILE, type LocalApp, loadLocalApp } from "../app";
 import { dataDirFromEnv, INSPECTOR_PORT, portsFromEnv } from "../config";
 import { formatError, LocalStackError } from "../errors";
+import type { ReportVerbosity } from "../stack/invocation-log";
 import { type LocalStack, startLocalStack } from "../stack/local-stack";
 import { assertPortFree } from "../stack/ports";
 import { onLauncherExit } from "./watch-launchers";
@@ -18,9 +21,20 @@ import { onLauncherExit } from "./watch-launchers";
 // Node 20 is supported; the SDK's notice about its future Node 22 floor would only be noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
-const dataDir = resolve(dataDirFromEnv(rootDir));
 const write = (line = "") => process.stdout.write(`${line}\n`);
+
+/** The app's config file: `--config=<file>`, else `local.config.ts` in the working directory (the app's root). */
+function configFile(argv: readonly string[]): string {
+  const flag = argv.find((arg) => arg.startsWith("--config="));
+  return resolve(flag ? flag.slice("--config=".length) : LOCAL_CONFIG_FILE);
+}
+
+function reportVerbosity(argv: readonly string[]): ReportVerbosity {
+  if (argv.includes("--verbose") && argv.includes("--quiet"))
+    throw new LocalStackError("--verbose or --quiet, not both");
+  if (argv.includes("--verbose")) return "verbose";
+  return argv.includes("--quiet") ? "quiet" : "default";
+}
 
 function inspectPort(argv: readonly string[]): number | undefined {
   const flag = argv.find((arg) => arg === "--inspect" || arg.startsWith("--inspect="));
@@ -60,12 +74,19 @@ async function main(): Promise<void> {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, shutdown);
   onLauncherExit(() => shutdown("SIGTERM"));
 
-  write("Live Orders — local stack");
+  const argv = process.argv.slice(2);
+  const file = configFile(argv);
+  const rootDir = resolve(file, "..");
+  const dataDir = resolve(dataDirFromEnv(rootDir));
+  const reports = reportVerbosity(argv);
+  const app: LocalApp = await loadLocalApp(file);
+  write(`${app.title ?? app.name} — local stack`);
   const ports = portsFromEnv();
-  const inspect = inspectPort(process.argv.slice(2));
+  const inspect = inspectPort(argv);
   if (inspect !== undefined) await assertPortFree({ port: inspect, part: "Node inspector", hosts: ["127.0.0.1"] });
 
   starting = startLocalStack({
+    app,
     rootDir,
     dataDir,
     ports,
@@ -73,6 +94,7 @@ async function main(): Promise<void> {
     watch: true,
     inspectPort: inspect,
     seed: true,
+    reports,
     log: (line) => write(line),
   });
   const stack = await starting;
@@ -91,15 +113,23 @@ async function main(): Promise<void> {
     `  cognito-local    ${outputs.cognitoEndpoint}   pool ${outputs.userPoolId}, client ${outputs.userPoolClientId}`,
   );
   if (inspect !== undefined)
-    write(`  Debugger         127.0.0.1:${inspect}, the handlers' runtime (chrome://inspect, or VS Code "Attach")`);
+    write(
+      `  Debugger         127.0.0.1:${inspect}, the handlers' runtime: one execution environment (worker thread) per function (chrome://inspect, or VS Code "Attach")`,
+    );
   write();
-  write(`  Demo logins (password ${DEMO_PASSWORD}):`);
-  for (const user of demoUsers) write(`    ${user.email.padEnd(20)} ${user.role}`);
-  write();
+  if (app.users?.length) {
+    write("  Logins:");
+    for (const user of app.users)
+      write(`    ${user.email.padEnd(20)} ${user.password.padEnd(12)} ${user.groups?.join(", ") ?? ""}`.trimEnd());
+    write();
+  }
   const relativePath = relative(process.cwd(), dataDir) || ".";
   const shown = relativePath.startsWith("..") ? dataDir : relativePath;
   write(`  Endpoints written to ${join(shown, "outputs.json")}; data kept in ${shown}/ (delete it to start over).`);
-  write("  Handler code reloads on save. Ctrl-C stops everything.");
+  write(
+    `  Handler code reloads on save. A REPORT line per invocation${reports === "default" ? " (--verbose: all, --quiet: failures only)" : ""}; every one in ${join(shown, "logs", "lambda.log")}.`,
+  );
+  write("  Ctrl-C stops everything.");
 }
 
 main().catch((error: unknown) => {

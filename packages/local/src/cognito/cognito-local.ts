@@ -111,4 +111,4 @@ function withoutInspector(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 // The interface agreed between the parts names both in this module.
-export { type DemoUser, demoUsers, ensureUserPool, type UserPool } from "./user-pool";
+export { ensureUserPool, type UserPool } from "./user-pool";

@@ -17,27 +17,10 @@ import {
   UpdateUserPoolClientCommand,
   UserNotFoundException,
 } from "@aws-sdk/client-cognito-identity-provider";
+import type { LocalUser, SeededUser } from "../app";
 import { localCognitoClient } from "../clients";
 
-export const Role = { customer: "customer", staff: "staff" } as const;
-export type Role = (typeof Role)[keyof typeof Role];
-
-export const STAFF_GROUP = "staff";
 export const WEB_CLIENT_NAME = "web";
-
-export interface DemoUser {
-  email: string;
-  role: Role;
-  password: string;
-}
-
-/** The demo logins of SPEC §6 (local only). */
-export const DEMO_PASSWORD = "Passw0rd!";
-export const demoUsers: readonly DemoUser[] = [
-  { email: "alice@example.com", role: Role.customer, password: DEMO_PASSWORD },
-  { email: "bob@example.com", role: Role.customer, password: DEMO_PASSWORD },
-  { email: "staff@example.com", role: Role.staff, password: DEMO_PASSWORD },
-];
 
 /** Token lifetimes of the web client, in seconds (cognito-local honours seconds: handy for expiry tests). */
 export interface TokenValidity {
@@ -58,32 +41,35 @@ export interface UserPool {
   issuer: string;
   jwksUri: string;
   /** The seeded users with their Cognito `sub` (the app's user id). */
-  users: { userId: string; email: string; role: Role }[];
+  users: SeededUser[];
 }
 
 /**
  * Brings the user pool to the wanted state, reusing whatever exists (cognito-local keeps pools
  * in its data dir, so a second `npm start` finds the pool, client and users of the first and
  * their ids stay the same): the pool (email as username), the web client (no secret,
- * USER_PASSWORD_AUTH for the local sign-in, SRP and refresh as on AWS), the `staff` group, and
- * each user with a permanent password and a verified email.
+ * USER_PASSWORD_AUTH for the local sign-in, SRP and refresh as on AWS), the users' groups, and
+ * each user with a permanent password, a verified email and its groups.
  *
  * The issuer assumes the endpoint is cognito-local's issuer domain, which `startCognitoLocal` pins.
  */
 export async function ensureUserPool(o: {
   endpoint: string;
   poolName: string;
-  users?: readonly DemoUser[];
+  users?: readonly LocalUser[];
   tokenValidity?: Partial<TokenValidity>;
 }): Promise<UserPool> {
   const client = localCognitoClient(o.endpoint);
   try {
     const userPoolId = await ensurePool(client, o.poolName);
     const userPoolClientId = await ensureWebClient(client, userPoolId, { ...defaultTokenValidity, ...o.tokenValidity });
-    await ensureGroup(client, userPoolId, STAFF_GROUP);
+    for (const group of new Set((o.users ?? []).flatMap((user) => user.groups ?? []))) {
+      await ensureGroup(client, userPoolId, group);
+    }
     const users: UserPool["users"] = [];
     for (const user of o.users ?? []) {
-      users.push({ userId: await ensureUser(client, userPoolId, user), email: user.email, role: user.role });
+      const userId = await ensureUser(client, userPoolId, user);
+      users.push({ userId, email: user.email, groups: user.groups ?? [] });
     }
     const issuer = `${o.endpoint.replace(/\/+$/, "")}/${userPoolId}`;
     return { userPoolId, userPoolClientId, issuer, jwksUri: `${issuer}/.well-known/jwks.json`, users };
@@ -171,7 +157,7 @@ async function ensureGroup(
 }
 
 /** Returns the user's `sub`. An existing user keeps its password (a developer may have changed it). */
-async function ensureUser(client: CognitoIdentityProviderClient, userPoolId: string, user: DemoUser): Promise<string> {
+async function ensureUser(client: CognitoIdentityProviderClient, userPoolId: string, user: LocalUser): Promise<string> {
   let existing = await getUser(client, userPoolId, user.email);
   if (!existing) {
     await client.send(
@@ -210,9 +196,9 @@ async function ensureUser(client: CognitoIdentityProviderClient, userPoolId: str
       }),
     );
   }
-  if (user.role === Role.staff) {
+  for (const group of user.groups ?? []) {
     await client.send(
-      new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: user.email, GroupName: STAFF_GROUP }),
+      new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: user.email, GroupName: group }),
     );
   }
   const sub = attribute("sub");

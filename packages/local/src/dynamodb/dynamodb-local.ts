@@ -18,7 +18,6 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
-import { type TableDefinition, tableDefinition } from "@live-orders/core/table-definition";
 import { localDynamoDbClient } from "../clients";
 import { dynamoDbHeap, javaCommand, PartName, PortEnv } from "../config";
 import {
@@ -30,6 +29,7 @@ import {
 } from "../errors";
 import { ManagedChild, waitUntilReady } from "../stack/managed-child";
 import { assertPortFree, findFreePort } from "../stack/ports";
+import type { TableDefinition } from "./table-definition";
 
 /** Unpacked by scripts/fetch-dynamodb-local.mjs (postinstall). */
 export const DYNAMODB_LOCAL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../vendor/dynamodb-local");
@@ -192,14 +192,11 @@ const streamViewType = {
 } as const;
 
 /** The CreateTable request for a table in `sst.aws.Dynamo`'s shape (what infra/ deploys). */
-export function createTableInput(
-  tableName: string,
-  definition: TableDefinition = tableDefinition,
-): CreateTableCommandInput {
+export function createTableInput(tableName: string, definition: TableDefinition): CreateTableCommandInput {
   const fields = definition.fields as Record<string, keyof typeof attributeType>;
   const indexes = Object.entries(definition.globalIndexes ?? {}) as [string, { hashKey: string; rangeKey?: string }][];
   const keyAttributes = new Set<string>([definition.primaryIndex.hashKey]);
-  if ("rangeKey" in definition.primaryIndex) keyAttributes.add(definition.primaryIndex.rangeKey);
+  if (definition.primaryIndex.rangeKey) keyAttributes.add(definition.primaryIndex.rangeKey);
   for (const [, index] of indexes) {
     keyAttributes.add(index.hashKey);
     if (index.rangeKey) keyAttributes.add(index.rangeKey);
@@ -218,10 +215,7 @@ export function createTableInput(
       if (!type) throw new Error(`table definition: key attribute "${name}" is not in fields`);
       return { AttributeName: name, AttributeType: attributeType[type] };
     }),
-    KeySchema: keySchema(
-      definition.primaryIndex.hashKey,
-      "rangeKey" in definition.primaryIndex ? definition.primaryIndex.rangeKey : undefined,
-    ),
+    KeySchema: keySchema(definition.primaryIndex.hashKey, definition.primaryIndex.rangeKey),
     GlobalSecondaryIndexes: indexes.length
       ? indexes.map(([name, index]) => ({
           IndexName: name,
@@ -241,9 +235,9 @@ export function createTableInput(
 export async function createTable(o: {
   endpoint: string;
   tableName: string;
-  definition?: TableDefinition;
+  definition: TableDefinition;
 }): Promise<void> {
-  const definition = o.definition ?? tableDefinition;
+  const { definition } = o;
   const input = createTableInput(o.tableName, definition);
   const client = localDynamoDbClient(o.endpoint);
   try {

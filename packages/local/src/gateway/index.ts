@@ -20,9 +20,9 @@ export type { SigningCredentials } from "./sigv4";
  * - plain `ws:`/`http:` on loopback, no TLS; `domainName` is the `host:port` the client used;
  * - SigV4 on `@connections` is verified against the keys given in `credentials` (default: the
  *   local stack's `local`/`local`), not against IAM: any accepted key may manage connections;
- * - no throttling (`LimitExceededException`, 500 new connections/s) and no billing;
- * - handlers share one runtime process: module state is per handler file, not per Lambda
- *   instance, and invocations are not serialized per instance;
+ * - no throttling of its own (`LimitExceededException`, 500 new connections/s) and no billing;
+ *   a function throttled at its reserved concurrency (the loader's `TooManyRequestsException`)
+ *   is answered as API Gateway answers any failed integration;
  * - a client's ping frames count as activity for the idle timeout.
  */
 export type { WebSocketApiConfig } from "./websocket-api";

@@ -9,6 +9,8 @@ export interface Bundle {
   readonly outputFile: string;
   /** Absolute paths of every bundled source (for watching). */
   readonly inputs: readonly string[];
+  /** The names the bundle exports (a handler reference must name one). */
+  readonly exports: readonly string[];
 }
 
 /**
@@ -91,7 +93,8 @@ export class HandlerBundler {
     const inputs = Object.keys(result.metafile.inputs)
       .filter((input) => !input.includes("node_modules/") && !input.includes(":"))
       .map((input) => resolve(this.rootDir, input));
-    return { outputFile, inputs };
+    const exports = Object.values(result.metafile.outputs)[0]?.exports ?? [];
+    return { outputFile, inputs, exports };
   }
 
   async dispose(): Promise<void> {

@@ -26,3 +26,22 @@ export class HandlerTimeoutError extends LambdaRuntimeError {
     super(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
   }
 }
+
+/**
+ * Lambda's answer to an invocation past the function's reserved concurrency: every execution
+ * environment it may have is busy. Name and message are Lambda's own, so callers tell it from a
+ * function error as they would on AWS (an event source mapping retries it; API Gateway answers
+ * with its generic 500).
+ */
+export class TooManyRequestsException extends LambdaRuntimeError {
+  override name = "TooManyRequestsException";
+  readonly reason = "ReservedFunctionConcurrentInvocationLimitExceeded";
+  constructor() {
+    super("Rate Exceeded.");
+  }
+}
+
+/** The execution environment ended during an invocation (`process.exit`, a crash, out of memory). */
+export class RuntimeExitError extends LambdaRuntimeError {
+  override name = "Runtime.ExitError";
+}

@@ -31,7 +31,7 @@ export interface HandlerLoaderOptions {
   region?: string;
   /** Where invocation errors and rebuild failures are reported. Default: stderr. */
   log?: (line: string) => void;
-  /** Import prefixes bundled rather than left external. Default: this repository's workspaces. */
+  /** Import prefixes bundled rather than left external (an app's workspaces). Default: none. */
   bundledScopes?: readonly string[];
 }
 
@@ -58,7 +58,7 @@ interface LoadedFile {
 export function createHandlerLoader(options: HandlerLoaderOptions): HandlerLoader {
   const rootDir = options.rootDir;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const bundledScopes = options.bundledScopes ?? ["@live-orders/"];
+  const bundledScopes = options.bundledScopes ?? [];
   const settingsOf = (ref: string): FunctionSettings => ({
     functionName: functionNameOf(ref),
     timeoutMs: options.timeoutMs ?? 20_000,

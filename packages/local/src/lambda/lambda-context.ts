@@ -30,11 +30,12 @@ export function createLambdaContext(
   settings: FunctionSettings,
   completion: LegacyCompletion,
   now: Date = new Date(),
+  requestId: string = randomUUID(),
 ): Context {
   const deadline = now.getTime() + settings.timeoutMs;
   const { functionName } = settings;
   return {
-    awsRequestId: randomUUID(),
+    awsRequestId: requestId,
     functionName,
     functionVersion: "$LATEST",
     invokedFunctionArn: `arn:aws:lambda:${settings.region}:${settings.accountId}:function:${functionName}`,

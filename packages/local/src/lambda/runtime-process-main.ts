@@ -1,8 +1,10 @@
 /**
- * The runtime process's side of `createRuntimeProcess`: one in-process loader, driven over IPC.
- * It exits when told to, and when its parent goes away (the IPC channel closes).
+ * The runtime process's side of `createRuntimeProcess`: the functions' pools of execution
+ * environments, driven over IPC. It exits when told to, and when its parent goes away (the IPC
+ * channel closes).
  */
-import { createHandlerLoader, type HandlerLoader } from "./handler-loader";
+import { createFunctionPools } from "./function-pool";
+import type { HandlerLoader } from "./handler-loader";
 import type { RuntimeReply, RuntimeRequest, SerializedError } from "./runtime-protocol";
 
 const reply = (message: RuntimeReply) => process.send?.(message);
@@ -17,10 +19,11 @@ let loader: HandlerLoader | undefined;
 process.on("message", (request: RuntimeRequest) => {
   switch (request.type) {
     case "init":
-      loader = createHandlerLoader({
+      loader = createFunctionPools({
         ...request.options,
         log: (line) => reply({ type: "log", line }),
         onReload: (files) => reply({ type: "reload", files }),
+        onReport: (report) => reply({ type: "report", report }),
       });
       return;
     case "load":

@@ -59,19 +59,20 @@ describe("createRuntimeProcess", () => {
   });
 
   it("reports a runtime that exits, and starts a fresh one for the next invocation", async () => {
+    // Module state tells one runtime (execution environment) from the next.
     write(
       "src/exit.ts",
-      `export const handler = async (event: { exit: boolean }) => { if (event.exit) process.exit(3); return process.pid; };`,
+      `const runtimeId = crypto.randomUUID();\nexport const handler = async (event: { exit: boolean }) => { if (event.exit) process.exit(3); return runtimeId; };`,
     );
     const loader = create();
-    const firstPid = await loader.invoke("src/exit.handler", { exit: false });
+    const firstRuntime = await loader.invoke("src/exit.handler", { exit: false });
 
     await expect(loader.invoke("src/exit.handler", { exit: true })).rejects.toThrow(
       "Runtime exited with error: exit status 3",
     );
-    const secondPid = await loader.invoke("src/exit.handler", { exit: false });
+    const secondRuntime = await loader.invoke("src/exit.handler", { exit: false });
 
-    expect(secondPid).not.toBe(firstPid);
+    expect(secondRuntime).not.toBe(firstRuntime);
   });
 
   it("kills a runtime whose event loop is stuck past the timeout", async () => {

@@ -1,13 +1,17 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { HandlerTimeoutError, LambdaRuntimeError } from "./errors";
-import type { HandlerLoader, HandlerLoaderOptions, LambdaHandler } from "./handler-loader";
+import { LambdaRuntimeError } from "./errors";
+import type { FunctionPoolsOptions } from "./function-pool";
+import type { HandlerLoader, LambdaHandler } from "./handler-loader";
+import { formatForTerminal, type InvocationReport } from "./invocation-report";
 import type { RuntimeReply, RuntimeRequest, SerializedError } from "./runtime-protocol";
 
-export type RuntimeProcessOptions = Omit<HandlerLoaderOptions, "log" | "onReload"> & {
+export type RuntimeProcessOptions = Omit<FunctionPoolsOptions, "log" | "onReload" | "onReport"> & {
   log?: (line: string) => void;
   onReload?: (changedFiles: string[]) => void;
+  /** One report per invocation. Default: failed invocations' reports (with their lines) go to `log`. */
+  onReport?: (report: InvocationReport) => void;
   /** Open the Node inspector of the runtime (where handler code runs) on 127.0.0.1:port. */
   inspectPort?: number;
 };
@@ -27,27 +31,26 @@ export interface LambdaRuntime extends HandlerLoader {
 
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
-/** What the parent allows past the function timeout before it kills a runtime that does not answer. */
-const killGraceMs = 2000;
-
 /**
  * The handlers in their own Node.js process, as Lambda runs them apart from API Gateway and the
  * stream poller: the gateway's event loop never runs handler code, and a fan-out's signing and
- * posting run on the second core while the gateway receives the posts. Inside, the process is
- * the in-process loader (`createHandlerLoader`: bundling, reload on save, context, timeouts);
- * this side only carries invocations over IPC.
+ * posting run on the second core while the gateway receives the posts. Inside, the process holds
+ * the functions' execution environments (`createFunctionPools`: bundling, reload on save, one
+ * worker thread per environment, timeouts, reports); this side only carries invocations over IPC.
  *
- * A runtime that dies (a handler called `process.exit`, crashed, or hung past its timeout) fails
- * the invocations it held, as Lambda reports `Runtime exited`, and the next invocation starts a
- * fresh one, with the same environment.
+ * An environment that dies (its function called `process.exit`, crashed, or hung past its
+ * timeout) fails its invocation and is replaced inside the process. Should the process itself
+ * die, it fails the invocations it held, as Lambda reports `Runtime exited`, and the next
+ * invocation starts a fresh one, with the same environment variables.
  */
 export function createRuntimeProcess(options: RuntimeProcessOptions): LambdaRuntime {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const timeoutMs = options.timeoutMs ?? 20_000;
-  const pending = new Map<
-    number,
-    { resolve: (value: unknown) => void; reject: (error: Error) => void; watchdog: NodeJS.Timeout }
-  >();
+  const onReport =
+    options.onReport ??
+    ((report: InvocationReport) => {
+      if (report.status.kind !== "ok") for (const line of formatForTerminal(report)) log(line);
+    });
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let environment: HandlerEnvironment | undefined;
   let child: ChildProcess | undefined;
   let nextId = 1;
@@ -72,15 +75,15 @@ export function createRuntimeProcess(options: RuntimeProcessOptions): LambdaRunt
     // It exits when the IPC channel closes; this covers a parent exiting while it is stuck.
     const killOnExit = () => killGroup(runtime);
     process.once("exit", killOnExit);
-    const { log: _log, onReload: _onReload, inspectPort: _inspectPort, ...settings } = options;
+    const { log: _log, onReload: _onReload, onReport: _onReport, inspectPort: _inspectPort, ...settings } = options;
     runtime.send({ type: "init", options: settings } satisfies RuntimeRequest);
     runtime.on("message", (reply: RuntimeReply) => {
       if (reply.type === "log") return log(reply.line);
+      if (reply.type === "report") return onReport(reply.report);
       if (reply.type === "reload") return options.onReload?.(reply.files);
       const waiter = pending.get(reply.id);
       if (!waiter) return;
       pending.delete(reply.id);
-      clearTimeout(waiter.watchdog);
       if (reply.type === "result") waiter.resolve(reply.result);
       else waiter.reject(toError(reply.error));
     });
@@ -93,7 +96,6 @@ export function createRuntimeProcess(options: RuntimeProcessOptions): LambdaRunt
         `Runtime exited with error: ${signal ? `signal: ${signal}` : `exit status ${code}`}`,
       );
       for (const [id, waiter] of pending) {
-        clearTimeout(waiter.watchdog);
         pending.delete(id);
         waiter.reject(error);
       }
@@ -111,20 +113,14 @@ export function createRuntimeProcess(options: RuntimeProcessOptions): LambdaRunt
     child ??= spawnRuntime(environment);
     const runtime = child;
     const id = nextId++;
+    // No watchdog here: handler code never runs on the process's own event loop (each environment
+    // is a worker thread, ended by the process at its timeout), so the process always answers.
     return new Promise((resolve, reject) => {
-      // The runtime enforces the timeout itself; this catches one whose event loop is stuck.
-      const watchdog = setTimeout(() => {
-        pending.delete(id);
-        reject(new HandlerTimeoutError(timeoutMs));
-        killGroup(runtime);
-      }, timeoutMs + killGraceMs);
-      watchdog.unref();
-      pending.set(id, { resolve, reject, watchdog });
+      pending.set(id, { resolve, reject });
       try {
         runtime.send({ ...request, id } as RuntimeRequest);
       } catch (error) {
         // The runtime died and its exit has not been reported yet: this invocation fails as its others will.
-        clearTimeout(watchdog);
         pending.delete(id);
         reject(new LambdaRuntimeError(`Runtime exited with error: ${(error as Error).message}`));
       }

@@ -1,4 +1,5 @@
-import type { HandlerLoaderOptions } from "./handler-loader";
+import type { FunctionPoolsOptions } from "./function-pool";
+import type { InvocationReport } from "./invocation-report";
 
 /** An error as it crosses the process boundary: what Lambda reports of one (type, message, stack). */
 export interface SerializedError {
@@ -9,7 +10,7 @@ export interface SerializedError {
 
 /** Parent → runtime process. */
 export type RuntimeRequest =
-  | { type: "init"; options: Omit<HandlerLoaderOptions, "log" | "onReload"> }
+  | { type: "init"; options: Omit<FunctionPoolsOptions, "log" | "onReload" | "onReport"> }
   | { type: "load"; id: number; ref: string }
   | { type: "invoke"; id: number; ref: string; event: unknown }
   | { type: "close" };
@@ -19,4 +20,5 @@ export type RuntimeReply =
   | { type: "result"; id: number; result: unknown }
   | { type: "error"; id: number; error: SerializedError }
   | { type: "log"; line: string }
+  | { type: "report"; report: InvocationReport }
   | { type: "reload"; files: string[] };

@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { httpApi, streamSubscriber, webSocketApi } from "@live-orders/functions/routes";
+import type { LocalApp, LocalResources } from "../app";
 import { startCognitoLocal } from "../cognito/cognito-local";
-import { demoUsers, ensureUserPool, type TokenValidity, type UserPool } from "../cognito/user-pool";
+import { ensureUserPool, type TokenValidity, type UserPool } from "../cognito/user-pool";
 import {
   DEFAULT_POOL_NAME,
   DEFAULT_TABLE_NAME,
@@ -16,12 +16,14 @@ import {
 import { createTable, startDynamoDbLocal } from "../dynamodb/dynamodb-local";
 import { type LocalStackError, PortInUseError } from "../errors";
 import { type Gateway, startGateway } from "../gateway/index";
+import type { ConcurrencySettings } from "../lambda/function-pool";
 import type { HandlerLoader } from "../lambda/handler-loader";
+import type { InvocationReport } from "../lambda/invocation-report";
 import { createRuntimeProcess, type HandlerEnvironment, type LambdaRuntime } from "../lambda/runtime-process";
-import type { FilterPattern } from "../streams/filter-pattern";
 import { startStreamPoller } from "../streams/stream-poller";
+import { createInvocationLog, type ReportVerbosity } from "./invocation-log";
 import { assertPortFree } from "./ports";
-import { seedDemoData } from "./seed-demo-data";
+import { runScript } from "./run-script";
 import { signIn } from "./sign-in";
 import { startViteDevServer } from "./vite-dev-server";
 
@@ -39,7 +41,9 @@ export interface Outputs {
 }
 
 export interface LocalStackOptions {
-  /** The repository root: handler refs and packages/web are resolved from it. */
+  /** The app: its routes, table, stream subscriber, users, handler environment, hooks (its `local.config.ts`). */
+  app: LocalApp;
+  /** The app's root: handler refs and the web app are resolved from it. */
   rootDir: string;
   /** Keep data here (`dynamodb/`, `cognito/`, `logs/`, `outputs.json`); undefined: in memory / temp. */
   dataDir?: string;
@@ -50,14 +54,24 @@ export interface LocalStackOptions {
   cognitoEndpoint?: string;
   tableName?: string;
   poolName?: string;
-  /** Start Vite for packages/web. Default true. */
+  /** Start Vite for the app's web client (`app.web`). Default true. */
   web?: boolean;
   /** Reload handler code on save. Default false. */
   watch?: boolean;
   /** Open the Node inspector of the handlers' runtime process on 127.0.0.1:port. */
   inspectPort?: number;
-  /** Seed the demo orders (core's `seedDemoData`). Default true. */
+  /** Run the app's `seed` hook. Default true. */
   seed?: boolean;
+  /**
+   * Execution environments per function (reserved concurrency over the app's, local bound, idle
+   * timeout). Every function of the app gets one environment at start, in the background
+   * (`prewarm: false` leaves every first invocation a cold start).
+   */
+  lambda?: Omit<ConcurrencySettings, "prewarm"> & { prewarm?: boolean };
+  /** Which invocation reports the log shows (the log file, under `dataDir`, gets all). Default `default`. */
+  reports?: ReportVerbosity;
+  /** Every invocation's report, as it is made (tests, tools). */
+  onReport?: (report: InvocationReport) => void;
   webSocket?: { idleTimeoutMs?: number; maxConnectionMs?: number };
   tokenValidity?: Partial<TokenValidity>;
   /** Progress lines, handler reloads, gateway and poller messages. Default: stderr. */
@@ -78,10 +92,12 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   outputs: Outputs;
-  /** The seeded users with their ids. */
+  /** The app's users with their ids. */
   users: UserPool["users"];
   pool: UserPool;
-  /** A fresh access token of a seeded user (password sign-in). */
+  /** What the stack runs, as the app's `environment` and `web` hooks were given it. */
+  resources: LocalResources;
+  /** A fresh access token of one of the app's users (password sign-in). */
   token(email: string): Promise<string>;
   /** A seeded user's id (`sub`); throws for anyone else. */
   userId(email: string): string;
@@ -100,10 +116,10 @@ export interface LocalStack {
 }
 
 /**
- * The whole local stack, in dependency order, each step timed and each taking what the steps
- * before it produced: the emulators, the table and the user pool, the Lambda runtime and the
- * local API Gateway with the app's route table, the handlers' environment (which needs both),
- * the demo data, the stream poller with the app's subscriber, Vite. On any failure what was
+ * The whole local stack of an app, in dependency order, each step timed and each taking what the
+ * steps before it produced: the emulators, the table and the user pool, the Lambda runtime and the
+ * local API Gateway with the app's route tables, the handlers' environment (which needs both),
+ * the app's seed hook, the stream poller with the app's subscriber, Vite. On any failure what was
  * started is stopped before the error propagates.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -116,13 +132,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const runtime = createLambdaRuntime(settings, parts);
     const loader = options.wrapLoader?.(runtime) ?? runtime;
     const gateway = await startApiGateway(settings, { loader, pool }, parts);
-    const environment = await handlerEnvironment(settings, { emulators, pool, gateway: gateway.current() });
+    const resources = stackResources(settings, { emulators, pool, gateway: gateway.current() });
+    const environment = await handlerEnvironment(settings, resources);
     await startLambdaRuntime(settings, runtime, environment);
-    if (settings.seed) await seedDemoOrders(settings, { environment, pool });
+    if (settings.seed) await seedAppData(settings, { environment, pool, resources });
     await startStreamSubscriber(settings, { emulators, loader }, parts);
-    const web = settings.web ? await startWebApp(settings, { emulators, pool, gateway: gateway.current() }, parts) : "";
+    const web = settings.web ? await startWebApp(settings, resources, parts) : "";
     const outputs = writeOutputs(settings, { web, emulators, pool, gateway: gateway.current() });
-    return runningStack({ outputs, pool, loader, gateway, environment, stop: () => parts.stopAll() });
+    return runningStack({
+      settings,
+      outputs,
+      pool,
+      loader,
+      gateway,
+      environment,
+      resources,
+      stop: () => parts.stopAll(),
+    });
   } catch (error) {
     await parts.stopAll();
     throw error;
@@ -130,6 +156,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 }
 
 interface StackSettings {
+  app: LocalApp;
   rootDir: string;
   dataDir: string | undefined;
   logDir: string | undefined;
@@ -148,14 +175,15 @@ function stackSettings(options: LocalStackOptions): StackSettings {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
   return {
+    app: options.app,
     rootDir: resolve(options.rootDir),
     dataDir,
     logDir: dataDir ? join(dataDir, "logs") : undefined,
     ports: options.ports ?? {},
     tableName: options.tableName ?? DEFAULT_TABLE_NAME,
     poolName: options.poolName ?? DEFAULT_POOL_NAME,
-    seed: options.seed ?? true,
-    web: options.web ?? true,
+    seed: (options.seed ?? true) && options.app.seed !== undefined,
+    web: (options.web ?? true) && options.app.web !== undefined,
     options,
     log,
     async step(part, start, detail) {
@@ -240,7 +268,7 @@ async function createTableAndUserPool(settings: StackSettings, emulators: Emulat
   const [, pool] = await Promise.all([
     settings.step(
       "table",
-      () => createTable({ endpoint: emulators.dynamoEndpoint, tableName }),
+      () => createTable({ endpoint: emulators.dynamoEndpoint, tableName, definition: settings.app.table }),
       () => tableName,
     ),
     settings.step(
@@ -249,7 +277,7 @@ async function createTableAndUserPool(settings: StackSettings, emulators: Emulat
         ensureUserPool({
           endpoint: emulators.cognitoEndpoint,
           poolName: settings.poolName,
-          users: demoUsers,
+          users: settings.app.users ?? [],
           tokenValidity: settings.options.tokenValidity,
         }),
       (p) => `${p.userPoolId} (${p.users.length} users)`,
@@ -258,17 +286,37 @@ async function createTableAndUserPool(settings: StackSettings, emulators: Emulat
   return pool;
 }
 
-/** The handlers' process, as on Lambda; it runs once `startLambdaRuntime` gives it its environment. */
+/**
+ * The handlers' process, as on Lambda; it runs once `startLambdaRuntime` gives it its environment.
+ * Its reports go to the log (as `reports` says) and to `<dataDir>/logs/lambda.log`. Under a
+ * debugger each function has one environment, so a breakpoint stops the only one.
+ */
 function createLambdaRuntime(settings: StackSettings, parts: StartedParts): LambdaRuntime {
-  const { rootDir, options, log } = settings;
+  const { rootDir, options, log, app, logDir } = settings;
+  const invocationLog = createInvocationLog({
+    log,
+    file: logDir ? join(logDir, "lambda.log") : undefined,
+    verbosity: options.reports,
+    isQuiet: app.quietReports,
+  });
   const runtime = createRuntimeProcess({
     rootDir,
     watch: options.watch ?? false,
     inspectPort: options.inspectPort,
+    bundledScopes: app.bundledScopes ?? [],
+    reservedConcurrency: { ...app.reservedConcurrency, ...options.lambda?.reservedConcurrency },
+    maxEnvironments: options.inspectPort === undefined ? options.lambda?.maxEnvironments : 1,
+    idleTimeoutMs: options.lambda?.idleTimeoutMs,
+    prewarm: options.lambda?.prewarm === false ? [] : functionsOf(app),
     log,
+    onReport: (report) => {
+      invocationLog.write(report);
+      options.onReport?.(report);
+    },
     onReload: (files) =>
       log(`  ↻ handler code reloaded (${files.map((file) => file.replace(`${rootDir}/`, "")).join(", ")})`),
   });
+  parts.add(() => invocationLog.close());
   parts.add(() => runtime.close());
   return runtime;
 }
@@ -280,30 +328,28 @@ interface RestartableGateway {
   restart(): Promise<void>;
 }
 
-/** The local API Gateway with the app's route table: the WebSocket API and the HTTP API. */
+/** The local API Gateway with the app's route tables: the WebSocket API and the HTTP API. */
 async function startApiGateway(
   settings: StackSettings,
   { loader, pool }: { loader: HandlerLoader; pool: UserPool },
   parts: StartedParts,
 ): Promise<RestartableGateway> {
-  const { options, ports, log } = settings;
+  const { options, ports, log, app } = settings;
+  const authorizer = app.webSocket?.authorizer;
   const gatewayOptions = {
     loader,
     log,
     region: LOCAL_REGION,
     webSocket: {
-      routes: mapRoutes(webSocketApi.routes),
-      authorizer: {
-        handler: webSocketApi.authorizer.handler,
-        identitySources: webSocketApi.authorizer.identitySources,
-      },
+      routes: mapRoutes(app.webSocket?.routes ?? {}),
+      authorizer: authorizer && { handler: authorizer.handler, identitySources: authorizer.identitySources },
       idleTimeoutMs: options.webSocket?.idleTimeoutMs,
       maxConnectionMs: options.webSocket?.maxConnectionMs,
     },
     http: {
-      routes: mapRoutes(httpApi.routes),
+      routes: mapRoutes(app.http?.routes ?? {}),
       jwt: { issuer: pool.issuer, audiences: [pool.userPoolClientId], jwksUri: pool.jwksUri },
-      cors: httpApi.cors,
+      cors: app.http?.cors,
     },
   };
   let gateway = await settings.step(
@@ -326,30 +372,46 @@ async function startApiGateway(
   };
 }
 
+/** What runs, as the app's hooks see it (the web client gets these; the handlers get `handlerResources`). */
+function stackResources(
+  { app, tableName }: StackSettings,
+  { emulators, pool, gateway }: { emulators: Emulators; pool: UserPool; gateway: Gateway },
+): LocalResources {
+  return {
+    appName: app.name,
+    stage: "local",
+    region: LOCAL_REGION,
+    tableName,
+    dynamoEndpoint: emulators.dynamoEndpoint,
+    userPoolId: pool.userPoolId,
+    userPoolClientId: pool.userPoolClientId,
+    issuer: pool.issuer,
+    cognitoEndpoint: emulators.cognitoEndpoint,
+    httpUrl: gateway.httpUrl,
+    wsUrl: gateway.wsUrl,
+    managementEndpoint: gateway.managementEndpoint,
+  };
+}
+
 /**
- * What SST links give the handlers on AWS (`SST_RESOURCE_*`), plus the local endpoints and the
- * local keys, then `handlerEnv` over them. The handlers' DynamoDB and `@connections` endpoints
- * go through `handlerEndpoints` when given (counting proxies).
+ * The handlers' environment: the local region and keys, then what the app's `environment` makes of
+ * the resources (SST links as `SST_RESOURCE_*`, its own endpoint overrides), then `handlerEnv` over
+ * them. The handlers' DynamoDB and `@connections` endpoints go through `handlerEndpoints` when
+ * given (counting proxies).
  */
 async function handlerEnvironment(
-  { tableName, options }: StackSettings,
-  { emulators, pool, gateway }: { emulators: Emulators; pool: UserPool; gateway: Gateway },
+  { app, options }: StackSettings,
+  resources: LocalResources,
 ): Promise<HandlerEnvironment> {
   const dynamoEndpoint =
-    (await options.handlerEndpoints?.dynamodb?.(emulators.dynamoEndpoint)) ?? emulators.dynamoEndpoint;
+    (await options.handlerEndpoints?.dynamodb?.(resources.dynamoEndpoint)) ?? resources.dynamoEndpoint;
   const managementEndpoint =
-    (await options.handlerEndpoints?.management?.(gateway.managementEndpoint)) ?? gateway.managementEndpoint;
+    (await options.handlerEndpoints?.management?.(resources.managementEndpoint)) ?? resources.managementEndpoint;
   return {
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    SST_RESOURCE_App: JSON.stringify({ name: "live-orders", stage: "local" }),
-    SST_RESOURCE_Table: JSON.stringify({ name: tableName }),
-    SST_RESOURCE_UserPool: JSON.stringify({ id: pool.userPoolId }),
-    SST_RESOURCE_WebClient: JSON.stringify({ id: pool.userPoolClientId }),
-    SST_RESOURCE_Realtime: JSON.stringify({ url: gateway.wsUrl, managementEndpoint }),
-    LIVE_ORDERS_DYNAMODB_ENDPOINT: dynamoEndpoint,
-    LIVE_ORDERS_COGNITO_ISSUER: pool.issuer,
+    ...app.environment({ ...resources, dynamoEndpoint, managementEndpoint }),
     ...options.handlerEnv,
   };
 }
@@ -364,24 +426,34 @@ async function startLambdaRuntime(
     "Lambda runtime",
     async () => {
       runtime.start(environment);
-      await runtime.load(streamSubscriber.handler);
+      // Bundled now, so that the first event does not wait for esbuild.
+      const subscriber = settings.app.streamSubscriber;
+      if (subscriber) await runtime.load(subscriber.handler);
     },
-    () => "handlers in their own process",
+    () => "an execution environment per concurrent invocation",
   );
 }
 
 /**
- * Seeded before the poller starts (at LATEST): no one can be subscribed yet, so fanning the demo
- * history out would only be log noise.
+ * The app's seed hook, before the poller starts (at LATEST): no one can be subscribed yet, so
+ * fanning demo history out would only be log noise.
  */
-async function seedDemoOrders(
+async function seedAppData(
   settings: StackSettings,
-  { environment, pool }: { environment: HandlerEnvironment; pool: UserPool },
+  { environment, pool, resources }: { environment: HandlerEnvironment; pool: UserPool; resources: LocalResources },
 ): Promise<void> {
+  const seed = settings.app.seed;
+  if (!seed) return;
   await settings.step(
     "demo data",
-    () => seedDemoData({ rootDir: settings.rootDir, environment, users: pool.users }),
-    () => `${pool.users.length} users' orders`,
+    () =>
+      seed({
+        resources,
+        users: pool.users,
+        environment,
+        runScript: (ref, ...args) => runScript({ rootDir: settings.rootDir, environment, ref, args }),
+      }),
+    () => `${pool.users.length} users`,
   );
 }
 
@@ -391,46 +463,39 @@ async function startStreamSubscriber(
   { emulators, loader }: { emulators: Emulators; loader: HandlerLoader },
   parts: StartedParts,
 ): Promise<void> {
+  const subscriber = settings.app.streamSubscriber;
+  if (!subscriber) return;
   await settings.step(
     "stream poller",
     async () => {
       const poller = startStreamPoller({
         endpoint: emulators.dynamoEndpoint,
         tableName: settings.tableName,
-        handler: streamSubscriber.handler,
+        handler: subscriber.handler,
         loader,
-        batchSize: streamSubscriber.batchSize,
-        filters: streamSubscriber.filters as unknown as readonly FilterPattern[],
+        batchSize: subscriber.batchSize,
+        filters: subscriber.filters,
         log: settings.log,
       });
       parts.add(() => poller.stop());
       await poller.ready;
     },
-    () => streamSubscriber.name,
+    () => subscriber.name ?? subscriber.handler,
   );
 }
 
-/** Vite for packages/web, configured with the local endpoints; returns its URL. */
-async function startWebApp(
-  settings: StackSettings,
-  { emulators, pool, gateway }: { emulators: Emulators; pool: UserPool; gateway: Gateway },
-  parts: StartedParts,
-): Promise<string> {
+/** Vite for the app's web client, configured with the local endpoints; returns its URL. */
+async function startWebApp(settings: StackSettings, resources: LocalResources, parts: StartedParts): Promise<string> {
+  const web = settings.app.web;
+  if (!web) return "";
   const vite = await settings.step(
     PartName.web,
     async () => {
       const server = await startViteDevServer({
-        webRoot: join(settings.rootDir, "packages", "web"),
+        webRoot: join(settings.rootDir, web.root),
         port: settings.ports.web ?? 0,
         logFile: settings.logDir ? join(settings.logDir, "web.log") : undefined,
-        env: {
-          VITE_API_URL: gateway.httpUrl,
-          VITE_WS_URL: gateway.wsUrl,
-          VITE_USER_POOL_ID: pool.userPoolId,
-          VITE_USER_POOL_CLIENT_ID: pool.userPoolClientId,
-          VITE_REGION: LOCAL_REGION,
-          VITE_COGNITO_ENDPOINT: emulators.cognitoEndpoint,
-        },
+        env: web.environment(resources),
       });
       parts.add(() => server.stop());
       return server;
@@ -464,6 +529,8 @@ function writeOutputs(
 }
 
 function runningStack(o: {
+  settings: StackSettings;
+  resources: LocalResources;
   outputs: Outputs;
   pool: UserPool;
   loader: HandlerLoader;
@@ -476,7 +543,12 @@ function runningStack(o: {
     outputs,
     users: pool.users,
     pool,
-    token: (email) => signIn(outputs.cognitoEndpoint, pool.userPoolClientId, email),
+    resources: o.resources,
+    token(email) {
+      const user = o.settings.app.users?.find((candidate) => candidate.email === email);
+      if (user === undefined) return Promise.reject(new Error(`unknown user ${email}`));
+      return signIn(outputs.cognitoEndpoint, pool.userPoolClientId, email, user.password);
+    },
     userId(email) {
       const user = pool.users.find((candidate) => candidate.email === email);
       if (user === undefined) throw new Error(`unknown user ${email}`);
@@ -497,6 +569,17 @@ async function settledAll<T extends readonly unknown[]>(
   const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
   if (failed) throw failed.reason;
   return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/** Every function the app's route tables and stream subscriber name. */
+function functionsOf(app: LocalApp): string[] {
+  const refs = [
+    ...Object.values(app.webSocket?.routes ?? {}),
+    ...(app.webSocket?.authorizer ? [app.webSocket.authorizer] : []),
+    ...Object.values(app.http?.routes ?? {}),
+    ...(app.streamSubscriber ? [app.streamSubscriber] : []),
+  ].map((fn) => fn.handler);
+  return [...new Set(refs)];
 }
 
 function mapRoutes(routes: Record<string, { handler: string }>): Record<string, { handler: string }> {

@@ -1,6 +1,5 @@
 import { InitiateAuthCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { localCognitoClient } from "../clients";
-import { DEMO_PASSWORD } from "../cognito/user-pool";
 
 /**
  * An access token from cognito-local by password (USER_PASSWORD_AUTH, which the local stack's
@@ -10,7 +9,7 @@ export async function signIn(
   cognitoEndpoint: string,
   clientId: string,
   email: string,
-  password = DEMO_PASSWORD,
+  password: string,
 ): Promise<string> {
   const client = localCognitoClient(cognitoEndpoint);
   try {

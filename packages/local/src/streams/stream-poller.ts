@@ -279,6 +279,7 @@ async function deliverBatch(mapping: EventSourceMapping, records: SdkRecord[]): 
   let pending: DynamoDBRecord[] = records
     .map((record) => toLambdaRecord(record, { streamArn, region: settings.region }))
     .filter((record) => matchesAnyFilter(record, options.filters));
+  let throttles = 0;
   for (let attempt = 0; pending.length > 0 && !signal.aborted; attempt++) {
     const event: DynamoDBStreamEvent = { Records: pending };
     let failedFrom: number | undefined;
@@ -288,6 +289,15 @@ async function deliverBatch(mapping: EventSourceMapping, records: SdkRecord[]): 
       failedFrom = settings.reportBatchItemFailures ? firstFailedIndex(response, pending) : undefined;
       reason = "reported batchItemFailures";
     } catch (error) {
+      if (error instanceof Error && error.name === "TooManyRequestsException") {
+        // Throttled before it was invoked: Lambda retries such a batch until its records expire,
+        // without spending MaximumRetryAttempts (which counts function errors only).
+        const delay = Math.min(settings.retryMaxDelayMs, settings.retryBaseDelayMs * 2 ** throttles++);
+        log(`[stream] ${name}: invocation throttled (${error.name}); retrying the batch in ${delay} ms`);
+        await sleep(signal, delay);
+        attempt--;
+        continue;
+      }
       failedFrom = 0;
       reason = `threw ${error instanceof Error ? error.name : "an error"}`;
     }

@@ -10,8 +10,9 @@
  * bundled handlers in their runtime process, with real Cognito tokens.
  */
 import { randomUUID } from "node:crypto";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { LOCAL_CONFIG_FILE, loadLocalApp } from "../app";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../stack/local-stack";
 import { observeInvocations } from "../stack/observed-loader";
 import { type DynamoDbCountingProxy, type DynamoDbCounts, startDynamoDbCountingProxy } from "./counting-proxy";
@@ -19,7 +20,8 @@ import { type DynamoDbCountingProxy, type DynamoDbCounts, startDynamoDbCountingP
 /** The repository root. */
 export const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 
-export interface AppStackOptions extends Pick<LocalStackOptions, "webSocket" | "tokenValidity" | "ports"> {
+export interface AppStackOptions
+  extends Pick<LocalStackOptions, "webSocket" | "tokenValidity" | "ports" | "lambda" | "onReport"> {
   /** The running emulators (in tests: `runEmulators()`, the global setup's). */
   dynamoEndpoint: string;
   cognitoEndpoint: string;
@@ -69,6 +71,8 @@ export async function startAppStack(options: AppStackOptions): Promise<AppStack>
   let idleSince = performance.now();
   try {
     const stack = await startLocalStack({
+      // This repository's app, as `npm start` runs it.
+      app: await loadLocalApp(join(rootDir, LOCAL_CONFIG_FILE)),
       rootDir,
       dynamoEndpoint: options.dynamoEndpoint,
       cognitoEndpoint: options.cognitoEndpoint,
@@ -79,6 +83,8 @@ export async function startAppStack(options: AppStackOptions): Promise<AppStack>
       seed: options.seed ?? false,
       webSocket: options.webSocket,
       tokenValidity: options.tokenValidity,
+      lambda: options.lambda,
+      onReport: options.onReport,
       log: options.log ?? (() => undefined),
       handlerEnv: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT", ...options.env },
       handlerEndpoints: options.countDynamoDb

@@ -13,7 +13,8 @@ import { SimpleJwksCache } from "aws-jwt-verify/jwk";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { localCognitoClient } from "../../src/clients";
 import { startCognitoLocal } from "../../src/cognito/cognito-local";
-import { DEMO_PASSWORD, demoUsers, ensureUserPool, type UserPool } from "../../src/cognito/user-pool";
+import { ensureUserPool, type UserPool } from "../../src/cognito/user-pool";
+import { DEMO_PASSWORD, demoUsers } from "../../src/testing/demo-users";
 
 const endpoint = inject("cognitoEndpoint");
 

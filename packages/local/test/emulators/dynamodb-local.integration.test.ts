@@ -16,7 +16,7 @@ describe("createTable", () => {
   it("creates the table of the shared definition: keys, GSIs, stream and TTL", async () => {
     const tableName = `t-${randomUUID()}`;
 
-    await createTable({ endpoint, tableName });
+    await createTable({ endpoint, tableName, definition: tableDefinition });
 
     const client = localDynamoDbClient(endpoint);
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
@@ -36,11 +36,11 @@ describe("createTable", () => {
 
   it("is idempotent and keeps the data of an existing table", async () => {
     const tableName = `t-${randomUUID()}`;
-    await createTable({ endpoint, tableName });
+    await createTable({ endpoint, tableName, definition: tableDefinition });
     const client = localDynamoDbClient(endpoint);
     await client.send(new PutItemCommand({ TableName: tableName, Item: { pk: { S: "a" }, sk: { S: "b" } } }));
 
-    await createTable({ endpoint, tableName });
+    await createTable({ endpoint, tableName, definition: tableDefinition });
 
     const { Item } = await client.send(
       new GetItemCommand({ TableName: tableName, Key: { pk: { S: "a" }, sk: { S: "b" } } }),
@@ -72,7 +72,7 @@ describe("createTable on an existing table", () => {
       definition: { ...tableDefinition, globalIndexes: olderIndexes } as never,
     });
 
-    await createTable({ endpoint, tableName });
+    await createTable({ endpoint, tableName, definition: tableDefinition });
 
     const client = localDynamoDbClient(endpoint);
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));

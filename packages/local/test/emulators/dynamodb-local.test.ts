@@ -2,13 +2,14 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { tableDefinition } from "@live-orders/core/table-definition";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTableInput, parseJavaVersion, startDynamoDbLocal } from "../../src/dynamodb/dynamodb-local";
 import { ComponentStartError, formatError, JavaMissingError, JavaTooOldError, PortInUseError } from "../../src/errors";
 
 describe("createTableInput", () => {
   it("defines only the attributes keys use, pay-per-request, projecting all, with the stream", () => {
-    const input = createTableInput("x");
+    const input = createTableInput("x", tableDefinition);
 
     expect(input.BillingMode).toBe("PAY_PER_REQUEST");
     expect(input.AttributeDefinitions?.map((a) => a.AttributeName).sort()).toEqual([

@@ -5,9 +5,10 @@ import { join, resolve } from "node:path";
 import { InitiateAuthCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import WebSocket from "ws";
+import { LOCAL_CONFIG_FILE, loadLocalApp } from "../../src/app";
 import { localCognitoClient } from "../../src/clients";
-import { DEMO_PASSWORD } from "../../src/cognito/user-pool";
 import { type LocalStack, startLocalStack } from "../../src/stack/local-stack";
+import { DEMO_PASSWORD } from "../../src/testing/demo-users";
 import { sampleOrder } from "../../src/testing/sample-order";
 
 const rootDir = resolve(import.meta.dirname, "../../../..");
@@ -20,6 +21,7 @@ describe("startLocalStack (emulators reused, no web)", () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "local-stack-"));
     stack = await startLocalStack({
+      app: await loadLocalApp(join(rootDir, LOCAL_CONFIG_FILE)),
       rootDir,
       dataDir,
       dynamoEndpoint: inject("dynamoEndpoint"),
@@ -89,6 +91,24 @@ describe("startLocalStack (emulators reused, no web)", () => {
     expect(body.orders.length).toBeGreaterThan(0);
     const alice = stack.users.find((user) => user.email === "alice@example.com");
     expect(body.orders.every((order) => order.customerId === alice?.userId)).toBe(true);
+  });
+
+  it("reports every invocation: a REPORT line in the log, START/END/REPORT in logs/lambda.log", async () => {
+    const token = await accessToken("alice@example.com");
+
+    await fetch(`${stack.outputs.api}/orders`, { headers: { authorization: `Bearer ${token}` } });
+
+    const report =
+      /^REPORT functions-src-http-orders-list \(GET \/orders\)\tRequestId: ([0-9a-f-]{36})\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 1024 MB\tMax Memory Used: \d+ MB(\tInit Duration: [\d.]+ ms)?\tStatus: ok 200$/;
+    await expect.poll(() => log.find((line) => report.test(line))).toBeDefined();
+    const requestId = report.exec(log.find((line) => report.test(line)) ?? "")?.[1];
+    await expect
+      .poll(() => readFileSync(join(dataDir, "logs", "lambda.log"), "utf8"))
+      .toMatch(
+        new RegExp(
+          `START functions-src-http-orders-list RequestId: ${requestId} Version: \\$LATEST\nEND functions-src-http-orders-list RequestId: ${requestId}\nREPORT functions-src-http-orders-list`,
+        ),
+      );
   });
 
   it("pushes a new order's event to a WebSocket subscriber through the stream poller", async () => {

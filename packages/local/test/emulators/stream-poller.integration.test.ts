@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { BatchWriteItemCommand, DeleteItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { tableDefinition } from "@live-orders/core/table-definition";
 import { streamSubscriber } from "@live-orders/functions/routes";
 import type { DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
@@ -33,7 +34,7 @@ async function setUp(o: {
   maxRetries?: number;
 }) {
   const tableName = `stream-${randomUUID()}`;
-  await createTable({ endpoint, tableName });
+  await createTable({ endpoint, tableName, definition: tableDefinition });
   const invocations: DynamoDBStreamEvent[] = [];
   const behaviour: StreamBehaviour = async (event) => {
     invocations.push(structuredClone(event));
@@ -144,7 +145,7 @@ describe("startStreamPoller", () => {
 
   it("starts at LATEST: writes before it started are not delivered", async () => {
     const tableName = `stream-${randomUUID()}`;
-    await createTable({ endpoint, tableName });
+    await createTable({ endpoint, tableName, definition: tableDefinition });
     await put(tableName, "before");
     const invocations: DynamoDBStreamEvent[] = [];
     globalThis.__streamFixtures?.set(tableName, async (event) => void invocations.push(event));
@@ -166,7 +167,7 @@ describe("startStreamPoller", () => {
 
   it("with startingPosition TRIM_HORIZON, delivers what the stream already holds", async () => {
     const tableName = `stream-${randomUUID()}`;
-    await createTable({ endpoint, tableName });
+    await createTable({ endpoint, tableName, definition: tableDefinition });
     await put(tableName, "before");
     const invocations: DynamoDBStreamEvent[] = [];
     globalThis.__streamFixtures?.set(tableName, async (event) => void invocations.push(event));
