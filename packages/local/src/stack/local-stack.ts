@@ -18,6 +18,7 @@ import { type LocalStackError, PortInUseError } from "../errors";
 import { type Gateway, startGateway } from "../gateway/index";
 import type { HandlerLoader } from "../lambda/handler-loader";
 import { createRuntimeProcess, type HandlerEnvironment, type LambdaRuntime } from "../lambda/runtime-process";
+import { failureDirectory } from "../streams/failure-directory";
 import type { FilterPattern } from "../streams/filter-pattern";
 import { startStreamPoller } from "../streams/stream-poller";
 import { assertPortFree } from "./ports";
@@ -60,6 +61,11 @@ export interface LocalStackOptions {
   seed?: boolean;
   webSocket?: { idleTimeoutMs?: number; maxConnectionMs?: number };
   tokenValidity?: Partial<TokenValidity>;
+  /**
+   * The stream poller's retry bounds instead of the route table's (tests that give up on a
+   * failing record sooner than after 10 retries).
+   */
+  streamFailureHandling?: Partial<(typeof streamSubscriber)["failureHandling"]>;
   /** Progress lines, handler reloads, gateway and poller messages. Default: stderr. */
   log?: (line: string) => void;
   /** Wrap the loader every route and the stream subscriber run through (e.g. `observeInvocations`). */
@@ -92,6 +98,13 @@ export interface LocalStack {
    * `handlerEnv`): what a process needs to call core as a handler does.
    */
   handlerEnvironment: HandlerEnvironment;
+  /**
+   * The stream subscriber's on-failure destination: the directory where the stream poller puts
+   * the ranges of records it gave up on (`<dataDir>/fan-out-failures`, or a temporary one), as
+   * Lambda sends them to the `FanOutFailures` queue on AWS; `npm run replay-fan-out -- --local`
+   * re-drives them.
+   */
+  fanOutFailures: string;
   /** The gateway now running (a new object after `restartGateway`): its meters. */
   gateway(): Gateway;
   /** Stop the gateway (closing every socket, running `$disconnect`) and start it again on the same ports. */
@@ -119,10 +132,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const environment = await handlerEnvironment(settings, { emulators, pool, gateway: gateway.current() });
     await startLambdaRuntime(settings, runtime, environment);
     if (settings.seed) await seedDemoOrders(settings, { environment, pool });
-    await startStreamSubscriber(settings, { emulators, loader }, parts);
+    const fanOutFailures = await startStreamSubscriber(settings, { emulators, loader }, parts);
     const web = settings.web ? await startWebApp(settings, { emulators, pool, gateway: gateway.current() }, parts) : "";
     const outputs = writeOutputs(settings, { web, emulators, pool, gateway: gateway.current() });
-    return runningStack({ outputs, pool, loader, gateway, environment, stop: () => parts.stopAll() });
+    return runningStack({ outputs, pool, loader, gateway, environment, fanOutFailures, stop: () => parts.stopAll() });
   } catch (error) {
     await parts.stopAll();
     throw error;
@@ -385,12 +398,20 @@ async function seedDemoOrders(
   );
 }
 
-/** The stream poller, the local event source mapping, with the app's stream subscriber. */
+/**
+ * The stream poller, the local event source mapping, with the app's stream subscriber and its
+ * failure handling as on AWS (the route table's bounds; ranges given up go to a directory
+ * standing in for the failure queue). Returns that directory.
+ */
 async function startStreamSubscriber(
   settings: StackSettings,
   { emulators, loader }: { emulators: Emulators; loader: HandlerLoader },
   parts: StartedParts,
-): Promise<void> {
+): Promise<string> {
+  const { dataDir, options } = settings;
+  const failures = dataDir ? join(dataDir, "fan-out-failures") : mkdtempSync(join(tmpdir(), "live-orders-failures-"));
+  if (!dataDir) parts.add(async () => rmSync(failures, { recursive: true, force: true }));
+  const bounds = { ...streamSubscriber.failureHandling, ...options.streamFailureHandling };
   await settings.step(
     "stream poller",
     async () => {
@@ -401,6 +422,10 @@ async function startStreamSubscriber(
         loader,
         batchSize: streamSubscriber.batchSize,
         filters: streamSubscriber.filters as unknown as readonly FilterPattern[],
+        bisectBatchOnFunctionError: bounds.bisectBatchOnFunctionError,
+        maxRetries: bounds.maximumRetryAttempts,
+        maximumRecordAgeSeconds: bounds.maximumRecordAgeInSeconds,
+        onFailure: failureDirectory(failures),
         log: settings.log,
       });
       parts.add(() => poller.stop());
@@ -408,6 +433,7 @@ async function startStreamSubscriber(
     },
     () => streamSubscriber.name,
   );
+  return failures;
 }
 
 /** Vite for packages/web, configured with the local endpoints; returns its URL. */
@@ -469,6 +495,7 @@ function runningStack(o: {
   loader: HandlerLoader;
   gateway: RestartableGateway;
   environment: HandlerEnvironment;
+  fanOutFailures: string;
   stop: () => Promise<void>;
 }): LocalStack {
   const { outputs, pool } = o;
@@ -484,6 +511,7 @@ function runningStack(o: {
     },
     loader: o.loader,
     handlerEnvironment: o.environment,
+    fanOutFailures: o.fanOutFailures,
     gateway: () => o.gateway.current(),
     restartGateway: () => o.gateway.restart(),
     stop: o.stop,
