@@ -41,6 +41,8 @@
  * - `subscriptionsOfConnection` — cleanup on `$disconnect` / 410:
  *     gsi1: gsi1pk = CONN#{connectionId}. Eventually consistent; a subscription the cleanup
  *     misses is deleted by the next fan-out's 410 or by TTL.
+ * - `storedEvent` (events.ts) — one event by its key, GetItem pk = ORDER#{orderId}, sk = EVENT#{seq}
+ *     (the fan-out replay reads the events a failure message's stream range names).
  * - `connection` (`register`, `consumeFrame`) — PutItem/UpdateItem pk = CONN#{connectionId}, sk = CONN (rate-limit counter).
  * - `chatClientMessageId` — GetItem/conditional Put of the idempotency item of a chat send.
  *

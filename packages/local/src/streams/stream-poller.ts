@@ -17,7 +17,7 @@ import { localDynamoDbClient, localDynamoDbStreamsClient } from "../clients";
 import { LOCAL_REGION } from "../config";
 import type { HandlerLoader } from "../lambda/handler-loader";
 import { type FilterPattern, matchesAnyFilter } from "./filter-pattern";
-import { toLambdaRecord, withRegion } from "./stream-records";
+import { toLambdaRecord } from "./stream-records";
 
 export interface StreamPollerOptions {
   endpoint: string;
@@ -398,7 +398,9 @@ async function giveUp(
       approximateArrivalOfFirstRecord: arrival(first),
       approximateArrivalOfLastRecord: arrival(last),
       batchSize: records.length,
-      streamArn: withRegion(streamArn, settings.region),
+      // The stream's own ARN, which its API (the replay's GetShardIterator) takes: DynamoDB Local
+      // answers "Stream does not exist" for the region-rewritten one the records carry.
+      streamArn,
     },
   };
   try {

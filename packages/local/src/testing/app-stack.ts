@@ -12,6 +12,7 @@
 import { randomUUID } from "node:crypto";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { HandlerLoader } from "../lambda/handler-loader";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../stack/local-stack";
 import { observeInvocations } from "../stack/observed-loader";
 import { type DynamoDbCountingProxy, type DynamoDbCounts, startDynamoDbCountingProxy } from "./counting-proxy";
@@ -19,7 +20,8 @@ import { type DynamoDbCountingProxy, type DynamoDbCounts, startDynamoDbCountingP
 /** The repository root. */
 export const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 
-export interface AppStackOptions extends Pick<LocalStackOptions, "webSocket" | "tokenValidity" | "ports"> {
+export interface AppStackOptions
+  extends Pick<LocalStackOptions, "webSocket" | "tokenValidity" | "ports" | "streamFailureHandling"> {
   /** The running emulators (in tests: `runEmulators()`, the global setup's). */
   dynamoEndpoint: string;
   cognitoEndpoint: string;
@@ -31,6 +33,10 @@ export interface AppStackOptions extends Pick<LocalStackOptions, "webSocket" | "
   seed?: boolean;
   /** Start Vite for packages/web. Default false. */
   web?: boolean;
+  /** The `@connections` endpoint the handlers call instead of the gateway's, given it (a proxy that injects failures). */
+  managementEndpoint?: (endpoint: string) => string | Promise<string>;
+  /** Wrap the loader the routes and the stream poller use (inside the invocation counting). */
+  wrapLoader?: (loader: HandlerLoader) => HandlerLoader;
   /** The stack's progress and handler log lines. Default: dropped. */
   log?: (line: string) => void;
 }
@@ -81,16 +87,18 @@ export async function startAppStack(options: AppStackOptions): Promise<AppStack>
       tokenValidity: options.tokenValidity,
       log: options.log ?? (() => undefined),
       handlerEnv: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT", ...options.env },
-      handlerEndpoints: options.countDynamoDb
-        ? {
-            dynamodb: async (endpoint) => {
+      streamFailureHandling: options.streamFailureHandling,
+      handlerEndpoints: {
+        dynamodb: options.countDynamoDb
+          ? async (endpoint) => {
               counting = await startDynamoDbCountingProxy(endpoint);
               return counting.url;
-            },
-          }
-        : undefined,
+            }
+          : undefined,
+        management: options.managementEndpoint,
+      },
       wrapLoader: (loader) =>
-        observeInvocations(loader, (ref) => {
+        observeInvocations(options.wrapLoader?.(loader) ?? loader, (ref) => {
           running += 1;
           return (ms) => {
             const entry = invocations.get(ref) ?? { count: 0, ms: 0 };

@@ -358,7 +358,7 @@ describe("startStreamPoller", () => {
         startSequenceNumber: poison.dynamodb?.SequenceNumber,
         endSequenceNumber: poison.dynamodb?.SequenceNumber,
         batchSize: 1,
-        streamArn: expect.stringMatching(new RegExp(`^arn:aws:dynamodb:us-east-1:\\d{12}:table/${tableName}/stream/`)),
+        streamArn: expect.stringContaining(`:table/${tableName}/stream/`),
       },
     });
     // Every healthy record was delivered, the poison one's neighbours included.
