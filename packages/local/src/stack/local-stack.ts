@@ -65,7 +65,11 @@ export interface LocalStackOptions {
    * The stream poller's retry bounds instead of the route table's (tests that give up on a
    * failing record sooner than after 10 retries).
    */
-  streamFailureHandling?: Partial<(typeof streamSubscriber)["failureHandling"]>;
+  streamFailureHandling?: {
+    [K in keyof (typeof streamSubscriber)["failureHandling"]]?: (typeof streamSubscriber)["failureHandling"][K] extends number
+      ? number
+      : boolean;
+  };
   /** Progress lines, handler reloads, gateway and poller messages. Default: stderr. */
   log?: (line: string) => void;
   /** Wrap the loader every route and the stream subscriber run through (e.g. `observeInvocations`). */
