@@ -40,7 +40,7 @@ function pages(...ids: string[][]) {
   };
 }
 
-const frame: ServerFrame = { type: "pong" };
+const frame: ServerFrame = { type: "pong", seqs: {} };
 
 describe("fanOut", () => {
   it("delivers to every subscriber across pages with bounded concurrency", async () => {

@@ -38,6 +38,9 @@
  *     eventually consistent, and the subscribe flow's no-missed-event argument (subscription
  *     written before the replay read) needs the fan-out to see every subscription written before
  *     the event.
+ * - `orderSeqsOfConnection` (subscription.ts) — the seq of each order a connection holds (`pong`):
+ *     `subscriptionsOfConnection` below, then BatchGetItem of ORDER#{orderId} / SEQ, eventually
+ *     consistent (0.5 RCU + 0.5 per order topic).
  * - `subscriptionsOfConnection` — cleanup on `$disconnect` / 410:
  *     gsi1: gsi1pk = CONN#{connectionId}. Eventually consistent; a subscription the cleanup
  *     misses is deleted by the next fan-out's 410 or by TTL.
