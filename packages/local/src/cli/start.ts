@@ -38,6 +38,17 @@ let stopping: Promise<void> | undefined;
 async function main(): Promise<void> {
   const started = performance.now();
   let firstSignalAt = 0;
+  /** An emulator keeps dying: say so, stop what runs, exit non-zero. */
+  const fatal = (message: string) => {
+    if (stopping) return;
+    write(`\n✗ ${message}.\n  Stopping the local stack.`);
+    stopping = (async () => {
+      const stack = await starting?.catch(() => undefined);
+      await stack?.stop();
+      write("stopped.");
+      process.exit(1);
+    })();
+  };
   const shutdown = (signal: NodeJS.Signals) => {
     // Ctrl-C reaches us twice: from the terminal (whole process group) and relayed by tsx.
     // Only a second press, not the echo of the first, forces the exit.
@@ -74,6 +85,7 @@ async function main(): Promise<void> {
     inspectPort: inspect,
     seed: true,
     log: (line) => write(line),
+    onFatal: fatal,
   });
   const stack = await starting;
   if (stopping) return;

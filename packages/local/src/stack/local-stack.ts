@@ -24,6 +24,7 @@ import { startStreamPoller } from "../streams/stream-poller";
 import { assertPortFree } from "./ports";
 import { seedDemoData } from "./seed-demo-data";
 import { signIn } from "./sign-in";
+import { Supervisor } from "./supervisor";
 import { startViteDevServer } from "./vite-dev-server";
 
 /** `.local/outputs.json`: what a client (the web app, a test, a benchmark) needs to reach the stack. */
@@ -70,6 +71,11 @@ export interface LocalStackOptions {
       ? number
       : boolean;
   };
+  /**
+   * An emulator the stack started keeps dying (the supervisor restarts one that exits, a few
+   * times): the message says which and why. `npm start` stops everything then. Default: logged.
+   */
+  onFatal?: (message: string) => void;
   /** Progress lines, handler reloads, gateway and poller messages. Default: stderr. */
   log?: (line: string) => void;
   /** Wrap the loader every route and the stream subscriber run through (e.g. `observeInvocations`). */
@@ -218,28 +224,52 @@ interface Emulators {
   cognitoEndpoint: string;
 }
 
-/** DynamoDB Local and cognito-local, in parallel (or the running ones the options name). */
+/**
+ * DynamoDB Local and cognito-local, in parallel (or the running ones the options name), each
+ * under the supervisor: one that exits is named, its log tail shown, and it is started again on
+ * the same port with the same data.
+ */
 async function startEmulators(settings: StackSettings, parts: StartedParts): Promise<Emulators> {
-  const { options, ports, dataDir, logDir } = settings;
+  const { options, ports, dataDir, logDir, log } = settings;
+  // A temporary cognito-local dir is removed after the supervisor has stopped its process.
+  const temporaryDir = !dataDir && !options.cognitoEndpoint;
+  const cognitoDir = temporaryDir
+    ? mkdtempSync(join(tmpdir(), "live-orders-cognito-"))
+    : join(dataDir ?? "", "cognito");
+  if (temporaryDir) parts.add(async () => rmSync(cognitoDir, { recursive: true, force: true }));
+  const supervisor = new Supervisor({ log, onGiveUp: options.onFatal ?? ((message) => log(`  ✗ ${message}`)) });
+  parts.add(() => supervisor.stopAll());
   const dynamodb = async () => {
-    const dynamo = await startDynamoDbLocal({
-      port: ports.dynamodb ?? 0,
-      dataDir: dataDir ? join(dataDir, "dynamodb") : undefined,
-      logFile: logDir ? join(logDir, "dynamodb.log") : undefined,
+    let port = ports.dynamodb ?? 0;
+    const logFile = logDir ? join(logDir, "dynamodb.log") : undefined;
+    const running = await supervisor.supervise({
+      name: PartName.dynamodb,
+      logFile,
+      async start() {
+        const dynamo = await startDynamoDbLocal({
+          port,
+          dataDir: dataDir ? join(dataDir, "dynamodb") : undefined,
+          logFile,
+        });
+        port = dynamo.port; // a restart keeps the endpoint every client has
+        return dynamo;
+      },
     });
-    parts.add(() => dynamo.stop());
-    return dynamo.endpoint;
+    return running.current().endpoint;
   };
   const cognito = async () => {
-    const dir = dataDir ? join(dataDir, "cognito") : mkdtempSync(join(tmpdir(), "live-orders-cognito-"));
-    if (!dataDir) parts.add(async () => rmSync(dir, { recursive: true, force: true }));
-    const started = await startCognitoLocal({
-      port: ports.cognito ?? 0,
-      dataDir: dir,
-      logFile: logDir ? join(logDir, "cognito.log") : undefined,
+    let port = ports.cognito ?? 0;
+    const logFile = logDir ? join(logDir, "cognito.log") : undefined;
+    const running = await supervisor.supervise({
+      name: PartName.cognito,
+      logFile,
+      async start() {
+        const started = await startCognitoLocal({ port, dataDir: cognitoDir, logFile });
+        port = started.port;
+        return started;
+      },
     });
-    parts.add(() => started.stop());
-    return started.endpoint;
+    return running.current().endpoint;
   };
   const endpoint = (value: string) => value;
   // allSettled: when one fails, the other must have finished starting (and registered its
