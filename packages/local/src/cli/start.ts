@@ -13,6 +13,7 @@ import { dataDirFromEnv, INSPECTOR_PORT, portsFromEnv } from "../config";
 import { formatError, LocalStackError } from "../errors";
 import { type LocalStack, startLocalStack } from "../stack/local-stack";
 import { assertPortFree } from "../stack/ports";
+import { sampleTraffic, trafficSummary } from "./traffic-summary";
 import { onLauncherExit } from "./watch-launchers";
 
 // Node 20 is supported; the SDK's notice about its future Node 22 floor would only be noise here.
@@ -112,6 +113,14 @@ async function main(): Promise<void> {
   const shown = relativePath.startsWith("..") ? dataDir : relativePath;
   write(`  Endpoints written to ${join(shown, "outputs.json")}; data kept in ${shown}/ (delete it to start over).`);
   write("  Handler code reloads on save. Ctrl-C stops everything.");
+  // One line a minute while pushes flow: deliveries and failures.
+  let sample = sampleTraffic(stack.gateway().counts(), stack.fanOutFailures);
+  setInterval(() => {
+    const now = sampleTraffic(stack.gateway().counts(), stack.fanOutFailures);
+    const line = trafficSummary(sample, now);
+    sample = now;
+    if (line) write(line);
+  }, 60_000).unref();
 }
 
 main().catch((error: unknown) => {
