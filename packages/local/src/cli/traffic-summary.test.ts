@@ -27,6 +27,6 @@ describe("trafficSummary", () => {
       { posts: { 200: 20 }, failuresWaiting: 0 },
       at,
     );
-    expect(line).toBeUndefined();
+    expect(line).toMatch(/^\[14:05\] last minute: 20 posts delivered, 0 to gone connections, 0 failed;/);
   });
 });
