@@ -27,7 +27,10 @@ export interface AppStackOptions
   cognitoEndpoint: string;
   /** Route the handlers' DynamoDB calls through a counting proxy. Default false. */
   countDynamoDb?: boolean;
-  /** More handler environment (e.g. LIVE_ORDERS_RATE_LIMIT_FRAMES); POWERTOOLS_LOG_LEVEL defaults to SILENT. */
+  /**
+   * More handler environment (e.g. LIVE_ORDERS_RATE_LIMIT_FRAMES); POWERTOOLS_LOG_LEVEL defaults
+   * to SILENT and POWERTOOLS_METRICS_DISABLED to true.
+   */
   env?: Record<string, string>;
   /** Seed the demo orders. Default false: tests make their own data. */
   seed?: boolean;
@@ -86,7 +89,12 @@ export async function startAppStack(options: AppStackOptions): Promise<AppStack>
       webSocket: options.webSocket,
       tokenValidity: options.tokenValidity,
       log: options.log ?? (() => undefined),
-      handlerEnv: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT", ...options.env },
+      handlerEnv: {
+        POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT",
+        // The handlers' EMF lines would land in the test report and the bench's tables (stdout).
+        POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
+        ...options.env,
+      },
       streamFailureHandling: options.streamFailureHandling,
       handlerEndpoints: {
         dynamodb: options.countDynamoDb
