@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TransportEnv } from "@live-orders/connections/transport-settings";
 import { menu } from "@live-orders/core/menu";
 import type { Order } from "@live-orders/core/protocol";
 import { webSocketApi } from "@live-orders/functions/routes";
@@ -17,9 +18,9 @@ import { startBareWs } from "./bare-ws";
 import { Fleet } from "./fleet-client";
 
 export const quick = process.argv.includes("--quick");
-/** `--phases=fanout,chat,cold,load` runs a subset (profiling one path); default all. */
+/** `--phases=fanout,pipelined,transport,chat,cold,load` runs a subset (profiling one path); default all. */
 const phasesArg = process.argv.find((arg) => arg.startsWith("--phases="))?.slice("--phases=".length);
-export const phases = new Set((phasesArg ?? "fanout,transport,chat,cold,load").split(","));
+export const phases = new Set((phasesArg ?? "fanout,pipelined,transport,chat,cold,load").split(","));
 export const settings = {
   ...(quick
     ? {
@@ -62,6 +63,8 @@ const benchOrder = { items: [{ ...menu.margherita, quantity: 1 }] };
 
 export interface Bench {
   stack: AppStack;
+  /** How the stack's functions post to `@connections`: the default, or the pipelined opt-in. */
+  transport: "default" | "pipelined";
   /** DynamoDB Local's process (its memory is reported). */
   dynamo: DynamoDbLocal;
   bare: Awaited<ReturnType<typeof startBareWs>>;
@@ -119,6 +122,7 @@ export async function startBench(): Promise<Bench> {
     const staff = createOrdersApi({ apiUrl: stack.outputs.api, getToken: async () => staffToken });
     const bench: Bench = {
       stack,
+      transport: "default",
       dynamo,
       bare,
       fleet,
@@ -134,6 +138,52 @@ export async function startBench(): Promise<Bench> {
     return bench;
   } catch (error) {
     await stop();
+    throw error;
+  }
+}
+
+/**
+ * The pipelined opt-in as infra/ would set it for a function (infra/connections-transport.ts):
+ * 4 connections × 32 requests in flight, the transport's old default.
+ */
+export const pipelinedTransportEnv = {
+  [TransportEnv.connections]: "4",
+  [TransportEnv.pipelining]: "32",
+} as const;
+
+/**
+ * The same app on the same emulators, its handlers posting with the pipelined opt-in: a second
+ * stack (fresh table and pool), the bench's fleet and baseline shared. Stop it when done.
+ */
+export async function startPipelinedBench(bench: Bench): Promise<Bench> {
+  const stack = await startAppStack({
+    dynamoEndpoint: bench.stack.outputs.dynamoEndpoint,
+    cognitoEndpoint: bench.stack.outputs.cognitoEndpoint,
+    countDynamoDb: true,
+    env: { LIVE_ORDERS_RATE_LIMIT_FRAMES: "1000000", ...pipelinedTransportEnv },
+    log: (line) => (line.includes("error") || line.includes("fail") ? progress(line) : undefined),
+  });
+  try {
+    const staffToken = await stack.token("staff@example.com");
+    const aliceToken = await stack.token("alice@example.com");
+    const alice = createOrdersApi({ apiUrl: stack.outputs.api, getToken: async () => aliceToken });
+    const staff = createOrdersApi({ apiUrl: stack.outputs.api, getToken: async () => staffToken });
+    const pipelined: Bench = {
+      ...bench,
+      stack,
+      transport: "pipelined",
+      stackUrl: `${stack.outputs.ws}?token=${encodeURIComponent(staffToken)}`,
+      aliceToken,
+      alice,
+      staff,
+      placeOrder: () => alice.placeOrder(benchOrder),
+      settleDisconnects: (open = 0) => settleDisconnects(stack, open),
+      stop: () => stack.stop(),
+    };
+    await warmUp(pipelined);
+    return pipelined;
+  } catch (error) {
+    await stack.stop();
     throw error;
   }
 }

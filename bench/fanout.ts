@@ -27,6 +27,8 @@ export interface RoundResult {
 
 export interface FanoutResult {
   n: number;
+  /** The `@connections` transport the fan-out posted with: the default (one request per connection) or the pipelined opt-in. */
+  transport: "default" | "pipelined";
   bareWsDeliveriesPerSec: number;
   stackDeliveriesPerSec: number;
   bareP50Ms: number;
@@ -55,8 +57,13 @@ function roundResult(t0: number, times: readonly number[]): RoundResult {
   };
 }
 
-export async function measureFanout(bench: Bench): Promise<{ fanout: FanoutResult[]; windows: FanoutWindow[] }> {
-  const maxN = Math.max(...settings.sizes);
+export async function measureFanout(
+  bench: Bench,
+  o: { sizes?: readonly number[]; transport?: FanoutResult["transport"] } = {},
+): Promise<{ fanout: FanoutResult[]; windows: FanoutWindow[] }> {
+  const sizes = o.sizes ?? settings.sizes;
+  const transport = o.transport ?? "default";
+  const maxN = Math.max(...sizes);
   progress(`connecting ${maxN} subscriber sockets (staff token) …`);
   const connected = await bench.fleet.send<"connected">({
     op: "connect",
@@ -72,9 +79,9 @@ export async function measureFanout(bench: Bench): Promise<{ fanout: FanoutResul
 
   const fanout: FanoutResult[] = [];
   const windows: FanoutWindow[] = [];
-  for (const n of settings.sizes) {
+  for (const n of sizes) {
     const { result, window } = await fanoutTo(bench, n, settings.profileFanout && n === maxN);
-    fanout.push(result);
+    fanout.push({ ...result, transport });
     windows.push(window);
   }
   await bench.fleet.send({ op: "kill", group: "stack" });
@@ -103,12 +110,14 @@ async function fanoutTo(
   bench: Bench,
   n: number,
   profile: boolean,
-): Promise<{ result: FanoutResult; window: FanoutWindow }> {
+): Promise<{ result: Omit<FanoutResult, "transport">; window: FanoutWindow }> {
   const { stack, fleet, bare } = bench;
   let order = await subscribeNewOrder(bench, n);
   const bareGroup = `bare-${n}`;
   await fleet.send({ op: "connect", group: bareGroup, url: bare.url, count: n, concurrency: 50 });
-  progress(`N=${n}: ${n} subscribed to order ${order.id.slice(0, 8)}…, ${bare.clients()} bare clients`);
+  progress(
+    `N=${n}: ${n} subscribed to order ${order.id.slice(0, 8)}…, ${bare.clients()} bare clients (${bench.transport} transport)`,
+  );
 
   let { version, seq } = order;
   let step = 0;

@@ -70,6 +70,7 @@ export function renderTables(result: Result): string {
     `Fan-out of one status change (median of rounds; ${result.mode} run, ${result.machine.cpus} CPUs, load ${load})`,
     [
       "N",
+      "@connections transport",
       "bare ws deliveries/s",
       "stack deliveries/s",
       "stack/bare",
@@ -78,9 +79,10 @@ export function renderTables(result: Result): string {
       "stack p50 ms",
       "stack p99 ms",
     ],
-    ["---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"],
+    ["---:", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:"],
     result.fanout.map((f) => [
       f.n,
+      f.transport === "pipelined" ? "pipelined opt-in (4 × 32)" : "default (1 per connection)",
       f.bareWsDeliveriesPerSec,
       f.stackDeliveriesPerSec,
       `1/${round(1 / f.ratio, 1)}`,

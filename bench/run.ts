@@ -15,6 +15,7 @@ import {
   settings,
   startBench,
   startedAt,
+  startPipelinedBench,
 } from "./bench-context";
 import { measureChat } from "./chat";
 import { measureHandlerColdImports } from "./cold-import";
@@ -26,6 +27,17 @@ import { measureTransport } from "./transport";
 
 async function runPhases(bench: Bench): Promise<PhaseResults> {
   const { fanout, windows } = phases.has("fanout") ? await measureFanout(bench) : { fanout: [], windows: [] };
+  if (phases.has("pipelined")) {
+    // The pipelined opt-in in a row of its own, at the largest N only (where it could matter).
+    progress("the same fan-out with the pipelined @connections opt-in (4 connections × 32) …");
+    const pipelined = await startPipelinedBench(bench);
+    try {
+      const largest = Math.max(...settings.sizes);
+      fanout.push(...(await measureFanout(pipelined, { sizes: [largest], transport: "pipelined" })).fanout);
+    } finally {
+      await pipelined.stop();
+    }
+  }
   const transport = phases.has("transport") ? await measureTransport(bench) : [];
   const { chat, chatRuns } = phases.has("chat") ? await measureChat(bench) : { chat: undefined, chatRuns: [] };
   const coldImports = phases.has("cold") ? await measureHandlerColdImports(bench) : [];

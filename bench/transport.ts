@@ -1,5 +1,6 @@
 /**
- * Phase "transport": the `@connections` client alone, the SDK's against the fast transport: the
+ * Phase "transport": the `@connections` client alone, the SDK's against the lean one (by default
+ * and with the pipelined opt-in): the
  * same posts, with the fan-out's concurrency, to the same live sockets (CPU per call measured
  * in-process, where on this machine the gateway also runs).
  */
@@ -24,7 +25,9 @@ const inFlight = 25;
 export async function measureTransport(bench: Bench): Promise<TransportResult[]> {
   const { stack, fleet } = bench;
   const posts = quick ? 3000 : 6000;
-  progress(`@connections client alone: ${posts} posts to ${sockets} sockets, SDK client and fast transport …`);
+  progress(
+    `@connections client alone: ${posts} posts to ${sockets} sockets, SDK client, lean client and its pipelined opt-in …`,
+  );
   await fleet.send({ op: "connect", group: "transport", url: bench.stackUrl, count: sockets, concurrency: 25 });
   const ids = await connectionIdsOnceSettled(bench);
   const data = Buffer.from(
@@ -39,8 +42,18 @@ export async function measureTransport(bench: Bench): Promise<TransportResult[]>
         close: () => client.destroy(),
       };
     },
-    fast: () => {
+    lean: () => {
       const client = new LeanConnectionsClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+      return { post: (id: string) => client.post(id, data), close: () => client.destroy() };
+    },
+    "lean, pipelined opt-in (4 × 32)": () => {
+      const client = new LeanConnectionsClient({
+        endpoint,
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+        connections: 4,
+        pipelining: 32,
+      });
       return { post: (id: string) => client.post(id, data), close: () => client.destroy() };
     },
   };

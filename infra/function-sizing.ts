@@ -18,6 +18,7 @@
  * Timeouts are derived from the retry budgets the code runs under (core/retry.ts policies and
  * the `@connections` transport's per-attempt timeout), so a change of a policy moves them.
  */
+import { transportDefaults } from "@live-orders/connections/transport-settings";
 import { type BackoffPolicy, backoffDelay, RetryPolicy } from "@live-orders/core/retry";
 import type { HttpRouteKey, WebSocketRouteKey } from "@live-orders/functions/routes";
 
@@ -36,16 +37,15 @@ export function worstCaseBackoffSeconds(policy: BackoffPolicy): number {
 
 /**
  * One attempt of a `@connections` request waits at most this long for its response: the
- * transport's default per-attempt timeout (packages/core connections-transport.ts, moving to
- * packages/connections). Issue 11 cuts it to 2–3 s; change it here in the same commit, and the
- * timeouts below follow.
+ * transport's per-attempt timeout, from its one source (packages/connections
+ * transport-settings.ts), which infra/connections-transport.ts also hands to each function.
  */
-export const connectionsAttemptTimeoutSeconds = 10;
+export const connectionsAttemptTimeoutSeconds = transportDefaults.attemptTimeoutMs / 1000;
 
 /**
  * One `@connections` call, worst case: the transport retries throttling, 5xx and network
  * errors the SDK's standard way (RetryPolicy.sdkStandard), each attempt up to its timeout.
- *   attempts × per-attempt timeout + worst backoff  =  3 × 10 s + 0.3 s  =  30.3 s
+ *   attempts × per-attempt timeout + worst backoff  =  3 × 3 s + 0.3 s  =  9.3 s
  */
 export const connectionsCallBudgetSeconds =
   RetryPolicy.sdkStandard.attempts * connectionsAttemptTimeoutSeconds +
@@ -54,8 +54,8 @@ export const connectionsCallBudgetSeconds =
 /**
  * One subscriber during a fan-out, worst case: the fan-out retries a failed call
  * (RetryPolicy.fanOutPost) around the transport's own retries.
- *   fan-out attempts × call budget + worst backoff  =  4 × 30.3 s + 0.35 s  =  121.55 s
- * (10 s per attempt × 3 transport attempts × 4 fan-out attempts, plus the waits between them.)
+ *   fan-out attempts × call budget + worst backoff  =  4 × 9.3 s + 0.35 s  =  37.55 s
+ * (3 s per attempt × 3 transport attempts × 4 fan-out attempts, plus the waits between them.)
  */
 export const fanOutSubscriberBudgetSeconds =
   RetryPolicy.fanOutPost.attempts * connectionsCallBudgetSeconds + worstCaseBackoffSeconds(RetryPolicy.fanOutPost);

@@ -1,4 +1,5 @@
 import type { FunctionRoute, Link } from "@live-orders/functions/routes";
+import { connectionsEnvironment } from "./connections-transport";
 import type { FunctionSizing } from "./function-sizing";
 
 /**
@@ -13,8 +14,9 @@ export type LinkTargets = Partial<Record<Link, $util.Resource>>;
 /**
  * Function arguments for one entry of the route table: its handler, the runtime, its size
  * (infra/function-sizing.ts: architecture, memory and timeout are always given, never SST's
- * defaults), and exactly the links the table lists (least privilege: a link is also the only
- * IAM grant a function gets, apart from what `extra` names).
+ * defaults), exactly the links the table lists (least privilege: a link is also the only
+ * IAM grant a function gets, apart from what `extra` names), and, for a function that posts to
+ * `@connections`, its transport settings (infra/connections-transport.ts).
  */
 export function lambdaFor(
   route: FunctionRoute,
@@ -29,6 +31,7 @@ export function lambdaFor(
     architecture: sizing.architecture,
     memory: `${sizing.memoryMb} MB`,
     timeout: `${sizing.timeoutSeconds} seconds`,
+    environment: connectionsEnvironment(route),
     link: route.link.map((name) => {
       const target = targets[name];
       // A missing target is a wiring mistake in infra/, not a runtime condition: fail the deploy.

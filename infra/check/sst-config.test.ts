@@ -343,7 +343,7 @@ describe("stream subscriber (fan-out)", () => {
 
   it("has a timeout above one subscriber's whole retry budget", () => {
     // 4 fan-out attempts × (3 transport attempts × the per-attempt timeout + 0.1 + 0.2 s of
-    // backoff) + 0.05 + 0.1 + 0.2 s of backoff: 121.55 s at today's 10 s per attempt.
+    // backoff) + 0.05 + 0.1 + 0.2 s of backoff: 37.55 s at 3 s per attempt.
     const budget = 4 * (3 * connectionsAttemptTimeoutSeconds + 0.1 + 0.2) + (0.05 + 0.1 + 0.2);
     expect(RetryPolicy.fanOutPost.attempts).toBe(4);
     expect(RetryPolicy.sdkStandard.attempts).toBe(3);
@@ -599,6 +599,34 @@ describe("function sizes", () => {
       if (!(route.link as readonly string[]).includes(Link.Realtime)) continue;
       expect(sizeOf(check.lambdaOfHandler(route.handler)).timeoutSeconds, route.handler).toBeGreaterThan(callBudget);
     }
+  });
+});
+
+describe("@connections transport settings", () => {
+  const environmentOf = (fn: ResourceRecord) =>
+    ((fn.inputs.environment as { variables?: Record<string, string> } | undefined)?.variables ?? {}) as Record<
+      string,
+      string
+    >;
+
+  it("reach every function that posts as configuration: no pipelining, the attempt timeout the sizes budget", () => {
+    const routes = [webSocketApi.authorizer, ...Object.values(webSocketApi.routes), ...Object.values(httpApi.routes)];
+    for (const route of [...routes, streamSubscriber]) {
+      const env = environmentOf(check.lambdaOfHandler(route.handler));
+      if ((route.link as readonly string[]).includes(Link.Realtime)) {
+        expect(env, route.handler).toMatchObject({
+          LIVE_ORDERS_CONNECTIONS_PIPELINING: "1",
+          LIVE_ORDERS_CONNECTIONS_POOL: "50",
+          LIVE_ORDERS_CONNECTIONS_ATTEMPT_TIMEOUT_MS: String(connectionsAttemptTimeoutSeconds * 1000),
+        });
+      } else {
+        expect(
+          Object.keys(env).filter((name) => name.startsWith("LIVE_ORDERS_CONNECTIONS_")),
+          route.handler,
+        ).toEqual([]);
+      }
+    }
+    expect(connectionsAttemptTimeoutSeconds).toBe(3);
   });
 });
 

@@ -1,13 +1,14 @@
 /**
- * The one place that constructs a `@connections` client, from the kind the configuration names
- * (read once, in packages/functions/src/config.ts).
+ * The one place that constructs a `@connections` client, from the kind and transport settings
+ * the configuration names (read once, in packages/functions/src/config.ts).
  */
 import type { ConnectionsApi } from "@live-orders/core/connections-api";
 import { LeanConnectionsClient } from "./lean-client";
 import { SdkConnectionsClient } from "./sdk-client";
+import { type TransportSettings, transportDefaults } from "./transport-settings";
 
 export const ConnectionsClientKind = {
-  /** The lean client (lean-client.ts): SigV4 by hand over pipelined keep-alive HTTP/1.1. What runs by default. */
+  /** The lean client (lean-client.ts): SigV4 by hand over keep-alive HTTP/1.1. What runs by default. */
   Lean: "lean",
   /** The AWS SDK's `ApiGatewayManagementApiClient` (sdk-client.ts). */
   Sdk: "sdk",
@@ -22,9 +23,18 @@ export function isConnectionsClientKind(value: string): value is ConnectionsClie
 
 export type ConnectionsClient = ConnectionsApi & { destroy(): void };
 
-/** A client of `endpoint` (the management endpoint) of the given kind, with the SDK's default credentials. */
-export function createConnectionsClient(kind: ConnectionsClientKind, endpoint: string): ConnectionsClient {
+/**
+ * A client of `endpoint` (the management endpoint) of the given kind, with the SDK's default
+ * credentials. `settings` default to `transportDefaults`; the SDK client takes the per-attempt
+ * timeout and never pipelines.
+ */
+export function createConnectionsClient(
+  kind: ConnectionsClientKind,
+  endpoint: string,
+  settings: Partial<TransportSettings> = {},
+): ConnectionsClient {
+  const { connections, pipelining, attemptTimeoutMs } = { ...transportDefaults, ...settings };
   return kind === ConnectionsClientKind.Sdk
-    ? new SdkConnectionsClient({ endpoint })
-    : new LeanConnectionsClient({ endpoint });
+    ? new SdkConnectionsClient({ endpoint, requestHandler: { requestTimeout: attemptTimeoutMs } })
+    : new LeanConnectionsClient({ endpoint, connections, pipelining, timeoutMs: attemptTimeoutMs });
 }

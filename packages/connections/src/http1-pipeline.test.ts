@@ -42,7 +42,63 @@ async function rawServer(onData: (socket: Socket, text: string, connection: numb
 
 const requestsIn = (text: string) => text.split("\r\n\r\n").filter((part) => /^(GET|POST|DELETE) /.test(part)).length;
 
-describe("Http1Pipeline", () => {
+describe("Http1Pipeline by default (no pipelining)", () => {
+  it("keeps one request in flight per connection, on a pool up to its size", async () => {
+    let inFlightMax = 0;
+    const perConnection = new Map<number, number>();
+    const { origin, sockets } = await rawServer((socket, text) => {
+      const port = socket.remotePort as number;
+      const now = (perConnection.get(port) ?? 0) + requestsIn(text);
+      inFlightMax = Math.max(inFlightMax, now);
+      perConnection.set(port, 0);
+      setTimeout(() => socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".repeat(requestsIn(text))), 2);
+    });
+    const pipeline = pipelineTo(origin, { connections: 5 });
+
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => pipeline.request("GET", `/${i}`, {}, undefined, 5000)),
+    );
+
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    expect(inFlightMax).toBe(1);
+    expect(sockets.length).toBe(5);
+    expect(pipeline.stats()).toMatchObject({ connectionsOpened: 5, requestsWritten: 40, requestsResent: 0 });
+  });
+
+  it("does not reuse a connection that idled past its timeout while timers could not run", async () => {
+    const { origin, sockets } = await rawServer((socket, text) => {
+      for (let i = 0; i < requestsIn(text); i++) socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    });
+    const pipeline = new Http1Pipeline({ origin, idleTimeoutMs: 50 });
+    cleanups.push(() => pipeline.destroy());
+    await pipeline.request("GET", "/a", {}, undefined, 5000);
+
+    // A frozen process: the idle timer cannot fire, only the wall clock moves.
+    const until = Date.now() + 80;
+    while (Date.now() < until) {
+      // blocked
+    }
+    await pipeline.request("GET", "/b", {}, undefined, 5000);
+
+    expect(sockets.length).toBe(2);
+  });
+});
+
+describe("Http1Pipeline, pipelined (depth above 1)", () => {
+  it("sends one request on a new connection until it has answered, then pipelines", async () => {
+    const batches: number[] = [];
+    const { origin } = await rawServer((socket, text) => {
+      batches.push(requestsIn(text));
+      for (let i = 0; i < requestsIn(text); i++) socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    });
+    const pipeline = pipelineTo(origin, { connections: 1, depth: 10 });
+
+    await Promise.all(Array.from({ length: 11 }, (_, i) => pipeline.request("GET", `/${i}`, {}, undefined, 5000)));
+
+    expect(batches[0]).toBe(1);
+    expect(Math.max(...batches.slice(1))).toBeGreaterThan(1);
+  });
+
   it("pipelines a burst: every request answered with its own response, each connection's written in one go", async () => {
     const reads = new Map<number, number>();
     const server = createHttpServer((request, response) => {

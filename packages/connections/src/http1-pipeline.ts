@@ -1,33 +1,56 @@
 /**
- * HTTP/1.1 to one origin over a few keep-alive connections, pipelined: a request goes out without
- * waiting for the responses before it on its connection, and every request queued in one turn of
- * the event loop leaves in a single write per connection. Responses come back in order (RFC 9112
- * §9.3.2), so each connection is a FIFO of requests awaiting their response.
+ * HTTP/1.1 to one origin over a pool of keep-alive connections. By default (`depth: 1`) each
+ * connection carries one request at a time, as every AWS SDK does. With `depth` above 1 a
+ * connection pipelines: a request goes out without waiting for the responses before it, and
+ * every request queued in one turn of the event loop leaves in a single write per connection;
+ * responses come back in order (RFC 9112 §9.3.2), so each connection is a FIFO of requests
+ * awaiting their response. Pipelining is an opt-in (transport-settings.ts says why).
  *
  * Why by hand: the fan-out sends thousands of tiny requests to one host, and on the reference
- * machine each costs more in syscalls (a write and a read on each side) than in anything else.
- * node:http and undici (even with `pipelining`) issue one write per request; no npm client
- * coalesces pipelined requests into one write. The CPU per request of each client is measured in
- * docs/benchmarks.md, "Figures behind choices in the code".
+ * machine each costs more in syscalls and in node:http's machinery than in anything else. The
+ * CPU per request of each client is measured in docs/benchmarks.md, "Figures behind choices in
+ * the code".
  *
  * When a connection fails or the server closes it, the request at its head (the one the server
  * may have been answering) fails with the network error, for the caller's retry policy; the
- * requests behind it are sent again on another connection. `depth: 1` turns pipelining off.
+ * requests written behind it and those not written yet are sent again on another connection. A
+ * new connection carries one request at a time until it has answered one (RFC 9112 §9.3.2: never
+ * pipeline right after (re-)establishing a connection), so a backlog handed back after a failure
+ * is re-sent one request at a time.
+ *
+ * An idle connection is closed after `idleTimeoutMs` by a socket timer, and also judged by the
+ * wall clock when it is next wanted: timers do not run while a Lambda environment is frozen, so a
+ * connection that idled through a freeze is not trusted. A request on a connection that has been
+ * idle goes out one event-loop turn later, after the I/O that may have arrived meanwhile (a close
+ * by the peer) has been read.
  */
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
+import { transportDefaults } from "./transport-settings";
 
 export interface PipelineOptions {
   /** `http://host:port` or `https://host`. */
   origin: string;
-  /** Connections to the origin at most. Default 4. */
+  /** Connections to the origin at most. Default `transportDefaults.connections`. */
   connections?: number;
-  /** Requests in flight on one connection at most. Default 32. */
+  /** Requests in flight on one connection at most; 1 (the default) is no pipelining. */
   depth?: number;
-  /** An idle connection is closed after this long. Default 4 s (below the usual 5 s server keep-alive). */
+  /** An idle connection is closed after this long. Default `transportDefaults.idleTimeoutMs`. */
   idleTimeoutMs?: number;
   /** Response heads larger than this are refused. Default 64 KiB. */
   maxHeadBytes?: number;
+  /** Certificate authorities to trust instead of Node's bundle (tests with a self-signed server). */
+  ca?: string | readonly string[];
+}
+
+/** What a pipeline did, for tests and the benchmark. */
+export interface PipelineStats {
+  /** Connections opened. */
+  connectionsOpened: number;
+  /** Requests written to a connection (a request sent again counts again). */
+  requestsWritten: number;
+  /** Requests handed back unanswered by a failed or closing connection, to be sent again. */
+  requestsResent: number;
 }
 
 export interface PipelineResponse {
@@ -68,7 +91,13 @@ interface ResponseHead {
 
 const noBodyStatus = (status: number) => status === 204 || status === 304 || (status >= 100 && status < 200);
 
-/** One keep-alive connection and the FIFO of requests written to it. */
+/** A connection idle longer than this may have been closed by its peer unseen: its next write waits one turn. */
+const staleAfterMs = 1_000;
+
+/**
+ * One keep-alive connection: the requests written to it, in order, awaiting their response
+ * (`inFlight`), and those assigned to it but not written yet (`outbox`).
+ */
 class Link {
   readonly inFlight: Exchange[] = [];
   private outbox: Exchange[] = [];
@@ -77,11 +106,16 @@ class Link {
   private response: ResponseHead | undefined;
   private chunkRemaining = -1;
   private closing = false;
+  /** A response has come back on this connection: from now on it may pipeline. */
+  private answered = false;
+  /** Wall-clock time of the last request sent or response received. */
+  private lastActiveAt = Date.now();
   closed = false;
 
   constructor(
     private readonly socket: Socket,
     private readonly pool: Http1Pipeline,
+    private readonly depth: number,
     private readonly idleTimeoutMs: number,
     private readonly maxHeadBytes: number,
   ) {
@@ -93,31 +127,47 @@ class Link {
     );
     socket.on("close", () => this.fail(new PipelineError("ECONNRESET", "connection closed before the response")));
     socket.on("timeout", () => {
-      if (this.inFlight.length === 0) socket.destroy();
+      if (this.load === 0) socket.destroy();
     });
     this.idle();
   }
 
   get load(): number {
-    return this.inFlight.length;
+    return this.inFlight.length + this.outbox.length;
   }
 
+  /** Requests this connection may carry at once now: one until it has answered, then `depth`. */
+  get capacity(): number {
+    return this.answered ? this.depth : 1;
+  }
+
+  /** Open, not closing, and (when idle) not idle for longer than the idle timeout by the wall clock. */
   get usable(): boolean {
-    return !this.closed && !this.closing;
+    if (this.closed || this.closing) return false;
+    if (this.load === 0 && Date.now() - this.lastActiveAt >= this.idleTimeoutMs) {
+      // Idled past its timeout without the timer firing (a frozen or blocked process): not reused.
+      this.closing = true;
+      this.socket.destroy();
+      return false;
+    }
+    return true;
   }
 
   send(exchange: Exchange): void {
-    if (this.inFlight.length === 0) {
+    const wasIdleFor = this.load === 0 ? Date.now() - this.lastActiveAt : 0;
+    if (this.load === 0) {
       this.socket.ref();
       this.socket.setTimeout(0);
     }
-    this.inFlight.push(exchange);
+    this.lastActiveAt = Date.now();
     exchange.timer = setTimeout(() => this.timeout(exchange), exchange.timeoutMs).unref();
     this.outbox.push(exchange);
     if (!this.flushQueued) {
       this.flushQueued = true;
-      // After the promise chains of this turn have run: every request they queue shares the write.
-      process.nextTick(() => this.flush());
+      // After the promise chains of this turn have run, so every request they queue shares the
+      // write; after a long idle, one turn later, once a close the peer sent meanwhile is read.
+      if (wasIdleFor > staleAfterMs) setImmediate(() => this.flush());
+      else process.nextTick(() => this.flush());
     }
   }
 
@@ -127,11 +177,13 @@ class Link {
 
   private flush(): void {
     this.flushQueued = false;
-    if (this.closed) return;
+    if (this.closed || this.closing) return;
     const outbox = this.outbox;
     this.outbox = [];
     this.socket.cork();
     for (const exchange of outbox) {
+      this.inFlight.push(exchange);
+      this.pool.written();
       this.socket.write(exchange.head);
       if (exchange.body !== undefined && exchange.body.byteLength > 0) this.socket.write(exchange.body);
     }
@@ -243,6 +295,8 @@ class Link {
 
   private complete(response: ResponseHead): void {
     this.response = undefined;
+    this.answered = true;
+    this.lastActiveAt = Date.now();
     const exchange = this.inFlight.shift() as Exchange;
     clearTimeout(exchange.timer);
     exchange.resolve({ status: response.status, headers: response.headers, body: Buffer.concat(response.chunks) });
@@ -251,7 +305,7 @@ class Link {
       this.closing = true;
       this.handBack();
       this.socket.end();
-    } else if (this.inFlight.length === 0) {
+    } else if (this.load === 0) {
       this.idle();
     }
     this.pool.drain();
@@ -271,8 +325,7 @@ class Link {
 
   /** Give every request without a response back to the pool, in order, to be sent again. */
   private handBack(): void {
-    const unanswered = this.inFlight.splice(0);
-    this.outbox = [];
+    const unanswered = [...this.inFlight.splice(0), ...this.outbox.splice(0)];
     for (const exchange of unanswered) clearTimeout(exchange.timer);
     this.pool.requeue(unanswered);
   }
@@ -313,19 +366,22 @@ export class Http1Pipeline {
   private readonly depth: number;
   private readonly idleTimeoutMs: number;
   private readonly maxHeadBytes: number;
+  private readonly ca: string | readonly string[] | undefined;
   private readonly links: Link[] = [];
   private waiting: Exchange[] = [];
   private destroyed = false;
+  private readonly counts: PipelineStats = { connectionsOpened: 0, requestsWritten: 0, requestsResent: 0 };
 
   constructor(options: PipelineOptions) {
     this.url = new URL(options.origin);
     if (this.url.protocol !== "http:" && this.url.protocol !== "https:")
       throw new TypeError(`not an http(s) origin: ${options.origin}`);
     this.hostHeader = this.url.host;
-    this.maxConnections = Math.max(1, options.connections ?? 4);
-    this.depth = Math.max(1, options.depth ?? 32);
-    this.idleTimeoutMs = options.idleTimeoutMs ?? 4000;
+    this.maxConnections = Math.max(1, options.connections ?? transportDefaults.connections);
+    this.depth = Math.max(1, options.depth ?? transportDefaults.pipelining);
+    this.idleTimeoutMs = options.idleTimeoutMs ?? transportDefaults.idleTimeoutMs;
     this.maxHeadBytes = options.maxHeadBytes ?? 64 * 1024;
+    this.ca = options.ca;
   }
 
   /** `headers` are sent as given (names as spelled); `host` and `content-length` are added when missing. */
@@ -355,6 +411,11 @@ export class Http1Pipeline {
     });
   }
 
+  /** What the pipeline has done so far. */
+  stats(): PipelineStats {
+    return { ...this.counts };
+  }
+
   destroy(): void {
     this.destroyed = true;
     for (const link of this.links.splice(0)) link.destroy();
@@ -366,14 +427,21 @@ export class Http1Pipeline {
   drain(): void {
     while (this.waiting.length > 0 && !this.destroyed) {
       let best: Link | undefined;
-      for (const link of this.links) {
-        if (link.usable && link.load < this.depth && (best === undefined || link.load < best.load)) best = link;
+      for (const link of [...this.links]) {
+        // A copy: judging a link stale closes it, and a closed link leaves the list.
+        if (!link.usable) continue;
+        if (link.load < link.capacity && (best === undefined || link.load < best.load)) best = link;
       }
       // A new connection before a second request on a busy one: spreads the first burst.
       if ((best === undefined || best.load > 0) && this.links.length < this.maxConnections) best = this.open();
       if (best === undefined) return;
       best.send(this.waiting.shift() as Exchange);
     }
+  }
+
+  /** @internal */
+  written(): void {
+    this.counts.requestsWritten += 1;
   }
 
   /** @internal */
@@ -384,6 +452,7 @@ export class Http1Pipeline {
         exchange.reject(new PipelineError("ERR_DESTROYED", "the pipeline was destroyed"));
       return;
     }
+    this.counts.requestsResent += exchanges.length;
     this.waiting = [...exchanges, ...this.waiting];
     queueMicrotask(() => this.drain());
   }
@@ -400,10 +469,17 @@ export class Http1Pipeline {
     const host = this.url.hostname.replace(/^\[|\]$/g, "");
     const socket =
       this.url.protocol === "https:"
-        ? tlsConnect({ host, port, servername: host, ALPNProtocols: ["http/1.1"] })
+        ? tlsConnect({
+            host,
+            port,
+            servername: host,
+            ALPNProtocols: ["http/1.1"],
+            ...(this.ca === undefined ? {} : { ca: this.ca as string | string[] }),
+          })
         : netConnect({ host, port });
-    const link = new Link(socket, this, this.idleTimeoutMs, this.maxHeadBytes);
+    const link = new Link(socket, this, this.depth, this.idleTimeoutMs, this.maxHeadBytes);
     this.links.push(link);
+    this.counts.connectionsOpened += 1;
     return link;
   }
 }

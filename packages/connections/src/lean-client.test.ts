@@ -124,6 +124,29 @@ describe("signatures", () => {
     transport.destroy();
     await recorder.close();
   });
+  it("sign an endpoint whose stage is $default as the SDK does: same path on the wire, same signature", async () => {
+    const recorder = await startRecorder(() => ({ status: 200, body: "{}" }));
+    const endpoint = recorder.endpoint.replace(/\/prod$/, "/$default");
+    const sdk = new ApiGatewayManagementApiClient({ endpoint, region: "eu-west-1", credentials });
+    const transport = new LeanConnectionsClient({ endpoint, region: "eu-west-1", credentials });
+
+    await sdk.send(new PostToConnectionCommand({ ConnectionId: "L0SM9cOFvHcCIhw=", Data: '{"n":1}' }));
+    await transport.post("L0SM9cOFvHcCIhw=", '{"n":1}');
+
+    const [fromSdk, fromTransport] = recorder.captured as [Captured, Captured];
+    expect(fromSdk.url).toBe("/$default/@connections/L0SM9cOFvHcCIhw%3D");
+    expect(fromTransport.url).toBe(fromSdk.url);
+    // The SDK's own request, re-signed: the canonical path of "$default" is the SDK's.
+    const { authorization, connection: _, ...headers } = fromSdk.headers as Record<string, string>;
+    const resigned = await transport.sign(
+      { method: "POST", path: fromSdk.url, headers, body: fromSdk.body },
+      dateOf(headers["x-amz-date"] as string),
+    );
+    expect(resigned.authorization).toBe(authorization);
+    sdk.destroy();
+    transport.destroy();
+    await recorder.close();
+  });
 });
 
 describe("errors and retries", () => {

@@ -12,9 +12,9 @@
  *    on randomized requests), at a fifth of the SDK signer's CPU;
  *  - credentials from the SDK's default provider chain, which memoizes them and refreshes them
  *    ahead of their expiry itself (lean-client.test.ts shows how);
- *  - a few keep-alive connections, pipelined (`Http1Pipeline`): a burst of posts leaves in one
- *    write per connection instead of one request, write and read per post, and never opens
- *    thousands of connections;
+ *  - a keep-alive pool (`Http1Pipeline`) as wide as the fan-out's concurrency, one request in
+ *    flight per connection as the SDK sends them (transport-settings.ts), a 3 s timeout per
+ *    attempt; pipelining only where a function opts in;
  *  - errors carry the names and `$metadata.httpStatusCode` the SDK gives them
  *    (`GoneException` 410, `PayloadTooLargeException` 413, `LimitExceededException` 429,
  *    `ForbiddenException` 403…), so callers keep testing `err.name`; throttling, 5xx and
@@ -26,8 +26,9 @@ import type { ConnectionsApi } from "@live-orders/core/connections-api";
 import { type BackoffPolicy, RetryPolicy, retry } from "@live-orders/core/retry";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { ConnectionsApiError } from "./errors";
-import { Http1Pipeline, type PipelineResponse } from "./http1-pipeline";
+import { Http1Pipeline, type PipelineResponse, type PipelineStats } from "./http1-pipeline";
 import { escapeUri, type SignableRequest, SigV4Signer } from "./sigv4-signer";
+import { transportDefaults } from "./transport-settings";
 
 export interface LeanClientOptions {
   /** The management endpoint: `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}` (or the local gateway's). */
@@ -36,12 +37,16 @@ export interface LeanClientOptions {
   region?: string;
   /** Default: the SDK's default provider chain (env, Lambda's role, profiles…), memoized by the SDK. */
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
-  /** Connections to the endpoint at most. Default 4. */
+  /** Connections to the endpoint at most. Default `transportDefaults.connections`. */
   connections?: number;
-  /** Requests in flight on one connection at most (HTTP/1.1 pipelining; 1 turns it off). Default 32. */
+  /** Requests in flight on one connection at most (HTTP/1.1 pipelining). Default 1: none. */
   pipelining?: number;
-  /** Per attempt. Default 10 s. */
+  /** Per attempt. Default `transportDefaults.attemptTimeoutMs`. */
   timeoutMs?: number;
+  /** Idle keep-alive connections are closed after this long. Default `transportDefaults.idleTimeoutMs`. */
+  idleTimeoutMs?: number;
+  /** Certificate authorities to trust instead of Node's (tests against a self-signed HTTPS server). */
+  ca?: string | readonly string[];
   /** Attempts for throttling, 5xx and network errors (the SDK's standard mode: 3). */
   maxAttempts?: number;
 }
@@ -94,8 +99,10 @@ export class LeanConnectionsClient implements ConnectionsApi {
       origin: this.url.origin,
       connections: options.connections,
       depth: options.pipelining,
+      idleTimeoutMs: options.idleTimeoutMs,
+      ca: options.ca,
     });
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.timeoutMs = options.timeoutMs ?? transportDefaults.attemptTimeoutMs;
     this.policy = { ...RetryPolicy.sdkStandard, attempts: options.maxAttempts ?? RetryPolicy.sdkStandard.attempts };
   }
 
@@ -126,6 +133,11 @@ export class LeanConnectionsClient implements ConnectionsApi {
 
   destroy(): void {
     this.pipeline.destroy();
+  }
+
+  /** Connections opened and requests written or handed back so far (tests, the benchmark). */
+  stats(): PipelineStats {
+    return this.pipeline.stats();
   }
 
   /** Sign a request as the SDK does (exposed for the signature-equality test). */

@@ -13,6 +13,7 @@
  * re-reads and retries.
  */
 import {
+  GetCommand,
   paginateQuery,
   QueryCommand,
   TransactWriteCommand,
@@ -155,6 +156,16 @@ export async function withSeqRetry<T>(attempt: (attemptNumber: number) => Promis
 export interface OrderRead {
   orderItem: Record<string, unknown> | undefined;
   seq: number | undefined;
+}
+
+/**
+ * `storedEvent` — one event item by its key (`pk`, `sk` as a stream record's `Keys` carry them),
+ * strongly consistent: what the fan-out replay re-drives, so a replayed event is the stored one.
+ * Undefined when the key is not an event item's.
+ */
+export async function storedEvent(key: { pk: string; sk: string }): Promise<OrderEvent | undefined> {
+  const { Item } = await dynamo().send(new GetCommand({ TableName: table(), Key: key, ConsistentRead: true }));
+  return Item?.entity === "event" ? (Item as EventItem).event : undefined;
 }
 
 /** The seq of an order from its seq item (undefined: no order). */

@@ -40,7 +40,7 @@ function pages(...ids: string[][]) {
   };
 }
 
-const frame: ServerFrame = { type: "pong" };
+const frame: ServerFrame = { type: "pong", seqs: {} };
 
 describe("fanOut", () => {
   it("delivers to every subscriber across pages with bounded concurrency", async () => {
@@ -101,6 +101,24 @@ describe("fanOut", () => {
     });
     expect(removed).toEqual(["stale"]);
     expect(counts).toMatchObject({ delivered: 2, gone: 1, failed: 0 });
+  });
+
+  it("fails (never drops) a post refused for our credentials or permissions, without retrying the post", async () => {
+    const api = new FakeManagementApi({
+      forbidden: () => sdkError("ForbiddenException", 403),
+      signature: () => sdkError("InvalidSignatureException", 403),
+      big: () => sdkError("PayloadTooLargeException", 413),
+    });
+    const outcomes: string[] = [];
+    const counts = await fanOut(api, "orders", frame, {
+      subscribers: pages(["forbidden", "signature", "big", "ok"]),
+      onGone: async () => undefined,
+      onFailure: (id, _error, outcome) => outcomes.push(`${id}:${outcome}`),
+    });
+    expect(counts).toMatchObject({ delivered: 1, failed: 2, dropped: 1, gone: 0 });
+    expect(outcomes.sort()).toEqual(["big:dropped", "forbidden:failed", "signature:failed"]);
+    expect(api.attempts.get("forbidden")).toBe(1);
+    expect(api.attempts.get("signature")).toBe(1);
   });
 
   it("recognises Gone by name, not by a statusCode property SDK v3 never sets", async () => {

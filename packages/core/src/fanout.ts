@@ -5,8 +5,13 @@
  *  - posts run with bounded concurrency (no unbounded Promise.all over thousands of sockets);
  *  - `GoneException` (recognised by NAME: SDK v3 sets no `statusCode`) means that connection is
  *    closed: delete THAT connection and its subscriptions, not the sender's;
- *  - throttling, 5xx and network errors are retried (`RetryPolicy.fanOutPost`); other client
- *    errors (payload too large, forbidden) are not retryable and are dropped for that connection;
+ *  - throttling, 5xx and network errors are retried (`RetryPolicy.fanOutPost`); still failing
+ *    after that, the connection counts as `failed`, and so does a refusal of our credentials or
+ *    permissions (403 `ForbiddenException`, `InvalidSignatureException`…), which no post retry
+ *    mends but a retry of the whole record may (credentials rotate) — and which, if it lasts,
+ *    must reach the failure queue, not pass as a delivery problem of one connection;
+ *  - other client errors (payload too large, a bad request) concern that connection's post
+ *    alone and are dropped for it;
  *  - one bad connection never fails the rest: every outcome is counted, nothing is thrown for a
  *    single connection.
  */
@@ -29,9 +34,12 @@ export interface FanOutCounts {
   delivered: number;
   /** Connections that answered 410 and were removed. */
   gone: number;
-  /** Connections that failed with a non-retryable error (not removed). */
+  /** Connections whose post was refused for itself (payload too large, bad request): not removed, not retried. */
   dropped: number;
-  /** Connections still failing after every retry (the caller may redeliver the whole event). */
+  /**
+   * Connections still failing after every retry, or refused for our credentials or permissions:
+   * the caller fails the record, to be redelivered whole (subscribers that had it drop it by seq).
+   */
   failed: number;
 }
 
@@ -55,6 +63,34 @@ const retryableNames = new Set([
   "ServiceUnavailableException",
   "TimeoutError",
 ]);
+
+/**
+ * Refusals of the caller rather than of the connection: a credential or IAM problem (expired or
+ * rotated keys, a missing `execute-api:ManageConnections`, a signature the endpoint rejects).
+ * Every post of the fan-out fails the same way, so they fail the record instead of being dropped.
+ */
+const callerRefusedNames = new Set([
+  "ForbiddenException",
+  "InvalidSignatureException",
+  "AccessDeniedException",
+  "UnrecognizedClientException",
+  "ExpiredTokenException",
+  "IncompleteSignatureException",
+  "MissingAuthenticationTokenException",
+]);
+
+export function isCallerRefused(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return callerRefusedNames.has((error as { name?: string }).name ?? "") || status === 401 || status === 403;
+}
+
+/** What a post that failed after its retries means for the fan-out. */
+export function failureOutcome(error: unknown): "gone" | "dropped" | "failed" {
+  if (isErrorNamed(error, "GoneException")) return "gone";
+  if (isRetryable(error) || isCallerRefused(error)) return "failed";
+  return "dropped";
+}
 
 /** Throttling, server errors and errors without an HTTP response (network) are worth retrying. */
 export function isRetryable(error: unknown): boolean {
@@ -141,19 +177,14 @@ export async function fanOut(
       await retry(() => connections.post(connectionId, data), { policy, retryable: isRetryable });
       counts.delivered += 1;
     } catch (error) {
-      if (isErrorNamed(error, "GoneException")) {
-        counts.gone += 1;
-        options.onFailure?.(connectionId, error, "gone");
+      const outcome = failureOutcome(error);
+      counts[outcome] += 1;
+      options.onFailure?.(connectionId, error, outcome);
+      if (outcome === "gone") {
         // A failed cleanup must not fail the fan-out: TTL removes the items later anyway.
         await onGone(connectionId).catch((cleanupError: unknown) =>
           options.onFailure?.(connectionId, cleanupError, "gone"),
         );
-      } else if (!isRetryable(error)) {
-        counts.dropped += 1;
-        options.onFailure?.(connectionId, error, "dropped");
-      } else {
-        counts.failed += 1;
-        options.onFailure?.(connectionId, error, "failed");
       }
     }
   };

@@ -38,9 +38,14 @@
  *     eventually consistent, and the subscribe flow's no-missed-event argument (subscription
  *     written before the replay read) needs the fan-out to see every subscription written before
  *     the event.
+ * - `orderSeqsOfConnection` (subscription.ts) — the seq of each order a connection holds (`pong`):
+ *     `subscriptionsOfConnection` below, then BatchGetItem of ORDER#{orderId} / SEQ, eventually
+ *     consistent (0.5 RCU + 0.5 per order topic).
  * - `subscriptionsOfConnection` — cleanup on `$disconnect` / 410:
  *     gsi1: gsi1pk = CONN#{connectionId}. Eventually consistent; a subscription the cleanup
  *     misses is deleted by the next fan-out's 410 or by TTL.
+ * - `storedEvent` (events.ts) — one event by its key, GetItem pk = ORDER#{orderId}, sk = EVENT#{seq}
+ *     (the fan-out replay reads the events a failure message's stream range names).
  * - `connection` (`register`, `consumeFrame`) — PutItem/UpdateItem pk = CONN#{connectionId}, sk = CONN (rate-limit counter).
  * - `chatClientMessageId` — GetItem/conditional Put of the idempotency item of a chat send.
  *

@@ -112,13 +112,16 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
 export type EveryActionHasAFrame = Assert<Same<ClientFrame["action"], ClientAction>>;
 
+/** The current seq of each `order:` topic, by topic (`pong`, SPEC §4). */
+export type OrderTopicSeqs = Record<`order:${string}`, number>;
+
 // Server → client frames.
 export type ServerFrame =
   | { type: "event"; topic: Topic; seq: number; event: OrderEvent }
   | { type: "subscribed"; id?: string; topic: Topic; seq: number }
   | { type: "unsubscribed"; id?: string; topic: Topic }
   | { type: "ack"; id?: string; orderId: string; clientMessageId: string; seq: number }
-  | { type: "pong"; id?: string }
+  | { type: "pong"; id?: string; seqs: OrderTopicSeqs }
   | { type: "error"; id?: string; code: ErrorCode; message: string };
 
 /** Maximum chat message length in characters. */

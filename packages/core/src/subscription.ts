@@ -14,14 +14,23 @@
  * fanned out to us. One committed in between may come both ways: delivery is at-least-once and
  * the client deduplicates by seq.
  */
-import { DeleteCommand, PutCommand, paginateQuery } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, DeleteCommand, PutCommand, paginateQuery } from "@aws-sdk/lib-dynamodb";
 import { assertCanSeeOrder, assertStaff, type Identity } from "./authz";
 import { fanOutLimits } from "./config";
 import { connectionExpiresAt } from "./connection";
 import { dynamo, table } from "./dynamo";
-import { connectionGsi1, orderIdOfTopic, subscriptionGsi1, subscriptionKey, topicPk } from "./keys";
+import {
+  connectionGsi1,
+  orderIdOfTopic,
+  orderPk,
+  orderSeqKey,
+  subscriptionGsi1,
+  subscriptionKey,
+  topicPk,
+} from "./keys";
 import { eventsAfter, readOrder } from "./order";
-import type { OrderEvent, Topic } from "./protocol";
+import type { OrderEvent, OrderTopicSeqs, Topic } from "./protocol";
+import { RetryPolicy, retryUntilDefined } from "./retry";
 
 export interface SubscriptionRecord {
   pk: string;
@@ -99,6 +108,43 @@ export async function subscriptionsOfConnection(connectionId: string): Promise<T
   );
   for await (const page of pages) for (const item of page.Items ?? []) topics.push(item.topic as Topic);
   return topics;
+}
+
+/** BatchGetItem takes at most 100 keys. */
+const batchGetLimit = 100;
+
+/**
+ * `orderSeqsOfConnection` — the current seq of every `order:` topic a connection holds (what
+ * `pong` carries, SPEC §4), read without writing: the connection's subscriptions
+ * (`subscriptionsOfConnection`, gsi1) and one BatchGetItem of their orders' seq items, both
+ * eventually consistent. Read units: 0.5 for the Query (a connection's subscription items fit in
+ * 4 KB) plus 0.5 per order topic (each seq item rounds up to 4 KB): 1 RCU for a customer
+ * watching one order. A seq read a moment stale only delays a gap's discovery to the next
+ * heartbeat; the event's own push usually arrives first anyway.
+ */
+export async function orderSeqsOfConnection(connectionId: string): Promise<OrderTopicSeqs> {
+  const orderIds = (await subscriptionsOfConnection(connectionId)).flatMap((topic) => orderIdOfTopic(topic) ?? []);
+  const seqs: OrderTopicSeqs = {};
+  for (let from = 0; from < orderIds.length; from += batchGetLimit) {
+    let keys: Record<string, unknown>[] = orderIds.slice(from, from + batchGetLimit).map((id) => orderSeqKey(id));
+    await retryUntilDefined(
+      async () => {
+        const result = await dynamo().send(
+          new BatchGetCommand({
+            RequestItems: { [table()]: { Keys: keys, ProjectionExpression: "pk, seq", ConsistentRead: false } },
+          }),
+        );
+        for (const item of result.Responses?.[table()] ?? []) {
+          seqs[`order:${(item.pk as string).slice(orderPk("").length)}`] = item.seq as number;
+        }
+        keys = result.UnprocessedKeys?.[table()]?.Keys ?? [];
+        return keys.length === 0 ? true : undefined;
+      },
+      { policy: RetryPolicy.unprocessedItems, exhausted: () => new Error("could not read the seqs of a connection") },
+    );
+  }
+  // An order with no seq item yet (no event) is at seq 0; a deleted one is left out.
+  return seqs;
 }
 
 export interface SubscribeResult {

@@ -1,5 +1,6 @@
+import { transportDefaults } from "@live-orders/connections/transport-settings";
 import { afterEach, describe, expect, it } from "vitest";
-import { localCognitoIssuer } from "./config";
+import { connectionsTransport, localCognitoIssuer } from "./config";
 import { ConfigurationError } from "./errors";
 
 const original = process.env.LIVE_ORDERS_COGNITO_ISSUER;
@@ -31,5 +32,30 @@ describe("local Cognito issuer", () => {
       process.env.LIVE_ORDERS_COGNITO_ISSUER = issuer;
       expect(() => localCognitoIssuer()).toThrow(ConfigurationError);
     }
+  });
+});
+
+describe("connections transport", () => {
+  it("is the transport's default unless infra/ set it: one request per connection, 3 s per attempt", () => {
+    expect(connectionsTransport({})).toEqual({
+      connections: transportDefaults.connections,
+      pipelining: 1,
+      attemptTimeoutMs: 3_000,
+    });
+  });
+
+  it("takes the pipelining opt-in and the attempt timeout from the environment infra/ sets", () => {
+    const env = {
+      LIVE_ORDERS_CONNECTIONS_POOL: "4",
+      LIVE_ORDERS_CONNECTIONS_PIPELINING: "32",
+      LIVE_ORDERS_CONNECTIONS_ATTEMPT_TIMEOUT_MS: "2500",
+    };
+    expect(connectionsTransport(env)).toEqual({ connections: 4, pipelining: 32, attemptTimeoutMs: 2500 });
+  });
+
+  it("refuses a setting that is not a positive integer, naming it", () => {
+    expect(() => connectionsTransport({ LIVE_ORDERS_CONNECTIONS_PIPELINING: "0" })).toThrow(
+      /LIVE_ORDERS_CONNECTIONS_PIPELINING must be a positive integer/,
+    );
   });
 });

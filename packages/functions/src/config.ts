@@ -8,6 +8,7 @@ import {
   defaultConnectionsClientKind,
   isConnectionsClientKind,
 } from "@live-orders/connections/create";
+import { TransportEnv, type TransportSettings, transportDefaults } from "@live-orders/connections/transport-settings";
 import { Resource } from "sst";
 import { ConfigurationError } from "./errors";
 
@@ -46,8 +47,8 @@ export function managementEndpoint(): string {
 
 /**
  * Which `@connections` client posts frames: `lean` (default: the hand-written SigV4 client over
- * pipelined keep-alive HTTP/1.1, what has always run) or `sdk` (the AWS SDK's
- * `ApiGatewayManagementApiClient`), from `LIVE_ORDERS_CONNECTIONS_CLIENT`.
+ * keep-alive HTTP/1.1) or `sdk` (the AWS SDK's `ApiGatewayManagementApiClient`), from
+ * `LIVE_ORDERS_CONNECTIONS_CLIENT`.
  */
 export function connectionsClientKind(): ConnectionsClientKind {
   const value = process.env.LIVE_ORDERS_CONNECTIONS_CLIENT;
@@ -55,6 +56,28 @@ export function connectionsClientKind(): ConnectionsClientKind {
   if (!isConnectionsClientKind(value))
     throw new ConfigurationError(`LIVE_ORDERS_CONNECTIONS_CLIENT must be "lean" or "sdk", got ${value}`);
   return value;
+}
+
+/**
+ * How the `@connections` client talks to the endpoint: `transportDefaults` (one request per
+ * connection, a 3 s attempt timeout) unless infra/ set `LIVE_ORDERS_CONNECTIONS_*` for this
+ * function (the pipelining opt-in, infra/connections-transport.ts).
+ */
+export function connectionsTransport(env: NodeJS.ProcessEnv = process.env): TransportSettings {
+  const setting = (key: keyof TransportSettings): number => {
+    const name = TransportEnv[key];
+    const raw = env[name];
+    if (raw === undefined || raw === "") return transportDefaults[key];
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1)
+      throw new ConfigurationError(`${name} must be a positive integer, got ${raw}`);
+    return value;
+  };
+  return {
+    connections: setting("connections"),
+    pipelining: setting("pipelining"),
+    attemptTimeoutMs: setting("attemptTimeoutMs"),
+  };
 }
 
 const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);

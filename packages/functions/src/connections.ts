@@ -4,11 +4,11 @@
  * across invocations like the DynamoDB client, so its keep-alive connections are too.
  */
 import { type ConnectionsClient, createConnectionsClient } from "@live-orders/connections/create";
-import { connectionsClientKind, managementEndpoint } from "./config";
+import { connectionsClientKind, connectionsTransport, managementEndpoint } from "./config";
 
 let client: ConnectionsClient | undefined;
 
 export function connectionsClient(): ConnectionsClient {
-  client ??= createConnectionsClient(connectionsClientKind(), managementEndpoint());
+  client ??= createConnectionsClient(connectionsClientKind(), managementEndpoint(), connectionsTransport());
   return client;
 }

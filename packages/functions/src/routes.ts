@@ -107,6 +107,39 @@ export const streamSubscriber = {
   handler: "packages/functions/src/stream/fan-out.handler",
   link: [Link.Table, Link.Realtime],
   batchSize: 100,
+  /**
+   * What the event source mapping does with a failing batch (infra/fan-out.ts sets it on AWS;
+   * the local stream poller applies the same). Lambda retries a stream batch immediately and
+   * holds back the records behind it until it succeeds or one of these bounds is reached; then
+   * the range goes to the failure queue, never silently away.
+   */
+  failureHandling: {
+    /**
+     * A function error or timeout splits the batch in two and retries each half (splitting does
+     * not use up retries), so one poison record, or one that outlasts the timeout with its
+     * batch-mates, ends alone in a batch of its own instead of holding back up to 99 others.
+     */
+    bisectBatchOnFunctionError: true,
+    /**
+     * Immediate retries absorb a short burst of failures (a 5xx or throttling spell of the
+     * `@connections` API, a 403 while credentials rotate) that outlasts the per-post retries.
+     */
+    maximumRetryAttempts: 10,
+    /**
+     * A push 15 minutes late is no longer live: by then its subscribers have filled the gap
+     * from the table (`pong {seqs}` each heartbeat, `since` on resubscribe). The bound also ends
+     * a backlog's wait, well after the IteratorAge alarm (infra/alarms.ts) has fired.
+     */
+    maximumRecordAgeInSeconds: 15 * 60,
+    /**
+     * Ten concurrent batches per shard, Lambda's maximum. Lambda keeps the order of records with
+     * the same partition key, and every event of an order shares `pk = ORDER#{orderId}`: an
+     * order's events still go out in seq order, while a stalled order no longer holds back the
+     * other orders of its shard. (The staff feed `orders` never had a cross-order order: each
+     * event carries its own order's seq.)
+     */
+    parallelizationFactor: 10,
+  },
   filters: [
     {
       eventName: ["INSERT"],

@@ -10,10 +10,12 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "@live-orders/local/config";
 import { createTable } from "@live-orders/local/dynamodb/dynamodb-local";
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 
 let management: Server;
 let status = 200;
+/** The error type a failing answer names (the status's usual one by default). */
+let errorType: string | undefined;
 const posted: string[] = [];
 
 beforeAll(async () => {
@@ -23,7 +25,9 @@ beforeAll(async () => {
     posted.push(decodeURIComponent((req.url ?? "").split("/@connections/")[1] ?? ""));
     res.writeHead(status, {
       "content-type": "application/json",
-      "x-amzn-errortype": status === 410 ? "GoneException" : "InternalServerErrorException",
+      "x-amzn-errortype":
+        errorType ??
+        (status === 410 ? "GoneException" : status === 403 ? "ForbiddenException" : "InternalServerErrorException"),
     });
     res.end(status === 200 ? "" : JSON.stringify({ message: "x" }));
   });
@@ -49,7 +53,27 @@ afterAll(async () => {
   await new Promise((resolve) => management?.close(resolve));
 });
 
+afterEach(() => {
+  errorType = undefined;
+  vi.restoreAllMocks();
+});
+
 const context = { awsRequestId: "req-1", functionName: "fan-out" } as Context;
+
+/** The Embedded Metric Format lines the handler printed while `run` ran. */
+async function emfLinesOf(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+  const lines: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    lines.push(String(chunk));
+    return write(chunk, ...(rest as []));
+  });
+  await run();
+  return lines
+    .flatMap((chunk) => chunk.split("\n"))
+    .filter((line) => line.includes('"_aws"'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
 
 function insertRecord(orderId: string, seq: number, sequenceNumber: string): DynamoDBRecord {
   const event = {
@@ -124,6 +148,53 @@ describe("stream fan-out handler", () => {
     const result = await handler({ Records: [insertRecord("o3", 2, "300")] } as DynamoDBStreamEvent, context);
     expect(result).toEqual({ batchItemFailures: [] });
     expect(await Subscription.subscriptionsOfConnection("c-gone=")).toEqual([]);
+  });
+
+  it.each([
+    ["ForbiddenException", 403],
+    ["InvalidSignatureException", 403],
+  ])("fails the record (never drops it) when posts are refused with %s", async (name, code) => {
+    const { handler } = await import("../src/stream/fan-out");
+    status = code;
+    errorType = name;
+    posted.length = 0;
+    await subscribe(`c-${name}=`, `o-${name}`);
+    const result = await handler({ Records: [insertRecord(`o-${name}`, 2, "500")] } as DynamoDBStreamEvent, context);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: "500" }]);
+    // Not retried post by post (no retry mends our credentials): the record is retried whole.
+    expect(posted).toEqual([`c-${name}=`]);
+  });
+
+  it("publishes its metrics as one EMF line per invocation: posts by outcome, failed records, duration", async () => {
+    const { handler } = await import("../src/stream/fan-out");
+    status = 200;
+    await subscribe("c-metrics=", "o-metrics");
+    const [line, ...more] = await emfLinesOf(() =>
+      handler({ Records: [insertRecord("o-metrics", 2, "600")] } as DynamoDBStreamEvent, context),
+    );
+
+    expect(more).toEqual([]);
+    expect(line).toMatchObject({
+      service: "live-orders",
+      DeliveredPosts: 1,
+      GonePosts: 0,
+      FailedPosts: 0,
+      DroppedPosts: 0,
+      FailedRecords: 0,
+      FanOutBatchDuration: expect.any(Number),
+      _aws: {
+        CloudWatchMetrics: [
+          {
+            Namespace: "LiveOrders",
+            Dimensions: [["service"]],
+            Metrics: expect.arrayContaining([
+              { Name: "DeliveredPosts", Unit: "Count" },
+              { Name: "FanOutBatchDuration", Unit: "Milliseconds" },
+            ]),
+          },
+        ],
+      },
+    });
   });
 
   it("ignores records that are not new events", async () => {

@@ -65,6 +65,13 @@ export interface SeedContext {
   runScript(ref: string, ...args: unknown[]): Promise<void>;
 }
 
+/** What an event source mapping does with a batch that keeps failing (AWS's setting names). */
+export interface StreamFailureHandling {
+  readonly bisectBatchOnFunctionError?: boolean;
+  readonly maximumRetryAttempts?: number;
+  readonly maximumRecordAgeInSeconds?: number;
+}
+
 export interface LocalApp {
   /** The app's name (SST's `$app.name`). */
   name: string;
@@ -87,6 +94,8 @@ export interface LocalApp {
     readonly name?: string;
     readonly batchSize?: number;
     readonly filters?: readonly FilterPattern[];
+    /** The event source mapping's failure handling, as on AWS (defaults: the poller's). */
+    readonly failureHandling?: StreamFailureHandling;
   };
   /** The user pool's users (local only: passwords in the clear). */
   users?: readonly LocalUser[];

@@ -10,9 +10,11 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import { localCognitoIssuer } from "../config";
 import { AuthorizerUnauthorized } from "../errors";
 import { createLogger } from "../logger";
+import { createMetrics, MetricName, MetricUnit } from "../metrics";
 import { createTokenVerifier, type TokenVerifier } from "../token-verifier";
 
 const logger = createLogger("ws-authorizer");
+const metrics = createMetrics();
 // Refuse to start with a local issuer on a non-loopback host (throws at init, before any request).
 localCognitoIssuer();
 let verifier: TokenVerifier | undefined;
@@ -36,6 +38,8 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
     };
   } catch (error) {
     logger.info("connection refused", { reason: error instanceof Error ? error.message : String(error) });
+    metrics.addMetric(MetricName.AuthorizerDenials, MetricUnit.Count, 1);
+    metrics.publishStoredMetrics();
     throw new AuthorizerUnauthorized();
   } finally {
     logger.resetKeys();

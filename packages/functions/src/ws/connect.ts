@@ -6,9 +6,11 @@
 import * as Connection from "@live-orders/core/connection";
 import type { APIGatewayProxyResultV2 } from "aws-lambda";
 import { createLogger } from "../logger";
+import { createMetrics, MetricName, MetricUnit } from "../metrics";
 import { identityOf, logKeysOf, ok, type WebSocketEvent } from "./events";
 
 const logger = createLogger("ws-connect");
+const metrics = createMetrics();
 
 export async function handler(event: WebSocketEvent): Promise<APIGatewayProxyResultV2> {
   logger.appendKeys(logKeysOf(event));
@@ -21,6 +23,8 @@ export async function handler(event: WebSocketEvent): Promise<APIGatewayProxyRes
     }
     await Connection.register(event.requestContext.connectionId, identity, event.requestContext.connectedAt);
     logger.info("connected", { userId: identity.userId, role: identity.role });
+    metrics.addMetric(MetricName.Connects, MetricUnit.Count, 1);
+    metrics.publishStoredMetrics();
     return ok;
   } catch (error) {
     logger.error("connect failed", { error });

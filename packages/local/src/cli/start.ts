@@ -16,6 +16,7 @@ import { formatError, LocalStackError } from "../errors";
 import type { ReportVerbosity } from "../stack/invocation-log";
 import { type LocalStack, startLocalStack } from "../stack/local-stack";
 import { assertPortFree } from "../stack/ports";
+import { sampleTraffic, trafficSummary } from "./traffic-summary";
 import { onLauncherExit } from "./watch-launchers";
 
 // Node 20 is supported; the SDK's notice about its future Node 22 floor would only be noise here.
@@ -52,6 +53,17 @@ let stopping: Promise<void> | undefined;
 async function main(): Promise<void> {
   const started = performance.now();
   let firstSignalAt = 0;
+  /** An emulator keeps dying: say so, stop what runs, exit non-zero. */
+  const fatal = (message: string) => {
+    if (stopping) return;
+    write(`\n✗ ${message}.\n  Stopping the local stack.`);
+    stopping = (async () => {
+      const stack = await starting?.catch(() => undefined);
+      await stack?.stop();
+      write("stopped.");
+      process.exit(1);
+    })();
+  };
   const shutdown = (signal: NodeJS.Signals) => {
     // Ctrl-C reaches us twice: from the terminal (whole process group) and relayed by tsx.
     // Only a second press, not the echo of the first, forces the exit.
@@ -96,6 +108,7 @@ async function main(): Promise<void> {
     seed: true,
     reports,
     log: (line) => write(line),
+    onFatal: fatal,
   });
   const stack = await starting;
   if (stopping) return;
@@ -130,6 +143,14 @@ async function main(): Promise<void> {
     `  Handler code reloads on save. A REPORT line per invocation${reports === "default" ? " (--verbose: all, --quiet: failures only)" : ""}; every one in ${join(shown, "logs", "lambda.log")}.`,
   );
   write("  Ctrl-C stops everything.");
+  // One line a minute while pushes flow: deliveries and failures.
+  let sample = sampleTraffic(stack.gateway().counts(), stack.fanOutFailures);
+  setInterval(() => {
+    const now = sampleTraffic(stack.gateway().counts(), stack.fanOutFailures);
+    const line = trafficSummary(sample, now);
+    sample = now;
+    if (line) write(line);
+  }, 60_000).unref();
 }
 
 main().catch((error: unknown) => {

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PartName, PortEnv } from "../config";
 import { ComponentStartError, PortInUseError } from "../errors";
-import { ManagedChild, waitUntilReady } from "../stack/managed-child";
+import { type ChildExit, ManagedChild, waitUntilReady } from "../stack/managed-child";
 import { assertPortFree, findFreePort } from "../stack/ports";
 
 const RUNNER = resolve(dirname(fileURLToPath(import.meta.url)), "cognito-local-process.cjs");
@@ -14,6 +14,8 @@ export interface CognitoLocal {
   endpoint: string;
   port: number;
   pid: number | undefined;
+  /** Settles when the process has exited, for whatever reason (the supervisor watches it). */
+  exited: Promise<ChildExit>;
   logTail(): string;
   stop(): Promise<void>;
 }
@@ -80,7 +82,14 @@ async function launch(port: number, options: StartCognitoLocalOptions): Promise<
       logFile: options.logFile,
     });
   }
-  return { endpoint, port, pid: child.pid, logTail: () => child.tail(), stop: () => child.stop() };
+  return {
+    endpoint,
+    port,
+    pid: child.pid,
+    exited: child.exited,
+    logTail: () => child.tail(),
+    stop: () => child.stop(),
+  };
 }
 
 /** Merges our settings into `.cognito/config.json`, keeping anything else a developer put there. */

@@ -27,7 +27,7 @@ import {
   JavaTooOldError,
   PortInUseError,
 } from "../errors";
-import { ManagedChild, waitUntilReady } from "../stack/managed-child";
+import { type ChildExit, ManagedChild, waitUntilReady } from "../stack/managed-child";
 import { assertPortFree, findFreePort } from "../stack/ports";
 import type { TableDefinition } from "./table-definition";
 
@@ -38,6 +38,8 @@ export interface DynamoDbLocal {
   endpoint: string;
   port: number;
   pid: number | undefined;
+  /** Settles when the process has exited, for whatever reason (the supervisor watches it). */
+  exited: Promise<ChildExit>;
   /** The last lines DynamoDB Local printed. */
   logTail(): string;
   stop(): Promise<void>;
@@ -140,6 +142,7 @@ async function launch(o: {
     endpoint,
     port: o.port,
     pid: child.pid,
+    exited: child.exited,
     logTail: () => child.tail(),
     stop: () => child.stop(),
   };

@@ -1,11 +1,14 @@
 import { once } from "node:events";
 import { connect } from "node:net";
 import { resolve } from "node:path";
+import { PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { localManagementApiClient } from "../clients";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../config";
 import { createHandlerLoader, type HandlerLoader } from "../lambda/handler-loader";
 import { startGateway } from "./index";
+import { webSocketLimits } from "./limits";
 
 /**
  * The gateway's life cycle as the local stack and the chaos run use it. (Its API behaviour is
@@ -84,5 +87,60 @@ describe("startGateway / stop", () => {
 
     await expect(startGateway({ loader, webSocket, wsPort })).rejects.toMatchObject({ code: "EADDRINUSE" });
     await running.stop();
+  });
+});
+
+describe("the gateway's bounds", () => {
+  it("closes connections whose request head never completes (50 sockets sending half a request)", async () => {
+    const gateway = await startGateway({ loader, webSocket: { ...webSocket, headersTimeoutMs: 300 } });
+    const port = Number(new URL(gateway.wsUrl).port);
+    const sockets = await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        const socket = connect(port, "127.0.0.1");
+        await once(socket, "connect");
+        socket.write("GET /local HTTP/1.1\r\n");
+        return socket;
+      }),
+    );
+    const started = Date.now();
+
+    await Promise.all(sockets.map((socket) => once(socket, "close")));
+
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await gateway.stop();
+  });
+
+  it("closes a client that stops reading, as API Gateway closes a connection itself, and answers 410 for it", async () => {
+    const gateway = await startGateway({ loader, webSocket });
+    const client = await open(gateway.wsUrl);
+    const closed = new Promise<number>((resolvePromise) => client.once("close", (code) => resolvePromise(code)));
+    const reply = once(client, "message");
+    client.send(JSON.stringify({ action: "whoami" }));
+    const { connectionId } = JSON.parse(String((await reply)[0])) as { connectionId: string };
+    // The client reads nothing from here on.
+    (client as unknown as { _socket: import("node:net").Socket })._socket.pause();
+    const management = localManagementApiClient(gateway.managementEndpoint);
+    const data = Buffer.alloc(100 * 1024, "x");
+
+    let accepted = 0;
+    let refusal: unknown;
+    for (let i = 0; i < 1_000 && refusal === undefined; i++) {
+      await management
+        .send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }))
+        .then(() => accepted++)
+        .catch((error: unknown) => {
+          refusal = error;
+        });
+    }
+    management.destroy();
+
+    expect(refusal).toMatchObject({ name: "GoneException", $metadata: { httpStatusCode: 410 } });
+    // What the kernel's socket buffers hold, plus the gateway's bound: far from unbounded.
+    expect(accepted * data.length).toBeGreaterThan(webSocketLimits.maxBufferedBytes);
+    expect(accepted).toBeLessThan(1_000);
+    expect(gateway.counts().openConnections).toBe(0);
+    client.terminate();
+    await closed;
+    await gateway.stop();
   });
 });

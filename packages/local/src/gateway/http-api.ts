@@ -6,6 +6,7 @@ import { BodyTooLargeError, readBody, sendJson, sourceIpOf } from "./http-io";
 import { HttpRouter } from "./http-routes";
 import { newHttpRequestId } from "./ids";
 import { createJwtAuthorizer, type JwtAuthorization, type JwtAuthorizerConfig } from "./jwt-authorizer";
+import { connectionTimeouts } from "./limits";
 
 export interface HttpApiConfig {
   routes: Record<string, { handler: string }>;
@@ -145,12 +146,21 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     response.writeHead(result.statusCode, headers).end(result.body);
   };
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: Error) => {
-      log(`[gateway] HTTP ${request.method} ${request.url} failed: ${error.stack}`);
-      if (!response.headersSent) sendJson(response, 500, { message: "Internal Server Error" });
-    });
-  });
+  const server = createServer(
+    {
+      // Explicit, not node's defaults: a request's head within 20 s, its body within the 30 s
+      // API Gateway gives an integration, an idle keep-alive connection closed after 60 s.
+      headersTimeout: connectionTimeouts.headersTimeoutMs,
+      requestTimeout: 30_000,
+      keepAliveTimeout: connectionTimeouts.keepAliveTimeoutMs,
+    },
+    (request, response) => {
+      handle(request, response).catch((error: Error) => {
+        log(`[gateway] HTTP ${request.method} ${request.url} failed: ${error.stack}`);
+        if (!response.headersSent) sendJson(response, 500, { message: "Internal Server Error" });
+      });
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => {

@@ -6,6 +6,24 @@ export const webSocketLimits = {
   maxMessageBytes: 128 * 1024,
   /** Largest single frame; a bigger message must be fragmented into frames of at most this. */
   maxFrameBytes: 32 * 1024,
+  /**
+   * The most the gateway holds for a client that does not read (bytes written to the socket but
+   * not yet taken by the kernel), past what the kernel's own socket buffer holds: eight
+   * largest messages. A client that falls this far behind is closed like any connection the
+   * gateway ends itself (1001 Going away; API Gateway documents no code of its own for a
+   * reader that stops reading), so one stuck tab cannot grow the gateway's memory without
+   * bound; `@connections` answers 410 for it from then on. A browser that reads keeps this
+   * near zero: the fan-out's bursts are one small frame per event.
+   */
+  maxBufferedBytes: 8 * 128 * 1024,
+} as const;
+
+/** How long the gateway waits on an HTTP connection, on both ports (the WebSocket API's and the HTTP API's). */
+export const connectionTimeouts = {
+  /** A request's head must have arrived within this long of its first byte. */
+  headersTimeoutMs: 20_000,
+  /** A connection with no request in progress is closed after this long (API Gateway keeps them far longer than node's 5 s). */
+  keepAliveTimeoutMs: 60_000,
 } as const;
 
 /** Close codes and reasons API Gateway uses (RFC 6455 §7.4.1). */

@@ -30,6 +30,8 @@ export interface ManagementApiOptions {
   readonly connections: ConnectionRegistry;
   /** Closes a connection on DeleteConnection; `$disconnect` runs as for any close. */
   readonly disconnect: (connectionId: string) => void;
+  /** Closes a connection whose client stopped reading (webSocketLimits.maxBufferedBytes). */
+  readonly overflowed: (connectionId: string) => void;
   readonly log: (line: string) => void;
   /** Keys whose SigV4 signatures are accepted (locally: the stack's `local`/`local`). */
   readonly credentials: readonly SigningCredentials[];
@@ -93,6 +95,11 @@ export function createManagementApi(options: ManagementApiOptions): ManagementAp
     const connection = connections.open(connectionId);
     if (!connection) throw new GoneException(`Connection ${connectionId} is gone`);
     // Text when the data is UTF-8 (what every JSON protocol sends), binary otherwise.
+    if (connection.socket.bufferedAmount + data.length > webSocketLimits.maxBufferedBytes) {
+      // The client has stopped reading: the message would only join the backlog.
+      options.overflowed(connectionId);
+      throw new GoneException(`Connection ${connectionId} is gone`);
+    }
     connection.socket.send(data, { binary: !isUtf8(data) });
     options.counters.messageOut(data.length);
     connection.lastActiveAt = Date.now();

@@ -8,7 +8,14 @@ import { type Connection, ConnectionRegistry } from "./connections";
 import { GatewayCounters, type GatewayCounts } from "./counters";
 import { type ApiIdentity, type ConnectionFacts, disconnectEvent, messageEvent, newRequestStamp } from "./events";
 import { createHandshake, refuseUpgrade } from "./handshake";
-import { CloseCode, ConnectionTimers, closeReasons, FrameSizeGuard, webSocketLimits } from "./limits";
+import {
+  CloseCode,
+  ConnectionTimers,
+  closeReasons,
+  connectionTimeouts,
+  FrameSizeGuard,
+  webSocketLimits,
+} from "./limits";
 import { createManagementApi, isManagementTarget, type ManagementApi } from "./management-api";
 import { serveManagementConnection } from "./management-connection";
 import { selectRouteKey } from "./route-selection";
@@ -19,6 +26,8 @@ export interface WebSocketApiConfig {
   authorizer?: { handler: string; identitySources: readonly string[] };
   idleTimeoutMs?: number;
   maxConnectionMs?: number;
+  /** A request's head must arrive within this long (default `connectionTimeouts.headersTimeoutMs`; tests shorten it). */
+  headersTimeoutMs?: number;
 }
 
 export interface WebSocketApiOptions {
@@ -63,7 +72,7 @@ const factsOf = (connection: Connection): ConnectionFacts => ({
 });
 
 /** API Gateway keeps management connections alive far longer than Node's 5 s default. */
-const managementKeepAliveMs = 60_000;
+const managementKeepAliveMs = connectionTimeouts.keepAliveTimeoutMs;
 
 /**
  * An API Gateway WebSocket API on one port: upgrades at `/{stage}`, the `@connections` management
@@ -77,6 +86,11 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<W
   // The SDK keeps management connections alive; Node's 5 s default would close them under a
   // client about to reuse one (ECONNRESET). API Gateway's own keep-alive is far longer.
   server.keepAliveTimeout = managementKeepAliveMs;
+  // Sockets reach this server through emit("connection") (listenOnOnePort), so node:http's own
+  // header and request timeouts, which it checks only for servers it listens with, never run:
+  // a connection idle this long between requests is closed instead; the first request's head
+  // is timed by listenOnOnePort.
+  server.timeout = managementKeepAliveMs;
   const listener = await listenOnOnePort(api, { server, managementApi });
   server.on("upgrade", upgradeHandler(api, { domainName: `${options.host}:${listener.port}` }));
   return {
@@ -145,6 +159,16 @@ function managementApiOf(api: OpenApi): ManagementApi {
       const connection = connections.open(id);
       if (connection) api.close(connection, { code: CloseCode.normal, reason: "" });
     },
+    overflowed: (id) => {
+      const connection = connections.open(id);
+      if (!connection) return;
+      options.log(
+        `[gateway] connection ${id} stopped reading (over ${webSocketLimits.maxBufferedBytes} bytes queued): closed`,
+      );
+      api.close(connection, goingAway);
+      // The close frame would wait behind the backlog of a client that does not read.
+      connection.socket.terminate();
+    },
   });
 }
 
@@ -171,17 +195,24 @@ async function listenOnOnePort(
   const listener = createNetServer((socket) => {
     let first: Buffer | undefined;
     ownSockets.add(socket);
-    // A connection that never sends a request line is not kept forever; the server it goes to
-    // sets its own timeouts.
+    // The first request's whole head must arrive in time: a connection that sends nothing, or
+    // half a request line and no more, is closed (node:http's header timeout never runs for the
+    // sockets handed to it, see startWebSocketApi); an idle one before its first byte too.
     const giveUp = () => socket.destroy();
     socket.setTimeout(managementKeepAliveMs);
     socket.on("timeout", giveUp);
+    let headTimer: NodeJS.Timeout | undefined;
     const sniff = (data: Buffer) => {
+      headTimer ??= setTimeout(
+        giveUp,
+        api.options.config.headersTimeoutMs ?? connectionTimeouts.headersTimeoutMs,
+      ).unref();
       first = first === undefined ? data : Buffer.concat([first, data]);
+      if (first.indexOf("\r\n\r\n") < 0 && first.length < 16 * 1024) return;
       const lineEnd = first.indexOf("\r\n");
-      if (lineEnd < 0 && first.length < 8192) return;
       socket.off("data", sniff);
       socket.off("timeout", giveUp);
+      clearTimeout(headTimer);
       socket.setTimeout(0);
       socket.pause();
       const target = first.toString("latin1", 0, lineEnd < 0 ? first.length : lineEnd).split(" ")[1] ?? "";
@@ -196,7 +227,10 @@ async function listenOnOnePort(
     };
     socket.on("data", sniff);
     socket.on("error", () => socket.destroy());
-    socket.once("close", () => ownSockets.delete(socket));
+    socket.once("close", () => {
+      clearTimeout(headTimer);
+      ownSockets.delete(socket);
+    });
   });
   await new Promise<void>((resolve, reject) => {
     listener.once("error", reject);

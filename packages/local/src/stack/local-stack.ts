@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { LocalApp, LocalResources } from "../app";
+import type { LocalApp, LocalResources, StreamFailureHandling } from "../app";
 import { startCognitoLocal } from "../cognito/cognito-local";
 import { ensureUserPool, type TokenValidity, type UserPool } from "../cognito/user-pool";
 import {
@@ -20,11 +20,13 @@ import type { ConcurrencySettings } from "../lambda/function-pool";
 import type { HandlerLoader } from "../lambda/handler-loader";
 import type { InvocationReport } from "../lambda/invocation-report";
 import { createRuntimeProcess, type HandlerEnvironment, type LambdaRuntime } from "../lambda/runtime-process";
+import { failureDirectory } from "../streams/failure-directory";
 import { startStreamPoller } from "../streams/stream-poller";
 import { createInvocationLog, type ReportVerbosity } from "./invocation-log";
 import { assertPortFree } from "./ports";
 import { runScript } from "./run-script";
 import { signIn } from "./sign-in";
+import { Supervisor } from "./supervisor";
 import { startViteDevServer } from "./vite-dev-server";
 
 /** `.local/outputs.json`: what a client (the web app, a test, a benchmark) needs to reach the stack. */
@@ -74,6 +76,16 @@ export interface LocalStackOptions {
   onReport?: (report: InvocationReport) => void;
   webSocket?: { idleTimeoutMs?: number; maxConnectionMs?: number };
   tokenValidity?: Partial<TokenValidity>;
+  /**
+   * The stream poller's retry bounds instead of the route table's (tests that give up on a
+   * failing record sooner than after 10 retries).
+   */
+  streamFailureHandling?: StreamFailureHandling;
+  /**
+   * An emulator the stack started keeps dying (the supervisor restarts one that exits, a few
+   * times): the message says which and why. `npm start` stops everything then. Default: logged.
+   */
+  onFatal?: (message: string) => void;
   /** Progress lines, handler reloads, gateway and poller messages. Default: stderr. */
   log?: (line: string) => void;
   /** Wrap the loader every route and the stream subscriber run through (e.g. `observeInvocations`). */
@@ -108,6 +120,13 @@ export interface LocalStack {
    * `handlerEnv`): what a process needs to call core as a handler does.
    */
   handlerEnvironment: HandlerEnvironment;
+  /**
+   * The stream subscriber's on-failure destination: the directory where the stream poller puts
+   * the ranges of records it gave up on (`<dataDir>/fan-out-failures`, or a temporary one), as
+   * Lambda sends them to the `FanOutFailures` queue on AWS; `npm run replay-fan-out -- --local`
+   * re-drives them.
+   */
+  fanOutFailures: string;
   /** The gateway now running (a new object after `restartGateway`): its meters. */
   gateway(): Gateway;
   /** Stop the gateway (closing every socket, running `$disconnect`) and start it again on the same ports. */
@@ -136,7 +155,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const environment = await handlerEnvironment(settings, resources);
     await startLambdaRuntime(settings, runtime, environment);
     if (settings.seed) await seedAppData(settings, { environment, pool, resources });
-    await startStreamSubscriber(settings, { emulators, loader }, parts);
+    const fanOutFailures = await startStreamSubscriber(settings, { emulators, loader }, parts);
     const web = settings.web ? await startWebApp(settings, resources, parts) : "";
     const outputs = writeOutputs(settings, { web, emulators, pool, gateway: gateway.current() });
     return runningStack({
@@ -147,6 +166,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       gateway,
       environment,
       resources,
+      fanOutFailures,
       stop: () => parts.stopAll(),
     });
   } catch (error) {
@@ -229,28 +249,52 @@ interface Emulators {
   cognitoEndpoint: string;
 }
 
-/** DynamoDB Local and cognito-local, in parallel (or the running ones the options name). */
+/**
+ * DynamoDB Local and cognito-local, in parallel (or the running ones the options name), each
+ * under the supervisor: one that exits is named, its log tail shown, and it is started again on
+ * the same port with the same data.
+ */
 async function startEmulators(settings: StackSettings, parts: StartedParts): Promise<Emulators> {
-  const { options, ports, dataDir, logDir } = settings;
+  const { options, ports, dataDir, logDir, log } = settings;
+  // A temporary cognito-local dir is removed after the supervisor has stopped its process.
+  const temporaryDir = !dataDir && !options.cognitoEndpoint;
+  const cognitoDir = temporaryDir
+    ? mkdtempSync(join(tmpdir(), "live-orders-cognito-"))
+    : join(dataDir ?? "", "cognito");
+  if (temporaryDir) parts.add(async () => rmSync(cognitoDir, { recursive: true, force: true }));
+  const supervisor = new Supervisor({ log, onGiveUp: options.onFatal ?? ((message) => log(`  ✗ ${message}`)) });
+  parts.add(() => supervisor.stopAll());
   const dynamodb = async () => {
-    const dynamo = await startDynamoDbLocal({
-      port: ports.dynamodb ?? 0,
-      dataDir: dataDir ? join(dataDir, "dynamodb") : undefined,
-      logFile: logDir ? join(logDir, "dynamodb.log") : undefined,
+    let port = ports.dynamodb ?? 0;
+    const logFile = logDir ? join(logDir, "dynamodb.log") : undefined;
+    const running = await supervisor.supervise({
+      name: PartName.dynamodb,
+      logFile,
+      async start() {
+        const dynamo = await startDynamoDbLocal({
+          port,
+          dataDir: dataDir ? join(dataDir, "dynamodb") : undefined,
+          logFile,
+        });
+        port = dynamo.port; // a restart keeps the endpoint every client has
+        return dynamo;
+      },
     });
-    parts.add(() => dynamo.stop());
-    return dynamo.endpoint;
+    return running.current().endpoint;
   };
   const cognito = async () => {
-    const dir = dataDir ? join(dataDir, "cognito") : mkdtempSync(join(tmpdir(), "live-orders-cognito-"));
-    if (!dataDir) parts.add(async () => rmSync(dir, { recursive: true, force: true }));
-    const started = await startCognitoLocal({
-      port: ports.cognito ?? 0,
-      dataDir: dir,
-      logFile: logDir ? join(logDir, "cognito.log") : undefined,
+    let port = ports.cognito ?? 0;
+    const logFile = logDir ? join(logDir, "cognito.log") : undefined;
+    const running = await supervisor.supervise({
+      name: PartName.cognito,
+      logFile,
+      async start() {
+        const started = await startCognitoLocal({ port, dataDir: cognitoDir, logFile });
+        port = started.port;
+        return started;
+      },
     });
-    parts.add(() => started.stop());
-    return started.endpoint;
+    return running.current().endpoint;
   };
   const endpoint = (value: string) => value;
   // allSettled: when one fails, the other must have finished starting (and registered its
@@ -457,14 +501,22 @@ async function seedAppData(
   );
 }
 
-/** The stream poller, the local event source mapping, with the app's stream subscriber. */
+/**
+ * The stream poller, the local event source mapping, with the app's stream subscriber and its
+ * failure handling as on AWS (the route table's bounds; ranges given up go to a directory
+ * standing in for the failure queue). Returns that directory.
+ */
 async function startStreamSubscriber(
   settings: StackSettings,
   { emulators, loader }: { emulators: Emulators; loader: HandlerLoader },
   parts: StartedParts,
-): Promise<void> {
+): Promise<string> {
+  const { dataDir, options } = settings;
+  const failures = dataDir ? join(dataDir, "fan-out-failures") : mkdtempSync(join(tmpdir(), "local-stack-failures-"));
+  if (!dataDir) parts.add(async () => rmSync(failures, { recursive: true, force: true }));
   const subscriber = settings.app.streamSubscriber;
-  if (!subscriber) return;
+  if (!subscriber) return failures;
+  const bounds = { ...subscriber.failureHandling, ...options.streamFailureHandling };
   await settings.step(
     "stream poller",
     async () => {
@@ -475,6 +527,10 @@ async function startStreamSubscriber(
         loader,
         batchSize: subscriber.batchSize,
         filters: subscriber.filters,
+        bisectBatchOnFunctionError: bounds.bisectBatchOnFunctionError,
+        maxRetries: bounds.maximumRetryAttempts,
+        maximumRecordAgeSeconds: bounds.maximumRecordAgeInSeconds,
+        onFailure: failureDirectory(failures),
         log: settings.log,
       });
       parts.add(() => poller.stop());
@@ -482,6 +538,7 @@ async function startStreamSubscriber(
     },
     () => subscriber.name ?? subscriber.handler,
   );
+  return failures;
 }
 
 /** Vite for the app's web client, configured with the local endpoints; returns its URL. */
@@ -536,6 +593,7 @@ function runningStack(o: {
   loader: HandlerLoader;
   gateway: RestartableGateway;
   environment: HandlerEnvironment;
+  fanOutFailures: string;
   stop: () => Promise<void>;
 }): LocalStack {
   const { outputs, pool } = o;
@@ -556,6 +614,7 @@ function runningStack(o: {
     },
     loader: o.loader,
     handlerEnvironment: o.environment,
+    fanOutFailures: o.fanOutFailures,
     gateway: () => o.gateway.current(),
     restartGateway: () => o.gateway.restart(),
     stop: o.stop,

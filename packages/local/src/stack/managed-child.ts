@@ -64,6 +64,16 @@ function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/** Kill what is left in a (detached) child's process group once its leader has exited. */
+function reapGroup(pid: number | undefined): void {
+  if (pid === undefined || process.platform === "win32") return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // nothing left in the group
+  }
+}
+
 export class ManagedChild {
   readonly name: string;
   readonly logFile: string | undefined;
@@ -123,6 +133,9 @@ export class ManagedChild {
       });
       this.child.once("exit", (code, signal) => {
         live.delete(this.child);
+        // Whatever the child left in its process group goes with it: the JVM under a guard that
+        // was killed (SIGKILL leaves the guard no time to stop it) would otherwise run on, orphaned.
+        reapGroup(this.child.pid);
         this.exitInfo = { code, signal };
         this.log?.end();
         resolve(this.exitInfo);

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import {
   DescribeStreamCommand,
@@ -10,6 +11,7 @@ import {
   type ShardIteratorType,
   TrimmedDataAccessException,
 } from "@aws-sdk/client-dynamodb-streams";
+import type { StreamFailureMessage } from "@live-orders/functions/replay/failure-message";
 import type { DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { localDynamoDbClient, localDynamoDbStreamsClient } from "../clients";
 import { LOCAL_REGION } from "../config";
@@ -29,8 +31,17 @@ export interface StreamPollerOptions {
   filters?: readonly FilterPattern[];
   /** Honour `{batchItemFailures}` in the handler's response (FunctionResponseTypes ReportBatchItemFailures). Default true. */
   reportBatchItemFailures?: boolean;
-  /** Retries of a failed batch before its records are dropped (Lambda's MaximumRetryAttempts). Default 3. */
+  /** Retries of a failed batch before its records are given up (Lambda's MaximumRetryAttempts). Default 3. */
   maxRetries?: number;
+  /** Split a batch whose invocation failed (threw, timed out) in two and retry each half (BisectBatchOnFunctionError). Default false. */
+  bisectBatchOnFunctionError?: boolean;
+  /** Records older than this are given up instead of being retried (MaximumRecordAgeInSeconds). Default: no limit. */
+  maximumRecordAgeSeconds?: number;
+  /**
+   * The on-failure destination: receives, for every range of records given up, the message
+   * Lambda sends (the range, not the records). Without it a range given up is dropped, as on AWS.
+   */
+  onFailure?: (message: StreamFailureMessage) => Promise<void> | void;
   /** First retry delay; doubles per attempt up to `retryMaxDelayMs`. */
   retryBaseDelayMs?: number;
   retryMaxDelayMs?: number;
@@ -120,6 +131,8 @@ function pollerSettings(options: StreamPollerOptions) {
     batchSize: options.batchSize ?? 100,
     reportBatchItemFailures: options.reportBatchItemFailures ?? true,
     maxRetries: options.maxRetries ?? 3,
+    bisect: options.bisectBatchOnFunctionError ?? false,
+    maximumRecordAgeSeconds: options.maximumRecordAgeSeconds ?? Number.POSITIVE_INFINITY,
     retryBaseDelayMs: options.retryBaseDelayMs ?? 100,
     retryMaxDelayMs: options.retryMaxDelayMs ?? 5_000,
     pollIntervalMs: options.pollIntervalMs ?? 10,
@@ -253,7 +266,7 @@ async function readShard(
       }
       if (records.length > 0) {
         lastSequenceNumber = records.at(-1)?.dynamodb?.SequenceNumber;
-        await deliverBatch(mapping, records);
+        await deliverBatch(mapping, shardId, records);
         wait = settings.pollIntervalMs;
       } else if (next) {
         await sleep(signal, wait);
@@ -266,23 +279,41 @@ async function readShard(
 }
 
 /**
- * One batch, in order; returns when it succeeded or its retries are spent.
+ * One batch, in order; returns when it succeeded or was given up.
  *
  * The retries here are Lambda's, emulated, not the app's: an event source mapping retries a
- * failed batch up to MaximumRetryAttempts with growing waits, then drops it (or sends it to the
- * on-failure destination). That is the behaviour of the service the handler runs under, so it
- * stays in the emulator rather than going through core's retry policies.
+ * failed batch up to MaximumRetryAttempts with growing waits; with BisectBatchOnFunctionError a
+ * batch whose invocation failed is split in two and each half retried (splitting uses up no
+ * retry); a record older than MaximumRecordAgeInSeconds is not retried again; a range given up
+ * goes to the on-failure destination, or is dropped without one. That is the behaviour of the
+ * service the handler runs under, so it stays in the emulator rather than going through core's
+ * retry policies.
  */
-async function deliverBatch(mapping: EventSourceMapping, records: SdkRecord[]): Promise<void> {
-  const { options, settings, streamArn, signal } = mapping;
-  const { log, name } = settings;
-  let pending: DynamoDBRecord[] = records
+async function deliverBatch(mapping: EventSourceMapping, shardId: string, records: SdkRecord[]): Promise<void> {
+  const { options, settings, streamArn } = mapping;
+  const batch: DynamoDBRecord[] = records
     .map((record) => toLambdaRecord(record, { streamArn, region: settings.region }))
     .filter((record) => matchesAnyFilter(record, options.filters));
+  await deliverRange(mapping, shardId, batch, 0);
+}
+
+async function deliverRange(
+  mapping: EventSourceMapping,
+  shardId: string,
+  records: DynamoDBRecord[],
+  retriesBefore: number,
+): Promise<void> {
+  const { options, settings, signal } = mapping;
+  const { log, name } = settings;
+  let pending = records;
   let throttles = 0;
-  for (let attempt = 0; pending.length > 0 && !signal.aborted; attempt++) {
+  for (let retries = retriesBefore; pending.length > 0 && !signal.aborted; retries++) {
+    if (ageSeconds(pending[0] as DynamoDBRecord) > settings.maximumRecordAgeSeconds) {
+      return giveUp(mapping, shardId, pending, { condition: "RecordAgeExceeded", invokes: retries });
+    }
     const event: DynamoDBStreamEvent = { Records: pending };
     let failedFrom: number | undefined;
+    let functionError: string | undefined;
     let reason: string;
     try {
       const response = await options.loader.invoke(options.handler, event);
@@ -295,27 +326,100 @@ async function deliverBatch(mapping: EventSourceMapping, records: SdkRecord[]): 
         const delay = Math.min(settings.retryMaxDelayMs, settings.retryBaseDelayMs * 2 ** throttles++);
         log(`[stream] ${name}: invocation throttled (${error.name}); retrying the batch in ${delay} ms`);
         await sleep(signal, delay);
-        attempt--;
+        retries--;
         continue;
       }
       failedFrom = 0;
-      reason = `threw ${error instanceof Error ? error.name : "an error"}`;
+      functionError = error instanceof Error ? error.name : "Error";
+      reason = `threw ${functionError}${error instanceof Error ? `: ${error.message}` : ""}`;
     }
     if (failedFrom === undefined) return;
-    pending = pending.slice(failedFrom);
-    if (attempt >= settings.maxRetries) {
+    if (functionError !== undefined && settings.bisect && pending.length > 1) {
+      const half = Math.ceil(pending.length / 2);
       log(
-        `[stream] ${name}: dropping ${pending.length} record(s) from sequence number ` +
-          `${pending[0]?.dynamodb?.SequenceNumber} after ${settings.maxRetries} retries`,
+        `[stream] ${name}: batch ${reason}; splitting its ${pending.length} records in two (BisectBatchOnFunctionError)`,
       );
+      await deliverRange(mapping, shardId, pending.slice(0, half), retries);
+      await deliverRange(mapping, shardId, pending.slice(half), retries);
       return;
     }
-    const delay = Math.min(settings.retryMaxDelayMs, settings.retryBaseDelayMs * 2 ** attempt);
+    pending = pending.slice(failedFrom);
+    if (retries >= settings.maxRetries) {
+      return giveUp(mapping, shardId, pending, {
+        condition: "RetryAttemptsExhausted",
+        invokes: retries + 1,
+        functionError,
+      });
+    }
+    const delay = Math.min(settings.retryMaxDelayMs, settings.retryBaseDelayMs * 2 ** retries);
     log(
       `[stream] ${name}: batch ${reason}; retrying ${pending.length} record(s) from sequence number ` +
-        `${pending[0]?.dynamodb?.SequenceNumber} in ${delay} ms (retry ${attempt + 1}/${settings.maxRetries})`,
+        `${pending[0]?.dynamodb?.SequenceNumber} in ${delay} ms (retry ${retries + 1}/${settings.maxRetries})`,
     );
     await sleep(signal, delay);
+  }
+}
+
+/** The records' wait in the stream so far, from their approximate creation time (whole seconds). */
+function ageSeconds(record: DynamoDBRecord): number {
+  const created = record.dynamodb?.ApproximateCreationDateTime;
+  return created === undefined ? 0 : Date.now() / 1000 - created;
+}
+
+/** A range given up: to the on-failure destination with Lambda's message, or dropped without one. */
+async function giveUp(
+  mapping: EventSourceMapping,
+  shardId: string,
+  records: DynamoDBRecord[],
+  o: { condition: StreamFailureMessage["requestContext"]["condition"]; invokes: number; functionError?: string },
+): Promise<void> {
+  const { options, settings, streamArn } = mapping;
+  const first = records[0] as DynamoDBRecord;
+  const last = records.at(-1) as DynamoDBRecord;
+  const range = `${records.length} record(s) from sequence number ${first.dynamodb?.SequenceNumber}`;
+  const why =
+    o.condition === "RecordAgeExceeded"
+      ? `older than ${settings.maximumRecordAgeSeconds} s`
+      : `after ${settings.maxRetries} retries`;
+  if (!options.onFailure) {
+    settings.log(`[stream] ${settings.name}: dropping ${range} ${why}`);
+    return;
+  }
+  const arrival = (record: DynamoDBRecord) =>
+    new Date((record.dynamodb?.ApproximateCreationDateTime ?? 0) * 1000).toISOString();
+  const message: StreamFailureMessage = {
+    version: "1.0",
+    timestamp: new Date().toISOString(),
+    requestContext: {
+      requestId: randomUUID(),
+      functionArn: `arn:aws:lambda:${settings.region}:000000000000:function:${settings.name}`,
+      condition: o.condition,
+      approximateInvokeCount: o.invokes,
+    },
+    responseContext: {
+      statusCode: 200,
+      executedVersion: "$LATEST",
+      ...(o.functionError ? { functionError: "Unhandled" } : {}),
+    },
+    DDBStreamBatchInfo: {
+      shardId,
+      startSequenceNumber: first.dynamodb?.SequenceNumber ?? "",
+      endSequenceNumber: last.dynamodb?.SequenceNumber ?? "",
+      approximateArrivalOfFirstRecord: arrival(first),
+      approximateArrivalOfLastRecord: arrival(last),
+      batchSize: records.length,
+      // The stream's own ARN, which its API (the replay's GetShardIterator) takes: DynamoDB Local
+      // answers "Stream does not exist" for the region-rewritten one the records carry.
+      streamArn,
+    },
+  };
+  try {
+    await options.onFailure(message);
+    settings.log(`[stream] ${settings.name}: sent ${range} to the on-failure destination ${why}`);
+  } catch (error) {
+    settings.log(
+      `[stream] ${settings.name}: dropping ${range} ${why}: the on-failure destination failed (${(error as Error).message})`,
+    );
   }
 }
 

@@ -13,6 +13,7 @@ import { randomUUID } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LOCAL_CONFIG_FILE, loadLocalApp } from "../app";
+import type { HandlerLoader } from "../lambda/handler-loader";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../stack/local-stack";
 import { observeInvocations } from "../stack/observed-loader";
 import { type DynamoDbCountingProxy, type DynamoDbCounts, startDynamoDbCountingProxy } from "./counting-proxy";
@@ -21,18 +22,28 @@ import { type DynamoDbCountingProxy, type DynamoDbCounts, startDynamoDbCountingP
 export const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 
 export interface AppStackOptions
-  extends Pick<LocalStackOptions, "webSocket" | "tokenValidity" | "ports" | "lambda" | "onReport"> {
+  extends Pick<
+    LocalStackOptions,
+    "webSocket" | "tokenValidity" | "ports" | "lambda" | "onReport" | "streamFailureHandling"
+  > {
   /** The running emulators (in tests: `runEmulators()`, the global setup's). */
   dynamoEndpoint: string;
   cognitoEndpoint: string;
   /** Route the handlers' DynamoDB calls through a counting proxy. Default false. */
   countDynamoDb?: boolean;
-  /** More handler environment (e.g. LIVE_ORDERS_RATE_LIMIT_FRAMES); POWERTOOLS_LOG_LEVEL defaults to SILENT. */
+  /**
+   * More handler environment (e.g. LIVE_ORDERS_RATE_LIMIT_FRAMES); POWERTOOLS_LOG_LEVEL defaults
+   * to SILENT and POWERTOOLS_METRICS_DISABLED to true.
+   */
   env?: Record<string, string>;
   /** Seed the demo orders. Default false: tests make their own data. */
   seed?: boolean;
   /** Start Vite for packages/web. Default false. */
   web?: boolean;
+  /** The `@connections` endpoint the handlers call instead of the gateway's, given it (a proxy that injects failures). */
+  managementEndpoint?: (endpoint: string) => string | Promise<string>;
+  /** Wrap the loader the routes and the stream poller use (inside the invocation counting). */
+  wrapLoader?: (loader: HandlerLoader) => HandlerLoader;
   /** The stack's progress and handler log lines. Default: dropped. */
   log?: (line: string) => void;
 }
@@ -86,17 +97,24 @@ export async function startAppStack(options: AppStackOptions): Promise<AppStack>
       lambda: options.lambda,
       onReport: options.onReport,
       log: options.log ?? (() => undefined),
-      handlerEnv: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT", ...options.env },
-      handlerEndpoints: options.countDynamoDb
-        ? {
-            dynamodb: async (endpoint) => {
+      handlerEnv: {
+        POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT",
+        // The handlers' EMF lines would land in the test report and the bench's tables (stdout).
+        POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
+        ...options.env,
+      },
+      streamFailureHandling: options.streamFailureHandling,
+      handlerEndpoints: {
+        dynamodb: options.countDynamoDb
+          ? async (endpoint) => {
               counting = await startDynamoDbCountingProxy(endpoint);
               return counting.url;
-            },
-          }
-        : undefined,
+            }
+          : undefined,
+        management: options.managementEndpoint,
+      },
       wrapLoader: (loader) =>
-        observeInvocations(loader, (ref) => {
+        observeInvocations(options.wrapLoader?.(loader) ?? loader, (ref) => {
           running += 1;
           return (ms) => {
             const entry = invocations.get(ref) ?? { count: 0, ms: 0 };

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { BatchWriteItemCommand, DeleteItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { tableDefinition } from "@live-orders/core/table-definition";
+import type { StreamFailureMessage } from "@live-orders/functions/replay/failure-message";
 import { streamSubscriber } from "@live-orders/functions/routes";
 import type { DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
@@ -21,8 +22,11 @@ globalThis.__streamFixtures ??= new Map();
 const logLines: string[] = [];
 // The real loader: the fixture is bundled and imported as any handler is.
 const loader = createHandlerLoader({ rootDir, log: (line) => logLines.push(line) });
+/** A function timeout short enough for a test to see a hanging invocation fail. */
+const impatientLoader = createHandlerLoader({ rootDir, timeoutMs: 300, log: (line) => logLines.push(line) });
 afterAll(async () => {
   await loader.close();
+  await impatientLoader.close();
   dynamodb.destroy();
 });
 
@@ -32,10 +36,16 @@ async function setUp(o: {
   filters?: readonly FilterPattern[];
   batchSize?: number;
   maxRetries?: number;
+  bisect?: boolean;
+  maximumRecordAgeSeconds?: number;
+  impatient?: boolean;
+  /** false: no on-failure destination (records given up are dropped). */
+  destination?: boolean;
 }) {
   const tableName = `stream-${randomUUID()}`;
   await createTable({ endpoint, tableName, definition: tableDefinition });
   const invocations: DynamoDBStreamEvent[] = [];
+  const failures: StreamFailureMessage[] = [];
   const behaviour: StreamBehaviour = async (event) => {
     invocations.push(structuredClone(event));
     return o.behaviour?.(event, invocations.length);
@@ -45,16 +55,19 @@ async function setUp(o: {
     endpoint,
     tableName,
     handler: handlerRef,
-    loader,
+    loader: o.impatient ? impatientLoader : loader,
     filters: o.filters,
     batchSize: o.batchSize,
     maxRetries: o.maxRetries,
+    bisectBatchOnFunctionError: o.bisect,
+    maximumRecordAgeSeconds: o.maximumRecordAgeSeconds,
+    onFailure: o.destination === false ? undefined : (message) => void failures.push(message),
     retryBaseDelayMs: 10,
     log: (line) => logLines.push(line),
   });
   pollers.push(poller);
   await poller.ready;
-  return { tableName, invocations, poller };
+  return { tableName, invocations, poller, failures };
 }
 const pollers: StreamPoller[] = [];
 afterEach(async () => {
@@ -302,6 +315,7 @@ describe("startStreamPoller", () => {
   it("drops a batch after maxRetries and keeps delivering later records", async () => {
     const { tableName, invocations } = await setUp({
       maxRetries: 2,
+      destination: false,
       behaviour: (event) => {
         if (event.Records.some((r) => sk(r) === "poison")) throw new Error("poison record");
       },
@@ -317,5 +331,75 @@ describe("startStreamPoller", () => {
     expect(logLines.some((line) => line.includes("dropping 1 record(s)") && line.includes("after 2 retries"))).toBe(
       true,
     );
+  });
+
+  it("bisects a batch whose invocation fails until the poison record is alone, then sends its range to the destination", async () => {
+    const { tableName, invocations, failures } = await setUp({
+      bisect: true,
+      maxRetries: 2,
+      behaviour: (event) => {
+        if (event.Records.some((r) => sk(r) === "item-005")) throw new Error("poison record");
+      },
+    });
+    const keys = Array.from({ length: 8 }, (_, i) => `item-${String(i).padStart(3, "0")}`);
+
+    await putMany(tableName, keys);
+    await until(() => failures.length > 0 && invocations.some((e) => e.Records.some((r) => sk(r) === "item-007")));
+    await until(() => invocations.flatMap((e) => e.Records).filter((r) => sk(r) === "item-007").length > 0);
+
+    const alone = invocations.filter(
+      (e) => e.Records.length === 1 && sk(e.Records[0] as DynamoDBRecord) === "item-005",
+    );
+    expect(alone).toHaveLength(3); // the first try alone, then 2 retries
+    const poison = alone[0]?.Records[0] as DynamoDBRecord;
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({
+      requestContext: { condition: "RetryAttemptsExhausted", approximateInvokeCount: 3 },
+      DDBStreamBatchInfo: {
+        startSequenceNumber: poison.dynamodb?.SequenceNumber,
+        endSequenceNumber: poison.dynamodb?.SequenceNumber,
+        batchSize: 1,
+        streamArn: expect.stringContaining(`:table/${tableName}/stream/`),
+      },
+    });
+    // Every healthy record was delivered, the poison one's neighbours included.
+    const delivered = new Set(
+      invocations.filter((e) => !e.Records.some((r) => sk(r) === "item-005")).flatMap((e) => e.Records.map(sk)),
+    );
+    expect([...delivered].sort()).toEqual(keys.filter((key) => key !== "item-005"));
+  });
+
+  it("treats a hanging invocation as a function error: it times out, is bisected, and the rest goes on", async () => {
+    const { tableName, invocations, failures } = await setUp({
+      impatient: true,
+      bisect: true,
+      maxRetries: 1,
+      behaviour: (event) => (event.Records.some((r) => sk(r) === "hang") ? new Promise(() => undefined) : undefined),
+    });
+
+    await putMany(tableName, ["before", "hang", "after"]);
+    await until(() => failures.length > 0, 20_000);
+    await until(() =>
+      invocations.some((e) => e.Records.length === 1 && sk(e.Records[0] as DynamoDBRecord) === "after"),
+    );
+
+    expect(failures[0]?.DDBStreamBatchInfo.batchSize).toBe(1);
+    expect(logLines.some((line) => line.includes("Task timed out after 0.30 seconds"))).toBe(true);
+    expect(logLines.some((line) => line.includes("splitting its"))).toBe(true);
+  });
+
+  it("gives up on records older than the maximum record age, with RecordAgeExceeded", async () => {
+    const { tableName, failures } = await setUp({
+      maximumRecordAgeSeconds: 1,
+      maxRetries: 1000,
+      behaviour: () => {
+        throw new Error("still failing");
+      },
+    });
+
+    await put(tableName, "old");
+    await until(() => failures.length > 0, 20_000);
+
+    expect(failures[0]?.requestContext.condition).toBe("RecordAgeExceeded");
   });
 });

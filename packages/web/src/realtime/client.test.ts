@@ -121,6 +121,28 @@ describe("order subscriptions", () => {
     client.close();
   });
 
+  it("learns from a pong that it missed an order's last event, and fetches it", async () => {
+    const log = { orders: [], events: [statusEvent(1), statusEvent(2), statusEvent(3)] };
+    const { client, requests } = setup({}, log);
+    const seen: number[] = [];
+    client.subscribeOrder("o1", { since: 1, onEvent: (event) => seen.push(event.seq) });
+    client.subscribeOrder("o2", { since: 5, onEvent: () => {} });
+    const socket = await connected();
+    socket.receive({ type: "subscribed", id: "r1", topic: "order:o1", seq: 1 });
+    socket.receive({ type: "subscribed", id: "r2", topic: "order:o2", seq: 5 });
+    socket.receive(eventFrame(statusEvent(2)));
+    await advance(5_000);
+    expect(requests).toEqual([]);
+
+    // Event 3 was never pushed; the heartbeat's reply says the order is at 3 (o2 is current).
+    socket.receive({ type: "pong", seqs: { "order:o1": 3, "order:o2": 5 } });
+    await advance(400);
+
+    expect(requests.map((request) => request.path)).toEqual(["/orders/o1/events?since=2"]);
+    expect(seen).toEqual([2, 3]);
+    client.close();
+  });
+
   it("re-subscribes after a reconnect with since = the last contiguous seq", async () => {
     const { client } = setup();
     const seen: number[] = [];
@@ -290,7 +312,7 @@ describe("heartbeat", () => {
     });
     const socket = await connected();
     await advance(180_000);
-    socket.receive({ type: "pong" });
+    socket.receive({ type: "pong", seqs: {} });
     await advance(180_000);
     expect(socket.frames).toEqual([{ action: "ping" }, { action: "ping" }]);
     expect(client.state).toBe("connected");

@@ -7,7 +7,8 @@
  * server frame to the one it concerns:
  *   - subscriptions.ts: the topics held, subscribed again on every connection;
  *   - topic-subscriptions.ts: what each kind of topic (`order:`, a feed) does with its frames;
- *   - gap-filler.ts: dedup, reorder, `GET /orders/{id}/events?since=` for gaps (every topic);
+ *   - gap-filler.ts: dedup, reorder, `GET /orders/{id}/events?since=` for gaps (every topic),
+ *     including those a heartbeat's `pong {seqs}` reveals (an order's last event never pushed);
  *   - feed-catch-up.ts: a feed (`orders`) catches up from `GET /orders` after each (re)subscribe;
  *   - unsubscribe-linger.ts: unsubscribes wait a little, and are never overtaken;
  *   - chat-sender.ts: chat with a `clientMessageId`, retried until `ack`.
@@ -192,7 +193,8 @@ export class RealtimeClient {
       case "error":
         return this.#onServerError(new ServerError(frame.code, frame.message), frame.id);
       case "pong":
-        return;
+        // The current seq of each order topic held: a missed last event shows as a gap here.
+        return this.#subscriptions.heads(frame.seqs ?? {});
     }
   }
 

@@ -17,6 +17,9 @@ class RecordingTopic implements TopicSubscription {
   subscribed(seq: number): void {
     this.calls.push(`subscribed ${seq}`);
   }
+  headKnown(seq: number): void {
+    this.calls.push(`headKnown ${seq}`);
+  }
   receive(event: OrderEvent): void {
     this.calls.push(`receive ${event.seq}`);
   }

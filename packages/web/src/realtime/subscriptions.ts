@@ -4,7 +4,7 @@
  * RetryPolicy.refusedRequest's delay, one refused for good is dropped, and an unsubscribe goes
  * through the linger (which also keeps a subscribe from overtaking an unsubscribe in flight).
  */
-import type { ClientFrame, OrderEvent, Topic } from "@live-orders/core/protocol";
+import type { ClientFrame, OrderEvent, OrderTopicSeqs, Topic } from "@live-orders/core/protocol";
 import { backoffDelay, RetryPolicy } from "@live-orders/core/retry";
 import { isRefusedForNow, type ServerError } from "./errors";
 import type { Requests } from "./requests";
@@ -81,6 +81,13 @@ export class Subscriptions {
     const retry = this.#retries.get(topic);
     if (retry) retry.refusals = 0;
     subscription.subscribed(seq);
+  }
+
+  /** A `pong`'s current seq per order topic: each held topic learns how far its order has come. */
+  heads(seqs: OrderTopicSeqs): void {
+    for (const [topic, seq] of Object.entries(seqs) as [Topic, number][]) {
+      if (typeof seq === "number") this.#held.get(topic)?.headKnown(seq);
+    }
   }
 
   /** `unsubscribed`, or an error reply to an unsubscribe: nothing is in flight any more. */

@@ -35,6 +35,8 @@ export interface TopicSubscription {
   subscribeFrame(id: string): ClientFrame;
   /** The server's `subscribed`, with the topic's current seq. */
   subscribed(seq: number): void;
+  /** The topic's current seq, from a heartbeat's `pong`: events up to it are fetched unless they arrive. */
+  headKnown(seq: number): void;
   receive(event: OrderEvent): void;
   /** The connection closed; the next open subscribes again. */
   connectionLost(): void;
@@ -64,6 +66,9 @@ export class OrderTopic implements TopicSubscription {
     return { action: "subscribe", id, topic: this.topic, since: this.lastSeq() };
   }
   subscribed(seq: number): void {
+    this.#filler.noteHead(this.orderId, seq);
+  }
+  headKnown(seq: number): void {
     this.#filler.noteHead(this.orderId, seq);
   }
   receive(event: OrderEvent): void {
@@ -110,6 +115,8 @@ export class FeedTopic implements TopicSubscription {
   subscribed(): void {
     this.#catchUp.start();
   }
+  /** `pong` carries `order:` topics only: a feed has no seq of its own. */
+  headKnown(): void {}
   receive(event: OrderEvent): void {
     this.#catchUp.accept(event);
   }

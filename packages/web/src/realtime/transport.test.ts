@@ -159,7 +159,7 @@ describe("ReconnectingTransport", () => {
     expect(socket.sent).toEqual([]);
     await advance(1);
     expect(socket.sent).toEqual(['{"action":"ping"}']);
-    socket.receive({ type: "pong" });
+    socket.receive({ type: "pong", seqs: {} });
     await advance(240_000);
     expect(socket.sent).toHaveLength(2);
     await advance(10_000); // no pong this time: half-open connection
@@ -214,7 +214,7 @@ describe("ReconnectingTransport", () => {
     socket.accept();
     transport.probe(); // e.g. the tab became visible again after the phone slept
     expect(socket.sent).toEqual(['{"action":"ping"}']);
-    socket.receive({ type: "pong" });
+    socket.receive({ type: "pong", seqs: {} });
     await advance(5_000);
     expect(socket.closedWith).toBeUndefined();
     transport.probe();
