@@ -38,6 +38,7 @@ describe("board state", () => {
       kind: "order.created",
       seq: 1,
       orderId: "o9",
+      customerId: "alice",
       at: "2026-11-26T10:00:00.000Z",
       order: order({ id: "o9" }),
     });
