@@ -215,6 +215,8 @@ describe("customer and staff in Chromium", () => {
     await card(staff.page, orderId).waitFor({ timeout: 5_000 });
 
     await customer.page.getByRole("button", { name: /^Cancel order/ }).click();
+    // Cancelling asks first (the dialog's own "Cancel order" confirms).
+    await customer.page.getByRole("dialog").getByRole("button", { name: "Cancel order" }).click();
     await expect
       .poll(() => customer.page.getByTestId("order-status").getAttribute("data-status"), live)
       .toBe("cancelled");

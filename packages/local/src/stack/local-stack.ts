@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { httpApi, streamSubscriber, webSocketApi } from "@live-orders/functions/routes";
-import { startCognitoLocal } from "../cognito/cognito-local";
+import { describeCodeDelivery, startCognitoLocal } from "../cognito/cognito-local";
 import { demoUsers, ensureUserPool, type TokenValidity, type UserPool } from "../cognito/user-pool";
 import {
   DEFAULT_POOL_NAME,
@@ -220,6 +220,8 @@ async function startEmulators(settings: StackSettings, parts: StartedParts): Pro
       port: ports.cognito ?? 0,
       dataDir: dir,
       logFile: logDir ? join(logDir, "cognito.log") : undefined,
+      // Sign-up and password reset work locally: the codes go to this terminal, not to a mailbox.
+      onCodeDelivery: (delivery) => settings.log(describeCodeDelivery(delivery)),
     });
     parts.add(() => started.stop());
     return started.endpoint;

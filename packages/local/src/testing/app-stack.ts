@@ -22,7 +22,11 @@ export const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), "../../.
 export interface AppStackOptions extends Pick<LocalStackOptions, "webSocket" | "tokenValidity" | "ports"> {
   /** The running emulators (in tests: `runEmulators()`, the global setup's). */
   dynamoEndpoint: string;
-  cognitoEndpoint: string;
+  /**
+   * The running cognito-local; undefined: the stack starts its own, as `npm start` does, and
+   * prints the codes it would e-mail through `log` (a sign-up test reads them there).
+   */
+  cognitoEndpoint: string | undefined;
   /** Route the handlers' DynamoDB calls through a counting proxy. Default false. */
   countDynamoDb?: boolean;
   /** More handler environment (e.g. LIVE_ORDERS_RATE_LIMIT_FRAMES); POWERTOOLS_LOG_LEVEL defaults to SILENT. */
