@@ -83,11 +83,20 @@ async function axe(page: Page, screen: string, viewport: string): Promise<void> 
   expect(await page.locator("h1").count(), `${screen}: one h1`).toBe(1);
 }
 
-/** Buttons whose accessible name does not contain the words they show (symbols like × aside). */
+/**
+ * Buttons whose accessible name does not contain the words they show: text a person can see
+ * (not screen-reader-only text clipped to a pixel, not an icon), symbols like × aside.
+ */
 function namesWithoutTheirText(page: Page): Promise<string[]> {
   return page.evaluate(() =>
     [...document.querySelectorAll("button")].flatMap((button) => {
-      const visible = button.innerText.trim();
+      const walker = document.createTreeWalker(button, NodeFilter.SHOW_TEXT);
+      let visible = "";
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const box = node.parentElement?.getBoundingClientRect();
+        if (box && box.width > 1 && box.height > 1) visible += node.textContent ?? "";
+      }
+      visible = visible.replace(/\s+/g, " ").trim();
       const label = button.getAttribute("aria-label");
       if (!label || !/[\p{L}\p{N}]/u.test(visible)) return [];
       return label.toLowerCase().includes(visible.toLowerCase()) ? [] : [`"${label}" shows "${visible}"`];
@@ -192,10 +201,11 @@ describe("focus", () => {
     const page = await context.newPage();
     await page.goto(stack.outputs.web);
     await page.getByRole("heading", { level: 1 }).waitFor(live);
-    await page.keyboard.press("Tab"); // the brand link in the dark header
-    await page.keyboard.press("Tab"); // "Sign in", on the light panel
+    // The landing's h1 has focus: Shift+Tab reaches the brand link in the dark header, then Tab
+    // twice the "Sign in" button on the light panel.
     const ratios = [];
-    for (let i = 0; i < 2; i++) {
+    for (const keys of [["Shift+Tab"], ["Tab", "Tab"]]) {
+      for (const key of keys) await page.keyboard.press(key);
       ratios.push(
         await page.evaluate(() => {
           const element = document.activeElement as HTMLElement;
@@ -216,7 +226,6 @@ describe("focus", () => {
           return { what: element.textContent?.trim(), ratio: (light + 0.05) / (dark + 0.05) };
         }),
       );
-      await page.keyboard.press("Shift+Tab");
     }
     console.info(`focus ring contrast: ${ratios.map((r) => `${r.what} ${r.ratio.toFixed(2)}:1`).join(", ")}`);
     for (const { ratio } of ratios) expect(ratio).toBeGreaterThanOrEqual(3);
@@ -231,29 +240,34 @@ describe("first paint on a slow network", () => {
     const cdp = await context.newCDPSession(page);
     await cdp.send("Network.enable");
     // The issue's network: 400 ms round trips, 400 kbit/s.
+    const slow = { offline: false, latency: 400, downloadThroughput: 400_000 / 8, uploadThroughput: 400_000 / 8 };
+    await cdp.send("Network.emulateNetworkConditions", slow);
+    const started = Date.now();
+    await page.goto(stack.outputs.web, { waitUntil: "commit", timeout: 60_000 });
+    await page.waitForFunction(() => performance.getEntriesByName("first-contentful-paint").length > 0, null, {
+      timeout: 60_000,
+      polling: 50,
+    });
+    const atFirstPaint = await page.evaluate(() => ({
+      paint: performance.getEntriesByName("first-contentful-paint")[0]!.startTime,
+      frame: document.querySelector("#root .app-header .brand")?.textContent ?? null,
+      appRendered: document.querySelector("h1") !== null,
+    }));
+    await page.screenshot({ path: screenshotPath(rootDir, "first-paint-slow-network-phone") });
+    // The rest of the (unbundled, dev-server) JavaScript would take minutes at this speed: let it in.
     await cdp.send("Network.emulateNetworkConditions", {
       offline: false,
-      latency: 400,
-      downloadThroughput: 400_000 / 8,
-      uploadThroughput: 400_000 / 8,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
     });
-    await page.goto(stack.outputs.web, { waitUntil: "commit", timeout: 120_000 });
-    await page.getByRole("heading", { level: 1 }).waitFor({ timeout: 170_000 });
-    const timing = await page.evaluate(() => {
-      const paint = performance.getEntriesByName("first-contentful-paint")[0]?.startTime;
-      const scripts = performance
-        .getEntriesByType("resource")
-        .filter(
-          (entry) => (entry as PerformanceResourceTiming).initiatorType === "script" || entry.name.endsWith(".tsx"),
-        )
-        .map((entry) => (entry as PerformanceResourceTiming).responseEnd);
-      return { paint, lastScript: Math.max(...scripts), app: performance.now() };
-    });
+    await page.getByRole("heading", { level: 1 }).waitFor({ timeout: 120_000 });
     console.info(
-      `slow network: first contentful paint ${Math.round(timing.paint ?? -1)} ms, last script in at ${Math.round(timing.lastScript)} ms, the app's h1 by ${Math.round(timing.app)} ms`,
+      `slow network (400 ms, 400 kbit/s): first contentful paint at ${Math.round(atFirstPaint.paint)} ms ` +
+        `(${Date.now() - started} ms to the app once unthrottled), frame "${atFirstPaint.frame}", app rendered then: ${atFirstPaint.appRendered}`,
     );
-    expect(timing.paint).toBeDefined();
-    expect(timing.paint!).toBeLessThan(timing.lastScript);
+    expect(atFirstPaint.frame).toBe("Live Orders");
+    expect(atFirstPaint.appRendered).toBe(false);
     await context.close();
   }, 240_000);
 });

@@ -32,8 +32,8 @@ export function ConfirmDialog(props: {
       <h2 id="confirm-dialog-title">{props.title}</h2>
       <p id="confirm-dialog-body">{props.body}</p>
       <div className="confirm-dialog-actions">
-        {/* The safe answer first, and focused: Enter does not cancel an order by accident. */}
-        <button type="button" onClick={props.onDismiss} autoFocus>
+        {/* The safe answer first: showModal focuses it, so Enter does not cancel an order by accident. */}
+        <button type="button" onClick={props.onDismiss}>
           {props.dismiss}
         </button>
         <button type="button" className={props.danger ? "danger-solid" : "primary"} onClick={props.onConfirm}>

@@ -54,9 +54,6 @@ export function useStaffOrders(): StaffOrders {
   const feed = useRef<FeedSubscription | null>(null);
   /** The latest server time seen (an event's `at`, an order's `updatedAt`). */
   const latestChange = useRef<string | undefined>(undefined);
-  const noteChange = (at: string) => {
-    if (latestChange.current === undefined || at > latestChange.current) latestChange.current = at;
-  };
 
   const addOrders = useCallback((page: readonly Order[]) => {
     feed.current?.know(page);
@@ -64,6 +61,9 @@ export function useStaffOrders(): StaffOrders {
   }, []);
 
   useEffect(() => {
+    const noteChange = (at: string) => {
+      if (latestChange.current === undefined || at > latestChange.current) latestChange.current = at;
+    };
     const page =
       (query: { status: OrderStatus; updatedAfter?: string }): ListOrdersPage =>
       (cursor) =>
