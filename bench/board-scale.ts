@@ -149,6 +149,7 @@ async function measureStep(
     const url = new URL(response.url());
     if (url.host !== api.host || response.request().method() === "OPTIONS") return;
     paths.push(`${url.pathname}${url.search.replace(/cursor=[^&]+/, "cursor=…")}`);
+    if (process.env.BOARD_SCALE_TRACE) write(`  ${url.pathname}${url.search.slice(0, 120)}`);
     bytes += (await response.body().catch(() => Buffer.alloc(0))).length;
   };
   page.on("response", onResponse);

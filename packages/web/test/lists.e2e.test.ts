@@ -184,10 +184,26 @@ describe("the staff board and history", () => {
     expect(height).toBeLessThanOrEqual(860 * 1.2);
     await page.screenshot({ path: screenshotPath(rootDir, "staff-board-desktop") });
 
+    const historyPages: string[] = [];
+    page.on("request", (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === "/orders" && request.method() === "GET" && !url.searchParams.has("limit"))
+        historyPages.push(url.search);
+    });
+    // History pages are slow to come: switching to Cancelled while the delivered page is on its
+    // way must not let the stale answer start the reading over (it did, in a loop, on a
+    // throttled network).
+    await page.route(/\/orders\?status=(delivered|cancelled)$/, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await route.continue();
+    });
     await page.getByRole("link", { name: "History" }).click();
     await page.getByRole("heading", { name: "Order history", level: 1 }).waitFor(live);
     await page.getByRole("button", { name: "Cancelled" }).click();
     await expect.poll(() => page.locator('[data-testid="order-card"][data-status="cancelled"]').count(), live).toBe(25);
+    await page.waitForTimeout(2_500);
+    // One page per view: the delivered view's first page, the cancelled view's first page.
+    expect(historyPages, historyPages.join(" ")).toEqual(["?status=delivered", "?status=cancelled"]);
     await page.getByTestId("load-more").click();
     await expect
       .poll(() => page.locator('[data-testid="order-card"][data-status="cancelled"]').count(), live)

@@ -44,19 +44,21 @@ export function useMorePages(
     setError(undefined);
     callbacks.current.loadPage(from).then(
       (page) => {
+        // A reset meanwhile (a new listing, a new search) owns the list now: this page is stale,
+        // and so is its "done loading" (another read may be under way).
+        if (current.current.reads !== read) return;
         loadingRef.current = false;
         setLoading(false);
-        // A reset meanwhile (a new listing, a new search) decides where the next page starts.
-        if (current.current.reads !== read) return;
         callbacks.current.onPage(page.orders);
         current.current.cursor = page.cursor;
         setCursor(page.cursor);
         setLoaded(true);
       },
       (failure: Error) => {
+        if (current.current.reads !== read) return;
         loadingRef.current = false;
         setLoading(false);
-        if (current.current.reads === read) setError(failure);
+        setError(failure);
       },
     );
   }, []);

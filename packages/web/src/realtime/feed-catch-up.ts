@@ -40,6 +40,8 @@ export class FeedCatchUp {
   /** Bumped per (re)subscribe and per lost connection, so a stale catch-up is dropped. */
   #round = 0;
   #retryTimer?: ReturnType<typeof setTimeout>;
+  /** The round whose catch-up has started: a second `subscribed` in one round adds nothing. */
+  #startedRound = -1;
   /** The round whose listing failed and waits for its retry (undefined: none waits). */
   #failed?: { round: number; failures: number };
   #closed = false;
@@ -56,8 +58,14 @@ export class FeedCatchUp {
     clearTimeout(this.#retryTimer);
   }
 
-  /** The server confirmed the subscription: read the listing, then release what was held. */
+  /**
+   * The server confirmed the subscription: read the listing, then release what was held. Once
+   * per round: the first `subscribed` already proves the subscription is written (a repeated
+   * subscribe of the same topic, e.g. a screen that mounted twice, writes the same item).
+   */
   start(): void {
+    if (this.#startedRound === this.#round) return;
+    this.#startedRound = this.#round;
     void this.#catchUp(this.#round, 0);
   }
 
