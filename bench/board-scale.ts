@@ -2,8 +2,8 @@
  * `npx tsx bench/board-scale.ts` (`-- --active=300 --finished=5000`): the staff board with 300
  * active and 5 000 finished orders, in Chromium on the local stack, over the issue's throttled
  * network (400 ms round trips, 400 kbit/s) for the API and WebSocket traffic. Not part of
- * `npm run bench` (it needs Chromium and a minute of seeding); the figures go to
- * docs/benchmarks.md, "The board at scale".
+ * `npm run bench` (it needs Chromium and minutes of seeding); the figures go to
+ * docs/lists.md, "The board at scale".
  *
  * Measured: the REST requests the board makes to show its first card and the time to it; the
  * page height at desktop and phone width; the history's first page and a search; a reconnect's
@@ -75,6 +75,11 @@ async function main(): Promise<void> {
     write(
       `seeded ${activeCount} active and ${finishedCount} finished orders in ${((performance.now() - started) / 1000).toFixed(0)} s`,
     );
+    // The stream fan-out of the seeded events runs behind the writes: measure once it is done.
+    const settleStarted = performance.now();
+    while (stack.idleMs() < 3_000 && performance.now() - settleStarted < 600_000)
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    write(`fan-out of the seeded events settled ${((performance.now() - settleStarted) / 1000).toFixed(0)} s later`);
 
     const context = await browser.newContext(desktop);
     const page = await context.newPage();

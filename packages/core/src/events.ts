@@ -219,7 +219,7 @@ export async function queryEventsAfter(orderId: string, since: number): Promise<
 /**
  * Events per page of `GET /orders/{id}` and `GET /orders/{id}/events`. What bounds a REST
  * response: a page is at most this many events, each at most a chat message of
- * `maxChatTextLength` characters (docs/benchmarks.md, "Largest REST responses").
+ * `maxChatTextLength` characters (docs/lists.md, "Largest REST responses").
  */
 export const eventPageSize = 100;
 

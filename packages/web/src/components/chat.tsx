@@ -4,7 +4,7 @@
  */
 import type { ChatMessageEvent } from "@live-orders/core/protocol";
 import { maxChatTextLength } from "@live-orders/core/protocol";
-import { type FormEvent, useEffect, useRef, useState } from "react";
+import { type FormEvent, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { SignedInUser } from "../auth";
 import { describeError } from "../errors";
 import type { OlderEvents } from "../hooks/use-order";
@@ -34,7 +34,17 @@ export function Chat(props: {
   const delivered = new Set(props.messages.map((message) => message.clientMessageId));
   const stillPending = pending.filter((message) => !delivered.has(message.clientMessageId));
 
-  // A new message at the end scrolls to it; older ones put in front keep what is in view.
+  // Older messages put in front keep what is in view where it was.
+  const oldestSeq = props.messages[0]?.seq;
+  const before = useRef({ oldestSeq, height: 0 });
+  useLayoutEffect(() => {
+    const list = listRef.current;
+    if (!list) return;
+    if (oldestSeq !== undefined && before.current.oldestSeq !== undefined && oldestSeq < before.current.oldestSeq)
+      list.scrollTop += list.scrollHeight - before.current.height;
+    before.current = { oldestSeq, height: list.scrollHeight };
+  });
+  // A new message at the end scrolls to it.
   const newestSeq = props.messages.at(-1)?.seq;
   // biome-ignore lint/correctness/useExhaustiveDependencies: the newest message and the pending count are what triggers a scroll to the end
   useEffect(() => {
