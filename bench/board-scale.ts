@@ -149,15 +149,26 @@ async function measureStep(
 ): Promise<StepMeasure> {
   const api = new URL(apiUrl);
   const paths: string[] = [];
-  let bytes = 0;
-  const onResponse = async (response: import("playwright-core").Response) => {
-    const url = new URL(response.url());
-    if (url.host !== api.host || response.request().method() === "OPTIONS") return;
-    paths.push(`${url.pathname}${url.search.replace(/cursor=[^&]+/, "cursor=…")}`);
-    if (process.env.BOARD_SCALE_TRACE) write(`  ${url.pathname}${url.search.slice(0, 120)}`);
-    bytes += (await response.body().catch(() => Buffer.alloc(0))).length;
+  const sizes: Promise<number>[] = [];
+  const stepStartedAt = Date.now();
+  const onFinished = (request: import("playwright-core").Request) => {
+    const url = new URL(request.url());
+    if (url.host !== api.host) return;
+    const preflight = request.method() === "OPTIONS";
+    if (!preflight) paths.push(`${url.pathname}${url.search.replace(/cursor=[^&]+/, "cursor=…")}`);
+    sizes.push(
+      request.sizes().then((size) => {
+        const timing = request.timing();
+        if (process.env.BOARD_SCALE_TRACE)
+          write(
+            `  +${Math.round(timing.startTime - stepStartedAt)} ms ${Math.round(timing.responseEnd)} ms ` +
+              `${size.responseBodySize} B ${request.method()} ${url.pathname}${url.search.slice(0, 90)}`,
+          );
+        return preflight ? 0 : size.responseBodySize;
+      }),
+    );
   };
-  page.on("response", onResponse);
+  page.on("requestfinished", onFinished);
   await cdp.send("Network.emulateNetworkConditions", slowNetwork);
   const started = performance.now();
   let ms = 0;
@@ -171,8 +182,9 @@ async function measureStep(
       downloadThroughput: -1,
       uploadThroughput: -1,
     });
-    page.off("response", onResponse);
+    page.off("requestfinished", onFinished);
   }
+  const bytes = (await Promise.all(sizes)).reduce((sum, size) => sum + size, 0);
   return { requests: paths.length, paths: summarize(paths), bytes, ms };
 }
 

@@ -76,6 +76,7 @@ export function OrderPage(props: { orderId: string; user: SignedInUser }) {
           order={order}
           user={props.user}
           onChanged={load.merge}
+          onConflict={load.refresh}
           focusAfter="[data-testid='order-status']"
         />
       </section>
