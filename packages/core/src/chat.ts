@@ -60,6 +60,7 @@ export async function sendMessage(identity: Identity, input: SendMessageInput): 
       kind: EventKind.ChatMessage,
       seq,
       orderId,
+      customerId: order.customerId,
       at: new Date().toISOString(),
       messageId,
       clientMessageId,

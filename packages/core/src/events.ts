@@ -21,7 +21,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { dynamo, table } from "./dynamo";
 import { ConflictError, isErrorNamed } from "./errors";
-import { eventKey, eventsAfterRange, orderPk, orderSeqKey, orderSk, seqSk } from "./keys";
+import { eventKey, eventsAfterRange, eventsBeforeRange, orderPk, orderSeqKey, orderSk, seqSk } from "./keys";
 import type { OrderEvent } from "./protocol";
 import { RetryPolicy, retryUntilDefined } from "./retry";
 
@@ -225,4 +225,77 @@ export async function queryEventsAfter(orderId: string, since: number): Promise<
     }
   }
   return { events, orderItem, seq: currentSeq(orderItem, seqItem) };
+}
+
+/**
+ * Events per page of `GET /orders/{id}` and `GET /orders/{id}/events`. What bounds a REST
+ * response: a page is at most this many events, each at most a chat message of
+ * `maxChatTextLength` characters (docs/lists.md, "Largest REST responses").
+ */
+export const eventPageSize = 100;
+
+/** Which page: the events after `since` (forwards), or those before `before` (backwards; none: the newest). */
+export type EventPageRequest = { since: number } | { before?: number };
+
+/**
+ * One bounded page of an order's events, in seq order, with the order item and its seq for the
+ * authorization check (`orderWithLatestEvents` and `eventsPage` in keys.ts). `more` says whether
+ * the next page in the same direction has events.
+ */
+export async function queryEventsPage(
+  orderId: string,
+  request: EventPageRequest,
+  limit: number = eventPageSize,
+): Promise<OrderRead & { events: OrderEvent[]; more: boolean }> {
+  const forwards = "since" in request;
+  const before = forwards ? undefined : request.before;
+  const range = forwards
+    ? eventsAfterRange(request.since)
+    : before === undefined
+      ? { from: eventsAfterRange(0).from, to: seqSk }
+      : eventsBeforeRange(before);
+  // The order and seq items end the event range: a page that reaches them needs no second read.
+  const withOrderItems = forwards || before === undefined;
+  const [page, separateRead] = await Promise.all([
+    range === undefined
+      ? Promise.resolve({ Items: [], LastEvaluatedKey: undefined })
+      : dynamo().send(
+          new QueryCommand({
+            TableName: table(),
+            KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+            ExpressionAttributeValues: { ":pk": orderPk(orderId), ":from": range.from, ":to": range.to },
+            ScanIndexForward: forwards,
+            Limit: limit + (withOrderItems ? 2 : 0),
+            ConsistentRead: true,
+          }),
+        ),
+    withOrderItems ? undefined : queryOrder(orderId),
+  ]);
+  let orderItem: Record<string, unknown> | undefined;
+  let seqItem: Record<string, unknown> | undefined;
+  const events: OrderEvent[] = [];
+  let dropped = false;
+  for (const item of page.Items ?? []) {
+    if (item.sk === orderSk) orderItem = item;
+    else if (item.sk === seqSk) seqItem = item;
+    else if (item.entity === "event") {
+      if (events.length < limit) events.push((item as EventItem).event);
+      else dropped = true;
+    }
+  }
+  if (!forwards) {
+    events.reverse();
+    const more = (events[0]?.seq ?? 1) > 1;
+    return separateRead !== undefined
+      ? { ...separateRead, events, more }
+      : { orderItem, seq: currentSeq(orderItem, seqItem), events, more };
+  }
+  // Forwards, the order item comes after every event: reaching it with nothing dropped means
+  // this page holds every event after `since`. Cut before it (by Limit or by DynamoDB's 1 MB),
+  // there are more, and the order is read on its own.
+  if (orderItem === undefined || seqItem === undefined) {
+    const more = dropped || orderItem === undefined;
+    return { ...(await queryOrder(orderId)), events, more: more && page.LastEvaluatedKey !== undefined };
+  }
+  return { orderItem, seq: currentSeq(orderItem, seqItem), events, more: dropped };
 }

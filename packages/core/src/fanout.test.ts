@@ -177,26 +177,28 @@ describe("fanOut", () => {
 });
 
 describe("fanOutEvent", () => {
-  it("sends an order event to its order topic and the staff feed with the order's seq", async () => {
+  it("sends an order event to its order topic, the staff feed and its customer's feed with the order's seq", async () => {
     const event: OrderEvent = {
       kind: "chat.message",
       seq: 7,
       orderId: "o1",
+      customerId: "alice",
       at: "2026-01-01T00:00:00.000Z",
       messageId: "m",
       clientMessageId: "c",
       text: "hi",
       from: { userId: "u", role: "customer" },
     };
-    expect(topicsOfEvent(event)).toEqual(["order:o1", "orders"]);
+    expect(topicsOfEvent(event)).toEqual(["order:o1", "orders", "customer:alice"]);
     const api = new FakeManagementApi();
-    const byTopic: Record<string, string[]> = { "order:o1": ["room"], orders: ["board"] };
+    const byTopic: Record<string, string[]> = { "order:o1": ["room"], orders: ["board"], "customer:alice": ["home"] };
     await fanOutEvent(api, event, {
       subscribers: (topic: Topic) => pages(byTopic[topic] ?? [])(),
       onGone: async () => undefined,
     });
     expect(api.posts.sort((a, b) => a.connectionId.localeCompare(b.connectionId))).toEqual([
       { connectionId: "board", frame: { type: "event", topic: "orders", seq: 7, event } },
+      { connectionId: "home", frame: { type: "event", topic: "customer:alice", seq: 7, event } },
       { connectionId: "room", frame: { type: "event", topic: "order:o1", seq: 7, event } },
     ]);
   });

@@ -23,7 +23,7 @@ import { removeConnection } from "./connection-cleanup";
 import { type ConnectionsApi, encodeFrame } from "./connections-api";
 import { isErrorNamed } from "./errors";
 import type { EventItem } from "./events";
-import { allOrdersTopic, orderTopic } from "./keys";
+import { allOrdersTopic, customerTopic, orderTopic } from "./keys";
 import type { OrderEvent, ServerFrame, Topic } from "./protocol";
 import { type BackoffPolicy, RetryPolicy, retry } from "./retry";
 import { subscribersOfTopic } from "./subscription";
@@ -197,9 +197,11 @@ export async function fanOut(
   return counts;
 }
 
-/** The topics an order event goes to: its order's room and the staff feed. */
+/** The topics an order event goes to: its order's room, the staff feed and its customer's feed. */
 export function topicsOfEvent(event: OrderEvent): Topic[] {
-  return [orderTopic(event.orderId), allOrdersTopic];
+  // Events stored before they carried their customer: an order.created still names it.
+  const customerId = event.customerId ?? (event.kind === "order.created" ? event.order.customerId : undefined);
+  return [orderTopic(event.orderId), allOrdersTopic, ...(customerId ? [customerTopic(customerId)] : [])];
 }
 
 /** Fan one order event out to all its topics; each subscriber gets `{type:"event", topic, seq, event}`. */

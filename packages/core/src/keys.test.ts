@@ -1,12 +1,18 @@
 import { describe, expect, it } from "vitest";
 import {
+  customerIdOfTopic,
+  customerTopic,
   eventKey,
   eventsAfterRange,
+  eventsBeforeRange,
   orderIdOfTopic,
   orderKey,
   orderRange,
   orderSeqKey,
   padSeq,
+  searchTermKey,
+  seqSk,
+  staffGsi2Range,
   staffGsi2Sk,
   subscriptionGsi1,
   subscriptionKey,
@@ -64,5 +70,32 @@ describe("keys", () => {
   it("reads the order id of an order topic only", () => {
     expect(orderIdOfTopic("order:o-1")).toBe("o-1");
     expect(orderIdOfTopic("orders")).toBeUndefined();
+  });
+
+  it("reads the customer id of a customer topic only", () => {
+    expect(customerIdOfTopic(customerTopic("c-1"))).toBe("c-1");
+    expect(customerIdOfTopic("order:o-1")).toBeUndefined();
+  });
+
+  it("bounds the events before a seq, and none before the first", () => {
+    const range = eventsBeforeRange(4)!;
+    const inRange = (sk: string) => sk >= range.from && sk <= range.to;
+    expect([1, 2, 3].every((seq) => inRange(eventKey("o", seq).sk))).toBe(true);
+    expect(inRange(eventKey("o", 4).sk)).toBe(false);
+    expect(eventsBeforeRange(1)).toBeUndefined();
+  });
+
+  it("bounds one status's orders changed since a time, and nothing of the next status", () => {
+    const range = staffGsi2Range("cancelled", "2026-01-01T10:00:00.000Z");
+    const inRange = (sk: string) => sk >= range.from && sk <= range.to;
+    expect(inRange(staffGsi2Sk("cancelled", "2026-01-01T10:00:00.000Z", "a"))).toBe(true);
+    expect(inRange(staffGsi2Sk("cancelled", "2026-12-31T23:59:59.999Z", "z"))).toBe(true);
+    expect(inRange(staffGsi2Sk("cancelled", "2026-01-01T09:59:59.999Z", "a"))).toBe(false);
+    expect(inRange(staffGsi2Sk("confirmed", "2026-06-01T00:00:00.000Z", "a"))).toBe(false);
+  });
+
+  it("sorts search terms after the seq item, outside every range of an order's events", () => {
+    expect(searchTermKey("o", "alice").sk > seqSk).toBe(true);
+    expect(searchTermKey("o", "0").sk > seqSk).toBe(true);
   });
 });

@@ -16,6 +16,7 @@
  * | ChatClientId  | CHATMSG#{orderId}#{userId}#{clientMessageId} | CHATMSG | –                        | –                                       |
  * | Connection    | CONN#{connectionId}    | CONN                   | –                                  | –                                       |
  * | Subscription  | TOPIC#{topic}          | CONN#{connectionId}    | CONN#{connectionId} / TOPIC#{topic} | –                                      |
+ * | SearchTerm    | ORDER#{orderId}        | TERM#{term}            | SEARCH#{term[0]} / {term}#{createdAt}#{orderId} | –                          |
  *
  * Access patterns:
  * Each pattern names the function that runs it (order.ts, events.ts, subscription.ts).
@@ -25,10 +26,26 @@
  *     gsi2: gsi2pk = ORDERS [AND begins_with(gsi2sk, "{status}#")], ScanIndexForward = false.
  *     One partition: a shop's board is a few thousand writes a day, far below a partition's
  *     1000 writes/s; a busier deployment would shard gsi2pk (ORDERS#{0..n}) and merge.
+ *     `?status=S&updatedAfter=T` (a reconnect's catch-up of what finished meanwhile) narrows to
+ *     gsi2sk BETWEEN "{S}#{T}" AND "{S}$" ("$" sorts right after "#": the end of the status).
+ * - `ordersBySearchTerm` (order-search.ts) — staff search by order number or customer name:
+ *     gsi1: gsi1pk = SEARCH#{first character of the term} AND begins_with(gsi1sk, "{term}"),
+ *     ScanIndexForward = false (one word's orders newest first). A term is one normalized word
+ *     (lower case, accents and punctuation removed) of the order's contact name, or its order
+ *     number; each is a small SearchTerm item written with the order, in its create transaction.
+ *     DynamoDB has no case- or accent-insensitive condition, hence the normalized copy; a term
+ *     item per word is what makes "martin" find "Anne-Marie Martin" with a key condition, not a
+ *     filter over every order. The first character shards the terms over 36 partitions.
  * - `order` (`queryOrder`) — an order with its current seq, one strongly consistent Query:
  *     pk = ORDER#{orderId} AND sk BETWEEN "ORDER" AND "SEQ".
- * - `orderWithEvents` — an order and its whole history, one Query:
- *     pk = ORDER#{orderId} AND sk BETWEEN "EVENT#" AND "SEQ" (events sort before ORDER and SEQ).
+ * - `orderWithLatestEvents` (`queryEventsPage` backwards) — `GET /orders/{id}`: the order, its
+ *     seq and its newest events, one page:
+ *     pk = ORDER#{orderId} AND sk BETWEEN "EVENT#" AND "SEQ", ScanIndexForward = false,
+ *     Limit = page + 2: SEQ and ORDER sort after every event, so they come first, then the newest
+ *     events. `?before=N` reads the page below seq N: sk BETWEEN "EVENT#" AND EVENT#{pad(N-1)}.
+ * - `eventsPage` (`queryEventsPage` forwards) — `GET /orders/{id}/events?since=N`, one bounded
+ *     page: pk = ORDER#{orderId} AND sk BETWEEN EVENT#{pad(N+1)} AND SEQ, Limit = page + 2 (the
+ *     order and seq items end the range; a cut page reads them with `order` instead).
  * - `eventsAfter` (`queryEventsAfter`) — an order's events after seq N (resume), plus the order and seq items last:
  *     pk = ORDER#{orderId} AND sk BETWEEN EVENT#{pad(N+1)} AND SEQ.
  *     The order item comes along for the authorization check and the seq item for the current
@@ -88,6 +105,12 @@ export function eventsAfterRange(since: number): { from: string; to: string } {
   return { from: `${eventSkPrefix}${padSeq(since + 1)}`, to: seqSk };
 }
 
+/** sk bounds of the events before `before` (none when before ≤ 1). */
+export function eventsBeforeRange(before: number): { from: string; to: string } | undefined {
+  if (before <= 1) return undefined;
+  return { from: eventSkPrefix, to: `${eventSkPrefix}${padSeq(before - 1)}` };
+}
+
 /** sk bounds of the order and seq items. */
 export const orderRange = { from: orderSk, to: seqSk } as const;
 
@@ -95,6 +118,19 @@ export const customerGsi1 = (customerId: string) => `CUSTOMER#${customerId}`;
 export const customerGsi1Sk = (createdAt: string, orderId: string) => `${createdAt}#${orderId}`;
 export const staffGsi2Sk = (status: OrderStatus, updatedAt: string, orderId: string) =>
   `${status}#${updatedAt}#${orderId}`;
+/** gsi2sk bounds of one status's orders updated at or after `updatedAfter` (ISO-8601). */
+export const staffGsi2Range = (status: OrderStatus, updatedAfter: string) =>
+  ({ from: `${status}#${updatedAfter}`, to: `${status}$` }) as const;
+
+/** After "SEQ", so no range of an order's events, order and seq items ever reads a term. */
+export const searchTermSkPrefix = "TERM#";
+/** A search term item: one normalized word (or the order number) of an order. */
+export const searchTermKey = (orderId: string, term: string) => ({
+  pk: orderPk(orderId),
+  sk: `${searchTermSkPrefix}${term}`,
+});
+export const searchTermGsi1 = (term: string) => `SEARCH#${term.charAt(0)}`;
+export const searchTermGsi1Sk = (term: string, createdAt: string, orderId: string) => `${term}#${createdAt}#${orderId}`;
 
 export const chatClientMessageKey = (orderId: string, userId: string, clientMessageId: string) => ({
   pk: `CHATMSG#${orderId}#${userId}#${clientMessageId}`,
@@ -120,4 +156,10 @@ export function orderIdOfTopic(topic: Topic): string | undefined {
 }
 
 export const orderTopic = (orderId: string): Topic => `order:${orderId}`;
+export const customerTopic = (customerId: string): Topic => `customer:${customerId}`;
+
+/** Parse the customer id of a `customer:{id}` topic; undefined for other topics. */
+export function customerIdOfTopic(topic: Topic): string | undefined {
+  return topic.startsWith("customer:") ? topic.slice("customer:".length) : undefined;
+}
 export const allOrdersTopic: Topic = "orders";

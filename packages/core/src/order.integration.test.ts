@@ -22,7 +22,9 @@ describe("orders", () => {
     });
     const { order: read, events } = await Order.getWithEvents(alice, order.id);
     expect(read).toEqual(order);
-    expect(events).toEqual([{ kind: "order.created", seq: 1, orderId: order.id, at: order.createdAt, order }]);
+    expect(events).toEqual([
+      { kind: "order.created", seq: 1, orderId: order.id, customerId: alice.userId, at: order.createdAt, order },
+    ]);
   });
 
   it("refuses placing an order as staff", async () => {

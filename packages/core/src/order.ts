@@ -6,20 +6,34 @@ import { randomUUID } from "node:crypto";
 import { BatchGetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { assertCanSeeOrder, assertCustomer, assertStaff, type Identity, isStaff } from "./authz";
 import { dynamo, table } from "./dynamo";
-import { BadRequestError, ConflictError, isErrorNamed } from "./errors";
+import { BadRequestError, ConflictError, ForbiddenError, isErrorNamed } from "./errors";
 import {
   currentSeq,
+  type EventPageRequest,
   eventItem,
+  eventPageSize,
   orderSeqItem,
   queryEventsAfter,
+  queryEventsPage,
   queryOrder,
   tryAppendEvent,
   withSeqRetry,
 } from "./events";
-import { customerGsi1, customerGsi1Sk, orderKey, orderSeqKey, ordersForStaffPk, staffGsi2Sk } from "./keys";
+import {
+  customerGsi1,
+  customerGsi1Sk,
+  orderKey,
+  orderSeqKey,
+  ordersForStaffPk,
+  staffGsi2Range,
+  staffGsi2Sk,
+} from "./keys";
+import { lostRaceMessage, refusedMessage, type StatusBy } from "./order-conflict";
+import { parseSearchQuery, searchIndexItems, searchPartitionOf, searchQueryInput } from "./order-search";
 import { cancelRefusal, canTransition, nextStatuses } from "./order-status";
 import {
   EventKind,
+  type EventPage,
   type Order,
   type OrderCreatedEvent,
   type OrderEvent,
@@ -100,7 +114,14 @@ export async function create(
     updatedAt: now,
   };
   if (input.note !== undefined && input.note.length > 0) order.note = input.note;
-  const event: OrderCreatedEvent = { kind: EventKind.OrderCreated, seq: 1, orderId: order.id, at: now, order };
+  const event: OrderCreatedEvent = {
+    kind: EventKind.OrderCreated,
+    seq: 1,
+    orderId: order.id,
+    customerId: order.customerId,
+    at: now,
+    order,
+  };
   try {
     await dynamo().send(
       new TransactWriteCommand({
@@ -114,6 +135,7 @@ export async function create(
             },
           },
           { Put: { TableName: table(), Item: eventItem(event), ConditionExpression: "attribute_not_exists(pk)" } },
+          ...searchIndexItems(order, table()),
         ],
       }),
     );
@@ -125,12 +147,68 @@ export async function create(
   return order;
 }
 
-/** `GET /orders/{id}`: the order and its whole history, one strongly consistent Query. */
+/**
+ * `GET /orders/{id}`: the order and its newest page of events in seq order, with a cursor to the
+ * older ones when there are any (one strongly consistent Query, `orderWithLatestEvents`).
+ */
 export async function getWithEvents(
   identity: Identity,
   orderId: string,
-): Promise<{ order: Order; events: OrderEvent[] }> {
-  return eventsAfter(identity, orderId, 0);
+  options: { limit?: number } = {},
+): Promise<{ order: Order } & EventPage> {
+  const { order, ...page } = await eventsPage(identity, orderId, {}, options);
+  return { order, ...page };
+}
+
+/**
+ * `GET /orders/{id}/events`: one bounded page of events, after `since` (forwards) or before
+ * `before` (backwards), in seq order; `cursor` reads the next page in the same direction.
+ */
+export async function eventsPage(
+  identity: Identity,
+  orderId: string,
+  request: EventPageRequest,
+  options: { limit?: number } = {},
+): Promise<{ order: Order } & EventPage> {
+  const {
+    events,
+    orderItem: item,
+    seq,
+    more,
+  } = await queryEventsPage(orderId, request, options.limit ?? eventPageSize);
+  const order = assertCanSeeOrder(identity, item === undefined ? undefined : toOrder(item, seq ?? 0));
+  const last = "since" in request ? events.at(-1)?.seq : events[0]?.seq;
+  const cursor =
+    !more || last === undefined
+      ? undefined
+      : encodeEventCursor("since" in request ? { since: last } : { before: last });
+  return { order, events, ...(cursor === undefined ? {} : { cursor }) };
+}
+
+/** An events cursor names the next page: opaque to clients, checked when it comes back. */
+function encodeEventCursor(request: { since: number } | { before: number }): string {
+  return Buffer.from(JSON.stringify(request)).toString("base64url");
+}
+
+export function decodeEventCursor(cursor: string): { since: number } | { before: number } {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw new BadRequestError("invalid cursor");
+  }
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    const entries = Object.entries(value);
+    const [key, seq] = entries[0] ?? [];
+    if (
+      entries.length === 1 &&
+      (key === "since" || key === "before") &&
+      Number.isSafeInteger(seq) &&
+      (seq as number) >= 0
+    )
+      return key === "since" ? { since: seq as number } : { before: seq as number };
+  }
+  throw new BadRequestError("invalid cursor");
 }
 
 /** The events after `since`, in seq order, with the order they belong to (for its current seq). */
@@ -195,24 +273,41 @@ export interface OrderPage {
 
 /**
  * `GET /orders`: a customer's orders newest first (`ordersOfCustomer`); staff: every order by
- * status and recency (`ordersForStaff`), optionally one status.
+ * status and recency (`ordersForStaff`), optionally one status, or a search (`q`).
  */
 export async function list(identity: Identity, input: ListOrdersInput): Promise<OrderPage> {
+  if (input.q !== undefined) {
+    if (!isStaff(identity)) throw new ForbiddenError("searching every order is for staff only");
+    return searchOrders(input.q, input);
+  }
   return isStaff(identity) ? ordersForStaff(input) : ordersOfCustomer(identity.userId, input);
 }
 
 const defaultPageSize = 25;
 
-/** `ordersForStaff` (keys.ts): gsi2 ORDERS, by status then recency; `input.status` narrows to one status. */
+/**
+ * `ordersForStaff` (keys.ts): gsi2 ORDERS, by status then recency; `input.status` narrows to one
+ * status, and with it `input.updatedAfter` to its orders changed since then.
+ */
 export async function ordersForStaff(input: ListOrdersInput): Promise<OrderPage> {
   const values: Record<string, string> = { ":pk": ordersForStaffPk };
-  if (input.status !== undefined) values[":prefix"] = `${input.status}#`;
+  let condition = "gsi2pk = :pk";
+  if (input.status !== undefined && input.updatedAfter !== undefined) {
+    const range = staffGsi2Range(input.status, input.updatedAfter);
+    condition = "gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to";
+    values[":from"] = range.from;
+    values[":to"] = range.to;
+  } else if (input.status !== undefined) {
+    condition = "gsi2pk = :pk AND begins_with(gsi2sk, :prefix)";
+    values[":prefix"] = `${input.status}#`;
+  } else if (input.updatedAfter !== undefined) {
+    throw new BadRequestError("invalid query: updatedAfter: needs a status");
+  }
   return orderPage(
     new QueryCommand({
       TableName: table(),
       IndexName: "gsi2",
-      KeyConditionExpression:
-        input.status === undefined ? "gsi2pk = :pk" : "gsi2pk = :pk AND begins_with(gsi2sk, :prefix)",
+      KeyConditionExpression: condition,
       ExpressionAttributeValues: values,
       ScanIndexForward: false,
       Limit: input.limit ?? defaultPageSize,
@@ -224,6 +319,32 @@ export async function ordersForStaff(input: ListOrdersInput): Promise<OrderPage>
       ),
     }),
   );
+}
+
+/**
+ * `ordersBySearchTerm` (keys.ts, order-search.ts): orders whose order number or a word of whose
+ * customer name starts with each word of `q`, newest first within a word. A page holds each
+ * order once; an order matching by two words may come again on a later page.
+ */
+export async function searchOrders(q: string, input: Pick<ListOrdersInput, "cursor" | "limit">): Promise<OrderPage> {
+  const query = parseSearchQuery(q);
+  const page = await dynamo().send(
+    new QueryCommand({
+      TableName: table(),
+      ...searchQueryInput(query),
+      Limit: input.limit ?? defaultPageSize,
+      ExclusiveStartKey: decodeCursor(
+        input.cursor,
+        "gsi1",
+        { name: "gsi1pk", value: searchPartitionOf(query) },
+        { name: "gsi1sk", value: query.keyTerm },
+      ),
+    }),
+  );
+  const orderIds = [...new Set((page.Items ?? []).map((item) => item.orderId as string))];
+  const orders = await ordersByIds(orderIds);
+  const cursor = encodeCursor(page.LastEvaluatedKey);
+  return { orders, ...(cursor === undefined ? {} : { cursor }) };
 }
 
 /** `ordersOfCustomer` (keys.ts): gsi1 CUSTOMER#{customerId}, newest first; `input.status` filters. */
@@ -260,24 +381,46 @@ async function orderPage(query: QueryCommand): Promise<OrderPage> {
   };
 }
 
+/** Orders by id with their seqs, in the order given: one BatchGetItem (at most 100 orders, 200 keys). */
+async function ordersByIds(orderIds: string[]): Promise<Order[]> {
+  const items = await batchGet(orderIds.flatMap((id) => [orderKey(id), orderSeqKey(id)]));
+  return orderIds.flatMap((id) => {
+    const item = items.get(`${orderKey(id).pk}|${orderKey(id).sk}`);
+    return item === undefined
+      ? []
+      : [toOrder(item, currentSeq(item, items.get(`${orderSeqKey(id).pk}|${orderSeqKey(id).sk}`)) ?? 0)];
+  });
+}
+
 /** The seq items of a page of orders: one BatchGetItem (a page is at most 100 orders). */
 async function seqsOf(orderIds: string[]): Promise<Map<string, Record<string, unknown>>> {
+  const items = await batchGet(orderIds.map((id) => orderSeqKey(id)));
+  return new Map([...items.values()].map((item) => [(item.pk as string).slice("ORDER#".length), item]));
+}
+
+/** BatchGetItem takes at most 100 keys a request. */
+const batchGetKeyLimit = 100;
+
+/** Items by key (strongly consistent), keyed by "pk|sk", retrying unprocessed keys. */
+async function batchGet(allKeys: { pk: string; sk: string }[]): Promise<Map<string, Record<string, unknown>>> {
   const found = new Map<string, Record<string, unknown>>();
-  let keys: Record<string, unknown>[] = orderIds.map((id) => orderSeqKey(id));
-  return retryUntilDefined(
-    async () => {
-      if (keys.length > 0) {
-        const result = await dynamo().send(
-          new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of result.Responses?.[table()] ?? [])
-          found.set((item.pk as string).slice("ORDER#".length), item);
-        keys = result.UnprocessedKeys?.[table()]?.Keys ?? [];
-      }
-      return keys.length === 0 ? found : undefined;
-    },
-    { policy: RetryPolicy.unprocessedItems, exhausted: () => new Error("could not read the seqs of a page of orders") },
-  );
+  for (let start = 0; start < allKeys.length; start += batchGetKeyLimit) {
+    let keys: Record<string, unknown>[] = allKeys.slice(start, start + batchGetKeyLimit);
+    await retryUntilDefined(
+      async () => {
+        if (keys.length > 0) {
+          const result = await dynamo().send(
+            new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys, ConsistentRead: true } } }),
+          );
+          for (const item of result.Responses?.[table()] ?? []) found.set(`${item.pk}|${item.sk}`, item);
+          keys = result.UnprocessedKeys?.[table()]?.Keys ?? [];
+        }
+        return keys.length === 0 ? found : undefined;
+      },
+      { policy: RetryPolicy.unprocessedItems, exhausted: () => new Error("could not read a page of orders") },
+    );
+  }
+  return found;
 }
 
 // ------------------------------------------------------------------ status changes
@@ -301,16 +444,15 @@ interface StatusChange {
 async function changeStatus(change: StatusChange): Promise<Order> {
   const { identity, orderId, to } = change;
   return withSeqRetry(async () => {
-    const order = assertCanSeeOrder(identity, await readOrder(orderId));
-    if (change.expectedVersion !== undefined && order.version !== change.expectedVersion) {
-      throw new ConflictError(`stale version ${change.expectedVersion}: the order is at version ${order.version}`, {
-        currentVersion: order.version,
-        status: order.status,
-      });
-    }
+    const { orderItem: item, seq: currentOrderSeq } = await queryOrder(orderId);
+    const order = assertCanSeeOrder(identity, item === undefined ? undefined : toOrder(item, currentOrderSeq ?? 0));
+    const statusBy = item?.statusBy as StatusBy | undefined;
+    const conflict = (message: string) =>
+      new ConflictError(message, { currentVersion: order.version, status: order.status });
+    if (change.expectedVersion !== undefined && order.version !== change.expectedVersion)
+      throw conflict(lostRaceMessage(order, statusBy, identity, change.expectedVersion));
     const refusal = change.refuse(order);
-    if (refusal !== undefined)
-      throw new ConflictError(refusal, { currentVersion: order.version, status: order.status });
+    if (refusal !== undefined) throw conflict(refusedMessage(order, statusBy, identity, refusal, to));
     const now = new Date().toISOString();
     const seq = order.seq + 1;
     const version = order.version + 1;
@@ -319,6 +461,7 @@ async function changeStatus(change: StatusChange): Promise<Order> {
       kind: EventKind.OrderStatus,
       seq,
       orderId,
+      customerId: order.customerId,
       at: now,
       from: order.status,
       status: to,
@@ -330,7 +473,7 @@ async function changeStatus(change: StatusChange): Promise<Order> {
       expectedSeq: order.seq,
       event,
       orderUpdate: {
-        set: ["#status = :to", "#version = :nextVersion", "updatedAt = :now", "gsi2sk = :gsi2sk"],
+        set: ["#status = :to", "#version = :nextVersion", "updatedAt = :now", "gsi2sk = :gsi2sk", "statusBy = :by"],
         condition: "#version = :version",
         names: { "#status": "status", "#version": "version" },
         values: {
@@ -339,6 +482,7 @@ async function changeStatus(change: StatusChange): Promise<Order> {
           ":version": order.version,
           ":now": now,
           ":gsi2sk": staffGsi2Sk(to, now, orderId),
+          ":by": { userId: identity.userId, role: identity.role } satisfies StatusBy,
         },
       },
     });

@@ -63,6 +63,8 @@ export type Role = "customer" | "staff";
 interface EventBase {
   seq: number;
   orderId: string;
+  /** The order's customer: what routes the event to the `customer:{customerId}` topic too. */
+  customerId: string;
   /** ISO-8601 time of the event. */
   at: string;
 }
@@ -87,7 +89,8 @@ export interface ChatMessageEvent extends EventBase {
 /** An order event, exactly as pushed over the WebSocket and returned by REST. */
 export type OrderEvent = OrderCreatedEvent | OrderStatusEvent | ChatMessageEvent;
 
-export type Topic = `order:${string}` | "orders";
+/** `order:{orderId}` (one order), `orders` (staff: every order), `customer:{customerId}` (one customer's orders). */
+export type Topic = `order:${string}` | "orders" | `customer:${string}`;
 
 /** The client actions: each is a WebSocket route key (`$request.body.action`) and one `ClientFrame`. */
 export const ClientAction = {
@@ -99,8 +102,8 @@ export const ClientAction = {
 export type ClientAction = (typeof ClientAction)[keyof typeof ClientAction];
 
 // Client → server frames. `id` is optional and echoed in the reply. `since` applies to
-// `order:{id}` topics; the `orders` feed has no feed-wide seq, so there it is ignored (the reply
-// is `subscribed` with seq 0 and no replay; catch up through REST, SPEC §4).
+// `order:{id}` topics; the feeds (`orders`, `customer:{id}`) have no feed-wide seq, so there it is
+// ignored (the reply is `subscribed` with seq 0 and no replay; catch up through REST, SPEC §4).
 export type ClientFrame =
   | { action: "subscribe"; id?: string; topic: Topic; since?: number }
   | { action: "unsubscribe"; id?: string; topic: Topic }
@@ -123,6 +126,12 @@ export type ServerFrame =
   | { type: "ack"; id?: string; orderId: string; clientMessageId: string; seq: number }
   | { type: "pong"; id?: string; seqs: OrderTopicSeqs }
   | { type: "error"; id?: string; code: ErrorCode; message: string };
+
+/** One page of an order's events (`GET /orders/{id}`, `GET /orders/{id}/events`); `cursor` reads the next one. */
+export interface EventPage {
+  events: OrderEvent[];
+  cursor?: string;
+}
 
 /** Maximum chat message length in characters. */
 export const maxChatTextLength = 2000;

@@ -81,6 +81,23 @@ describe("subscribe", () => {
     expect(await subscribers("orders")).toContain(connection.connectionId);
   });
 
+  it("subscribes a customer to their own customer feed, and staff to anyone's, with seq 0 and no replay", async () => {
+    const owner = customer();
+    const topic: Topic = `customer:${owner.userId}`;
+    const mine = connectionOf(owner);
+    const staffs = connectionOf(staffMember());
+    expect(await Subscription.subscribe(mine, { topic, since: 4 })).toEqual({ topic, seq: 0, events: [] });
+    expect(await Subscription.subscribe(staffs, { topic })).toEqual({ topic, seq: 0, events: [] });
+    expect(await subscribers(topic)).toEqual([mine.connectionId, staffs.connectionId].sort());
+  });
+
+  it("refuses another customer's customer feed with NOT_FOUND, writing nothing", async () => {
+    const owner = customer();
+    const topic: Topic = `customer:${owner.userId}`;
+    await expect(Subscription.subscribe(connectionOf(customer()), { topic })).rejects.toBeInstanceOf(NotFoundError);
+    expect(await subscribers(topic)).toEqual([]);
+  });
+
   it("gives subscriptions a TTL past the 2-hour connection limit", async () => {
     const owner = customer();
     const order = await Order.create(owner, orderInput());

@@ -1,5 +1,5 @@
 /**
- * Subscriptions: which connection listens to which topic (`order:{id}` or `orders`).
+ * Subscriptions: which connection listens to which topic (`order:{id}`, `orders` or `customer:{id}`).
  *
  * Item: pk TOPIC#{topic}, sk CONN#{connectionId} (fan-out reads the topic's partition, strongly
  * consistent), gsi1 CONN#{connectionId} / TOPIC#{topic} (cleanup), TTL `expiresAt` past the
@@ -15,12 +15,14 @@
  * the client deduplicates by seq.
  */
 import { BatchGetCommand, DeleteCommand, PutCommand, paginateQuery } from "@aws-sdk/lib-dynamodb";
-import { assertCanSeeOrder, assertStaff, type Identity } from "./authz";
+import { assertCanSeeOrder, assertStaff, type Identity, isStaff } from "./authz";
 import { fanOutLimits } from "./config";
 import { connectionExpiresAt } from "./connection";
 import { dynamo, table } from "./dynamo";
+import { NotFoundError } from "./errors";
 import {
   connectionGsi1,
+  customerIdOfTopic,
   orderIdOfTopic,
   orderPk,
   orderSeqKey,
@@ -149,9 +151,9 @@ export async function orderSeqsOfConnection(connectionId: string): Promise<Order
 
 export interface SubscribeResult {
   topic: Topic;
-  /** The topic's current seq (0 for `orders`, which has no feed-wide seq). */
+  /** The topic's current seq (0 for the feeds, `orders` and `customer:…`, which have no feed-wide seq). */
   seq: number;
-  /** Events after `since`, in seq order (none without `since`, none for `orders`). */
+  /** Events after `since`, in seq order (none without `since`, none for the feeds). */
   events: OrderEvent[];
 }
 
@@ -161,6 +163,15 @@ export async function subscribe(
   request: { topic: Topic; since?: number },
 ): Promise<SubscribeResult> {
   const { topic } = request;
+  const customerId = customerIdOfTopic(topic);
+  if (customerId !== undefined) {
+    // `customer:{id}`: that customer or staff; for anyone else it does not exist (as an order
+    // of someone else does not). A feed like `orders`: no replay, catch up through REST.
+    if (!isStaff(connection.identity) && connection.identity.userId !== customerId)
+      throw new NotFoundError("customer not found");
+    await put(connection, topic);
+    return { topic, seq: 0, events: [] };
+  }
   const orderId = orderIdOfTopic(topic);
   if (orderId === undefined) {
     // `orders`: staff only. No feed-wide seq, so no replay (`since`, if sent, means nothing here);

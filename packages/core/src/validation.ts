@@ -157,7 +157,10 @@ const seqSchema = int(0, maxSeqValue);
 
 const topicSchema = v.pipe(
   v.string("Invalid input"),
-  v.regex(/^(?:orders|order:[A-Za-z0-9_-]{1,64})$/, 'must be "orders" or "order:{orderId}"'),
+  v.regex(
+    /^(?:orders|order:[A-Za-z0-9_-]{1,64}|customer:[A-Za-z0-9_-]{1,128})$/,
+    'must be "orders", "order:{orderId}" or "customer:{customerId}"',
+  ),
 ) as Schema<Topic>;
 
 const frameIdSchema = v.optional(str(maxChars(128)));
@@ -292,14 +295,31 @@ const intString = (min: number, max: number): Schema<number> =>
     int(min, max) as v.GenericSchema<number, number>,
   );
 
+/** An instant as `toISOString` writes it, the form order timestamps are stored and sorted in. */
+const isoInstant = str(
+  v.regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/,
+    "must be an ISO-8601 UTC time like 2026-01-31T12:00:00.000Z",
+  ),
+);
+
 const listOrdersSchema = obj({
   status: v.optional(statusSchema),
   cursor: v.optional(str(maxChars(2048))),
   limit: v.optional(intString(1, 100)),
+  /** Staff search: order number or customer name (order-search.ts). */
+  q: v.optional(str(minChars(1), maxChars(200))),
+  /** With `status`: only orders changed at or after this time (a reconnect's catch-up). */
+  updatedAfter: v.optional(isoInstant),
 });
 export type ListOrdersInput = v.InferOutput<typeof listOrdersSchema>;
 
-const eventsQuerySchema = obj({ since: v.optional(intString(0, maxSeqValue)) });
+const eventsQuerySchema = obj({
+  since: v.optional(intString(0, maxSeqValue)),
+  before: v.optional(intString(1, maxSeqValue + 1)),
+  cursor: v.optional(str(maxChars(256))),
+  limit: v.optional(intString(1, 100)),
+});
 
 export function parseCreateOrder(raw: string | undefined | null): CreateOrderInput {
   return parseWith(createOrderSchema, parseJson(raw), "order");
@@ -316,12 +336,33 @@ export function parseCancel(raw: string | undefined | null): CancelInput {
 }
 
 export function parseListOrders(query: Record<string, string | undefined> | undefined | null): ListOrdersInput {
-  return parseWith(listOrdersSchema, query ?? {}, "query");
+  const parsed = parseWith(listOrdersSchema, query ?? {}, "query");
+  if (parsed.q !== undefined && parsed.status !== undefined)
+    throw new BadRequestError("invalid query: q: searches every status, so it takes no status");
+  return parsed;
 }
 
-export function parseEventsQuery(query: Record<string, string | undefined> | undefined | null): { since: number } {
+/**
+ * `GET /orders/{id}/events`: `since` (forwards, default 0), `before` (backwards) or a `cursor`
+ * from an earlier page (which names its own direction and is decoded by the caller), at most one
+ * of them; `limit` shortens the page.
+ */
+export type EventsQuery = ({ since: number } | { before: number } | { cursor: string }) & { limit?: number };
+
+export function parseEventsQuery(query: Record<string, string | undefined> | undefined | null): EventsQuery {
   const parsed = parseWith(eventsQuerySchema, query ?? {}, "query");
-  return { since: parsed.since ?? 0 };
+  const given = (["since", "before", "cursor"] as const).filter((key) => parsed[key] !== undefined);
+  if (given.length > 1) throw new BadRequestError(`invalid query: ${given.join(", ")}: give one of them`);
+  const limit = parsed.limit === undefined ? {} : { limit: parsed.limit };
+  if (parsed.cursor !== undefined) return { cursor: parsed.cursor, ...limit };
+  if (parsed.before !== undefined) return { before: parsed.before, ...limit };
+  return { since: parsed.since ?? 0, ...limit };
+}
+
+/** `GET /orders/{id}`: `limit` shortens the first page of events. */
+export function parseOrderQuery(query: Record<string, string | undefined> | undefined | null): { limit?: number } {
+  const parsed = parseWith(obj({ limit: v.optional(intString(1, 100)) }), query ?? {}, "query");
+  return parsed.limit === undefined ? {} : { limit: parsed.limit };
 }
 
 export function parseOrderId(value: string | undefined): string {

@@ -1,15 +1,16 @@
 import { Hub } from "aws-amplify/utils";
 import { Component, lazy, type ReactNode, Suspense, useCallback, useEffect, useState } from "react";
-import { currentUser, type SignedInUser, signOut } from "./auth";
+import { currentUser, onSignOutElsewhere, type SignedInUser, signOut } from "./auth";
 import { ConnectionBadge } from "./components/connection-badge";
 import { CustomerHome } from "./components/customer-home";
 import { OrderPage } from "./components/order-page";
-import { StaffBoard } from "./components/staff-board";
+import { StaffHome } from "./components/staff-home";
 import { ToastProvider, useToast } from "./components/toasts";
 import type { WebConfig } from "./config";
 import { describeError } from "./errors";
 import { useHashRoute } from "./hooks/use-hash-route";
 import { RealtimeProvider } from "./hooks/use-realtime";
+import { appName, useScreen } from "./hooks/use-screen";
 
 const loadSignIn = () => import("./components/sign-in");
 const SignIn = lazy(loadSignIn);
@@ -30,6 +31,8 @@ export function App(props: { config: WebConfig }) {
       }),
     [],
   );
+  // Another tab signed out: this one drops its screens, and with them its socket.
+  useEffect(() => onSignOutElsewhere(() => setUser(null)), []);
 
   return (
     <ErrorBoundary>
@@ -88,30 +91,40 @@ function SignedOut(props: { onSignedIn: () => void; local: boolean }) {
             <SignIn onSignedIn={props.onSignedIn} local={props.local} initialState={form} />
           </Suspense>
         ) : (
-          <section className="panel landing" aria-labelledby="landing-title">
-            <h1 id="landing-title">Order, then watch it happen</h1>
-            <p className="muted">
-              Place an order and follow it live from the kitchen to your door, and chat with the staff about it. Staff
-              run every order from one live board.
-            </p>
-            <div className="landing-actions">
-              <button
-                type="button"
-                className="primary"
-                onMouseEnter={prefetch}
-                onFocus={prefetch}
-                onClick={() => setForm("signIn")}
-              >
-                Sign in
-              </button>
-              <button type="button" onMouseEnter={prefetch} onFocus={prefetch} onClick={() => setForm("signUp")}>
-                Create account
-              </button>
-            </div>
-          </section>
+          <Landing prefetch={prefetch} onChoose={setForm} />
         )}
       </main>
     </>
+  );
+}
+
+function Landing(props: { prefetch: () => void; onChoose: (form: "signIn" | "signUp") => void }) {
+  const { prefetch } = props;
+  const heading = useScreen("Order, then watch it happen");
+  return (
+    <section className="panel landing" aria-labelledby="landing-title">
+      <h1 id="landing-title" ref={heading} tabIndex={-1}>
+        Order, then watch it happen
+      </h1>
+      <p className="muted">
+        Place an order and follow it live from the kitchen to your door, and chat with the staff about it. Staff run
+        every order from one live board.
+      </p>
+      <div className="landing-actions">
+        <button
+          type="button"
+          className="primary"
+          onMouseEnter={prefetch}
+          onFocus={prefetch}
+          onClick={() => props.onChoose("signIn")}
+        >
+          Sign in
+        </button>
+        <button type="button" onMouseEnter={prefetch} onFocus={prefetch} onClick={() => props.onChoose("signUp")}>
+          Create account
+        </button>
+      </div>
+    </section>
   );
 }
 
@@ -131,14 +144,16 @@ function SignedInApp(props: { config: WebConfig; user: SignedInUser; onSignOut: 
 function Screen(props: { user: SignedInUser }) {
   const route = useHashRoute();
   if (route.name === "order") return <OrderPage key={route.orderId} orderId={route.orderId} user={props.user} />;
-  return props.user.role === "staff" ? <StaffBoard user={props.user} /> : <CustomerHome />;
+  if (props.user.role === "staff")
+    return <StaffHome user={props.user} view={route.name === "history" ? "history" : "board"} />;
+  return <CustomerHome customerId={props.user.userId} />;
 }
 
 function Header(props: { user?: SignedInUser; onSignOut?: () => void }) {
   return (
     <header className="app-header">
       <a href="#/" className="brand">
-        Live Orders
+        {appName}
       </a>
       {props.user ? (
         <div className="header-right">

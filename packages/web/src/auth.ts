@@ -6,7 +6,14 @@
 import { roleOfGroups } from "@live-orders/core/authz";
 import type { Role } from "@live-orders/core/protocol";
 import { Amplify } from "aws-amplify";
-import { fetchAuthSession, type SignInInput, signIn, signOut } from "aws-amplify/auth";
+import {
+  signOut as amplifySignOut,
+  fetchAuthSession,
+  type SignInInput,
+  type SignUpInput,
+  signIn,
+  signUp,
+} from "aws-amplify/auth";
 import type { WebConfig } from "./config";
 import { refreshTokensWithCognitoLocal } from "./local-token-refresher";
 
@@ -41,6 +48,23 @@ export function signInWithConfiguredFlow(input: SignInInput) {
   return signIn({ ...input, options: { ...input.options, authFlowType: "USER_PASSWORD_AUTH" } });
 }
 
+/**
+ * The Authenticator's sign-up. It signs the new user in by itself once the code is confirmed
+ * (`autoSignIn`), with SRP unless told otherwise: locally it must be the password flow too.
+ */
+export function signUpWithConfiguredFlow(input: SignUpInput) {
+  if (!usePasswordAuth) return signUp(input);
+  return signUp({
+    ...input,
+    options: {
+      userAttributes: input.options?.userAttributes ?? {},
+      ...(input.options?.clientMetadata ? { clientMetadata: input.options.clientMetadata } : {}),
+      ...(input.options?.validationData ? { validationData: input.options.validationData } : {}),
+      autoSignIn: { authFlowType: "USER_PASSWORD_AUTH" },
+    },
+  });
+}
+
 /** The access token (refreshed by Amplify when it is about to expire, or when forced). */
 export async function accessToken(options: { forceRefresh: boolean } = { forceRefresh: false }): Promise<string> {
   const session = await fetchAuthSession({ forceRefresh: options.forceRefresh });
@@ -66,4 +90,45 @@ export async function currentUser(): Promise<SignedInUser | undefined> {
   }
 }
 
-export { signOut };
+/**
+ * Sign-out reaches every tab of this browser: Amplify keeps the session in localStorage, which
+ * all tabs share, but a tab only learns of a sign-out through its own Hub. The tab that signs out
+ * tells the others over a BroadcastChannel (and a storage event where there is none), and each
+ * drops its screens and closes its socket.
+ */
+const signOutChannelName = "live-orders-auth";
+const signOutStorageKey = "live-orders:signed-out";
+
+export async function signOut(): Promise<void> {
+  try {
+    await amplifySignOut();
+  } finally {
+    announceSignOut();
+  }
+}
+
+function announceSignOut(): void {
+  if (typeof BroadcastChannel === "function") {
+    const channel = new BroadcastChannel(signOutChannelName);
+    channel.postMessage({ type: "signed-out" });
+    channel.close();
+  } else {
+    localStorage.setItem(signOutStorageKey, String(Date.now()));
+  }
+}
+
+/** Calls `onSignedOut` when another tab of this browser signs out; returns the unsubscribe. */
+export function onSignOutElsewhere(onSignedOut: () => void): () => void {
+  if (typeof BroadcastChannel === "function") {
+    const channel = new BroadcastChannel(signOutChannelName);
+    channel.onmessage = (event: MessageEvent<{ type?: string }>) => {
+      if (event.data?.type === "signed-out") onSignedOut();
+    };
+    return () => channel.close();
+  }
+  const onStorage = (event: StorageEvent) => {
+    if (event.key === signOutStorageKey) onSignedOut();
+  };
+  window.addEventListener("storage", onStorage);
+  return () => window.removeEventListener("storage", onStorage);
+}

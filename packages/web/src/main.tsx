@@ -3,7 +3,6 @@ import { createRoot } from "react-dom/client";
 import { App } from "./app";
 import { configureAuth } from "./auth";
 import { webConfig } from "./config";
-import "./styles.css";
 
 const root = document.getElementById("root");
 if (!root) throw new Error("index.html has no #root element");

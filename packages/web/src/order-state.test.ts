@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { chatEvent, order, statusEvent } from "../test/helpers";
-import { applyToOrders, applyToView, mergeIntoView, mergeOrders } from "./order-state";
+import { applyToOrders, applyToView, mergeIntoView, mergeOrders, withOlderEvents } from "./order-state";
 
 describe("applyToView", () => {
   it("applies a newer status event and records it", () => {
@@ -38,6 +38,7 @@ describe("board state", () => {
       kind: "order.created",
       seq: 1,
       orderId: "o9",
+      customerId: "alice",
       at: "2026-11-26T10:00:00.000Z",
       order: order({ id: "o9" }),
     });
@@ -61,5 +62,14 @@ describe("mergeIntoView", () => {
   it("ignores an older read", () => {
     const view = { order: order({ seq: 4, status: "ready" }), events: [] };
     expect(mergeIntoView(view, order({ seq: 3, status: "preparing" }))).toBe(view);
+  });
+});
+
+describe("withOlderEvents", () => {
+  it("puts an older page before the events shown, each seq once", () => {
+    const view = { order: order({ seq: 6 }), events: [chatEvent(4), chatEvent(5), chatEvent(6)] };
+    const next = withOlderEvents(view, [chatEvent(3), chatEvent(1), chatEvent(2), chatEvent(4)]);
+    expect(next.events.map((event) => event.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(withOlderEvents(next, [chatEvent(2)])).toBe(next);
   });
 });

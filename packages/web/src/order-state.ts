@@ -36,6 +36,14 @@ export function applyToView(view: OrderView, event: OrderEvent): OrderView {
   return events === view.events && order === view.order ? view : { order, events };
 }
 
+/** An older page of events goes before the ones shown (each seq once). */
+export function withOlderEvents(view: OrderView, older: readonly OrderEvent[]): OrderView {
+  const first = view.events[0]?.seq ?? Number.POSITIVE_INFINITY;
+  const before = older.filter((event) => event.orderId === view.order.id && event.seq < first);
+  if (before.length === 0) return view;
+  return { ...view, events: [...[...before].sort((a, b) => a.seq - b.seq), ...view.events] };
+}
+
 /** A newer order read (e.g. the response of a status change) replaces the shown one. */
 export function mergeIntoView(view: OrderView, order: Order): OrderView {
   return order.id === view.order.id && order.seq > view.order.seq ? { ...view, order } : view;

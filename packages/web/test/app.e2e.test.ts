@@ -79,16 +79,29 @@ async function placeOrder(page: Page): Promise<string> {
   return orderId;
 }
 
-/** Staff press "Mark …" on the order's card on the board and wait for the board to show it. */
+/**
+ * Staff press "Mark …" on the order's card on the board and wait for the board to show it: in
+ * its new column, or, once finished (delivered, cancelled), gone from the board to the history.
+ */
 async function advanceOnBoard(orderId: string, to: string): Promise<number> {
   const button = card(staff.page, orderId).getByRole("button", { name: /^Mark / });
   await button.waitFor();
   const clickedAt = Date.now();
   await button.click();
-  await card(staff.page, orderId)
-    .and(staff.page.locator(`[data-status="${to}"]`))
-    .waitFor({ timeout: 10_000 });
+  if (to === "delivered" || to === "cancelled")
+    await card(staff.page, orderId).waitFor({ state: "detached", timeout: 10_000 });
+  else
+    await card(staff.page, orderId)
+      .and(staff.page.locator(`[data-status="${to}"]`))
+      .waitFor({ timeout: 10_000 });
   return clickedAt;
+}
+
+/** The order's card in the staff's history of finished orders of `status`. */
+async function historyCard(orderId: string, status: "delivered" | "cancelled") {
+  await staff.page.getByRole("link", { name: "History" }).click();
+  await staff.page.getByRole("button", { name: status === "delivered" ? "Delivered" : "Cancelled" }).click();
+  return card(staff.page, orderId);
 }
 
 async function openOrderAsStaff(orderId: string): Promise<void> {
@@ -130,7 +143,9 @@ describe("customer and staff in Chromium", () => {
     for (const { status, ms } of latencies)
       expect(ms, `${status} reached the customer in ${ms} ms`).toBeLessThan(statusUpdateBudgetMs);
     expect(await customer.page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
-    await expect.poll(() => card(staff.page, orderId).getAttribute("data-status"), live).toBe("delivered");
+    const delivered = await historyCard(orderId, "delivered");
+    await expect.poll(() => delivered.getAttribute("data-status"), live).toBe("delivered");
+    await staff.page.getByRole("link", { name: "Board" }).click();
     await customer.page.screenshot({ path: screenshotPath(rootDir, "customer-order-delivered-phone"), fullPage: true });
     expect(customer.problems).toEqual([]);
     expect(staff.problems).toEqual([]);
@@ -209,16 +224,22 @@ describe("customer and staff in Chromium", () => {
     await customer.page.screenshot({ path: screenshotPath(rootDir, "customer-back-online-phone"), fullPage: true });
     expect(customer.problems).toEqual([]);
   });
-  it("lets the customer cancel a placed order, shown live on the board, and sign out", async () => {
+  it("lets the customer cancel a placed order, shown live on the board and in the history, and sign out", async () => {
     await staff.page.goto(new URL("#/", stack.outputs.web).toString());
     const orderId = await placeOrder(customer.page);
     await card(staff.page, orderId).waitFor({ timeout: 5_000 });
 
     await customer.page.getByRole("button", { name: /^Cancel order/ }).click();
+    // Cancelling asks first (the dialog's own "Cancel order" confirms).
+    await customer.page.getByRole("dialog").getByRole("button", { name: "Cancel order" }).click();
     await expect
       .poll(() => customer.page.getByTestId("order-status").getAttribute("data-status"), live)
       .toBe("cancelled");
-    await expect.poll(() => card(staff.page, orderId).getAttribute("data-status"), live).toBe("cancelled");
+    // Live on the board: the card leaves it, and is in the history as cancelled.
+    await card(staff.page, orderId).waitFor({ state: "detached", ...live });
+    const cancelled = await historyCard(orderId, "cancelled");
+    await expect.poll(() => cancelled.getAttribute("data-status"), live).toBe("cancelled");
+    await staff.page.getByRole("link", { name: "Board" }).click();
     expect(await customer.page.getByRole("button", { name: /^Cancel order/ }).count()).toBe(0);
 
     await staff.page.setViewportSize(phone.viewport);

@@ -6,6 +6,7 @@ import {
   parseEventsQuery,
   parseListOrders,
   parseOrderId,
+  parseOrderQuery,
   parseUpdateStatus,
 } from "@live-orders/core/validation";
 import { bodyOf, json, route } from "./respond";
@@ -15,22 +16,29 @@ export const create = route("POST /orders", async ({ event, identity }) =>
   json(201, await Order.create(identity, parseCreateOrder(bodyOf(event)))),
 );
 
-/** `GET /orders` → `{orders, cursor?}`: own orders newest first; staff all, `?status=`, `?cursor=`. */
+/** `GET /orders` → `{orders, cursor?}`: own orders newest first; staff all, `?status=`, `?q=`, `?cursor=`. */
 export const list = route("GET /orders", async ({ event, identity }) =>
   json(200, await Order.list(identity, parseListOrders(event.queryStringParameters))),
 );
 
-/** `GET /orders/{id}` → `{order, events}`; owner or staff, else 404. */
-export const get = route("GET /orders/{id}", async ({ event, identity }) =>
-  json(200, await Order.getWithEvents(identity, parseOrderId(event.pathParameters?.id))),
-);
+/** `GET /orders/{id}` → `{order, events, cursor?}`: the newest page of events; owner or staff, else 404. */
+export const get = route("GET /orders/{id}", async ({ event, identity }) => {
+  const orderId = parseOrderId(event.pathParameters?.id);
+  return json(200, await Order.getWithEvents(identity, orderId, parseOrderQuery(event.queryStringParameters)));
+});
 
-/** `GET /orders/{id}/events?since=N` → `{events}` after N, in seq order. */
+/** `GET /orders/{id}/events?since=N` (or `?before=N`, `?cursor=`) → `{events, cursor?}`: one page, in seq order. */
 export const events = route("GET /orders/{id}/events", async ({ event, identity }) => {
   const orderId = parseOrderId(event.pathParameters?.id);
-  const { since } = parseEventsQuery(event.queryStringParameters);
-  const result = await Order.eventsAfter(identity, orderId, since);
-  return json(200, { events: result.events });
+  const { limit, ...query } = parseEventsQuery(event.queryStringParameters);
+  const request = "cursor" in query ? Order.decodeEventCursor(query.cursor) : query;
+  const { events: page, cursor } = await Order.eventsPage(
+    identity,
+    orderId,
+    request,
+    limit === undefined ? {} : { limit },
+  );
+  return json(200, { events: page, ...(cursor === undefined ? {} : { cursor }) });
 });
 
 /** `PATCH /orders/{id}/status` (staff) `{status, version}` → 200; 409 on an illegal transition or stale version. */

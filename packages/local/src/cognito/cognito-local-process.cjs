@@ -7,8 +7,16 @@
 // (the router looks targets up there at request time). Amplify 6 calls both:
 //   - GetTokensFromRefreshToken: the refresh flow; same result as InitiateAuth REFRESH_TOKEN_AUTH.
 //   - GlobalSignOut: sign-out "everywhere"; nothing to revoke server-side locally, so a no-op.
+// Two behaviours are brought in line with Cognito's:
+//   - ConfirmSignUp marks the e-mail verified, as a pool with AutoVerifiedAttributes [email] does
+//     (the code went to that address); cognito-local leaves it false, and the Authenticator then
+//     asks to verify the address a second time.
+//   - Every code Cognito would send (sign-up, resend, password reset) is also written as one
+//     line `live-orders:code {json}` on stdout, which the local stack prints in its terminal.
 "use strict";
 const { Targets } = require("cognito-local/lib/targets/targets");
+const { MessagesService } = require("cognito-local/lib/services/messages");
+const { attributesAppend, attribute } = require("cognito-local/lib/services/userPoolService");
 const { createDefaultServer } = require("cognito-local/lib/server");
 const { dirname } = require("node:path");
 // pino is cognito-local's own dependency: resolve it from there rather than rely on hoisting.
@@ -35,6 +43,32 @@ Targets.GetTokensFromRefreshToken = (services) => {
   };
 };
 Targets.GlobalSignOut = () => async () => ({});
+
+const confirmSignUp = Targets.ConfirmSignUp;
+Targets.ConfirmSignUp = (services) => {
+  const confirm = confirmSignUp(services);
+  return async (ctx, req) => {
+    const result = await confirm(ctx, req);
+    const userPool = await services.cognito.getUserPoolForClientId(ctx, req.ClientId);
+    const user = await userPool.getUserByUsername(ctx, req.Username);
+    if (user) {
+      await userPool.saveUser(ctx, {
+        ...user,
+        Attributes: attributesAppend(user.Attributes, attribute("email_verified", "true")),
+      });
+    }
+    return result;
+  };
+};
+
+/** The marker the local stack looks for (packages/local/src/cognito/cognito-local.ts). */
+const codeLinePrefix = "live-orders:code ";
+const deliver = MessagesService.prototype.deliver;
+MessagesService.prototype.deliver = async function (ctx, source, clientId, userPoolId, user, code, ...rest) {
+  const email = (user.Attributes ?? []).find((each) => each.Name === "email")?.Value ?? user.Username;
+  process.stdout.write(`${codeLinePrefix}${JSON.stringify({ source, email, code })}\n`);
+  return deliver.call(this, ctx, source, clientId, userPoolId, user, code, ...rest);
+};
 
 /** Seconds until the token's exp (Cognito returns it; cognito-local's refresh flow leaves it out). */
 function expiresIn(jwt) {

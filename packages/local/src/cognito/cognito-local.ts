@@ -20,6 +20,40 @@ export interface CognitoLocal {
   stop(): Promise<void>;
 }
 
+/** A code Cognito would have sent by e-mail (sign-up, resend, password reset). */
+export interface CodeDelivery {
+  /** cognito-local's message source: "SignUp", "ResendCode", "ForgotPassword", … */
+  source: string;
+  email: string;
+  code: string;
+}
+
+/** The line cognito-local-process.cjs writes for each code. */
+const codeLinePrefix = "live-orders:code ";
+
+export function parseCodeLine(line: string): CodeDelivery | undefined {
+  const at = line.indexOf(codeLinePrefix);
+  if (at < 0) return undefined;
+  try {
+    const value = JSON.parse(line.slice(at + codeLinePrefix.length)) as Partial<CodeDelivery>;
+    if (typeof value.code !== "string" || typeof value.email !== "string") return undefined;
+    return { source: String(value.source ?? ""), email: value.email, code: value.code };
+  } catch {
+    return undefined;
+  }
+}
+
+/** How a person reads a delivery in the terminal. */
+export function describeCodeDelivery(delivery: CodeDelivery): string {
+  const what =
+    delivery.source === "ForgotPassword"
+      ? "password-reset code"
+      : delivery.source === "SignUp" || delivery.source === "ResendCode"
+        ? "sign-up confirmation code"
+        : `${delivery.source} code`;
+  return `  ✉ ${what} for ${delivery.email}: ${delivery.code}   (Cognito would e-mail it)`;
+}
+
 export interface StartCognitoLocalOptions {
   /** 0 or undefined: a free port. */
   port?: number;
@@ -27,6 +61,8 @@ export interface StartCognitoLocalOptions {
   dataDir: string;
   logFile?: string;
   readyTimeoutMs?: number;
+  /** Each code Cognito would e-mail; the local stack prints it (SPEC §6). */
+  onCodeDelivery?: (delivery: CodeDelivery) => void;
 }
 
 /**
@@ -64,6 +100,8 @@ async function launch(port: number, options: StartCognitoLocalOptions): Promise<
     parentWatch: "ipc",
     onLine: (line) => {
       if (line.includes("EADDRINUSE")) bindFailed = true;
+      const delivery = options.onCodeDelivery && parseCodeLine(line);
+      if (delivery) options.onCodeDelivery?.(delivery);
     },
   });
   try {

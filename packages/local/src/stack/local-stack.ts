@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { LocalApp, LocalResources, StreamFailureHandling } from "../app";
-import { startCognitoLocal } from "../cognito/cognito-local";
+import { describeCodeDelivery, startCognitoLocal } from "../cognito/cognito-local";
 import { ensureUserPool, type TokenValidity, type UserPool } from "../cognito/user-pool";
 import {
   DEFAULT_POOL_NAME,
@@ -289,7 +289,13 @@ async function startEmulators(settings: StackSettings, parts: StartedParts): Pro
       name: PartName.cognito,
       logFile,
       async start() {
-        const started = await startCognitoLocal({ port, dataDir: cognitoDir, logFile });
+        const started = await startCognitoLocal({
+          port,
+          dataDir: cognitoDir,
+          logFile,
+          // Sign-up and password reset work locally: the codes go to this terminal, not to a mailbox.
+          onCodeDelivery: (delivery) => settings.log(describeCodeDelivery(delivery)),
+        });
         port = started.port;
         return started;
       },

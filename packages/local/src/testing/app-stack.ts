@@ -28,7 +28,11 @@ export interface AppStackOptions
   > {
   /** The running emulators (in tests: `runEmulators()`, the global setup's). */
   dynamoEndpoint: string;
-  cognitoEndpoint: string;
+  /**
+   * The running cognito-local; undefined: the stack starts its own, as `npm start` does, and
+   * prints the codes it would e-mail through `log` (a sign-up test reads them there).
+   */
+  cognitoEndpoint: string | undefined;
   /** Route the handlers' DynamoDB calls through a counting proxy. Default false. */
   countDynamoDb?: boolean;
   /**

@@ -4,10 +4,12 @@
  */
 import type { ChatMessageEvent } from "@live-orders/core/protocol";
 import { maxChatTextLength } from "@live-orders/core/protocol";
-import { type FormEvent, useEffect, useRef, useState } from "react";
+import { type FormEvent, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { SignedInUser } from "../auth";
 import { describeError } from "../errors";
+import type { OlderEvents } from "../hooks/use-order";
 import { useRealtime } from "../hooks/use-realtime";
+import { LoadError } from "./load-error";
 import { useToast } from "./toasts";
 
 interface PendingMessage {
@@ -15,7 +17,13 @@ interface PendingMessage {
   text: string;
 }
 
-export function Chat(props: { orderId: string; messages: readonly ChatMessageEvent[]; user: SignedInUser }) {
+export function Chat(props: {
+  orderId: string;
+  messages: readonly ChatMessageEvent[];
+  user: SignedInUser;
+  /** Earlier history, read on demand (the order page loads the newest page only). */
+  older?: OlderEvents;
+}) {
   const client = useRealtime();
   const toast = useToast();
   const [text, setText] = useState("");
@@ -26,11 +34,23 @@ export function Chat(props: { orderId: string; messages: readonly ChatMessageEve
   const delivered = new Set(props.messages.map((message) => message.clientMessageId));
   const stillPending = pending.filter((message) => !delivered.has(message.clientMessageId));
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the lengths are what triggers a scroll to the newest message
+  // Older messages put in front keep what is in view where it was.
+  const oldestSeq = props.messages[0]?.seq;
+  const before = useRef({ oldestSeq, height: 0 });
+  useLayoutEffect(() => {
+    const list = listRef.current;
+    if (!list) return;
+    if (oldestSeq !== undefined && before.current.oldestSeq !== undefined && oldestSeq < before.current.oldestSeq)
+      list.scrollTop += list.scrollHeight - before.current.height;
+    before.current = { oldestSeq, height: list.scrollHeight };
+  });
+  // A new message at the end scrolls to it.
+  const newestSeq = props.messages.at(-1)?.seq;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the newest message and the pending count are what triggers a scroll to the end
   useEffect(() => {
     const list = listRef.current;
     if (list) list.scrollTop = list.scrollHeight;
-  }, [props.messages.length, stillPending.length]);
+  }, [newestSeq, stillPending.length]);
 
   function send(event: FormEvent) {
     event.preventDefault();
@@ -49,6 +69,19 @@ export function Chat(props: { orderId: string; messages: readonly ChatMessageEve
   return (
     <section className="panel chat" aria-labelledby="chat-title">
       <h2 id="chat-title">Chat</h2>
+      {props.older?.error ? (
+        <LoadError what="earlier messages" error={props.older.error} onRetry={props.older.load} compact />
+      ) : props.older?.available ? (
+        <button
+          type="button"
+          className="load-more"
+          data-testid="load-more"
+          aria-disabled={props.older.loading}
+          onClick={props.older.load}
+        >
+          {props.older.loading ? "Loading earlier messages…" : "Show earlier messages"}
+        </button>
+      ) : null}
       <ol className="chat-messages" ref={listRef} aria-live="polite" aria-relevant="additions">
         {props.messages.length === 0 && stillPending.length === 0 ? (
           <li className="muted chat-empty">No messages yet.</li>

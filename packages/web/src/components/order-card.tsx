@@ -17,10 +17,17 @@ export function OrderCard(props: { order: Order; children?: ReactNode }) {
       </header>
       <p className="order-card-items">{items}</p>
       <p className="order-card-meta">
-        {formatCents(order.totalCents)} ·{" "}
-        <time dateTime={order.updatedAt}>{new Date(order.updatedAt).toLocaleTimeString()}</time>
+        {formatCents(order.totalCents)} · <time dateTime={order.updatedAt}>{whenShown(order.updatedAt)}</time>
       </p>
       {props.children}
     </article>
   );
+}
+
+/** Today's changes by their time; older ones (the history) with their date. */
+function whenShown(iso: string): string {
+  const at = new Date(iso);
+  return at.toDateString() === new Date().toDateString()
+    ? at.toLocaleTimeString()
+    : at.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
 }

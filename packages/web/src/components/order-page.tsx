@@ -2,20 +2,43 @@
 import type { SignedInUser } from "../auth";
 import { describeError } from "../errors";
 import { useOrder } from "../hooks/use-order";
+import { useScreen } from "../hooks/use-screen";
 import { chatMessages, formatCents, shortId, statusLabel } from "../order-state";
 import { Chat } from "./chat";
+import { LoadError } from "./load-error";
 import { OrderActions } from "./order-actions";
 import { StatusTimeline } from "./status-timeline";
 
 export function OrderPage(props: { orderId: string; user: SignedInUser }) {
   const load = useOrder(props.orderId);
-  if (load.state === "loading") return <p className="panel muted">Loading order…</p>;
-  if (load.state === "error") {
+  const title = `Order #${shortId(props.orderId)}`;
+  const heading = useScreen(title);
+  const back = (
+    <a href="#/" className="back-link">
+      ← {props.user.role === "staff" ? "Board" : "My orders"}
+    </a>
+  );
+  if (load.state === "loading")
     return (
-      <div className="panel" role="alert">
-        <h2>Order unavailable</h2>
-        <p>{describeError(load.error)}</p>
-        <a href="#/">Back to {props.user.role === "staff" ? "the board" : "my orders"}</a>
+      <p className="panel muted" role="status">
+        Loading order…
+      </p>
+    );
+  if (load.state === "error") {
+    const notFound = (load.error as { code?: string }).code === "NOT_FOUND";
+    return (
+      <div className="order-page-error">
+        {back}
+        <h1 className="page-title" ref={heading} tabIndex={-1}>
+          {title}
+        </h1>
+        {notFound ? (
+          <div className="panel" role="alert">
+            <p>{describeError(load.error)}</p>
+          </div>
+        ) : (
+          <LoadError what="this order" error={load.error} onRetry={load.retry} />
+        )}
       </div>
     );
   }
@@ -23,16 +46,17 @@ export function OrderPage(props: { orderId: string; user: SignedInUser }) {
   return (
     <div className="order-page">
       <section className="panel order-summary" aria-labelledby="order-title">
-        <a href="#/" className="back-link">
-          ← {props.user.role === "staff" ? "Board" : "My orders"}
-        </a>
+        {back}
         <div className="order-title-row">
-          <h2 id="order-title">Order #{shortId(order.id)}</h2>
+          <h1 id="order-title" ref={heading} tabIndex={-1}>
+            {title}
+          </h1>
           <span
             className={`status status-${order.status}`}
             data-testid="order-status"
             data-status={order.status}
             aria-live="polite"
+            tabIndex={-1}
           >
             {statusLabel[order.status]}
           </span>
@@ -48,9 +72,15 @@ export function OrderPage(props: { orderId: string; user: SignedInUser }) {
         {order.note ? <p className="order-note">Note: {order.note}</p> : null}
         <p className="total">Total {formatCents(order.totalCents)}</p>
         <StatusTimeline status={order.status} createdAt={order.createdAt} events={events} />
-        <OrderActions order={order} user={props.user} onChanged={load.merge} />
+        <OrderActions
+          order={order}
+          user={props.user}
+          onChanged={load.merge}
+          onConflict={load.refresh}
+          focusAfter="[data-testid='order-status']"
+        />
       </section>
-      <Chat orderId={order.id} messages={chatMessages(load.view)} user={props.user} />
+      <Chat orderId={order.id} messages={chatMessages(load.view)} user={props.user} older={load.older} />
     </div>
   );
 }

@@ -4,11 +4,12 @@
  */
 import { useSyncExternalStore } from "react";
 
-export type Route = { name: "home" } | { name: "order"; orderId: string };
+export type Route = { name: "home" } | { name: "history" } | { name: "order"; orderId: string };
 
 function parse(hash: string): Route {
   const match = /^#\/orders\/([^/?#]+)/.exec(hash);
-  return match ? { name: "order", orderId: decodeURIComponent(match[1]!) } : { name: "home" };
+  if (match) return { name: "order", orderId: decodeURIComponent(match[1]!) };
+  return /^#\/history\/?$/.test(hash) ? { name: "history" } : { name: "home" };
 }
 
 function subscribe(notify: () => void): () => void {

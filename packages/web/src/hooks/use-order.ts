@@ -1,26 +1,52 @@
-/** One order, live: the REST snapshot, then every later event from its topic. */
+/**
+ * One order, live: the REST snapshot (the order and its newest page of events), then every later
+ * event from its topic; older events page in on demand. A failed load offers a retry and retries
+ * by itself when the connection returns.
+ */
 
 import type { Order, OrderEvent } from "@live-orders/core/protocol";
-import { useCallback, useEffect, useState } from "react";
-import { applyToView, mergeIntoView, type OrderView } from "../order-state";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { applyToView, mergeIntoView, type OrderView, withOlderEvents } from "../order-state";
+import { useOnConnectionReturn } from "./use-connection-return";
 import { useRealtime } from "./use-realtime";
 
-export type OrderLoad = { state: "loading" } | { state: "error"; error: Error } | { state: "ready"; view: OrderView };
+export type OrderLoad =
+  | { state: "loading" }
+  | { state: "error"; error: Error }
+  | { state: "ready"; view: OrderView; older: OlderEvents };
 
-export function useOrder(orderId: string): OrderLoad & { merge: (order: Order) => void } {
+export interface OlderEvents {
+  /** Events before the first one shown exist. */
+  available: boolean;
+  loading: boolean;
+  error?: Error;
+  load(): void;
+}
+
+export function useOrder(
+  orderId: string,
+): OrderLoad & { merge: (order: Order) => void; retry: () => void; refresh: () => void } {
   const client = useRealtime();
-  const [load, setLoad] = useState<OrderLoad>({ state: "loading" });
+  const [load, setLoad] = useState<
+    { state: "loading" } | { state: "error"; error: Error } | { state: "ready"; view: OrderView }
+  >({
+    state: "loading",
+  });
+  const [attempt, setAttempt] = useState(0);
+  const [older, setOlder] = useState<{ cursor?: string; loading: boolean; error?: Error }>({ loading: false });
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` is what a retry changes
   useEffect(() => {
     let cancelled = false;
     let unsubscribe = () => {};
     setLoad({ state: "loading" });
     client.api.getOrder(orderId).then(
-      ({ order, events }) => {
+      ({ order, events, cursor }) => {
         if (cancelled) return;
         const sorted = [...events].sort((a, b) => a.seq - b.seq);
         const since = Math.max(order.seq, sorted.at(-1)?.seq ?? 0);
         setLoad({ state: "ready", view: { order: { ...order, seq: since }, events: sorted } });
+        setOlder({ loading: false, ...(cursor ? { cursor } : {}) });
         const subscription = client.subscribeOrder(orderId, {
           since,
           onEvent: (event: OrderEvent) =>
@@ -39,7 +65,33 @@ export function useOrder(orderId: string): OrderLoad & { merge: (order: Order) =
       cancelled = true;
       unsubscribe();
     };
-  }, [client, orderId]);
+  }, [client, orderId, attempt]);
+
+  const retry = useCallback(() => setAttempt((n) => n + 1), []);
+  // A load that failed for want of a connection is tried again when it returns (a NOT_FOUND is not).
+  const retriable = load.state === "error" && (load.error as { code?: string }).code !== "NOT_FOUND";
+  useOnConnectionReturn(retry, retriable);
+
+  const loadingOlder = useRef(false);
+  const loadOlder = useCallback(() => {
+    const cursor = older.cursor;
+    if (!cursor || loadingOlder.current) return;
+    loadingOlder.current = true;
+    setOlder((current) => ({ ...current, loading: true, error: undefined }));
+    client.api.events(orderId, { cursor }).then(
+      (page) => {
+        loadingOlder.current = false;
+        setLoad((current) =>
+          current.state === "ready" ? { ...current, view: withOlderEvents(current.view, page.events) } : current,
+        );
+        setOlder({ loading: false, ...(page.cursor ? { cursor: page.cursor } : {}) });
+      },
+      (error: Error) => {
+        loadingOlder.current = false;
+        setOlder((current) => ({ ...current, loading: false, error }));
+      },
+    );
+  }, [client, orderId, older.cursor]);
 
   const merge = useCallback(
     (order: Order) =>
@@ -48,5 +100,29 @@ export function useOrder(orderId: string): OrderLoad & { merge: (order: Order) =
       ),
     [],
   );
-  return { ...load, merge };
+  /** Read the order again and fold in what is newer (after a 409: the page was behind). */
+  const refresh = useCallback(() => {
+    client.api.getOrder(orderId).then(
+      ({ order, events }) =>
+        setLoad((current) => {
+          if (current.state !== "ready") return current;
+          let view = mergeIntoView(current.view, order);
+          for (const event of [...events].sort((a, b) => a.seq - b.seq)) view = applyToView(view, event);
+          return { ...current, view };
+        }),
+      () => {}, // the live subscription and its gap filler catch up anyway
+    );
+  }, [client, orderId]);
+  const base = { merge, retry, refresh };
+  if (load.state !== "ready") return { ...load, ...base };
+  return {
+    ...load,
+    older: {
+      available: older.cursor !== undefined,
+      loading: older.loading,
+      ...(older.error ? { error: older.error } : {}),
+      load: loadOlder,
+    },
+    ...base,
+  };
 }

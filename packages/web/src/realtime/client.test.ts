@@ -361,7 +361,14 @@ describe("the staff orders feed", () => {
     log.events = [
       statusEvent(2, { orderId: "a" }),
       statusEvent(3, { orderId: "a" }),
-      { kind: "order.created", seq: 1, orderId: "c", at: "2026-11-26T10:05:00.000Z", order: o("c", 1) },
+      {
+        kind: "order.created",
+        seq: 1,
+        orderId: "c",
+        customerId: "alice",
+        at: "2026-11-26T10:05:00.000Z",
+        order: o("c", 1),
+      },
       statusEvent(2, { orderId: "c" }),
     ];
     await advance(500);

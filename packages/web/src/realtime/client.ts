@@ -26,7 +26,7 @@
  *   client.onStateChange((state) => …);                // connecting | connected | reconnecting | offline
  *   client.close();
  */
-import type { ServerFrame } from "@live-orders/core/protocol";
+import type { Order, ServerFrame } from "@live-orders/core/protocol";
 import { RetryPolicy } from "@live-orders/core/retry";
 import { ChatSender, type SendResult } from "./chat-sender";
 import { ServerError } from "./errors";
@@ -48,6 +48,14 @@ import {
 } from "./transport";
 
 export type { OrderSubscriptionOptions, OrdersFeedOptions, SendResult, Subscription };
+
+/** A feed subscription: also told of the orders its reader loads by itself, and retried on demand. */
+export interface FeedSubscription extends Subscription {
+  /** Orders the reader loaded outside the feed's listing (a further page): their events are followed. */
+  know(orders: readonly Order[]): void;
+  /** Read a failed listing again now (a "Retry" button) instead of after its backoff. */
+  retryListing(): void;
+}
 
 export interface RealtimeClientOptions {
   /** The WebSocket API URL, e.g. `wss://abc.execute-api.us-east-1.amazonaws.com/prod`. */
@@ -147,9 +155,27 @@ export class RealtimeClient {
   }
 
   /** Staff: every order's events. */
-  subscribeOrders(options: OrdersFeedOptions): Subscription {
-    const listOrders = (cursor: string | undefined) => this.api.listOrders(cursor ? { cursor } : {});
-    return this.#subscriptions.hold(new FeedTopic("orders", options, listOrders, this.#topicContext));
+  subscribeOrders(options: OrdersFeedOptions): FeedSubscription {
+    return this.#holdFeed(new FeedTopic("orders", options, this.#listEveryPage, this.#topicContext));
+  }
+
+  /** A customer's orders, all on one subscription (`customer:{customerId}`: that customer or staff). */
+  subscribeCustomerOrders(customerId: string, options: OrdersFeedOptions): FeedSubscription {
+    const topic = `customer:${customerId}` as const;
+    return this.#holdFeed(new FeedTopic(topic, options, this.#listEveryPage, this.#topicContext));
+  }
+
+  #listEveryPage = (cursor: string | undefined) => this.api.listOrders(cursor ? { cursor } : {});
+
+  #holdFeed(feed: FeedTopic): FeedSubscription {
+    const held = this.#subscriptions.hold(feed);
+    return {
+      topic: held.topic,
+      lastSeq: (orderId) => held.lastSeq(orderId),
+      unsubscribe: () => held.unsubscribe(),
+      know: (orders) => feed.know(orders),
+      retryListing: () => feed.retryListing(),
+    };
   }
 
   /**

@@ -123,4 +123,17 @@ describe("FeedCatchUp", () => {
     await advance(0);
     expect(snapshots).toEqual([]);
   });
+
+  it("reads the listing once per round however many subscribed replies come", async () => {
+    const { catchUp, listings, snapshots } = setup({ pages: [[o("a", 1)]] });
+    catchUp.hold();
+    catchUp.start();
+    catchUp.start(); // the reply to a second subscribe of the same topic
+    await advance(0);
+    expect([listings.length, snapshots.length]).toEqual([1, 1]);
+    catchUp.hold(); // a new connection: a new round, a new listing
+    catchUp.start();
+    await advance(0);
+    expect(listings).toHaveLength(2);
+  });
 });

@@ -22,6 +22,8 @@ export interface FeedCatchUpOptions {
   onError: (error: Error) => void;
   /** Source of the retry jitter, [0, 1). */
   random?: () => number;
+  /** Whether an event concerns the feed's reader; others are dropped (all by default). */
+  follows?: (event: OrderEvent) => boolean;
 }
 
 /** Events held while a listing is read; beyond this the oldest go (the gap filler recovers them). */
@@ -38,6 +40,10 @@ export class FeedCatchUp {
   /** Bumped per (re)subscribe and per lost connection, so a stale catch-up is dropped. */
   #round = 0;
   #retryTimer?: ReturnType<typeof setTimeout>;
+  /** The round whose catch-up has started: a second `subscribed` in one round adds nothing. */
+  #startedRound = -1;
+  /** The round whose listing failed and waits for its retry (undefined: none waits). */
+  #failed?: { round: number; failures: number };
   #closed = false;
 
   constructor(options: FeedCatchUpOptions) {
@@ -48,11 +54,18 @@ export class FeedCatchUp {
   hold(): void {
     this.#round += 1;
     this.#held = [];
+    this.#failed = undefined;
     clearTimeout(this.#retryTimer);
   }
 
-  /** The server confirmed the subscription: read the listing, then release what was held. */
+  /**
+   * The server confirmed the subscription: read the listing, then release what was held. Once
+   * per round: the first `subscribed` already proves the subscription is written (a repeated
+   * subscribe of the same topic, e.g. a screen that mounted twice, writes the same item).
+   */
   start(): void {
+    if (this.#startedRound === this.#round) return;
+    this.#startedRound = this.#round;
     void this.#catchUp(this.#round, 0);
   }
 
@@ -62,6 +75,20 @@ export class FeedCatchUp {
       this.#held.push(event);
       return;
     }
+    this.#deliver(event);
+  }
+
+  /** A failed listing waiting for its retry is read again now (a person pressed "Retry"). */
+  retryNow(): void {
+    const failed = this.#failed;
+    if (failed === undefined || this.#closed || failed.round !== this.#round) return;
+    clearTimeout(this.#retryTimer);
+    this.#failed = undefined;
+    void this.#catchUp(failed.round, failed.failures);
+  }
+
+  #deliver(event: OrderEvent): void {
+    if (this.#options.follows?.(event) === false) return;
     this.#options.filler.accept(event.orderId, event);
   }
 
@@ -79,7 +106,11 @@ export class FeedCatchUp {
       if (!live()) return;
       this.#options.onError(error as Error);
       const delay = backoffDelay(failures + 1, RetryPolicy.backgroundRead, this.#options.random);
-      this.#retryTimer = setTimeout(() => void this.#catchUp(round, failures + 1), delay);
+      this.#failed = { round, failures: failures + 1 };
+      this.#retryTimer = setTimeout(() => {
+        this.#failed = undefined;
+        void this.#catchUp(round, failures + 1);
+      }, delay);
       return;
     }
     if (!live()) return;
@@ -94,7 +125,7 @@ export class FeedCatchUp {
     this.#options.onSnapshot?.(orders);
     const held = this.#held ?? [];
     this.#held = null;
-    for (const event of held) filler.accept(event.orderId, event);
+    for (const event of held) this.#deliver(event);
   }
 
   async #readListing(live: () => boolean): Promise<Order[]> {

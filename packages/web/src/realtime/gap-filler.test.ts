@@ -4,7 +4,7 @@ import { advance, chatEvent, expectRetryDelays } from "../../test/helpers";
 import { GapFiller } from "./gap-filler";
 
 /** A gap filler over an in-memory log; records deliveries, reads and errors. */
-function setup(options: { log?: OrderEvent[]; failReads?: number; random?: () => number } = {}) {
+function setup(options: { log?: OrderEvent[]; failReads?: number; random?: () => number; pageSize?: number } = {}) {
   const log = options.log ?? [];
   let failuresLeft = options.failReads ?? 0;
   const delivered: string[] = [];
@@ -17,7 +17,9 @@ function setup(options: { log?: OrderEvent[]; failReads?: number; random?: () =>
         failuresLeft -= 1;
         throw new Error("503 from the HTTP API");
       }
-      return { events: log.filter((event) => event.orderId === orderId && event.seq > since) };
+      const after = log.filter((event) => event.orderId === orderId && event.seq > since);
+      const page = after.slice(0, options.pageSize ?? after.length);
+      return page.length < after.length ? { events: page, cursor: "more" } : { events: page };
     },
     deliver: (event) => delivered.push(`${event.orderId}#${event.seq}`),
     delayMs: 400,
@@ -140,5 +142,15 @@ describe("GapFiller", () => {
     filler.close();
     await advance(10_000);
     expect(reads).toEqual([]);
+  });
+
+  it("reads page after page of a long gap at once, as the server bounds each page", async () => {
+    const log = Array.from({ length: 7 }, (_, index) => event("a", index + 1));
+    const { filler, delivered, reads } = setup({ log, pageSize: 3 });
+    filler.track("a", 0);
+    filler.noteHead("a", 7);
+    await advance(400);
+    expect(reads).toEqual(["a>0", "a>3", "a>6"]);
+    expect(delivered).toEqual(log.map((each) => `a#${each.seq}`));
   });
 });

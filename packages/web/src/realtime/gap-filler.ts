@@ -9,8 +9,8 @@ import { backoffDelay, RetryPolicy } from "@live-orders/core/retry";
 import { OrderSequence } from "./order-sequence";
 
 export interface GapFillerOptions {
-  /** Reads an order's events after `since` (the REST resume read). */
-  eventsSince: (orderId: string, since: number) => Promise<{ events: OrderEvent[] }>;
+  /** Reads a page of an order's events after `since` (the REST resume read); `cursor`: more follow. */
+  eventsSince: (orderId: string, since: number) => Promise<{ events: OrderEvent[]; cursor?: string }>;
   /** Receives each event once, in `seq` order per order. */
   deliver: (event: OrderEvent) => void;
   /**
@@ -105,9 +105,13 @@ export class GapFiller {
     if (this.#closed || !order.sequence.hasGap) return;
     order.filling = true;
     try {
-      const { events } = await this.#options.eventsSince(order.orderId, order.sequence.lastSeq);
-      order.failures = 0;
-      for (const event of events) this.#deliver(order.sequence.accept(event));
+      // Page after page (each bounded by the server) while the gap stays open.
+      for (;;) {
+        const { events, cursor } = await this.#options.eventsSince(order.orderId, order.sequence.lastSeq);
+        order.failures = 0;
+        for (const event of events) this.#deliver(order.sequence.accept(event));
+        if (cursor === undefined || events.length === 0 || this.#closed || !order.sequence.hasGap) break;
+      }
     } catch (error) {
       order.failures += 1;
       this.#options.onError(error as Error);

@@ -2,7 +2,7 @@
  * The REST API (SPEC §5) as the web client uses it: Bearer token on every call, JSON errors
  * `{code, message}` turned into ServerError. Takes `fetch` as an option so Node can drive it.
  */
-import type { Order, OrderEvent, OrderItem, OrderStatus } from "@live-orders/core/protocol";
+import type { EventPage, Order, OrderItem, OrderStatus } from "@live-orders/core/protocol";
 import { ServerError } from "./errors";
 
 export type TokenProvider = (options: { forceRefresh: boolean }) => Promise<string>;
@@ -20,6 +20,23 @@ export interface PlaceOrderInput {
 
 export type OrdersApi = ReturnType<typeof createOrdersApi>;
 
+/** `GET /orders`: own orders (customers), every order (staff) by `status` (with `updatedAfter`) or found by `q`. */
+export interface ListOrdersQuery {
+  status?: OrderStatus;
+  cursor?: string;
+  limit?: number;
+  q?: string;
+  updatedAfter?: string;
+}
+
+/** Which page of an order's events: after `since`, before `before`, or the next one of a `cursor`. */
+export type EventsQuery = ({ since: number } | { before: number } | { cursor: string }) & { limit?: number };
+
+/** No response from the API at all (offline, DNS, CORS, connection refused): `fetch` rejected. */
+export class NetworkError extends Error {
+  override name = "NetworkError";
+}
+
 export function createOrdersApi(options: OrdersApiOptions) {
   // Bound: a browser's fetch called as a method of another object throws "Illegal invocation".
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
@@ -29,14 +46,21 @@ export function createOrdersApi(options: OrdersApiOptions) {
     let forceRefresh = false;
     for (;;) {
       const token = await options.getToken({ forceRefresh });
-      const response = await fetchImpl(`${base}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
+      let response: Response;
+      try {
+        response = await fetchImpl(`${base}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(body === undefined ? {} : { "content-type": "application/json" }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      } catch (error) {
+        // The browser says "Failed to fetch" for all of these; what the person needs to know is
+        // that the request never reached the server.
+        throw new NetworkError(`${method} ${path}: no response (${(error as Error).message})`, { cause: error });
+      }
       // A token can expire between fetching it and the call landing: refresh once and retry.
       if (response.status === 401 && !forceRefresh) {
         forceRefresh = true;
@@ -57,19 +81,22 @@ export function createOrdersApi(options: OrdersApiOptions) {
   }
 
   return {
-    listOrders(query: { status?: OrderStatus; cursor?: string; limit?: number } = {}) {
-      const params = new URLSearchParams();
-      if (query.status) params.set("status", query.status);
-      if (query.cursor) params.set("cursor", query.cursor);
-      if (query.limit) params.set("limit", String(query.limit));
-      const qs = params.size ? `?${params}` : "";
-      return request<{ orders: Order[]; cursor?: string }>("GET", `/orders${qs}`);
+    listOrders(query: ListOrdersQuery = {}) {
+      return request<{ orders: Order[]; cursor?: string }>("GET", `/orders${queryString(query)}`);
     },
-    getOrder(orderId: string) {
-      return request<{ order: Order; events: OrderEvent[] }>("GET", `/orders/${encodeURIComponent(orderId)}`);
+    /** The order and its newest page of events; `cursor` reads older ones (`events({cursor})`). */
+    getOrder(orderId: string, query: { limit?: number } = {}) {
+      return request<{ order: Order } & EventPage>(
+        "GET",
+        `/orders/${encodeURIComponent(orderId)}${queryString(query)}`,
+      );
     },
+    /** One page of an order's events after `since`; `cursor` is set when there are more. */
     eventsSince(orderId: string, since: number) {
-      return request<{ events: OrderEvent[] }>("GET", `/orders/${encodeURIComponent(orderId)}/events?since=${since}`);
+      return request<EventPage>("GET", `/orders/${encodeURIComponent(orderId)}/events?since=${since}`);
+    },
+    events(orderId: string, query: EventsQuery) {
+      return request<EventPage>("GET", `/orders/${encodeURIComponent(orderId)}/events${queryString(query)}`);
     },
     placeOrder(input: PlaceOrderInput) {
       return request<Order>("POST", "/orders", input);
@@ -81,6 +108,13 @@ export function createOrdersApi(options: OrdersApiOptions) {
       return request<Order>("POST", `/orders/${encodeURIComponent(orderId)}/cancel`);
     },
   };
+}
+
+function queryString(query: object): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query) as [string, unknown][])
+    if (value !== undefined && value !== "") params.set(key, String(value));
+  return params.size ? `?${params}` : "";
 }
 
 function safeJson(text: string): unknown {

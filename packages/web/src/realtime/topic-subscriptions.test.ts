@@ -104,4 +104,60 @@ describe("FeedTopic", () => {
     topic.receive(statusEvent(3, { orderId: "a" }));
     expect(seen).toEqual(["a#2"]);
   });
+
+  it("with followListedOnly, follows listed, known and new orders and drops the rest unread", async () => {
+    const { value, reads } = context([statusEvent(2, { orderId: "k" }), statusEvent(3, { orderId: "k" })]);
+    const seen: string[] = [];
+    const topic = new FeedTopic(
+      "customer:alice",
+      { followListedOnly: true, onEvent: (event) => seen.push(`${event.orderId}#${event.seq}`) },
+      listing([order({ id: "a", seq: 1 })]),
+      value,
+    );
+    topic.subscribeFrame("r1");
+    topic.subscribed();
+    await advance(0);
+    topic.receive(statusEvent(5, { orderId: "unlisted" })); // a page the reader has not loaded
+    topic.receive({
+      kind: "order.created",
+      seq: 1,
+      orderId: "n",
+      customerId: "alice",
+      at: "t",
+      order: order({ id: "n" }),
+    });
+    topic.receive(statusEvent(2, { orderId: "a" }));
+    topic.know([order({ id: "k", seq: 1 })]);
+    topic.receive(statusEvent(3, { orderId: "k" }));
+    await advance(400);
+    expect(seen.sort()).toEqual(["a#2", "k#2", "k#3", "n#1"]);
+    expect(reads).toEqual(["k>1"]);
+  });
+
+  it("reads a failed listing again at once on retryListing", async () => {
+    let fail = true;
+    const errors: string[] = [];
+    const snapshots: string[][] = [];
+    const topic = new FeedTopic(
+      "orders",
+      {
+        onEvent: () => {},
+        onSnapshot: (orders) => snapshots.push(orders.map((each) => each.id)),
+        onListingError: (error) => errors.push(error.message),
+      },
+      async () => {
+        if (fail) throw new Error("offline");
+        return { orders: [order({ id: "a" })] };
+      },
+      context().value,
+    );
+    topic.subscribeFrame("r1");
+    topic.subscribed();
+    await advance(0);
+    expect(errors).toEqual(["offline"]);
+    fail = false;
+    topic.retryListing();
+    await advance(0);
+    expect(snapshots).toEqual([["a"]]);
+  });
 });

@@ -1,8 +1,8 @@
 /**
  * The kinds of topic a client subscribes to, as the client sees them: what a (re)subscribe
  * sends, what `subscribed` and each event do. Both kinds hand their events to a GapFiller; a feed
- * adds its catch-up. A new feed topic (`customer:{customerId}`, SPEC §4) is a FeedTopic with its
- * own name and listing.
+ * adds its catch-up. The feeds (`orders`, `customer:{customerId}`, SPEC §4) are FeedTopics, each
+ * with its own name and listing.
  */
 import type { ClientFrame, Order, OrderEvent, Topic } from "@live-orders/core/protocol";
 import type { ServerError } from "./errors";
@@ -24,6 +24,19 @@ export interface OrdersFeedOptions {
   /** The fresh listing after each (re)subscribe, before the catch-up events are delivered. */
   onSnapshot?: (orders: Order[]) => void;
   onError?: (error: ServerError) => void;
+  /**
+   * The listing read after each (re)subscribe: pages covering the orders the reader shows.
+   * Default: `GET /orders` page after page.
+   */
+  listing?: ListOrdersPage;
+  /** A listing failed (it is read again by itself, or at once with `retryListing()`). Default: the client's onError. */
+  onListingError?: (error: Error) => void;
+  /**
+   * Follow only the orders listed, made known (`know`) or created while subscribed: events of any
+   * other order are dropped instead of read from their first seq. For a reader that shows a
+   * window of the feed's orders (a page of "My orders", the active board). Default false.
+   */
+  followListedOnly?: boolean;
 }
 
 /** What every topic shares: how gaps are read, how long they may stay open, where failed reads go. */
@@ -86,7 +99,7 @@ export class OrderTopic implements TopicSubscription {
   }
 }
 
-/** A topic of many orders with no feed-wide seq (`orders`): caught up from a listing. */
+/** A topic of many orders with no feed-wide seq (`orders`, `customer:…`): caught up from a listing. */
 export class FeedTopic implements TopicSubscription {
   #filler: GapFiller;
   #catchUp: FeedCatchUp;
@@ -99,13 +112,30 @@ export class FeedTopic implements TopicSubscription {
   ) {
     this.#filler = new GapFiller({ ...context, deliver: (event) => options.onEvent(event) });
     for (const [orderId, seq] of Object.entries(options.since ?? {})) this.#filler.track(orderId, seq);
+    const filler = this.#filler;
     this.#catchUp = new FeedCatchUp({
-      filler: this.#filler,
-      listOrders,
+      filler,
+      listOrders: options.listing ?? listOrders,
       onSnapshot: options.onSnapshot,
-      onError: context.onError,
+      onError: options.onListingError ?? context.onError,
       random: context.random,
+      ...(options.followListedOnly
+        ? { follows: (event: OrderEvent) => event.kind === "order.created" || filler.isTracked(event.orderId) }
+        : {}),
     });
+  }
+
+  /** Orders the reader now shows (e.g. a page it loaded): followed from their listed seq. */
+  know(orders: readonly Order[]): void {
+    for (const order of orders) {
+      this.#filler.track(order.id, order.seq);
+      this.#filler.noteHead(order.id, order.seq);
+    }
+  }
+
+  /** Read a failed listing again now instead of after its backoff. */
+  retryListing(): void {
+    this.#catchUp.retryNow();
   }
 
   subscribeFrame(id: string): ClientFrame {
