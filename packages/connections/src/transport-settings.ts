@@ -17,11 +17,11 @@ import { fanOutLimits } from "@live-orders/core/config";
 
 /**
  * The topics an order event is fanned out to at once (core/fanout.ts `topicsOfEvent`: the order's
- * room and the staff feed), each with `fanOutLimits.concurrency` posts in flight.
+ * room, the staff feed and the customer's feed), each with `fanOutLimits.concurrency` posts in flight.
  * transport-settings.test.ts holds this to `topicsOfEvent`, so a new topic cannot leave the pool
  * short.
  */
-export const topicsPerEvent = 2;
+export const topicsPerEvent = 3;
 
 export const transportDefaults = {
   /**

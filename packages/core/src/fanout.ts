@@ -199,9 +199,7 @@ export async function fanOut(
 
 /** The topics an order event goes to: its order's room, the staff feed and its customer's feed. */
 export function topicsOfEvent(event: OrderEvent): Topic[] {
-  // Events stored before they carried their customer: an order.created still names it.
-  const customerId = event.customerId ?? (event.kind === "order.created" ? event.order.customerId : undefined);
-  return [orderTopic(event.orderId), allOrdersTopic, ...(customerId ? [customerTopic(customerId)] : [])];
+  return [orderTopic(event.orderId), allOrdersTopic, customerTopic(event.customerId)];
 }
 
 /** Fan one order event out to all its topics; each subscriber gets `{type:"event", topic, seq, event}`. */
