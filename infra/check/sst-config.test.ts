@@ -14,6 +14,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { transportDefaults } from "@live-orders/connections/transport-settings";
 import { RetryPolicy } from "@live-orders/core/retry";
 import { tableDefinition } from "@live-orders/core/table-definition";
 import { type FunctionRoute, httpApi, Link, streamSubscriber, webSocketApi } from "@live-orders/functions/routes";
@@ -616,7 +617,8 @@ describe("@connections transport settings", () => {
       if ((route.link as readonly string[]).includes(Link.Realtime)) {
         expect(env, route.handler).toMatchObject({
           LIVE_ORDERS_CONNECTIONS_PIPELINING: "1",
-          LIVE_ORDERS_CONNECTIONS_POOL: "50",
+          // one connection per post in flight: 25 per topic × 3 topics (transport-settings.test.ts pins it)
+          LIVE_ORDERS_CONNECTIONS_POOL: String(transportDefaults.connections),
           LIVE_ORDERS_CONNECTIONS_ATTEMPT_TIMEOUT_MS: String(connectionsAttemptTimeoutSeconds * 1000),
         });
       } else {
