@@ -2,7 +2,7 @@
  * The one place that constructs a `@connections` client, from the kind the configuration names
  * (read once, in packages/functions/src/config.ts).
  */
-import type { ConnectionsApi } from "@live-orders/core/connections-api";
+import type { ConnectionLookup, ConnectionsApi } from "@live-orders/core/connections-api";
 import { LeanConnectionsClient } from "./lean-client";
 import { SdkConnectionsClient } from "./sdk-client";
 
@@ -20,7 +20,7 @@ export function isConnectionsClientKind(value: string): value is ConnectionsClie
   return (Object.values(ConnectionsClientKind) as string[]).includes(value);
 }
 
-export type ConnectionsClient = ConnectionsApi & { destroy(): void };
+export type ConnectionsClient = ConnectionsApi & ConnectionLookup & { destroy(): void };
 
 /** A client of `endpoint` (the management endpoint) of the given kind, with the SDK's default credentials. */
 export function createConnectionsClient(kind: ConnectionsClientKind, endpoint: string): ConnectionsClient {
