@@ -137,7 +137,7 @@ describe("cost per action", () => {
 
     let socket: TestSocket | undefined;
     const connect = await measure("connect (authorizer + $connect)", async () => {
-      socket = await TestSocket.open(stack.outputs.ws, alice);
+      socket = await TestSocket.open(stack.outputs, alice);
     });
     expect(n(connect, "lambda")).toBe(2);
     const customer = socket!;
@@ -150,7 +150,7 @@ describe("cost per action", () => {
     const watchers: TestSocket[] = [];
     for (const k of [1, 10]) {
       while (watchers.length < k) {
-        const watcher = await TestSocket.open(stack.outputs.ws, staff);
+        const watcher = await TestSocket.open(stack.outputs, staff);
         await watcher.request({ action: "subscribe", topic });
         watchers.push(watcher);
       }
@@ -174,7 +174,7 @@ describe("cost per action", () => {
     });
     expect(n(status, "@connections.POST")).toBe(watchers.length + 1);
 
-    const board = await TestSocket.open(stack.outputs.ws, staff);
+    const board = await TestSocket.open(stack.outputs, staff);
     await board.request({ action: "subscribe", topic: "orders" });
     const resume = await measure("subscribe with since (replay of 3 events)", async () => {
       const current = (await ordersApiOf("staff@example.com").getOrder(order.id)).order.seq;
