@@ -45,9 +45,14 @@ export interface TokenValidity {
   idToken: number;
   refreshToken: number;
 }
+/**
+ * As on AWS (infra/auth.ts): access and ID tokens for 15 minutes, so a token that leaks, or
+ * outlives a sign-out or a disabled account, is good for a quarter of an hour at most (refresh
+ * tokens, revoked on sign-out, renew them meanwhile).
+ */
 export const defaultTokenValidity: TokenValidity = {
-  accessToken: 3600,
-  idToken: 3600,
+  accessToken: 15 * 60,
+  idToken: 15 * 60,
   refreshToken: 30 * 24 * 3600,
 };
 

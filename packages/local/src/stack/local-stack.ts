@@ -20,7 +20,7 @@ import type { HandlerLoader } from "../lambda/handler-loader";
 import { createRuntimeProcess, type HandlerEnvironment, type LambdaRuntime } from "../lambda/runtime-process";
 import type { FilterPattern } from "../streams/filter-pattern";
 import { startStreamPoller } from "../streams/stream-poller";
-import { assertPortFree } from "./ports";
+import { assertPortFree, resolvePort } from "./ports";
 import { seedDemoData } from "./seed-demo-data";
 import { signIn } from "./sign-in";
 import { startViteDevServer } from "./vite-dev-server";
@@ -116,11 +116,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const runtime = createLambdaRuntime(settings, parts);
     const loader = options.wrapLoader?.(runtime) ?? runtime;
     const gateway = await startApiGateway(settings, { loader, pool }, parts);
-    const environment = await handlerEnvironment(settings, { emulators, pool, gateway: gateway.current() });
+    // The web app's port is fixed before the handlers start: the `$connect` authorizer admits
+    // browsers of its origin only.
+    const webPort = settings.web ? await resolvePort(settings.ports.web) : undefined;
+    const environment = await handlerEnvironment(settings, {
+      emulators,
+      gateway: gateway.current(),
+      webOrigins: webPort === undefined ? [] : webOriginsOf(webPort),
+    });
     await startLambdaRuntime(settings, runtime, environment);
     if (settings.seed) await seedDemoOrders(settings, { environment, pool });
     await startStreamSubscriber(settings, { emulators, loader }, parts);
-    const web = settings.web ? await startWebApp(settings, { emulators, pool, gateway: gateway.current() }, parts) : "";
+    const web =
+      webPort === undefined
+        ? ""
+        : await startWebApp(settings, { emulators, pool, gateway: gateway.current(), port: webPort }, parts);
     const outputs = writeOutputs(settings, { web, emulators, pool, gateway: gateway.current() });
     return runningStack({ outputs, pool, loader, gateway, environment, stop: () => parts.stopAll() });
   } catch (error) {
@@ -301,7 +311,12 @@ async function startApiGateway(
       maxConnectionMs: options.webSocket?.maxConnectionMs,
     },
     http: {
-      routes: mapRoutes(httpApi.routes),
+      routes: Object.fromEntries(
+        Object.entries(httpApi.routes).map(([key, route]) => [
+          key,
+          { handler: route.handler, authorizationScopes: httpApi.authorizer.scopes },
+        ]),
+      ),
       jwt: { issuer: pool.issuer, audiences: [pool.userPoolClientId], jwksUri: pool.jwksUri },
       cors: httpApi.cors,
     },
@@ -333,7 +348,7 @@ async function startApiGateway(
  */
 async function handlerEnvironment(
   { tableName, options }: StackSettings,
-  { emulators, pool, gateway }: { emulators: Emulators; pool: UserPool; gateway: Gateway },
+  { emulators, gateway, webOrigins }: { emulators: Emulators; gateway: Gateway; webOrigins: readonly string[] },
 ): Promise<HandlerEnvironment> {
   const dynamoEndpoint =
     (await options.handlerEndpoints?.dynamodb?.(emulators.dynamoEndpoint)) ?? emulators.dynamoEndpoint;
@@ -345,11 +360,9 @@ async function handlerEnvironment(
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     SST_RESOURCE_App: JSON.stringify({ name: "live-orders", stage: "local" }),
     SST_RESOURCE_Table: JSON.stringify({ name: tableName }),
-    SST_RESOURCE_UserPool: JSON.stringify({ id: pool.userPoolId }),
-    SST_RESOURCE_WebClient: JSON.stringify({ id: pool.userPoolClientId }),
     SST_RESOURCE_Realtime: JSON.stringify({ url: gateway.wsUrl, managementEndpoint }),
     LIVE_ORDERS_DYNAMODB_ENDPOINT: dynamoEndpoint,
-    LIVE_ORDERS_COGNITO_ISSUER: pool.issuer,
+    LIVE_ORDERS_WEB_ORIGINS: webOrigins.join(","),
     ...options.handlerEnv,
   };
 }
@@ -413,7 +426,7 @@ async function startStreamSubscriber(
 /** Vite for packages/web, configured with the local endpoints; returns its URL. */
 async function startWebApp(
   settings: StackSettings,
-  { emulators, pool, gateway }: { emulators: Emulators; pool: UserPool; gateway: Gateway },
+  { emulators, pool, gateway, port }: { emulators: Emulators; pool: UserPool; gateway: Gateway; port: number },
   parts: StartedParts,
 ): Promise<string> {
   const vite = await settings.step(
@@ -421,7 +434,7 @@ async function startWebApp(
     async () => {
       const server = await startViteDevServer({
         webRoot: join(settings.rootDir, "packages", "web"),
-        port: settings.ports.web ?? 0,
+        port,
         logFile: settings.logDir ? join(settings.logDir, "web.log") : undefined,
         env: {
           VITE_API_URL: gateway.httpUrl,
@@ -497,6 +510,11 @@ async function settledAll<T extends readonly unknown[]>(
   const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
   if (failed) throw failed.reason;
   return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/** The origins a browser shows the Vite dev server under (it listens on 127.0.0.1; `localhost` resolves there). */
+function webOriginsOf(port: number): string[] {
+  return [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
 }
 
 function mapRoutes(routes: Record<string, { handler: string }>): Record<string, { handler: string }> {

@@ -9,6 +9,7 @@ import { localCognitoClient } from "../../src/clients";
 import { DEMO_PASSWORD } from "../../src/cognito/user-pool";
 import { type LocalStack, startLocalStack } from "../../src/stack/local-stack";
 import { sampleOrder } from "../../src/testing/sample-order";
+import { connectUrl } from "../../src/testing/tickets";
 
 const rootDir = resolve(import.meta.dirname, "../../../..");
 const cognitoEndpoint = inject("cognitoEndpoint");
@@ -93,7 +94,7 @@ describe("startLocalStack (emulators reused, no web)", () => {
 
   it("pushes a new order's event to a WebSocket subscriber through the stream poller", async () => {
     const token = await accessToken("staff@example.com");
-    const socket = new WebSocket(`${stack.outputs.ws}?token=${encodeURIComponent(token)}`);
+    const socket = new WebSocket(await connectUrl(stack.outputs, token));
     const frames: { type: string; event?: { kind: string; orderId?: string } }[] = [];
     socket.on("message", (data) => frames.push(JSON.parse(String(data))));
     await new Promise((resolveOpen, rejectOpen) => {
