@@ -62,6 +62,7 @@ export function CustomerHome() {
   return (
     <div className="customer-home">
       <PlaceOrder
+        lastOrder={sorted[0]}
         onPlaced={(order) => {
           setOrders((current) => mergeOrders(current ?? new Map(), [order]));
           navigate(orderHref(order.id));
