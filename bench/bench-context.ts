@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { menu } from "@live-orders/core/menu";
-import type { Order } from "@live-orders/core/protocol";
+import type { Order, PlaceOrderBody } from "@live-orders/core/protocol";
 import { webSocketApi } from "@live-orders/functions/routes";
 import { startCognitoLocal } from "@live-orders/local/cognito/cognito-local";
 import { type DynamoDbLocal, startDynamoDbLocal } from "@live-orders/local/dynamodb/dynamodb-local";
@@ -58,7 +58,11 @@ export function progress(line: string): void {
 }
 
 /** What the phases place: one line of the menu. */
-const benchOrder = { items: [{ ...menu.margherita, quantity: 1 }] };
+const benchOrder: PlaceOrderBody = {
+  items: [{ sku: menu.margherita.sku, quantity: 1 }],
+  contact: { name: "Bench", phone: "+1 555 0142" },
+  fulfilment: { type: "pickup" },
+};
 
 export interface Bench {
   stack: AppStack;
@@ -66,8 +70,8 @@ export interface Bench {
   dynamo: DynamoDbLocal;
   bare: Awaited<ReturnType<typeof startBareWs>>;
   fleet: Fleet;
-  /** The stack's WebSocket URL with a staff token: every fleet socket is staff. */
-  stackUrl: string;
+  /** Where fleet sockets of the stack connect, each with a ticket of the staff user's: every fleet socket is staff. */
+  stackTarget: { url: string; tickets: { apiUrl: string; accessToken: string } };
   aliceToken: string;
   /** The web app's REST client as alice (places orders) and as staff (changes their status). */
   alice: OrdersApi;
@@ -98,12 +102,19 @@ export async function startBench(): Promise<Bench> {
     );
     progress(`emulators up: DynamoDB Local ${dynamo.endpoint}, cognito-local ${cognito.endpoint}`);
 
-    // The rate limit protects people from runaway loops; the chat phase is one on purpose.
+    // The per-user limits protect people from runaway loops; the bench is one on purpose: one
+    // staff user holds thousands of connections, the chat phase floods one order.
     const stack = await startAppStack({
       dynamoEndpoint: dynamo.endpoint,
       cognitoEndpoint: cognito.endpoint,
       countDynamoDb: true,
-      env: { LIVE_ORDERS_RATE_LIMIT_FRAMES: "1000000" },
+      env: {
+        LIVE_ORDERS_RATE_LIMIT_FRAMES: "1000000",
+        LIVE_ORDERS_RATE_LIMIT_CHAT: "1000000",
+        LIVE_ORDERS_RATE_LIMIT_ORDERS: "1000000",
+        LIVE_ORDERS_RATE_LIMIT_TICKETS: "1000000",
+        LIVE_ORDERS_MAX_CONNECTIONS_PER_USER: "100000",
+      },
       log: (line) => (line.includes("error") || line.includes("fail") ? progress(line) : undefined),
     });
     stops.push(() => stack.stop());
@@ -122,7 +133,7 @@ export async function startBench(): Promise<Bench> {
       dynamo,
       bare,
       fleet,
-      stackUrl: `${stack.outputs.ws}?token=${encodeURIComponent(staffToken)}`,
+      stackTarget: { url: stack.outputs.ws, tickets: { apiUrl: stack.outputs.api, accessToken: staffToken } },
       aliceToken,
       alice,
       staff,
@@ -139,9 +150,9 @@ export async function startBench(): Promise<Bench> {
 }
 
 /** Handlers bundle on first use: every route runs once before anything is timed. */
-async function warmUp({ fleet, stackUrl, placeOrder, staff }: Bench): Promise<void> {
+async function warmUp({ fleet, stackTarget, placeOrder, staff }: Bench): Promise<void> {
   const warm = await placeOrder();
-  await fleet.send({ op: "connect", group: "warm", url: stackUrl, count: 2, concurrency: 2 });
+  await fleet.send({ op: "connect", group: "warm", ...stackTarget, count: 2, concurrency: 2 });
   await fleet.send({
     op: "request",
     group: "warm",

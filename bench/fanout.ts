@@ -61,7 +61,7 @@ export async function measureFanout(bench: Bench): Promise<{ fanout: FanoutResul
   const connected = await bench.fleet.send<"connected">({
     op: "connect",
     group: "stack",
-    url: bench.stackUrl,
+    ...bench.stackTarget,
     count: maxN,
     concurrency: 25,
   });

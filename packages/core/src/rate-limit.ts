@@ -59,14 +59,14 @@ async function increment(
   expiresAt: number,
 ): Promise<Record<string, unknown> | undefined> {
   const names = Object.fromEntries(counters.map((counter, i) => [`#c${i}`, counter.attribute]));
-  const values: Record<string, unknown> = { ":one": 1, ":expiresAt": expiresAt };
+  const values: Record<string, unknown> = { ":one": 1, ":expiresAt": expiresAt, ":entity": "rateWindow" };
   for (const [i, counter] of counters.entries()) values[`:max${i}`] = counter.max;
   try {
     await dynamo().send(
       new UpdateCommand({
         TableName: table(),
         Key: key,
-        UpdateExpression: `ADD ${counters.map((_, i) => `#c${i} :one`).join(", ")} SET expiresAt = if_not_exists(expiresAt, :expiresAt)`,
+        UpdateExpression: `ADD ${counters.map((_, i) => `#c${i} :one`).join(", ")} SET expiresAt = if_not_exists(expiresAt, :expiresAt), entity = :entity`,
         ConditionExpression: counters
           .map((_, i) => `(attribute_not_exists(#c${i}) OR #c${i} < :max${i})`)
           .join(" AND "),
