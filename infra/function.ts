@@ -14,13 +14,14 @@ export type LinkTargets = Partial<Record<Link, $util.Resource>>;
  * Function arguments for one entry of the route table: its handler, the runtime, its size
  * (infra/function-sizing.ts: architecture, memory and timeout are always given, never SST's
  * defaults), and exactly the links the table lists (least privilege: a link is also the only
- * IAM grant a function gets, apart from what `extra` names).
+ * IAM grant a function gets, apart from what `extra` names; `extra.environment` is configuration
+ * that is no resource, such as the web app's origins).
  */
 export function lambdaFor(
   route: FunctionRoute,
   targets: LinkTargets,
   sizing: FunctionSizing,
-  extra: Pick<sst.aws.FunctionArgs, "permissions"> = {},
+  extra: Pick<sst.aws.FunctionArgs, "permissions" | "environment"> = {},
 ): sst.aws.FunctionArgs {
   return {
     ...extra,

@@ -103,7 +103,7 @@ export const httpApi = {
     maxAge: 600,
   },
   routes: {
-    "GET /menu": http("menu", "list", []),
+    "GET /menu": http("menu", "getMenu", []),
     "POST /orders": http("orders", "create"),
     "GET /orders": http("orders", "list"),
     "GET /orders/{id}": http("orders", "get"),

@@ -7,4 +7,4 @@ const body: MenuResponse = {
   items: menuItems.map(({ sku, name, unitPriceCents }) => ({ sku, name, unitPriceCents })),
 };
 
-export const list = route("GET /menu", async () => json(200, body));
+export const getMenu = route("GET /menu", async () => json(200, body));
