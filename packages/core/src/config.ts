@@ -54,8 +54,10 @@ export interface LimitSetting {
  * `…_TICKETS`.
  *  - frames: every WebSocket frame of the user over all their connections, valid or not,
  *    `$default` included;
- *  - chatPerOrder: chat messages of the user on one order (same window as frames: both are
- *    counted in one write);
+ *  - chatPerOrder: chat messages of the user on one order. Its window is short, so that a
+ *    flood never puts more than a handful of one user's messages into an order's seq race at
+ *    once (the other side's message must not wait behind them); it divides the frame window,
+ *    so both are counted in one write (rate-limit.ts);
  *  - orderPlacements: `POST /orders`;
  *  - tickets: `POST /realtime/tickets` (each is a connect, or a reconnect).
  */
@@ -67,7 +69,7 @@ export function limits(): {
 } {
   return {
     frames: { windowSeconds: 10, max: positiveInteger("LIVE_ORDERS_RATE_LIMIT_FRAMES", 150) },
-    chatPerOrder: { windowSeconds: 10, max: positiveInteger("LIVE_ORDERS_RATE_LIMIT_CHAT", 20) },
+    chatPerOrder: { windowSeconds: 2, max: positiveInteger("LIVE_ORDERS_RATE_LIMIT_CHAT", 4) },
     orderPlacements: { windowSeconds: 60, max: positiveInteger("LIVE_ORDERS_RATE_LIMIT_ORDERS", 20) },
     tickets: { windowSeconds: 60, max: positiveInteger("LIVE_ORDERS_RATE_LIMIT_TICKETS", 120) },
   };

@@ -76,6 +76,18 @@ describe("chat limit per order", () => {
   });
 });
 
+describe("chat window", () => {
+  it("is short: a user's messages on an order come a few at a time, and flow again seconds later", async () => {
+    process.env.LIVE_ORDERS_RATE_LIMIT_CHAT = "3";
+    const { userId } = customer();
+    const now = windowStart(14);
+    const burst = await settled(Array.from({ length: 6 }, () => admitFrame(userId, "order-a", now)));
+    expect(burst).toEqual({ admitted: 3, limited: 3 });
+    // The next chat window (2 s) is inside the same frame window (10 s): one item, one write each.
+    await expect(admitFrame(userId, "order-a", now + 2_000)).resolves.toBeUndefined();
+  });
+});
+
 describe("counted limits", () => {
   it("refuses order placements past the minute's budget, per user", async () => {
     process.env.LIVE_ORDERS_RATE_LIMIT_ORDERS = "3";

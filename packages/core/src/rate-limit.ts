@@ -3,19 +3,26 @@
  * RATE_LIMITED (REST 429) however many connections it comes from, and nobody else notices.
  *
  * Fixed windows counted in DynamoDB, one item per user and window (keys.ts, `rateWindow`), so
- * every Lambda instance agrees and no instance memory is trusted. Counting is one conditional
- * UpdateItem that creates the window's item when it is the window's first event (no read, no
- * "new window" branch): `ADD n :1` if `n < max`; a refused event is that same write failing its
- * condition. The item expires (TTL) a minute after its window, so nothing accumulates.
+ * every Lambda instance agrees: the count is never an instance's own. Counting is one
+ * conditional UpdateItem that creates the window's item when it is the window's first event
+ * (no read, no "new window" branch): `ADD n :1` if `n < max`; a refused event is that same write
+ * failing its condition. The item expires (TTL) a minute after its window.
+ *
+ * A refusal is remembered by the instance until its window ends (`refusedUntil`): a full window
+ * stays full, so refusing from memory is always right, and a flood then costs no DynamoDB
+ * request at all — it cannot slow the table down for anyone else. (What an instance remembers
+ * only ever refuses; admitting always takes the shared count.)
  *
  * What a frame costs in writes:
- *  - any frame (subscribe, unsubscribe, ping, sendMessage, `$default`, an invalid one): 1 write,
- *    the window item; a chat send counts its per-order message in that same write;
- *  - a refused frame: the 1 failed conditional write (billed as a write); a chat send refused
- *    for its order but within the frame budget: 2 (the frame is still counted).
- * A frame that must write nothing (issue 15's heartbeat) is admitted without counting while
- * sparse: `admitFrame` is the only door and stays one write; a free path would read the window
- * item (`frames` ≥ max → refuse) and count only past an allowance, never write per heartbeat.
+ *  - any admitted frame (subscribe, unsubscribe, ping, sendMessage, `$default`, an invalid one):
+ *    1 write, the window item; a chat send counts its per-order message (a counter per order
+ *    and chat window, in the frame window's item) in that same write;
+ *  - a refused frame: the failed conditional write (billed as a write) the first time an
+ *    instance meets the full window — 2 for a chat send refused for its order but within the
+ *    frame budget, which still counts as a frame — and nothing afterwards in that window.
+ * Issue 15's heartbeat that writes nothing fits in front of this: a sparse `ping` admitted
+ * without counting (and refused from `refusedUntil` like any frame), counted only when it stops
+ * being sparse; `admitFrame` stays the one door, and stays at most one write.
  */
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
@@ -52,6 +59,33 @@ function itemOfFailure(error: unknown): Record<string, unknown> {
   return item === undefined ? {} : unmarshall(item);
 }
 
+/**
+ * Refusals this instance has seen, by what was refused (user and limit), until their window
+ * ends. Bounded: past `maxRemembered` the ended ones are dropped, then the oldest.
+ */
+const refusedUntil = new Map<string, { untilMs: number; error: RateLimitedError }>();
+const maxRemembered = 10_000;
+
+function rememberedRefusal(key: string, nowMs: number): RateLimitedError | undefined {
+  const remembered = refusedUntil.get(key);
+  if (remembered === undefined) return undefined;
+  if (nowMs < remembered.untilMs) return remembered.error;
+  refusedUntil.delete(key);
+  return undefined;
+}
+
+function remember(key: string, untilMs: number, error: RateLimitedError, nowMs: number): RateLimitedError {
+  if (refusedUntil.size >= maxRemembered) {
+    for (const [k, v] of refusedUntil) if (v.untilMs <= nowMs) refusedUntil.delete(k);
+    if (refusedUntil.size >= maxRemembered) refusedUntil.delete(refusedUntil.keys().next().value as string);
+  }
+  refusedUntil.set(key, { untilMs, error });
+  return error;
+}
+
+const windowEndMs = (setting: LimitSetting, nowMs: number) =>
+  (windowOf(setting, nowMs).number + 1) * setting.windowSeconds * 1000;
+
 /** One conditional increment of `counters` on a window item; returns the item as it was when refused. */
 async function increment(
   key: { pk: string; sk: string },
@@ -85,13 +119,16 @@ async function increment(
 /** Counts one `limit` event of the user; RATE_LIMITED past the window's maximum. */
 export async function admit(userId: string, limit: Limit, nowMs = Date.now()): Promise<void> {
   const setting = limits()[limit];
+  const memory = `${userId}\u0000${limit}`;
+  const known = rememberedRefusal(memory, nowMs);
+  if (known !== undefined) throw known;
   const window = windowOf(setting, nowMs);
   const refused = await increment(
     rateWindowKey(userId, limit, window.number),
     [{ attribute: "n", max: setting.max }],
     window.expiresAt,
   );
-  if (refused !== undefined) throw refusal(what[limit], setting);
+  if (refused !== undefined) throw remember(memory, windowEndMs(setting, nowMs), refusal(what[limit], setting), nowMs);
 }
 
 /**
@@ -101,16 +138,26 @@ export async function admit(userId: string, limit: Limit, nowMs = Date.now()): P
  */
 export async function admitFrame(userId: string, chatOrderId?: string, nowMs = Date.now()): Promise<void> {
   const { frames, chatPerOrder } = limits();
+  if (frames.windowSeconds % chatPerOrder.windowSeconds !== 0) {
+    throw new Error("the chat window must divide the frame window: both are counted in the frame window's item");
+  }
+  const framesMemory = `${userId}\u0000frames`;
+  const chatMemory = `${userId}\u0000chat\u0000${chatOrderId}`;
+  const known =
+    rememberedRefusal(framesMemory, nowMs) ??
+    (chatOrderId === undefined ? undefined : rememberedRefusal(chatMemory, nowMs));
+  if (known !== undefined) throw known;
   const window = windowOf(frames, nowMs);
   const key = rateWindowKey(userId, "frames", window.number);
   const frameCounter = { attribute: "frames", max: frames.max };
+  const chatWindow = windowOf(chatPerOrder, nowMs).number;
   const chatCounter =
-    chatOrderId === undefined ? undefined : { attribute: `chat#${chatOrderId}`, max: chatPerOrder.max };
+    chatOrderId === undefined ? undefined : { attribute: `chat#${chatOrderId}#${chatWindow}`, max: chatPerOrder.max };
   const refused = await increment(key, chatCounter ? [frameCounter, chatCounter] : [frameCounter], window.expiresAt);
   if (refused === undefined) return;
-  if (chatCounter === undefined || Number(refused.frames ?? 0) >= frames.max) throw refusal("frames", frames);
+  const framesFull = () => remember(framesMemory, windowEndMs(frames, nowMs), refusal("frames", frames), nowMs);
+  if (chatCounter === undefined || Number(refused.frames ?? 0) >= frames.max) throw framesFull();
   // Only the order's message budget was spent: the frame still counts against the frame budget.
-  const framesRefused = await increment(key, [frameCounter], window.expiresAt);
-  if (framesRefused !== undefined) throw refusal("frames", frames);
-  throw refusal("messages on this order", chatPerOrder);
+  if ((await increment(key, [frameCounter], window.expiresAt)) !== undefined) throw framesFull();
+  throw remember(chatMemory, windowEndMs(chatPerOrder, nowMs), refusal("messages on this order", chatPerOrder), nowMs);
 }

@@ -97,6 +97,24 @@ export async function ensureUserPool(o: {
   }
 }
 
+/** More users in an existing pool (tests that need users of their own); returns them with their `sub`. */
+export async function ensureUsers(o: {
+  endpoint: string;
+  userPoolId: string;
+  users: readonly DemoUser[];
+}): Promise<UserPool["users"]> {
+  const client = localCognitoClient(o.endpoint);
+  try {
+    const users: UserPool["users"] = [];
+    for (const user of o.users) {
+      users.push({ userId: await ensureUser(client, o.userPoolId, user), email: user.email, role: user.role });
+    }
+    return users;
+  } finally {
+    client.destroy();
+  }
+}
+
 async function ensurePool(client: CognitoIdentityProviderClient, poolName: string): Promise<string> {
   let nextToken: string | undefined;
   do {
