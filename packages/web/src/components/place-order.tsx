@@ -189,16 +189,16 @@ export function PlaceOrder(props: { onPlaced: (order: Order) => void; lastOrder?
       </ul>
       <fieldset className="order-details">
         <legend>Who it is for</legend>
-        <label className="field" htmlFor={`${ids}-name`}>
-          <span>Name</span>
+        <div className="field">
+          <label htmlFor={`${ids}-name`}>Name</label>
           <input {...fieldProps("name")} autoComplete="name" maxLength={orderDetailLimits.nameMaxCharacters} />
           {problemText("name")}
-        </label>
-        <label className="field" htmlFor={`${ids}-phone`}>
-          <span>Phone</span>
+        </div>
+        <div className="field">
+          <label htmlFor={`${ids}-phone`}>Phone</label>
           <input {...fieldProps("phone")} type="tel" autoComplete="tel" inputMode="tel" maxLength={40} />
           {problemText("phone")}
-        </label>
+        </div>
       </fieldset>
       <fieldset className="order-details">
         <legend>How you get it</legend>
@@ -217,8 +217,8 @@ export function PlaceOrder(props: { onPlaced: (order: Order) => void; lastOrder?
           ))}
         </div>
         {details.fulfilment === "delivery" ? (
-          <label className="field" htmlFor={`${ids}-address`}>
-            <span>Delivery address</span>
+          <div className="field">
+            <label htmlFor={`${ids}-address`}>Delivery address</label>
             <textarea
               {...fieldProps("address")}
               rows={2}
@@ -226,14 +226,14 @@ export function PlaceOrder(props: { onPlaced: (order: Order) => void; lastOrder?
               maxLength={orderDetailLimits.addressMaxCharacters}
             />
             {problemText("address")}
-          </label>
+          </div>
         ) : null}
       </fieldset>
-      <label className="field" htmlFor={`${ids}-note`}>
-        <span>Note for the kitchen (optional)</span>
+      <div className="field">
+        <label htmlFor={`${ids}-note`}>Note for the kitchen (optional)</label>
         <input {...fieldProps("note")} maxLength={orderDetailLimits.noteMaxCharacters} />
         {problemText("note")}
-      </label>
+      </div>
       {refusal ? (
         <p className="form-problem" role="alert">
           {refusal}
