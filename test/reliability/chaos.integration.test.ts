@@ -254,8 +254,7 @@ describe("chaos", () => {
         }
         if (!deleted && sent >= (chatMessages * 2) / 3) {
           deleted = true;
-          // Registered connections only: a frame handled after its connection's $disconnect leaves
-          // a rate-limit stub (keys, counter, TTL; see consumeFrame), with no connectionId.
+          // Registered connections only (the items that name their connection).
           const registered = (await connectionItems(stack.outputs)).flatMap((item) =>
             item.connectionId?.S ? [item.connectionId.S] : [],
           );

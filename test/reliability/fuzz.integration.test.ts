@@ -34,6 +34,7 @@ beforeAll(async () => {
     // refuse the 21st connection): test/reliability/abuse.integration.test.ts shows those.
     env: {
       LIVE_ORDERS_RATE_LIMIT_FRAMES: "1000000",
+      LIVE_ORDERS_RATE_LIMIT_CHAT: "1000000",
       LIVE_ORDERS_RATE_LIMIT_TICKETS: "1000000",
       LIVE_ORDERS_MAX_CONNECTIONS_PER_USER: "1000",
     },

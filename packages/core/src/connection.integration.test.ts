@@ -45,6 +45,16 @@ describe("connection cap", () => {
     expect(await Connection.connectionsOfUser(user.userId)).toHaveLength(10);
   });
 
+  it("admits every one of a new user's first connects when they race, while there is room", async () => {
+    process.env.LIVE_ORDERS_MAX_CONNECTIONS_PER_USER = "30";
+    const user = customer();
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => Connection.register(newConnectionId(), user, Date.now(), everyConnectionLive)),
+    );
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+    expect(await Connection.connectionsOfUser(user.userId)).toHaveLength(20);
+  });
+
   it("frees the slot of a connection whose $disconnect never came, once API Gateway says it is gone", async () => {
     const user = customer();
     const ids = Array.from({ length: 10 }, newConnectionId);

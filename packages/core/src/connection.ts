@@ -88,9 +88,9 @@ async function claimSlot(
   const max = maxConnectionsPerUser();
   // The item outlives every slot it holds: the newest is this one, connected about now.
   const expiresAt = connectionExpiresAt(Math.max(connectedAt, Date.now()));
-  // Two rounds: a claim that lost its slot to a concurrent connect, or found the item missing,
-  // tries once more after freeing what is stale (or creating the item).
-  for (let round = 0; round < 2; round++) {
+  // A few rounds: a claim that found the item missing creates it, one that raced a concurrent
+  // connect or disconnect claims again, one that found every slot taken frees what is stale.
+  for (let round = 0; round < 3; round++) {
     try {
       await dynamo().send(
         new UpdateCommand({
@@ -111,6 +111,8 @@ async function claimSlot(
       if (await createSlots(userId, { [connectionId]: connectedAt }, expiresAt)) return;
       continue;
     }
+    // Not full after all: the item appeared, or a slot was freed, since the claim was refused.
+    if (Object.keys(slots).length < max) continue;
     const stale = await staleSlots(slots, Date.now(), connections);
     if (stale.length === 0) break;
     await releaseSlots(userId, stale);
