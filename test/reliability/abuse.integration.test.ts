@@ -43,7 +43,7 @@ function row(finding: string, attempt: string, now: string, ok: boolean): boolea
 const failing = (finding: string) => rows.filter((r) => r.finding === finding && !r.ok);
 
 let stack: AppStack;
-const users = ["alice", "bob", "staff", "carol", "dave", "erin", "frank", "mallory"] as const;
+const users = ["alice", "bob", "staff", "carol", "dave", "erin", "frank", "grace", "mallory"] as const;
 type User = (typeof users)[number];
 const token = {} as Record<User, string>;
 const email = (user: User) => `${user}@example.com`;
@@ -55,7 +55,7 @@ beforeAll(async () => {
   await ensureUsers({
     endpoint: cognitoEndpoint,
     userPoolId,
-    users: ["carol", "dave", "erin", "frank", "mallory"].map((name) => ({
+    users: ["carol", "dave", "erin", "frank", "grace", "mallory"].map((name) => ({
       email: `${name}@example.com`,
       role: "customer" as const,
       password: DEMO_PASSWORD,
@@ -363,6 +363,29 @@ describe("no limit per user", () => {
     const pong = await other.request({ action: "ping" });
     row(finding, "meanwhile another user's ping", pong.type, pong.type === "pong");
     await Promise.all([socket.close(), other.close()]);
+    expect(failing(finding)).toEqual([]);
+  });
+
+  it("answers a flood of pings with RATE_LIMITED past the budget and keeps the connection open", async () => {
+    const socket = await TestSocket.open(stack.outputs, token.grace);
+    const flood = 150 + 70;
+    for (let i = 0; i < flood; i++) socket.send({ action: "ping", id: `p${i}` });
+    const replies = await Promise.all(
+      Array.from({ length: flood }, (_, i) => socket.next((f) => "id" in f && f.id === `p${i}`, 60_000)),
+    );
+    const limited = replies.filter((f) => f.type === "error");
+    const pongs = replies.filter((f) => f.type === "pong").length;
+    const open = socket.socket.readyState === socket.socket.OPEN;
+    row(
+      finding,
+      `${flood} pings on one connection at once`,
+      `${pongs} pong, ${limited.length} RATE_LIMITED; the connection stays open: ${open}`,
+      limited.length >= 20 &&
+        limited.every((f) => f.type === "error" && f.code === "RATE_LIMITED") &&
+        pongs >= 50 &&
+        open,
+    );
+    await socket.close();
     expect(failing(finding)).toEqual([]);
   });
 

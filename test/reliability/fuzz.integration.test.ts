@@ -33,9 +33,9 @@ beforeAll(async () => {
     // The point is validation, not the per-user limits (which would answer RATE_LIMITED, and
     // refuse the 21st connection): test/reliability/abuse.integration.test.ts shows those.
     env: {
-      LIVE_ORDERS_RATE_LIMIT_FRAMES: "1000000",
-      LIVE_ORDERS_RATE_LIMIT_CHAT: "1000000",
-      LIVE_ORDERS_RATE_LIMIT_TICKETS: "1000000",
+      LIVE_ORDERS_RATE_LIMIT_FRAMES: "unlimited",
+      LIVE_ORDERS_RATE_LIMIT_CHAT: "unlimited",
+      LIVE_ORDERS_RATE_LIMIT_TICKETS: "unlimited",
       LIVE_ORDERS_MAX_CONNECTIONS_PER_USER: "1000",
     },
   });

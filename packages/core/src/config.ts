@@ -51,7 +51,8 @@ export interface LimitSetting {
  * (docs/deploy.md, "Limits per user", has the arithmetic) and a runaway loop or a script hits
  * them within seconds. Each `max` can be raised for benchmarks and load tests that push one user
  * on purpose (and lowered by tests): `LIVE_ORDERS_RATE_LIMIT_FRAMES`, `…_CHAT`, `…_ORDERS`,
- * `…_TICKETS`.
+ * `…_TICKETS`, a number or `unlimited` (not counted at all: no write per event, so a load test
+ * does not turn its one user's window item into the hottest key of the table).
  *  - frames: every WebSocket frame of the user over all their connections, valid or not,
  *    `$default` included;
  *  - chatPerOrder: chat messages of the user on one order. Its window is short, so that a
@@ -68,10 +69,10 @@ export function limits(): {
   tickets: LimitSetting;
 } {
   return {
-    frames: { windowSeconds: 10, max: positiveInteger("LIVE_ORDERS_RATE_LIMIT_FRAMES", 150) },
-    chatPerOrder: { windowSeconds: 2, max: positiveInteger("LIVE_ORDERS_RATE_LIMIT_CHAT", 4) },
-    orderPlacements: { windowSeconds: 60, max: positiveInteger("LIVE_ORDERS_RATE_LIMIT_ORDERS", 20) },
-    tickets: { windowSeconds: 60, max: positiveInteger("LIVE_ORDERS_RATE_LIMIT_TICKETS", 120) },
+    frames: { windowSeconds: 10, max: limitMax("LIVE_ORDERS_RATE_LIMIT_FRAMES", 150) },
+    chatPerOrder: { windowSeconds: 2, max: limitMax("LIVE_ORDERS_RATE_LIMIT_CHAT", 4) },
+    orderPlacements: { windowSeconds: 60, max: limitMax("LIVE_ORDERS_RATE_LIMIT_ORDERS", 20) },
+    tickets: { windowSeconds: 60, max: limitMax("LIVE_ORDERS_RATE_LIMIT_TICKETS", 120) },
   };
 }
 
@@ -86,6 +87,11 @@ export function maxConnectionsPerUser(): number {
 
 /** A connect ticket is valid this long after it was issued (SPEC §4: at most 30 s). */
 export const ticketTtlSeconds = 30;
+
+/** A limit's maximum from the environment: a positive integer, or `unlimited` (Infinity). */
+function limitMax(name: string, fallback: number): number {
+  return process.env[name] === "unlimited" ? Number.POSITIVE_INFINITY : positiveInteger(name, fallback);
+}
 
 function positiveInteger(name: string, fallback: number): number {
   const value = process.env[name];

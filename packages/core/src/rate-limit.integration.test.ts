@@ -1,5 +1,7 @@
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { customer, useTestTable } from "../test/helpers";
+import { dynamo, table } from "./dynamo";
 import { RateLimitedError } from "./errors";
 import { admit, admitFrame, Limit } from "./rate-limit";
 
@@ -8,6 +10,16 @@ beforeAll(async () => {
 });
 
 const overrides = ["LIVE_ORDERS_RATE_LIMIT_FRAMES", "LIVE_ORDERS_RATE_LIMIT_CHAT", "LIVE_ORDERS_RATE_LIMIT_ORDERS"];
+const windowItems = async (userId: string) =>
+  (
+    await dynamo().send(
+      new QueryCommand({
+        TableName: table(),
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": `LIMIT#${userId}` },
+      }),
+    )
+  ).Items ?? [];
 afterEach(() => {
   for (const name of overrides) delete process.env[name];
 });
@@ -55,6 +67,33 @@ describe("frame limit", () => {
       limited: 3,
     });
     await expect(admitFrame(bystander, undefined, now)).resolves.toBeUndefined();
+  });
+});
+
+describe("unlimited", () => {
+  it("counts nothing at all: a load test's one user writes no window item", async () => {
+    process.env.LIVE_ORDERS_RATE_LIMIT_FRAMES = "unlimited";
+    process.env.LIVE_ORDERS_RATE_LIMIT_CHAT = "unlimited";
+    const { userId } = customer();
+    const now = windowStart(17);
+    expect(
+      await settled(Array.from({ length: 300 }, (_, i) => admitFrame(userId, i % 2 ? "o" : undefined, now))),
+    ).toEqual({
+      admitted: 300,
+      limited: 0,
+    });
+    expect(await windowItems(userId)).toEqual([]);
+  });
+
+  it("keeps counting what stays limited", async () => {
+    process.env.LIVE_ORDERS_RATE_LIMIT_FRAMES = "unlimited";
+    process.env.LIVE_ORDERS_RATE_LIMIT_CHAT = "2";
+    const { userId } = customer();
+    const now = windowStart(20);
+    expect(await settled(Array.from({ length: 5 }, () => admitFrame(userId, "o", now)))).toEqual({
+      admitted: 2,
+      limited: 3,
+    });
   });
 });
 

@@ -86,12 +86,17 @@ function remember(key: string, untilMs: number, error: RateLimitedError, nowMs: 
 const windowEndMs = (setting: LimitSetting, nowMs: number) =>
   (windowOf(setting, nowMs).number + 1) * setting.windowSeconds * 1000;
 
-/** One conditional increment of `counters` on a window item; returns the item as it was when refused. */
+/**
+ * One conditional increment of `counters` on a window item; returns the item as it was when
+ * refused. Unlimited counters (`max` Infinity, config.ts) are not counted; none left: no write.
+ */
 async function increment(
   key: { pk: string; sk: string },
-  counters: { attribute: string; max: number }[],
+  allCounters: { attribute: string; max: number }[],
   expiresAt: number,
 ): Promise<Record<string, unknown> | undefined> {
+  const counters = allCounters.filter((counter) => Number.isFinite(counter.max));
+  if (counters.length === 0) return undefined;
   const names = Object.fromEntries(counters.map((counter, i) => [`#c${i}`, counter.attribute]));
   const values: Record<string, unknown> = { ":one": 1, ":expiresAt": expiresAt, ":entity": "rateWindow" };
   for (const [i, counter] of counters.entries()) values[`:max${i}`] = counter.max;

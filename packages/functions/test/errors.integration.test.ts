@@ -13,13 +13,12 @@ let stack: AppStack;
 const ordersApiOf = (email: string, fetch?: typeof globalThis.fetch) =>
   createOrdersApi({ ...stack.clientOptions(email), fetch });
 let alice: string;
-let bob: string;
-/** Per user and 10 s: room for the fuzz test's 300 frames (alice); the flood test (bob) exceeds it. */
-const frameLimit = 400;
 
 beforeAll(async () => {
-  stack = await startAppStack({ ...runEmulators(), env: { LIVE_ORDERS_RATE_LIMIT_FRAMES: String(frameLimit) } });
-  [alice, bob] = await Promise.all([stack.token("alice@example.com"), stack.token("bob@example.com")]);
+  // Validation, not the frame limit: the fuzz below sends 300 frames in one burst, twice the
+  // limit. The limit's own flood test is in test/reliability/abuse.integration.test.ts.
+  stack = await startAppStack({ ...runEmulators(), env: { LIVE_ORDERS_RATE_LIMIT_FRAMES: "unlimited" } });
+  alice = await stack.token("alice@example.com");
 });
 afterAll(async () => {
   await stack?.stop();
@@ -201,23 +200,6 @@ describe("REST errors", () => {
   });
 });
 
-describe("rate limit", () => {
-  it("answers a flood of frames with RATE_LIMITED and keeps the connection open", async () => {
-    const socket = await TestSocket.open(stack.outputs, bob);
-    const flood = frameLimit + 70;
-    for (let i = 0; i < flood; i++) socket.send({ action: "ping", id: `p${i}` });
-    const replies = await Promise.all(
-      Array.from({ length: flood }, (_, i) => socket.next((f) => "id" in f && f.id === `p${i}`, 60_000)),
-    );
-    const limited = replies.filter((f) => f.type === "error");
-    expect(limited.length).toBeGreaterThanOrEqual(20);
-    expect(limited.every((f) => f.type === "error" && f.code === "RATE_LIMITED")).toBe(true);
-    expect(replies.filter((f) => f.type === "pong").length).toBeGreaterThanOrEqual(50);
-    expect(socket.socket.readyState).toBe(socket.socket.OPEN);
-    await socket.close();
-  });
-});
-
 describe("outage", () => {
   // Last in this file: it deletes the table.
   it("answers INTERNAL (no detail leaked) when storage fails, without crashing", async () => {
@@ -225,7 +207,8 @@ describe("outage", () => {
     const client = localDynamoDbClient(stack.outputs.dynamoEndpoint);
     await client.send(new DeleteTableCommand({ TableName: stack.outputs.table }));
     client.destroy();
-    expect(await socket.request({ action: "ping", id: "down" })).toEqual({
+    // A frame that needs the table (this stack counts no frames, so a ping would not).
+    expect(await socket.request({ action: "subscribe", topic: "order:any", id: "down" })).toEqual({
       type: "error",
       id: "down",
       code: "INTERNAL",
