@@ -15,11 +15,19 @@ export default defineLocalApp({
   title: "Live Orders",
   table: tableDefinition,
   webSocket: { routes: webSocketApi.routes, authorizer: webSocketApi.authorizer },
-  http: { routes: httpApi.routes, cors: httpApi.cors },
+  http: {
+    routes: Object.fromEntries(
+      Object.entries(httpApi.routes).map(([key, route]) => [
+        key,
+        { handler: route.handler, authorizationScopes: httpApi.authorizer.scopes },
+      ]),
+    ),
+    cors: httpApi.cors,
+  },
   streamSubscriber: { ...streamSubscriber, filters: streamSubscriber.filters as unknown as readonly FilterPattern[] },
   users: demoUsers,
-  // The handlers' SST links, as `Resource.<Link>` reads them on AWS, plus the two local overrides
-  // their config reads (core's DynamoDB endpoint, functions' loopback-only token issuer).
+  // The handlers' SST links, as `Resource.<Link>` reads them on AWS, plus what their config reads
+  // (core's DynamoDB endpoint, the web origins).
   environment: (resources) => ({
     ...sstResources(resources, {
       [Link.Table]: { name: resources.tableName },
@@ -28,7 +36,8 @@ export default defineLocalApp({
       [Link.Realtime]: { url: resources.wsUrl, managementEndpoint: resources.managementEndpoint },
     }),
     LIVE_ORDERS_DYNAMODB_ENDPOINT: resources.dynamoEndpoint,
-    LIVE_ORDERS_COGNITO_ISSUER: resources.issuer,
+    // The `$connect` authorizer admits browsers of the web app's origin only.
+    LIVE_ORDERS_WEB_ORIGINS: resources.webOrigins.join(","),
   }),
   // The demo orders of SPEC §6, written by core with the handlers' links.
   seed: ({ users, runScript }) =>

@@ -25,6 +25,8 @@ export default $config({
     const { fanOutFailures } = await import("./infra/fan-out");
     const { api } = await import("./infra/api");
     const { web } = await import("./infra/web");
+    // After the web app: the `$connect` authorizer admits browsers of its origin only.
+    await import("./infra/realtime-routes");
     const { alarmTopic } = await import("./infra/alarms");
 
     // Same keys as the local stack's .local/outputs.json, so scripts can read either.

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TransportEnv } from "@live-orders/connections/transport-settings";
 import { menu } from "@live-orders/core/menu";
-import type { Order } from "@live-orders/core/protocol";
+import type { Order, PlaceOrderBody } from "@live-orders/core/protocol";
 import { webSocketApi } from "@live-orders/functions/routes";
 import { startCognitoLocal } from "@live-orders/local/cognito/cognito-local";
 import { type DynamoDbLocal, startDynamoDbLocal } from "@live-orders/local/dynamodb/dynamodb-local";
@@ -59,7 +59,11 @@ export function progress(line: string): void {
 }
 
 /** What the phases place: one line of the menu. */
-const benchOrder = { items: [{ ...menu.margherita, quantity: 1 }] };
+const benchOrder: PlaceOrderBody = {
+  items: [{ sku: menu.margherita.sku, quantity: 1 }],
+  contact: { name: "Bench", phone: "+1 555 0142" },
+  fulfilment: { type: "pickup" },
+};
 
 export interface Bench {
   stack: AppStack;
@@ -69,8 +73,8 @@ export interface Bench {
   dynamo: DynamoDbLocal;
   bare: Awaited<ReturnType<typeof startBareWs>>;
   fleet: Fleet;
-  /** The stack's WebSocket URL with a staff token: every fleet socket is staff. */
-  stackUrl: string;
+  /** Where fleet sockets of the stack connect, each with a ticket of the staff user's: every fleet socket is staff. */
+  stackTarget: { url: string; tickets: { apiUrl: string; accessToken: string } };
   aliceToken: string;
   /** The web app's REST client as alice (places orders) and as staff (changes their status). */
   alice: OrdersApi;
@@ -101,12 +105,19 @@ export async function startBench(): Promise<Bench> {
     );
     progress(`emulators up: DynamoDB Local ${dynamo.endpoint}, cognito-local ${cognito.endpoint}`);
 
-    // The rate limit protects people from runaway loops; the chat phase is one on purpose.
+    // The per-user limits protect people from runaway loops; the bench is one on purpose: one
+    // staff user holds thousands of connections, the chat phase floods one order.
     const stack = await startAppStack({
       dynamoEndpoint: dynamo.endpoint,
       cognitoEndpoint: cognito.endpoint,
       countDynamoDb: true,
-      env: { LIVE_ORDERS_RATE_LIMIT_FRAMES: "1000000" },
+      env: {
+        LIVE_ORDERS_RATE_LIMIT_FRAMES: "unlimited",
+        LIVE_ORDERS_RATE_LIMIT_CHAT: "unlimited",
+        LIVE_ORDERS_RATE_LIMIT_ORDERS: "unlimited",
+        LIVE_ORDERS_RATE_LIMIT_TICKETS: "unlimited",
+        LIVE_ORDERS_MAX_CONNECTIONS_PER_USER: "100000",
+      },
       log: (line) => (line.includes("error") || line.includes("fail") ? progress(line) : undefined),
     });
     stops.push(() => stack.stop());
@@ -126,7 +137,7 @@ export async function startBench(): Promise<Bench> {
       dynamo,
       bare,
       fleet,
-      stackUrl: `${stack.outputs.ws}?token=${encodeURIComponent(staffToken)}`,
+      stackTarget: { url: stack.outputs.ws, tickets: { apiUrl: stack.outputs.api, accessToken: staffToken } },
       aliceToken,
       alice,
       staff,
@@ -172,7 +183,7 @@ export async function startPipelinedBench(bench: Bench): Promise<Bench> {
       ...bench,
       stack,
       transport: "pipelined",
-      stackUrl: `${stack.outputs.ws}?token=${encodeURIComponent(staffToken)}`,
+      stackTarget: { url: stack.outputs.ws, tickets: { apiUrl: stack.outputs.api, accessToken: staffToken } },
       aliceToken,
       alice,
       staff,
@@ -189,9 +200,9 @@ export async function startPipelinedBench(bench: Bench): Promise<Bench> {
 }
 
 /** Handlers bundle on first use: every route runs once before anything is timed. */
-async function warmUp({ fleet, stackUrl, placeOrder, staff }: Bench): Promise<void> {
+async function warmUp({ fleet, stackTarget, placeOrder, staff }: Bench): Promise<void> {
   const warm = await placeOrder();
-  await fleet.send({ op: "connect", group: "warm", url: stackUrl, count: 2, concurrency: 2 });
+  await fleet.send({ op: "connect", group: "warm", ...stackTarget, count: 2, concurrency: 2 });
   await fleet.send({
     op: "request",
     group: "warm",

@@ -11,9 +11,9 @@
  */
 
 import type { Identity } from "@live-orders/core/authz";
-import { menu } from "@live-orders/core/menu";
 import { startDynamoDbLocal } from "@live-orders/local/dynamodb/dynamodb-local";
 import { startAppStack } from "@live-orders/local/testing/app-stack";
+import { sampleOrder } from "@live-orders/local/testing/sample-order";
 import type { CDPSession, Page } from "playwright-core";
 import { desktop, launchChromium, phone, signIn } from "../packages/web/test/browser";
 
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     const customer: Identity = { userId: stack.userId("alice@example.com"), role: "customer" };
     const staff: Identity = { userId: stack.userId("staff@example.com"), role: "staff" };
     const started = performance.now();
-    const input = { items: [{ ...menu.margherita, quantity: 1 }] };
+    const input = sampleOrder;
     const statuses = ["placed", "confirmed", "preparing", "ready", "out_for_delivery"] as const;
     await pool(
       Array.from({ length: finishedCount }, (_, index) => index),

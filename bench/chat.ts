@@ -2,6 +2,8 @@
  * Phase "chat": one order room with 10 subscribers; the owner sends `sendMessage` frames with
  * 1, 8 (and 32) in flight, each acked; messages/s until every subscriber holds every message.
  */
+
+import { connectUrl } from "@live-orders/local/testing/tickets";
 import WebSocket from "ws";
 import { type Bench, now, progress, settings } from "./bench-context";
 import { round } from "./stats";
@@ -23,7 +25,7 @@ export async function measureChat(bench: Bench): Promise<{ chat: ChatResult | un
   await bench.fleet.send({
     op: "connect",
     group: "chat",
-    url: bench.stackUrl,
+    ...bench.stackTarget,
     count: subscribers,
     concurrency: subscribers,
   });
@@ -60,9 +62,7 @@ async function chatWith(bench: Bench, window: number): Promise<ChatResult> {
     count: messages,
     timeoutMs: 120_000,
   });
-  const sender = new WebSocket(`${stack.outputs.ws}?token=${encodeURIComponent(bench.aliceToken)}`, {
-    perMessageDeflate: false,
-  });
+  const sender = new WebSocket(await connectUrl(stack.outputs, bench.aliceToken), { perMessageDeflate: false });
   await new Promise((resolve, reject) => sender.once("open", resolve).once("error", reject));
   const chatT0 = now();
   let acked = 0;

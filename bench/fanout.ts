@@ -68,7 +68,7 @@ export async function measureFanout(
   const connected = await bench.fleet.send<"connected">({
     op: "connect",
     group: "stack",
-    url: bench.stackUrl,
+    ...bench.stackTarget,
     count: maxN,
     concurrency: 25,
   });

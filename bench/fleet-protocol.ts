@@ -1,6 +1,15 @@
 /** Messages between the bench and its client fleet (bench/fleet.ts), over Node's IPC channel. */
 export type FleetRequest =
-  | { op: "connect"; ref: number; group: string; url: string; count: number; concurrency: number }
+  | {
+      op: "connect";
+      ref: number;
+      group: string;
+      url: string;
+      /** The stack's sockets connect as the web app does: a ticket each, from the HTTP API with this token. */
+      tickets?: { apiUrl: string; accessToken: string };
+      count: number;
+      concurrency: number;
+    }
   | {
       op: "request";
       ref: number;

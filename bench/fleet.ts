@@ -105,13 +105,29 @@ function request(client: Client, frame: Record<string, unknown>, timeoutMs: numb
   });
 }
 
+/** `url` with a fresh connect ticket from `POST /realtime/tickets` (SPEC §4), or as it is. */
+async function connectUrl(url: string, tickets: { apiUrl: string; accessToken: string } | undefined): Promise<string> {
+  if (tickets === undefined) return url;
+  const response = await fetch(`${tickets.apiUrl}/realtime/tickets`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${tickets.accessToken}` },
+  });
+  if (response.status !== 201) throw new Error(`ticket refused: ${response.status} ${await response.text()}`);
+  const { ticket } = (await response.json()) as { ticket: string };
+  const target = new URL(url);
+  target.searchParams.set("ticket", ticket);
+  return target.toString();
+}
+
 async function handle(message: FleetRequest): Promise<FleetReply> {
   switch (message.op) {
     case "connect": {
       const group = groups.get(message.group) ?? [];
       groups.set(message.group, group);
       const started = now();
-      const results = await bounded(message.count, message.concurrency, () => open(message.url));
+      const results = await bounded(message.count, message.concurrency, async () =>
+        open(await connectUrl(message.url, message.tickets)),
+      );
       let failed = 0;
       let firstError: string | undefined;
       for (const result of results) {

@@ -24,7 +24,7 @@ export async function measureHeldConnections(bench: Bench): Promise<HeldConnecti
   const load = await fleet.send<"connected">({
     op: "connect",
     group: "load",
-    url: bench.stackUrl,
+    ...bench.stackTarget,
     count: settings.loadConnections,
     concurrency: 50,
   });

@@ -28,7 +28,7 @@ export async function measureTransport(bench: Bench): Promise<TransportResult[]>
   progress(
     `@connections client alone: ${posts} posts to ${sockets} sockets, SDK client, lean client and its pipelined opt-in …`,
   );
-  await fleet.send({ op: "connect", group: "transport", url: bench.stackUrl, count: sockets, concurrency: 25 });
+  await fleet.send({ op: "connect", group: "transport", ...bench.stackTarget, count: sockets, concurrency: 25 });
   const ids = await connectionIdsOnceSettled(bench);
   const data = Buffer.from(
     JSON.stringify({ type: "event", topic: "order:bench", seq: 1, event: { kind: "order.status", status: "ready" } }),

@@ -37,10 +37,16 @@ const targets: LinkTargets = {
   WebClient: webClient,
 };
 
+const routeNames = new Set<string>();
 for (const [routeKey, route] of Object.entries(httpApi.routes)) {
+  const name = route.handler.slice(route.handler.lastIndexOf(".") + 1);
+  if (routeNames.has(name)) throw new Error(`two HTTP routes are named "${name}": rename one handler's export`);
+  routeNames.add(name);
   api.route(routeKey, lambdaFor(route, targets, httpSizing[routeKey as HttpRouteKey]), {
-    auth: { jwt: { authorizer: jwtAuthorizer.id } },
-    // Named after the handler's export (ApiRouteUpdateStatus…) instead of SST's hash suffix.
-    name: route.handler.slice(route.handler.lastIndexOf(".") + 1),
+    // The access-token scope on every route: ID tokens pass the audience check, not this.
+    auth: { jwt: { authorizer: jwtAuthorizer.id, scopes: [...httpApi.authorizer.scopes] } },
+    // Named after the handler's export (ApiRouteUpdateStatus…) instead of SST's hash suffix:
+    // exports are unique across http/ for this (a duplicate name would stall the deploy).
+    name,
   });
 }

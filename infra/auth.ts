@@ -18,11 +18,19 @@ const emailConfiguration = $resolve([$util.unsecret(sesIdentity.value), partitio
 );
 
 /**
- * Only the pool id reaches the functions that link the pool: they verify tokens against the
- * pool's public JWKS and never call the Cognito API, so the default link grant
- * (`cognito-idp:*` on the pool) would be privilege nobody uses.
+ * Only the pool id reaches a function that links the pool (none does today: API Gateway
+ * verifies REST tokens, connect tickets stand in for them on the WebSocket); none calls the
+ * Cognito API, so the default link grant (`cognito-idp:*` on the pool) would be privilege
+ * nobody uses.
  */
 sst.Linkable.wrap(sst.aws.CognitoUserPool, (pool) => ({ properties: { id: pool.id } }));
+
+/**
+ * Access and ID tokens live 15 minutes (Cognito's default is an hour): what a leaked token, a
+ * signed-out session or a disabled account can still do ends sooner. Amplify refreshes them
+ * with the refresh token (30 days, revoked on sign-out) before they expire.
+ */
+export const tokenValidity = { accessTokenMinutes: 15, idTokenMinutes: 15, refreshTokenDays: 30 } as const;
 
 /** Users sign in with their email address; the Cognito username is the email. */
 export const userPool = new sst.aws.CognitoUserPool("UserPool", {
@@ -53,6 +61,11 @@ export const webClient = userPool.addClient("WebClient", {
       allowedOauthScopes: [],
       callbackUrls: [],
       supportedIdentityProviders: ["COGNITO"],
+      accessTokenValidity: tokenValidity.accessTokenMinutes,
+      idTokenValidity: tokenValidity.idTokenMinutes,
+      refreshTokenValidity: tokenValidity.refreshTokenDays,
+      tokenValidityUnits: { accessToken: "minutes", idToken: "minutes", refreshToken: "days" },
+      enableTokenRevocation: true,
     },
   },
 });

@@ -96,13 +96,14 @@ export const authorizerSizing = arm64(256, 5);
  * integration timeout: replies go through `@connections`, not through the integration response.
  */
 export const webSocketSizing = {
-  // Stores the connection (and later checks the per-user cap): DynamoDB only, and API Gateway
-  // holds the upgrade until it returns.
-  $connect: arm64(256, 10),
+  // Takes a slot of the user's connection cap and stores the connection; when every slot is
+  // taken it asks `@connections` (GET, in parallel) which of them are still live, so its timeout
+  // covers one call's budget. API Gateway holds the upgrade until it returns (at most 29 s).
+  $connect: arm64(256, connectionsCallBudgetSeconds + 5),
   // Deletes the connection and its subscriptions; BatchWrite retries of unprocessed items
   // (RetryPolicy.unprocessedItems) are the longest part.
   $disconnect: arm64(256, worstCaseBackoffSeconds(RetryPolicy.unprocessedItems) + 5),
-  // Answers a bad frame with one error frame.
+  // Counts the frame against its user's limit, then answers it with one error frame.
   $default: arm64(256, connectionsCallBudgetSeconds + 5),
   // Replays every event after `since`, one post per event, before the live ones: the heaviest
   // WebSocket route (Query pages, JSON per event), hence the memory and 20 s for the replay.
@@ -115,6 +116,9 @@ export const webSocketSizing = {
   ping: arm64(256, connectionsCallBudgetSeconds + 5),
 } as const satisfies Record<WebSocketRouteKey, FunctionSizing>;
 
+/** API Gateway HTTP API's maximum integration timeout. */
+export const httpIntegrationTimeoutSeconds = 30;
+
 /**
  * REST routes. API Gateway's HTTP API gives up on an integration after 30 s, so no timeout
  * may exceed it (a Lambda still running then is billed for an answer nobody reads).
@@ -123,13 +127,17 @@ export const webSocketSizing = {
  * covers the seq race.
  */
 export const httpSizing = {
+  // A constant answer.
+  "GET /menu": arm64(256, 5),
   "POST /orders": arm64(256, seqRaceBudgetSeconds + 5),
   "GET /orders": arm64(512, 10),
   "GET /orders/{id}": arm64(512, 10),
   "GET /orders/{id}/events": arm64(512, 10),
   "PATCH /orders/{id}/status": arm64(256, seqRaceBudgetSeconds + 5),
   "POST /orders/{id}/cancel": arm64(256, seqRaceBudgetSeconds + 5),
+  // Two writes: the ticket limit's counter and the ticket.
+  "POST /realtime/tickets": arm64(256, 5),
+  // Sign-out: a DELETE per connection of the user (at most 10, in parallel), each up to a
+  // `@connections` call's budget, which is above the HTTP API's 30 s: the most the API waits.
+  "DELETE /realtime/connections": arm64(256, httpIntegrationTimeoutSeconds),
 } as const satisfies Record<HttpRouteKey, FunctionSizing>;
-
-/** API Gateway HTTP API's maximum integration timeout. */
-export const httpIntegrationTimeoutSeconds = 30;

@@ -15,14 +15,15 @@ export type LinkTargets = Partial<Record<Link, $util.Resource>>;
  * Function arguments for one entry of the route table: its handler, the runtime, its size
  * (infra/function-sizing.ts: architecture, memory and timeout are always given, never SST's
  * defaults), exactly the links the table lists (least privilege: a link is also the only
- * IAM grant a function gets, apart from what `extra` names), and, for a function that posts to
+ * IAM grant a function gets, apart from what `extra` names; `extra.environment` is configuration
+ * that is no resource, such as the web app's origins), and, for a function that posts to
  * `@connections`, its transport settings (infra/connections-transport.ts).
  */
 export function lambdaFor(
   route: FunctionRoute,
   targets: LinkTargets,
   sizing: FunctionSizing,
-  extra: Pick<sst.aws.FunctionArgs, "permissions"> = {},
+  extra: Pick<sst.aws.FunctionArgs, "permissions"> & { environment?: Record<string, $util.Input<string>> } = {},
 ): sst.aws.FunctionArgs {
   return {
     ...extra,
@@ -31,7 +32,7 @@ export function lambdaFor(
     architecture: sizing.architecture,
     memory: `${sizing.memoryMb} MB`,
     timeout: `${sizing.timeoutSeconds} seconds`,
-    environment: connectionsEnvironment(route),
+    environment: { ...connectionsEnvironment(route), ...extra.environment },
     link: route.link.map((name) => {
       const target = targets[name];
       // A missing target is a wiring mistake in infra/, not a runtime condition: fail the deploy.

@@ -46,6 +46,8 @@ const SPEC_WEBSOCKET_ROUTES = [
   "ping",
 ];
 const SPEC_HTTP_ROUTES = [
+  "GET /menu",
+  "POST /realtime/tickets",
   "POST /orders",
   "GET /orders",
   "GET /orders/{id}",
@@ -153,14 +155,21 @@ describe("WebSocket API", () => {
     }
   });
 
-  it("has one Lambda REQUEST authorizer reading the token from the query string", () => {
+  it("has one Lambda REQUEST authorizer reading a connect ticket (never a token) from the query string", () => {
     const [authorizer, ...others] = check.authorizersOf(check.api("WEBSOCKET"));
     expect(others).toEqual([]);
     expect(authorizer!.inputs.authorizerType).toBe("REQUEST");
-    expect(authorizer!.inputs.identitySources).toEqual(["route.request.querystring.token"]);
+    expect(authorizer!.inputs.identitySources).toEqual(["route.request.querystring.ticket"]);
     expect(check.lambdaByArn(String(authorizer!.inputs.authorizerUri)).inputs.handler).toBe(
       webSocketApi.authorizer.handler,
     );
+  });
+
+  it("tells the authorizer the web app's origin, the only one a browser may connect from", () => {
+    const fn = check.lambdaOfHandler(webSocketApi.authorizer.handler);
+    const origin = new URL(String(check.graph.outputs.web)).origin;
+    expect(fn.inputs.environment?.variables?.LIVE_ORDERS_WEB_ORIGINS).toBe(origin);
+    expect(origin).toMatch(/^https:\/\/[^/]+\.cloudfront\.net$/);
   });
 
   it("lets API Gateway invoke the authorizer function, and only through that authorizer", () => {
@@ -226,6 +235,15 @@ describe("HTTP API", () => {
     for (const route of check.routesOf(api)) {
       expect(route.inputs, String(route.inputs.routeKey)).toMatchObject({ authorizationType: "JWT", authorizerId });
     }
+  });
+
+  it("requires on every route the scope only access tokens carry, so ID tokens are refused at the gateway", () => {
+    for (const route of check.routesOf(check.api("HTTP"))) {
+      expect(route.inputs.authorizationScopes, String(route.inputs.routeKey)).toEqual([
+        "aws.cognito.signin.user.admin",
+      ]);
+    }
+    expect(httpApi.authorizer.scopes).toEqual(["aws.cognito.signin.user.admin"]);
   });
 
   it("answers CORS preflights as the route table says", () => {
@@ -471,8 +489,13 @@ describe("functions", () => {
     expect(links[Link.Realtime]!.url).toBe(check.graph.outputs.ws);
     expect(links[Link.Realtime]!.managementEndpoint).toBe(check.graph.outputs.wsManagementEndpoint);
     expect(links[Link.Table]).toMatchObject({ name: check.graph.outputs.table });
-    expect(links[Link.UserPool]).toMatchObject({ id: check.graph.outputs.userPoolId });
-    expect(links[Link.WebClient]).toMatchObject({ id: check.graph.outputs.userPoolClientId });
+  });
+
+  it("never link the user pool or its client: API Gateway verifies tokens, tickets stand in for them on the WebSocket", () => {
+    for (const build of check.graph.builds) {
+      expect(Object.keys(build.links), build.handler).not.toContain(Link.UserPool);
+      expect(Object.keys(build.links), build.handler).not.toContain(Link.WebClient);
+    }
   });
 
   it("may manage WebSocket connections only when they link Realtime, and only on that API", () => {
@@ -491,10 +514,15 @@ describe("functions", () => {
     }
   });
 
-  it("never let a REST handler reach the WebSocket API: writes reach subscribers through the stream", () => {
-    for (const route of Object.values(httpApi.routes)) {
+  it("never let a REST handler reach the WebSocket API but sign-out's: writes reach subscribers through the stream", () => {
+    for (const [key, route] of Object.entries(httpApi.routes)) {
       const fn = check.one("aws:lambda/function:Function", (f) => f.inputs.handler === route.handler);
-      expect(check.actionsOf(fn), route.handler).not.toContain("execute-api:ManageConnections");
+      if (key === "DELETE /realtime/connections") {
+        // Sign-out closes the caller's own connections (DELETE @connections), and nothing else.
+        expect(check.actionsOf(fn), route.handler).toContain("execute-api:ManageConnections");
+      } else {
+        expect(check.actionsOf(fn), route.handler).not.toContain("execute-api:ManageConnections");
+      }
     }
   });
 
@@ -637,6 +665,16 @@ describe("Cognito", () => {
     expect(check.one("aws:cognito/userPool:UserPool").inputs).toMatchObject({
       usernameAttributes: ["email"],
       autoVerifiedAttributes: ["email"],
+    });
+  });
+
+  it("issues access and ID tokens valid for 15 minutes (refreshed by Amplify), revocable refresh tokens", () => {
+    expect(check.one("aws:cognito/userPoolClient:UserPoolClient").inputs).toMatchObject({
+      accessTokenValidity: 15,
+      idTokenValidity: 15,
+      refreshTokenValidity: 30,
+      tokenValidityUnits: { accessToken: "minutes", idToken: "minutes", refreshToken: "days" },
+      enableTokenRevocation: true,
     });
   });
 

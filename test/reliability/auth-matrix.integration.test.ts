@@ -1,7 +1,7 @@
 /**
  * The auth matrix of SPEC §4/§5 as one table: every credential (none, garbage, forged, expired,
- * another pool's, another client's, and the valid ones) against the WebSocket upgrade and every
- * REST route, plus the rules between valid users (a customer on another's order, a customer on
+ * another pool's, another client's, and the valid ones) against the WebSocket upgrade (through
+ * the ticket it would need) and every REST route, plus the rules between valid users (a customer on another's order, a customer on
  * the staff feed or a status change, staff placing orders). The whole observed table is compared
  * with the expected one, so a failure shows every cell that differs at once.
  */
@@ -14,6 +14,7 @@ import { DEMO_PASSWORD, demoUsers } from "@live-orders/local/testing/demo-users"
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
 import { sampleOrder } from "@live-orders/local/testing/sample-order";
 import { connectionItems } from "@live-orders/local/testing/table";
+import { connectUrl, withTicket } from "@live-orders/local/testing/tickets";
 import { forge, resign } from "@live-orders/local/testing/tokens";
 import { createOrdersApi } from "@live-orders/web/realtime/orders-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,9 +26,23 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-/** The upgrade's HTTP status: 101 when accepted, else the refusal's status. */
-function upgrade(token: string | undefined): Promise<number> {
-  const url = token === undefined ? stack.outputs.ws : `${stack.outputs.ws}?token=${encodeURIComponent(token)}`;
+/**
+ * Connecting as the web app does: a ticket for the credential, then the upgrade with it. A
+ * credential the ticket endpoint refuses yields that refusal's status; no credential at all, an
+ * upgrade without a ticket. 101 when accepted.
+ */
+async function upgrade(token: string | undefined): Promise<number> {
+  if (token === undefined) return upgradeTo(stack.outputs.ws);
+  const response = await fetch(`${stack.outputs.api}/realtime/tickets`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (response.status !== 201) return response.status;
+  const { ticket } = (await response.json()) as { ticket: string };
+  return upgradeTo(withTicket(stack.outputs, ticket));
+}
+
+function upgradeTo(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url);
     socket.once("open", () => {
@@ -58,7 +73,7 @@ async function restStatus(token: string | undefined, method: string, path: strin
 
 /** One frame's reply type (or error code) on a connection of `token`. */
 async function frameOutcome(token: string, frame: Record<string, unknown>): Promise<string> {
-  const socket = new WebSocket(`${stack.outputs.ws}?token=${encodeURIComponent(token)}`);
+  const socket = new WebSocket(await connectUrl(stack.outputs, token));
   await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
   const reply = new Promise<Record<string, unknown>>((resolve) =>
     socket.on("message", (data) => {
@@ -120,6 +135,9 @@ describe("auth matrix", () => {
         ["GET /orders/{id}/events", "GET", `/orders/${id}/events?since=0`, undefined],
         ["PATCH /orders/{id}/status", "PATCH", `/orders/${id}/status`, { status: "confirmed", version: 1 }],
         ["POST /orders/{id}/cancel", "POST", `/orders/${id}/cancel`, {}],
+        ["GET /menu", "GET", "/menu", undefined],
+        ["POST /realtime/tickets", "POST", "/realtime/tickets", undefined],
+        ["DELETE /realtime/connections", "DELETE", "/realtime/connections", undefined],
       ] as const;
 
     // Act: every bad credential against every entry point.
@@ -218,7 +236,7 @@ describe("auth matrix", () => {
 
     // Assert: the whole table at once; refused upgrades stored no connection.
     expect(observed).toEqual(expected);
-    expect(Object.keys(observed).length).toBeGreaterThanOrEqual(6 * 7 + rules.length);
+    expect(Object.keys(observed).length).toBeGreaterThanOrEqual(6 * 10 + rules.length);
     expect(connectionsAfterRefusals).toBe(connectionsBefore);
   });
 });

@@ -12,7 +12,8 @@ import { ErrorCode } from "@live-orders/core/protocol";
 import { type AppStack, startAppStack } from "@live-orders/local/testing/app-stack";
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
 import { sampleOrder } from "@live-orders/local/testing/sample-order";
-import { scanRawItems } from "@live-orders/local/testing/table";
+import { bookkeepingEntities, scanRawItems } from "@live-orders/local/testing/table";
+import { connectUrl } from "@live-orders/local/testing/tickets";
 import { createOrdersApi } from "@live-orders/web/realtime/orders-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -29,17 +30,23 @@ let stack: AppStack;
 beforeAll(async () => {
   stack = await startAppStack({
     ...runEmulators(),
-    // The point is validation, not the per-connection rate limit (which would answer RATE_LIMITED).
-    env: { LIVE_ORDERS_RATE_LIMIT_FRAMES: "1000000" },
+    // The point is validation, not the per-user limits (which would answer RATE_LIMITED, and
+    // refuse the 21st connection): test/reliability/abuse.integration.test.ts shows those.
+    env: {
+      LIVE_ORDERS_RATE_LIMIT_FRAMES: "unlimited",
+      LIVE_ORDERS_RATE_LIMIT_CHAT: "unlimited",
+      LIVE_ORDERS_RATE_LIMIT_TICKETS: "unlimited",
+      LIVE_ORDERS_MAX_CONNECTIONS_PER_USER: "1000",
+    },
   });
 });
 afterAll(async () => {
   await stack?.stop();
 });
 
-/** Every item but connection items (the fuzzing connections themselves add those), as JSON strings. */
+/** Every item but bookkeeping (the fuzzing connections, their slots, tickets and frame counts), as JSON strings. */
 async function storedItems(): Promise<string[]> {
-  const items = (await scanRawItems(stack.outputs)).filter((item) => item.sk?.S !== "CONN");
+  const items = (await scanRawItems(stack.outputs)).filter((item) => !bookkeepingEntities.has(item.entity?.S ?? ""));
   return items.map((item) => JSON.stringify(item)).sort();
 }
 
@@ -59,14 +66,16 @@ describe("fuzz", () => {
     // Prepare
     const bobOrder = await createOrdersApi(stack.clientOptions("bob@example.com")).placeOrder(sampleOrder);
     const before = await storedItems();
-    const url = `${stack.outputs.ws}?token=${encodeURIComponent(await stack.token("alice@example.com"))}`;
+    const token = await stack.token("alice@example.com");
+    /** Every connection with a ticket of its own, as the web app connects. */
+    const url = () => connectUrl(stack.outputs, token);
     const generate = frameGenerator(seed, { foreignOrderId: bobOrder.id });
     const families = new Map<string, number>();
 
     // Act + assert per connection: bursts of frames, then exactly one error per frame.
     await Promise.all(
       Array.from({ length: connections }, async (_, index) => {
-        const { socket, frames } = await open(url);
+        const { socket, frames } = await open(await url());
         const sentIds: string[] = [];
         let sent = 0;
         while (sent < framesPerConnection) {
@@ -108,7 +117,7 @@ describe("fuzz", () => {
           const frame = generate.close();
           if (frame.kind !== "close") throw new Error("close frames only here");
           families.set(frame.family, (families.get(frame.family) ?? 0) + 1);
-          const { socket, closed } = await open(url);
+          const { socket, closed } = await open(await url());
           socket.send(frame.data, { binary: frame.binary });
           const code = await closed;
           expect(frame.closeCodes).toContain(code);
@@ -119,7 +128,7 @@ describe("fuzz", () => {
 
     // Still serving: a fresh connection pings and subscribes to its own order.
     const aliceOrder = await createOrdersApi(stack.clientOptions("alice@example.com")).placeOrder(sampleOrder);
-    const check = await open(url);
+    const check = await open(await url());
     check.socket.send(JSON.stringify({ action: "ping", id: "alive" }));
     check.socket.send(JSON.stringify({ action: "subscribe", id: "mine", topic: `order:${aliceOrder.id}` }));
     // (The order's own `order.created` event may arrive too: the stream can deliver it after the subscribe.)

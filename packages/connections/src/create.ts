@@ -2,7 +2,7 @@
  * The one place that constructs a `@connections` client, from the kind and transport settings
  * the configuration names (read once, in packages/functions/src/config.ts).
  */
-import type { ConnectionsApi } from "@live-orders/core/connections-api";
+import type { ConnectionLookup, ConnectionsApi } from "@live-orders/core/connections-api";
 import { LeanConnectionsClient } from "./lean-client";
 import { SdkConnectionsClient } from "./sdk-client";
 import { type TransportSettings, transportDefaults } from "./transport-settings";
@@ -21,7 +21,7 @@ export function isConnectionsClientKind(value: string): value is ConnectionsClie
   return (Object.values(ConnectionsClientKind) as string[]).includes(value);
 }
 
-export type ConnectionsClient = ConnectionsApi & { destroy(): void };
+export type ConnectionsClient = ConnectionsApi & ConnectionLookup & { destroy(): void };
 
 /**
  * A client of `endpoint` (the management endpoint) of the given kind, with the SDK's default

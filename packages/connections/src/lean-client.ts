@@ -22,7 +22,7 @@
  */
 import type { GetConnectionCommandOutput } from "@aws-sdk/client-apigatewaymanagementapi";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
-import type { ConnectionsApi } from "@live-orders/core/connections-api";
+import type { ConnectionLookup, ConnectionsApi } from "@live-orders/core/connections-api";
 import { type BackoffPolicy, RetryPolicy, retry } from "@live-orders/core/retry";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { ConnectionsApiError } from "./errors";
@@ -71,7 +71,7 @@ export type { SignableRequest };
 /** GetConnection's answer, as the SDK's client returns it. */
 export type ConnectionInfo = Omit<GetConnectionCommandOutput, "$metadata">;
 
-export class LeanConnectionsClient implements ConnectionsApi {
+export class LeanConnectionsClient implements ConnectionsApi, ConnectionLookup {
   private readonly url: URL;
   private readonly basePath: string;
   private readonly signer: SigV4Signer;

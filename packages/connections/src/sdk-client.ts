@@ -8,11 +8,13 @@ import {
   ApiGatewayManagementApiClient,
   type ApiGatewayManagementApiClientConfig,
   DeleteConnectionCommand,
+  GetConnectionCommand,
+  type GetConnectionCommandOutput,
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
-import type { ConnectionsApi } from "@live-orders/core/connections-api";
+import type { ConnectionLookup, ConnectionsApi } from "@live-orders/core/connections-api";
 
-export class SdkConnectionsClient implements ConnectionsApi {
+export class SdkConnectionsClient implements ConnectionsApi, ConnectionLookup {
   private readonly client: ApiGatewayManagementApiClient;
 
   /** `config.endpoint` is the management endpoint (`Resource.Realtime.managementEndpoint`). */
@@ -22,6 +24,10 @@ export class SdkConnectionsClient implements ConnectionsApi {
 
   async post(connectionId: string, data: Uint8Array): Promise<void> {
     await this.client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
+  }
+
+  getConnection(connectionId: string): Promise<GetConnectionCommandOutput> {
+    return this.client.send(new GetConnectionCommand({ ConnectionId: connectionId }));
   }
 
   async delete(connectionId: string): Promise<void> {

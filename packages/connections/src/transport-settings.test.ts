@@ -5,7 +5,9 @@ import { topicsPerEvent, transportDefaults } from "./transport-settings";
 
 describe("transportDefaults", () => {
   it("hold a connection for every post the fan-out has in flight, and do not pipeline", () => {
-    const event = { kind: "chat.message", orderId: "o1", customerId: "c1", seq: 1 } as Parameters<typeof topicsOfEvent>[0];
+    const event = { kind: "chat.message", orderId: "o1", customerId: "c1", seq: 1 } as Parameters<
+      typeof topicsOfEvent
+    >[0];
 
     expect(topicsPerEvent).toBe(topicsOfEvent(event).length);
     expect(transportDefaults.connections).toBe(fanOutLimits.concurrency * topicsOfEvent(event).length);

@@ -37,14 +37,46 @@ describe("identity", () => {
     expect(groupsOf(undefined)).toEqual([]);
   });
 
-  it("derives user id from sub and role from the staff group", () => {
-    expect(identityFromClaims({ sub: "u1", "cognito:groups": "[staff]", username: "s@x" })).toEqual({
+  it("reads group names with commas and brackets as API Gateway prints them, and as the token has them", () => {
+    // API Gateway prints ["readers,staff", "admins"] as "[readers,staff admins]".
+    const cases: [string[], string][] = [
+      [["readers,staff", "admins"], "[readers,staff admins]"],
+      [["[staff]"], "[[staff]]"],
+      [["staff]", "[x"], "[staff] [x]"],
+      [["a,b,c"], "[a,b,c]"],
+      [[",staff,"], "[,staff,]"],
+    ];
+    for (const [groups, printed] of cases) {
+      expect(groupsOf(printed), printed).toEqual(groups);
+      expect(groupsOf(groups), printed).toEqual(groups);
+      expect(roleOfGroups(printed), printed).toBe("customer");
+      expect(roleOfGroups(groups), printed).toBe("customer");
+    }
+    expect(roleOfGroups("[readers,staff staff]")).toBe("staff");
+  });
+
+  it("keeps a group name with a space whole in a token payload (Cognito allows none; API Gateway would print it ambiguously)", () => {
+    expect(groupsOf(["readers staff"])).toEqual(["readers staff"]);
+    expect(roleOfGroups(["readers staff"])).toBe("customer");
+    // A string claim that API Gateway did not bracket was a string in the token: one name.
+    expect(groupsOf("readers staff")).toEqual(["readers staff"]);
+    expect(roleOfGroups("readers staff")).toBe("customer");
+    expect(roleOfGroups("staff")).toBe("staff");
+  });
+
+  it("derives user id from sub and role from the staff group, for access tokens only", () => {
+    expect(
+      identityFromClaims({ sub: "u1", token_use: "access", "cognito:groups": "[staff]", username: "s@x" }),
+    ).toEqual({
       userId: "u1",
       role: "staff",
       username: "s@x",
     });
-    expect(identityFromClaims({ sub: "u2" })).toEqual({ userId: "u2", role: "customer" });
-    expect(identityFromClaims({ "cognito:groups": ["staff"] })).toBeUndefined();
+    expect(identityFromClaims({ sub: "u2", token_use: "access" })).toEqual({ userId: "u2", role: "customer" });
+    expect(identityFromClaims({ token_use: "access", "cognito:groups": ["staff"] })).toBeUndefined();
+    // An ID token has the same sub and groups: no identity from it.
+    expect(identityFromClaims({ sub: "u1", token_use: "id", "cognito:groups": "[staff]" })).toBeUndefined();
+    expect(identityFromClaims({ sub: "u1", "cognito:groups": "[staff]" })).toBeUndefined();
   });
 
   it("takes the role from the staff group, in either claim shape", () => {

@@ -39,15 +39,22 @@ export function assertCustomer(identity: Identity, what: string): void {
 }
 
 /**
- * `cognito:groups` as it reaches a handler: HTTP API JWT authorizer claims are strings, an array
- * claim becoming "[staff admins]"; a verified token payload has a real array.
+ * `cognito:groups` as it reaches a handler, one parser for REST and WebSocket:
+ *  - a verified token payload (the WebSocket authorizer's) has a real array: taken as it is;
+ *  - HTTP API JWT authorizer claims are strings, and API Gateway prints an array claim as its
+ *    elements between brackets, separated by one space: `["a", "b,c"]` → "[a b,c]". So the
+ *    string is unwrapped by exactly one bracket on each side and split on single spaces, nothing
+ *    else: a group named `readers,staff` or `[staff]` is that one group, never `staff`.
+ *    Splitting on spaces is exact because Cognito group names cannot contain white space
+ *    (GroupName: `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`); commas and brackets they can.
+ *  - a string claim that is not bracketed was a string in the token: one group.
  */
 export function groupsOf(claim: unknown): string[] {
   if (Array.isArray(claim)) return claim.filter((g): g is string => typeof g === "string");
-  if (typeof claim !== "string") return [];
-  const trimmed = claim.trim();
-  const inner = trimmed.startsWith("[") && trimmed.endsWith("]") ? trimmed.slice(1, -1) : trimmed;
-  return inner.split(/[\s,]+/).filter((g) => g.length > 0);
+  if (typeof claim !== "string" || claim.length === 0) return [];
+  if (!(claim.startsWith("[") && claim.endsWith("]") && claim.length >= 2)) return [claim];
+  const inner = claim.slice(1, -1);
+  return inner.length === 0 ? [] : inner.split(" ").filter((g) => g.length > 0);
 }
 
 /** The Cognito group whose members are staff (the user pool's `staff` group, SPEC §2). */
@@ -58,12 +65,23 @@ export function roleOfGroups(claim: unknown): Role {
   return groupsOf(claim).includes(staffGroup) ? "staff" : "customer";
 }
 
-/** Identity from token claims (verified by the authorizer): user id = `sub`, staff = group `staff`. */
+/**
+ * The scope every Cognito access token of a user-pool sign-in carries and no ID token does: the
+ * HTTP API's routes require it, which is how API Gateway tells the two apart (AWS-NOTES).
+ */
+export const accessTokenScope = "aws.cognito.signin.user.admin";
+
+/**
+ * Identity from verified ACCESS token claims (either shape: a payload, or HTTP API's strings):
+ * user id = `sub`, staff = group `staff`. Anything but an access token (an ID token has
+ * `token_use: "id"`) has no identity here, whatever checked it before.
+ */
 export function identityFromClaims(claims: Record<string, unknown> | undefined): Identity | undefined {
-  const sub = claims?.sub;
+  if (claims?.token_use !== "access") return undefined;
+  const sub = claims.sub;
   if (typeof sub !== "string" || sub.length === 0) return undefined;
-  const role = roleOfGroups(claims?.["cognito:groups"]);
-  const name = claims?.username ?? claims?.["cognito:username"];
+  const role = roleOfGroups(claims["cognito:groups"]);
+  const name = claims.username ?? claims["cognito:username"];
   return { userId: sub, role, ...(typeof name === "string" && name.length > 0 ? { username: name } : {}) };
 }
 

@@ -40,18 +40,65 @@ export function dynamoDbEndpoint(): string | undefined {
  */
 export const connectionTtlSeconds = 2 * 60 * 60 + 15 * 60;
 
+/** One per-user limit: at most `max` in each fixed window of `windowSeconds` (rate-limit.ts). */
+export interface LimitSetting {
+  windowSeconds: number;
+  max: number;
+}
+
 /**
- * Per-connection rate limit: frames per fixed window. Generous for people, tight for runaway
- * loops. `LIVE_ORDERS_RATE_LIMIT_FRAMES` overrides the count (benchmarks that push one
- * connection hard raise it; tests lower it).
+ * The per-user limits (rate-limit.ts), sized so that ordinary use stays far below them
+ * (docs/deploy.md, "Limits per user", has the arithmetic) and a runaway loop or a script hits
+ * them within seconds. Each `max` can be raised for benchmarks and load tests that push one user
+ * on purpose (and lowered by tests): `LIVE_ORDERS_RATE_LIMIT_FRAMES`, `…_CHAT`, `…_ORDERS`,
+ * `…_TICKETS`, a number or `unlimited` (not counted at all: no write per event, so a load test
+ * does not turn its one user's window item into the hottest key of the table).
+ *  - frames: every WebSocket frame of the user over all their connections, valid or not,
+ *    `$default` included;
+ *  - chatPerOrder: chat messages of the user on one order. Its window is short, so that a
+ *    flood never puts more than a handful of one user's messages into an order's seq race at
+ *    once (the other side's message must not wait behind them); it divides the frame window,
+ *    so both are counted in one write (rate-limit.ts);
+ *  - orderPlacements: `POST /orders`;
+ *  - tickets: `POST /realtime/tickets` (each is a connect, or a reconnect).
  */
-export function rateLimit(): { windowSeconds: number; maxFramesPerWindow: number } {
-  const override = process.env.LIVE_ORDERS_RATE_LIMIT_FRAMES;
-  const frames = override === undefined || override === "" ? 50 : Number(override);
-  if (!Number.isInteger(frames) || frames < 1) {
-    throw new Error(`invalid configuration: LIVE_ORDERS_RATE_LIMIT_FRAMES=${override}`);
-  }
-  return { windowSeconds: 10, maxFramesPerWindow: frames };
+export function limits(): {
+  frames: LimitSetting;
+  chatPerOrder: LimitSetting;
+  orderPlacements: LimitSetting;
+  tickets: LimitSetting;
+} {
+  return {
+    frames: { windowSeconds: 10, max: limitMax("LIVE_ORDERS_RATE_LIMIT_FRAMES", 150) },
+    chatPerOrder: { windowSeconds: 2, max: limitMax("LIVE_ORDERS_RATE_LIMIT_CHAT", 4) },
+    orderPlacements: { windowSeconds: 60, max: limitMax("LIVE_ORDERS_RATE_LIMIT_ORDERS", 20) },
+    tickets: { windowSeconds: 60, max: limitMax("LIVE_ORDERS_RATE_LIMIT_TICKETS", 120) },
+  };
+}
+
+/**
+ * Live connections one user may hold at once (SPEC §4): the next `$connect` is refused with 429.
+ * `LIVE_ORDERS_MAX_CONNECTIONS_PER_USER` raises it for benchmarks that open thousands of sockets
+ * as one user.
+ */
+export function maxConnectionsPerUser(): number {
+  return positiveInteger("LIVE_ORDERS_MAX_CONNECTIONS_PER_USER", 10);
+}
+
+/** A connect ticket is valid this long after it was issued (SPEC §4: at most 30 s). */
+export const ticketTtlSeconds = 30;
+
+/** A limit's maximum from the environment: a positive integer, or `unlimited` (Infinity). */
+function limitMax(name: string, fallback: number): number {
+  return process.env[name] === "unlimited" ? Number.POSITIVE_INFINITY : positiveInteger(name, fallback);
+}
+
+function positiveInteger(name: string, fallback: number): number {
+  const value = process.env[name];
+  if (value === undefined || value === "") return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`invalid configuration: ${name}=${value}`);
+  return parsed;
 }
 
 /** Fan-out: concurrent `@connections` posts per topic (retries: `RetryPolicy.fanOutPost`). */

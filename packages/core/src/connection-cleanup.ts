@@ -1,14 +1,51 @@
 /**
  * Forgetting a connection that has gone (`$disconnect`, or a 410 seen by the fan-out): its
- * connection item and every subscription it holds, in BatchWriteItem requests of 25. Apart from
- * connection.ts so that what a frame needs of a connection (the rate limit) does not pull in the
- * subscriptions.
+ * connection item and every subscription it holds, in BatchWriteItem requests of 25, and its
+ * user's slot; and closing a user's own connections when they sign out. Apart from
+ * connection.ts so that what `$connect` needs does not pull in the subscriptions.
  */
 import { BatchWriteCommand, type BatchWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import { connectionsOfUser, releaseSlots } from "./connection";
+import type { ConnectionsApi } from "./connections-api";
 import { dynamo, table } from "./dynamo";
+import { isErrorNamed } from "./errors";
 import { connectionKey, subscriptionKey } from "./keys";
 import { RetryPolicy, retryUntilDefined } from "./retry";
 import { subscriptionsOfConnection } from "./subscription";
+
+/**
+ * `$disconnect`: the connection's items, and the slot it held among its user's connections
+ * (`userId` from the authorizer context). Returns how many subscriptions were removed.
+ */
+export async function forgetConnection(connectionId: string, userId: string | undefined): Promise<number> {
+  const [subscriptions] = await Promise.all([
+    removeConnection(connectionId),
+    userId === undefined ? undefined : releaseSlots(userId, [connectionId]),
+  ]);
+  return subscriptions;
+}
+
+/**
+ * Sign-out: closes every connection the user holds (`DELETE @connections/{id}`; API Gateway
+ * then runs `$disconnect` for each, which forgets it) and frees their slots. A connection that
+ * had already gone counts as closed. Returns how many were open.
+ */
+export async function closeConnectionsOfUser(userId: string, connections: ConnectionsApi): Promise<number> {
+  const ids = await connectionsOfUser(userId);
+  const closed = await Promise.all(
+    ids.map(async (connectionId) => {
+      try {
+        await connections.delete(connectionId);
+        return true;
+      } catch (error) {
+        if (isErrorNamed(error, "GoneException")) return false;
+        throw error;
+      }
+    }),
+  );
+  await releaseSlots(userId, ids);
+  return closed.filter(Boolean).length;
+}
 
 type WriteRequests = NonNullable<BatchWriteCommandInput["RequestItems"]>[string];
 

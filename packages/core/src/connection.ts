@@ -4,14 +4,21 @@
  * sk CONN, TTL `expiresAt` past the 2-hour connection limit (a missed `$disconnect` leaves no
  * ghost for long).
  *
- * The item also holds the connection's rate-limit window (see `consumeFrame`).
+ * A user holds at most `maxConnectionsPerUser()` live connections (SPEC §4): each connection
+ * takes a slot in its user's item (keys.ts, `userConnections`) with one conditional write. A
+ * missed `$disconnect` cannot lock a user out, because "live" is decided by API Gateway, not by
+ * that item: when every slot is taken, the slots are checked before the connect is refused —
+ * a slot older than API Gateway's 2-hour limit is free, and so is one whose connection
+ * `GET @connections` answers Gone (410). Slots younger than `slotGraceMs` are not asked
+ * about: API Gateway knows a connection only once its `$connect` has returned.
  */
-import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Identity } from "./authz";
-import { connectionTtlSeconds, rateLimit } from "./config";
+import { connectionTtlSeconds, maxConnectionsPerUser } from "./config";
+import type { ConnectionLookup } from "./connections-api";
 import { dynamo, table } from "./dynamo";
 import { isErrorNamed, RateLimitedError } from "./errors";
-import { connectionKey } from "./keys";
+import { connectionKey, userConnectionsKey } from "./keys";
 
 export interface ConnectionRecord {
   pk: string;
@@ -23,8 +30,6 @@ export interface ConnectionRecord {
   username?: string;
   connectedAt: number;
   expiresAt: number;
-  rateWindow?: number;
-  rateCount?: number;
 }
 
 /** TTL of items that live as long as a connection: API Gateway's 2 h limit plus a margin. */
@@ -32,7 +37,22 @@ export function connectionExpiresAt(connectedAtMs: number): number {
   return Math.floor(connectedAtMs / 1000) + connectionTtlSeconds;
 }
 
-export async function register(connectionId: string, identity: Identity, connectedAt: number): Promise<void> {
+/** API Gateway closes every WebSocket connection after 2 hours. */
+const maxConnectionMs = 2 * 60 * 60 * 1000;
+/** Longer than a `$connect` may take (API Gateway's integration timeout is 29 s). */
+export const slotGraceMs = 30_000;
+
+/**
+ * `$connect`: takes one of the user's connection slots (429 RATE_LIMITED when all are live),
+ * then stores the connection.
+ */
+export async function register(
+  connectionId: string,
+  identity: Identity,
+  connectedAt: number,
+  connections: ConnectionLookup,
+): Promise<void> {
+  await claimSlot(identity.userId, connectionId, connectedAt, connections);
   const item: ConnectionRecord = {
     ...connectionKey(connectionId),
     entity: "connection",
@@ -46,51 +66,115 @@ export async function register(connectionId: string, identity: Identity, connect
   await dynamo().send(new PutCommand({ TableName: table(), Item: item }));
 }
 
-/**
- * Per-connection rate limit: a fixed window counter on the connection item, advanced with
- * conditional updates (no read first). Normally one write per frame:
- *   1. `rateCount + 1` if the window is the current one and below the limit;
- *   2. else, if the stored window is older (or none), start the current window at 1;
- *   3. else the window is current and full → RATE_LIMITED.
- * The window number is `floor(now / windowSeconds)`, so every Lambda instance agrees on it.
- */
-export async function consumeFrame(connectionId: string, connectedAt: number, nowMs = Date.now()): Promise<void> {
-  const { windowSeconds, maxFramesPerWindow } = rateLimit();
-  const window = Math.floor(nowMs / 1000 / windowSeconds);
-  // Two rounds: when two frames open a new window at once, the loser of step 2 finds the window
-  // current and counts itself in step 1 of the next round instead of being refused.
-  for (let round = 0; round < 2; round++) {
+/** The user's slots as stored: connection id → connectedAt (ms). */
+async function readSlots(userId: string): Promise<Record<string, number> | undefined> {
+  const { Item } = await dynamo().send(
+    new GetCommand({ TableName: table(), Key: userConnectionsKey(userId), ConsistentRead: true }),
+  );
+  return Item?.live as Record<string, number> | undefined;
+}
+
+/** The ids of the connections the user holds (as far as `$connect` and `$disconnect` told us). */
+export async function connectionsOfUser(userId: string): Promise<string[]> {
+  return Object.keys((await readSlots(userId)) ?? {});
+}
+
+async function claimSlot(
+  userId: string,
+  connectionId: string,
+  connectedAt: number,
+  connections: ConnectionLookup,
+): Promise<void> {
+  const max = maxConnectionsPerUser();
+  // The item outlives every slot it holds: the newest is this one, connected about now.
+  const expiresAt = connectionExpiresAt(Math.max(connectedAt, Date.now()));
+  // A few rounds: a claim that found the item missing creates it, one that raced a concurrent
+  // connect or disconnect claims again, one that found every slot taken frees what is stale.
+  for (let round = 0; round < 3; round++) {
     try {
       await dynamo().send(
         new UpdateCommand({
           TableName: table(),
-          Key: connectionKey(connectionId),
-          UpdateExpression: "SET rateCount = rateCount + :one",
-          ConditionExpression: "rateWindow = :window AND rateCount < :max",
-          ExpressionAttributeValues: { ":one": 1, ":window": window, ":max": maxFramesPerWindow },
+          Key: userConnectionsKey(userId),
+          UpdateExpression: "SET live.#connection = :connectedAt, expiresAt = :expiresAt",
+          ConditionExpression: "attribute_exists(live) AND size(live) < :max",
+          ExpressionAttributeNames: { "#connection": connectionId },
+          ExpressionAttributeValues: { ":connectedAt": connectedAt, ":expiresAt": expiresAt, ":max": max },
         }),
       );
       return;
     } catch (error) {
       if (!isErrorNamed(error, "ConditionalCheckFailedException")) throw error;
     }
-    try {
-      await dynamo().send(
-        new UpdateCommand({
-          TableName: table(),
-          Key: connectionKey(connectionId),
-          // if_not_exists: a connection whose item is missing (lost $connect write, or TTL'd
-          // early) still gets a bounded item rather than an immortal one.
-          UpdateExpression:
-            "SET rateWindow = :window, rateCount = :one, expiresAt = if_not_exists(expiresAt, :expiresAt)",
-          ConditionExpression: "attribute_not_exists(rateWindow) OR rateWindow < :window",
-          ExpressionAttributeValues: { ":one": 1, ":window": window, ":expiresAt": connectionExpiresAt(connectedAt) },
-        }),
-      );
-      return;
-    } catch (error) {
-      if (!isErrorNamed(error, "ConditionalCheckFailedException")) throw error;
+    const slots = await readSlots(userId);
+    if (slots === undefined) {
+      if (await createSlots(userId, { [connectionId]: connectedAt }, expiresAt)) return;
+      continue;
     }
+    // Not full after all: the item appeared, or a slot was freed, since the claim was refused.
+    if (Object.keys(slots).length < max) continue;
+    const stale = await staleSlots(slots, Date.now(), connections);
+    if (stale.length === 0) break;
+    await releaseSlots(userId, stale);
   }
-  throw new RateLimitedError(`more than ${maxFramesPerWindow} frames in ${windowSeconds} s; slow down`);
+  throw new RateLimitedError(`at most ${max} connections at once: close one (another tab or device) first`);
+}
+
+/** The user's first slot: creates the item, unless a concurrent connect just did (false). */
+async function createSlots(userId: string, live: Record<string, number>, expiresAt: number): Promise<boolean> {
+  try {
+    await dynamo().send(
+      new PutCommand({
+        TableName: table(),
+        Item: { ...userConnectionsKey(userId), entity: "userConnections", userId, live, expiresAt },
+        ConditionExpression: "attribute_not_exists(pk)",
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isErrorNamed(error, "ConditionalCheckFailedException")) return false;
+    throw error;
+  }
+}
+
+/** Slots whose connection API Gateway no longer holds: past its 2-hour limit, or Gone. */
+export async function staleSlots(
+  slots: Record<string, number>,
+  nowMs: number,
+  connections: ConnectionLookup,
+): Promise<string[]> {
+  const verdicts = await Promise.all(
+    Object.entries(slots).map(async ([connectionId, connectedAt]) => {
+      if (nowMs - connectedAt > maxConnectionMs) return connectionId;
+      if (nowMs - connectedAt < slotGraceMs) return undefined;
+      try {
+        await connections.getConnection(connectionId);
+        return undefined;
+      } catch (error) {
+        // Anything but Gone (throttling, a network error) keeps the slot: refusing one connect
+        // is better than letting a user past the cap.
+        return isErrorNamed(error, "GoneException") ? connectionId : undefined;
+      }
+    }),
+  );
+  return verdicts.filter((id): id is string => id !== undefined);
+}
+
+/** Frees the slots of connections that have closed. Idempotent. */
+export async function releaseSlots(userId: string, connectionIds: readonly string[]): Promise<void> {
+  if (connectionIds.length === 0) return;
+  const names = Object.fromEntries(connectionIds.map((id, i) => [`#c${i}`, id]));
+  try {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: userConnectionsKey(userId),
+        UpdateExpression: `REMOVE ${connectionIds.map((_, i) => `live.#c${i}`).join(", ")}`,
+        ConditionExpression: "attribute_exists(live)",
+        ExpressionAttributeNames: names,
+      }),
+    );
+  } catch (error) {
+    if (!isErrorNamed(error, "ConditionalCheckFailedException")) throw error;
+  }
 }

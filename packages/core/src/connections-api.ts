@@ -20,6 +20,15 @@ export interface ConnectionsApi {
   delete(connectionId: string): Promise<void>;
 }
 
+/**
+ * `GET @connections/{connectionId}`: resolves while API Gateway holds the connection open and
+ * rejects with `GoneException` once it does not — the authority on which connections are live
+ * when our own records (a missed `$disconnect`) might say otherwise.
+ */
+export interface ConnectionLookup {
+  getConnection(connectionId: string): Promise<unknown>;
+}
+
 const encoder = new TextEncoder();
 
 export function encodeFrame(frame: ServerFrame): Uint8Array {

@@ -11,7 +11,7 @@ import { ConflictError } from "./errors";
 import { menu } from "./menu";
 import * as Order from "./order";
 import { stepTowards } from "./order-status";
-import { type OrderItem, OrderStatus, type Role } from "./protocol";
+import { type Contact, type Fulfilment, type OrderLine, OrderStatus, type Role } from "./protocol";
 
 export interface DemoUser {
   userId: string;
@@ -20,8 +20,9 @@ export interface DemoUser {
 }
 
 interface DemoOrder {
-  items: OrderItem[];
+  items: OrderLine[];
   note?: string;
+  fulfilment: Fulfilment;
   status: OrderStatus;
   chat: { from: "customer" | "staff"; text: string }[];
 }
@@ -29,18 +30,20 @@ interface DemoOrder {
 const demoOrders: DemoOrder[] = [
   {
     items: [
-      { ...menu.margherita, quantity: 1 },
-      { ...menu.lemonade, quantity: 2 },
+      { sku: menu.margherita.sku, quantity: 1 },
+      { sku: menu.lemonade.sku, quantity: 2 },
     ],
     note: "Ring twice, please",
+    fulfilment: { type: "delivery", address: "12 Harbour Road, Flat 3" },
     status: OrderStatus.Placed,
     chat: [{ from: "customer", text: "Could you add some extra napkins?" }],
   },
   {
     items: [
-      { ...menu.pepperoni, quantity: 2 },
-      { ...menu.salad, quantity: 1 },
+      { sku: menu.pepperoni.sku, quantity: 2 },
+      { sku: menu.salad.sku, quantity: 1 },
     ],
+    fulfilment: { type: "pickup" },
     status: OrderStatus.Preparing,
     chat: [
       { from: "customer", text: "Is it possible to make one pizza extra crispy?" },
@@ -49,14 +52,16 @@ const demoOrders: DemoOrder[] = [
   },
   {
     items: [
-      { ...menu.salad, quantity: 1 },
-      { ...menu.tiramisu, quantity: 2 },
+      { sku: menu.salad.sku, quantity: 1 },
+      { sku: menu.tiramisu.sku, quantity: 2 },
     ],
+    fulfilment: { type: "delivery", address: "12 Harbour Road, Flat 3" },
     status: OrderStatus.OutForDelivery,
     chat: [{ from: "staff", text: "Your order is on its way, about 15 minutes." }],
   },
   {
-    items: [{ ...menu.margherita, quantity: 3 }],
+    items: [{ sku: menu.margherita.sku, quantity: 3 }],
+    fulfilment: { type: "pickup" },
     status: OrderStatus.Delivered,
     chat: [
       { from: "staff", text: "Delivered. Enjoy your meal!" },
@@ -64,7 +69,8 @@ const demoOrders: DemoOrder[] = [
     ],
   },
   {
-    items: [{ ...menu.lemonade, quantity: 6 }],
+    items: [{ sku: menu.lemonade.sku, quantity: 6 }],
+    fulfilment: { type: "delivery", address: "12 Harbour Road, Flat 3" },
     status: OrderStatus.Cancelled,
     chat: [{ from: "customer", text: "Sorry, ordered by mistake." }],
   },
@@ -74,12 +80,21 @@ function demoOrderId(userId: string, index: number): string {
   return `demo-${createHash("sha256").update(`${userId}:${index}`).digest("hex").slice(0, 24)}`;
 }
 
+/** Who a demo customer's orders are for: a name made from the e-mail, a fictional phone number. */
+function demoContact(user: DemoUser, index: number): Contact {
+  const local = user.email.split("@")[0] ?? "customer";
+  return {
+    name: `${local.charAt(0).toUpperCase()}${local.slice(1)} Example`,
+    phone: `+1 555 01${String(index).padStart(2, "0")}`,
+  };
+}
+
 export async function seedDemoData(users: DemoUser[]): Promise<void> {
   const staffUser = users.find((user) => user.role === "staff");
   const staff: Identity = staffUser
     ? { userId: staffUser.userId, role: "staff", username: staffUser.email }
     : { userId: "demo-staff", role: "staff", username: "staff" };
-  for (const user of users.filter((u) => u.role === "customer")) {
+  for (const [userIndex, user] of users.filter((u) => u.role === "customer").entries()) {
     const customer: Identity = { userId: user.userId, role: "customer", username: user.email };
     for (const [index, demo] of demoOrders.entries()) {
       const orderId = demoOrderId(user.userId, index);
@@ -87,7 +102,12 @@ export async function seedDemoData(users: DemoUser[]): Promise<void> {
         try {
           await Order.create(
             customer,
-            { items: demo.items, ...(demo.note ? { note: demo.note } : {}) },
+            {
+              items: demo.items,
+              contact: demoContact(user, userIndex),
+              fulfilment: demo.fulfilment,
+              ...(demo.note ? { note: demo.note } : {}),
+            },
             { id: orderId },
           );
         } catch (error) {

@@ -17,6 +17,9 @@
  * | Connection    | CONN#{connectionId}    | CONN                   | –                                  | –                                       |
  * | Subscription  | TOPIC#{topic}          | CONN#{connectionId}    | CONN#{connectionId} / TOPIC#{topic} | –                                      |
  * | SearchTerm    | ORDER#{orderId}        | TERM#{term}            | SEARCH#{term[0]} / {term}#{createdAt}#{orderId} | –                          |
+ * | UserConnections | USER#{userId}        | CONNECTIONS            | –                                  | –                                       |
+ * | ConnectTicket | TICKET#{sha256(ticket)} | TICKET                | –                                  | –                                       |
+ * | RateWindow    | LIMIT#{userId}         | {limit}#{window}       | –                                  | –                                       |
  *
  * Access patterns:
  * Each pattern names the function that runs it (order.ts, events.ts, subscription.ts).
@@ -63,7 +66,20 @@
  *     misses is deleted by the next fan-out's 410 or by TTL.
  * - `storedEvent` (events.ts) — one event by its key, GetItem pk = ORDER#{orderId}, sk = EVENT#{seq}
  *     (the fan-out replay reads the events a failure message's stream range names).
- * - `connection` (`register`, `consumeFrame`) — PutItem/UpdateItem pk = CONN#{connectionId}, sk = CONN (rate-limit counter).
+ * - `connection` (`register`) — PutItem pk = CONN#{connectionId}, sk = CONN.
+ * - `userConnections` (connection.ts: `claimSlot`, `releaseSlot`, `connectionsOfUser`) — the live
+ *     connections of a user, one item: map `live` connectionId → connectedAt (ms). Claimed by a
+ *     conditional UpdateItem (`size(live) < max`) on `$connect`, released on `$disconnect`;
+ *     read (GetItem, strongly consistent) when the cap is reached and on sign-out. One item, not
+ *     a Query over connection items, so the cap is one atomic condition even when a user opens
+ *     150 connections in a second.
+ * - `connectTicket` (ticket.ts: `issue`, `redeem`) — PutItem on `POST /realtime/tickets`;
+ *     redeemed by a conditional DeleteItem (exists, unexpired) returning the old item: of two
+ *     redemptions exactly one gets the identity. The key is the ticket's SHA-256, so someone who
+ *     can read the table cannot redeem what they read. TTL `expiresAt`.
+ * - `rateWindow` (rate-limit.ts: `admit`, `admitFrame`) — one conditional UpdateItem per counted
+ *     event: `ADD n :1` while `n < max`; `{limit}` is `frames`, `orderPlacements`, `tickets`;
+ *     `{window}` the window's number since the epoch. TTL `expiresAt` a minute past the window.
  * - `chatClientMessageId` — GetItem/conditional Put of the idempotency item of a chat send.
  *
  * The stream subscriber's filter (routes.ts) passes INSERTs whose sk begins with "EVENT#": event
@@ -138,6 +154,13 @@ export const chatClientMessageKey = (orderId: string, userId: string, clientMess
 });
 
 export const connectionKey = (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: "CONN" });
+export const userConnectionsKey = (userId: string) => ({ pk: `USER#${userId}`, sk: "CONNECTIONS" });
+/** `ticketDigest` is the SHA-256 of the ticket (base64url): the ticket itself is never stored. */
+export const connectTicketKey = (ticketDigest: string) => ({ pk: `TICKET#${ticketDigest}`, sk: "TICKET" });
+export const rateWindowKey = (userId: string, limit: string, window: number) => ({
+  pk: `LIMIT#${userId}`,
+  sk: `${limit}#${window}`,
+});
 export const connectionGsi1 = (connectionId: string) => `CONN#${connectionId}`;
 
 export const topicPk = (topic: Topic) => `TOPIC#${topic}`;

@@ -27,6 +27,54 @@ describe("orders", () => {
     ]);
   });
 
+  it("prices every line from the menu and keeps the contact and fulfilment on every read", async () => {
+    const alice = customer("alice");
+    const input = orderInput({
+      items: [
+        { sku: menu.pepperoni.sku, quantity: 3 },
+        { sku: menu.tiramisu.sku, quantity: 1 },
+      ],
+      contact: { name: "Alice", phone: "+1 555 0100" },
+      fulfilment: { type: "pickup" },
+    });
+    const order = await Order.create(alice, input);
+    expect(order.items).toEqual([
+      {
+        sku: menu.pepperoni.sku,
+        name: menu.pepperoni.name,
+        quantity: 3,
+        unitPriceCents: menu.pepperoni.unitPriceCents,
+      },
+      { sku: menu.tiramisu.sku, name: menu.tiramisu.name, quantity: 1, unitPriceCents: menu.tiramisu.unitPriceCents },
+    ]);
+    expect(order.totalCents).toBe(3 * menu.pepperoni.unitPriceCents + menu.tiramisu.unitPriceCents);
+    const expected = { contact: input.contact, fulfilment: input.fulfilment };
+    expect(order).toMatchObject(expected);
+    expect(await Order.readOrder(order.id)).toMatchObject(expected);
+    expect((await Order.getWithEvents(alice, order.id)).order).toMatchObject(expected);
+    expect((await Order.list(alice, {})).orders.find((o) => o.id === order.id)).toMatchObject(expected);
+    expect((await Order.list(staffMember(), {})).orders.find((o) => o.id === order.id)).toMatchObject(expected);
+    // A sku on no menu cannot be priced, whoever calls.
+    await expect(
+      Order.create(alice, orderInput({ items: [{ sku: "FREE-PIZZA", quantity: 999 }] })),
+    ).rejects.toBeInstanceOf(BadRequestError);
+  });
+
+  it("limits how many orders one customer places per minute, and nobody else's", async () => {
+    process.env.LIVE_ORDERS_RATE_LIMIT_ORDERS = "3";
+    try {
+      const alice = customer("alice");
+      const placed = await Promise.allSettled(Array.from({ length: 5 }, () => Order.place(alice, orderInput())));
+      expect(placed.filter((p) => p.status === "fulfilled")).toHaveLength(3);
+      expect(
+        placed.filter((p) => p.status === "rejected" && (p.reason as AppError).code === "RATE_LIMITED"),
+      ).toHaveLength(2);
+      await expect(Order.place(customer("bob"), orderInput())).resolves.toMatchObject({ status: "placed" });
+    } finally {
+      delete process.env.LIVE_ORDERS_RATE_LIMIT_ORDERS;
+    }
+  });
+
   it("refuses placing an order as staff", async () => {
     await expect(Order.create(staffMember(), orderInput())).rejects.toBeInstanceOf(ForbiddenError);
   });

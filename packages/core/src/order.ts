@@ -1,5 +1,6 @@
 /**
- * Orders: create, read, list, status changes with optimistic concurrency, cancel (SPEC §5).
+ * Orders: place (priced from the menu), read, list, status changes with optimistic concurrency,
+ * cancel (SPEC §5).
  * Every change is an event with the order's next seq (events.ts); the stream fan-out pushes it.
  */
 import { randomUUID } from "node:crypto";
@@ -28,6 +29,7 @@ import {
   staffGsi2Range,
   staffGsi2Sk,
 } from "./keys";
+import { menuItemOf } from "./menu";
 import { lostRaceMessage, refusedMessage, type StatusBy } from "./order-conflict";
 import { parseSearchQuery, searchIndexItems, searchPartitionOf, searchQueryInput } from "./order-search";
 import { cancelRefusal, canTransition, nextStatuses } from "./order-status";
@@ -37,9 +39,11 @@ import {
   type Order,
   type OrderCreatedEvent,
   type OrderEvent,
+  type OrderItem,
   OrderStatus,
   type OrderStatusEvent,
 } from "./protocol";
+import { admit, Limit } from "./rate-limit";
 import { RetryPolicy, retryUntilDefined } from "./retry";
 import type { CancelInput, CreateOrderInput, ListOrdersInput, UpdateStatusInput } from "./validation";
 
@@ -62,6 +66,8 @@ export function toOrder(item: Record<string, unknown>, seq: number): Order {
     customerId: record.customerId,
     status: record.status,
     items: record.items,
+    contact: record.contact,
+    fulfilment: record.fulfilment,
     totalCents: record.totalCents,
     version: record.version,
     seq,
@@ -91,9 +97,25 @@ export async function readOrder(orderId: string): Promise<Order | undefined> {
   return item === undefined ? undefined : toOrder(item, seq ?? 0);
 }
 
+/** The order's lines priced from the menu: the client names a sku and a quantity, never a price. */
+export function priceLines(lines: CreateOrderInput["items"]): OrderItem[] {
+  return lines.map(({ sku, quantity }) => {
+    const item = menuItemOf(sku);
+    if (item === undefined) throw new BadRequestError(`unknown sku ${JSON.stringify(sku)}: it is not on the menu`);
+    return { sku, name: item.name, quantity, unitPriceCents: item.unitPriceCents };
+  });
+}
+
+/** `POST /orders` (customers): within the caller's order placement limit (rate-limit.ts), then `create`. */
+export async function place(identity: Identity, input: CreateOrderInput): Promise<Order> {
+  assertCustomer(identity, "placing an order");
+  await admit(identity.userId, Limit.orderPlacements);
+  return create(identity, input);
+}
+
 /**
- * `POST /orders` (customers). `options.id` is for seeding demo data with stable ids; a second
- * create with the same id fails (CONFLICT) instead of overwriting.
+ * Writes a new order. `options.id` is for seeding demo data with stable ids; a second create
+ * with the same id fails (CONFLICT) instead of overwriting.
  */
 export async function create(
   identity: Identity,
@@ -102,18 +124,21 @@ export async function create(
 ): Promise<Order> {
   assertCustomer(identity, "placing an order");
   const now = new Date().toISOString();
+  const items = priceLines(input.items);
   const order: Order = {
     id: options.id ?? randomUUID(),
     customerId: identity.userId,
     status: OrderStatus.Placed,
-    items: input.items,
-    totalCents: input.items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0),
+    items,
+    contact: input.contact,
+    fulfilment: input.fulfilment,
+    totalCents: items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0),
     version: 1,
     seq: 1,
     createdAt: now,
     updatedAt: now,
   };
-  if (input.note !== undefined && input.note.length > 0) order.note = input.note;
+  if (input.note !== undefined) order.note = input.note;
   const event: OrderCreatedEvent = {
     kind: EventKind.OrderCreated,
     seq: 1,

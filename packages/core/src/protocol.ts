@@ -42,13 +42,48 @@ export interface OrderItem {
   unitPriceCents: number;
 }
 
+/** Who an order is for (SPEC §5): shown to staff on the board and the order page. */
+export interface Contact {
+  name: string;
+  phone: string;
+}
+
+export const FulfilmentType = {
+  Pickup: "pickup",
+  Delivery: "delivery",
+} as const;
+export type FulfilmentType = (typeof FulfilmentType)[keyof typeof FulfilmentType];
+
+/** How an order reaches the customer: collected at the shop, or delivered to an address. */
+export type Fulfilment = { type: "pickup" } | { type: "delivery"; address: string };
+
+/** A line of `POST /orders`: what and how many; the server prices it from the menu. */
+export interface OrderLine {
+  sku: string;
+  quantity: number;
+}
+
+/** `POST /orders` (SPEC §5). */
+export interface PlaceOrderBody {
+  items: OrderLine[];
+  note?: string;
+  contact: Contact;
+  fulfilment: Fulfilment;
+}
+
+/** Bounds of an order's lines (SPEC §5): more is refused with 400. */
+export const orderLimits = { maxLines: 50, maxQuantity: 50 } as const;
+
 /** Every order read (REST) returns this shape. */
 export interface Order {
   id: string;
   customerId: string;
   status: OrderStatus;
+  /** Priced by the server from the menu when the order was placed. */
   items: OrderItem[];
   note?: string;
+  contact: Contact;
+  fulfilment: Fulfilment;
   totalCents: number;
   /** Optimistic-concurrency version for status updates. */
   version: number;
@@ -131,6 +166,18 @@ export type ServerFrame =
 export interface EventPage {
   events: OrderEvent[];
   cursor?: string;
+}
+
+/** `GET /menu` (SPEC §5). */
+export interface MenuResponse {
+  items: { sku: string; name: string; unitPriceCents: number }[];
+}
+
+/** `POST /realtime/tickets` (SPEC §4, §5): what the client puts in `?ticket=` of its next connect. */
+export interface ConnectTicket {
+  ticket: string;
+  /** ISO-8601; the ticket is refused after it (and after its first use). */
+  expiresAt: string;
 }
 
 /** Maximum chat message length in characters. */

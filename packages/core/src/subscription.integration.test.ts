@@ -1,12 +1,12 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import { customer, orderInput, staffMember, useTestTable } from "../test/helpers";
+import { customer, everyConnectionLive, orderInput, staffMember, useTestTable } from "../test/helpers";
 import * as Chat from "./chat";
 import { connectionTtlSeconds } from "./config";
 import * as Connection from "./connection";
 import { removeConnection } from "./connection-cleanup";
 import { dynamo, table } from "./dynamo";
-import { ForbiddenError, NotFoundError, RateLimitedError } from "./errors";
+import { ForbiddenError, NotFoundError } from "./errors";
 import { connectionKey, subscriptionKey } from "./keys";
 import * as Order from "./order";
 import type { Topic } from "./protocol";
@@ -120,7 +120,7 @@ describe("connections", () => {
     const b = await Order.create(owner, orderInput());
     const connection = connectionOf(staff);
     const other = connectionOf(staff);
-    await Connection.register(connection.connectionId, staff, connection.connectedAt);
+    await Connection.register(connection.connectionId, staff, connection.connectedAt, everyConnectionLive);
     for (const topic of [`order:${a.id}`, `order:${b.id}`, "orders"] as const) {
       await Subscription.subscribe(connection, { topic });
       await Subscription.subscribe(other, { topic });
@@ -143,34 +143,5 @@ describe("connections", () => {
     await Subscription.subscribe(connection, { topic: "orders" });
     await Subscription.remove(connection.connectionId, `order:${order.id}`);
     expect(await Subscription.subscriptionsOfConnection(connection.connectionId)).toEqual(["orders"]);
-  });
-});
-
-describe("rate limit", () => {
-  it("allows the window's budget, refuses the next frame with RATE_LIMITED, and resets next window", async () => {
-    const owner = customer();
-    const connection = connectionOf(owner);
-    await Connection.register(connection.connectionId, owner, connection.connectedAt);
-    const windowStart = Math.ceil(Date.now() / 10_000) * 10_000 + 10_000;
-    for (let i = 0; i < 50; i++)
-      await Connection.consumeFrame(connection.connectionId, connection.connectedAt, windowStart + i);
-    await expect(
-      Connection.consumeFrame(connection.connectionId, connection.connectedAt, windowStart + 100),
-    ).rejects.toBeInstanceOf(RateLimitedError);
-    await expect(
-      Connection.consumeFrame(connection.connectionId, connection.connectedAt, windowStart + 10_000),
-    ).resolves.toBeUndefined();
-  });
-
-  it("counts concurrent frames exactly when they open a window together", async () => {
-    const owner = customer();
-    const connection = connectionOf(owner);
-    await Connection.register(connection.connectionId, owner, connection.connectedAt);
-    const now = Math.ceil(Date.now() / 10_000) * 10_000 + 50_000;
-    const results = await Promise.allSettled(
-      Array.from({ length: 60 }, () => Connection.consumeFrame(connection.connectionId, connection.connectedAt, now)),
-    );
-    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(50);
-    expect(results.filter((r) => r.status === "rejected" && r.reason instanceof RateLimitedError)).toHaveLength(10);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "./errors";
+import { menu } from "./menu";
 import type { ClientAction } from "./protocol";
 import {
   decodeFrame,
@@ -75,6 +76,36 @@ describe("WebSocket frames", () => {
     expect(codeOf(frame("👋".repeat(2000)), "sendMessage")).toBeUndefined();
     expect(codeOf(frame("x".repeat(2001)), "sendMessage")).toBe("PAYLOAD_TOO_LARGE");
     expect(codeOf(JSON.stringify({ action: "ping", pad: "x".repeat(maxBodyBytes) }), "ping")).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  it("normalizes chat text to NFC and refuses NUL, lone surrogates, bidi controls and invisible-only text", () => {
+    const frame = (text: string) => ({ action: "sendMessage", orderId: "o", text, clientMessageId: "c" });
+    expect(validateFrame(frame("cafe\u0301"), "sendMessage").text).toBe("caf\u00e9");
+    expect(validateFrame(frame("مرحبا، שלום"), "sendMessage").text).toBe("مرحبا، שלום");
+    const refused = (text: string) => {
+      try {
+        validateFrame(frame(text), "sendMessage");
+      } catch (error) {
+        return `${(error as AppError).code} ${(error as AppError).message}`;
+      }
+      return "accepted";
+    };
+    expect(refused("a\u0000b")).toBe("BAD_REQUEST invalid sendMessage frame: text: must not contain NUL characters");
+    expect(refused("\ud83d")).toBe(
+      "BAD_REQUEST invalid sendMessage frame: text: must not contain broken characters (lone surrogates)",
+    );
+    for (const control of ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"])
+      expect(refused(`pay \u0024${control}10`)).toBe(
+        "BAD_REQUEST invalid sendMessage frame: text: must not contain bidirectional override or isolate characters",
+      );
+    for (const blank of ["\u200b", "\u200b\u200c\u200d\u2060\ufeff", " \t\n", "\u3164"])
+      expect(refused(blank)).toBe(
+        "BAD_REQUEST invalid sendMessage frame: text: must not be empty or only spaces and invisible characters",
+      );
+    expect(refused("line one\nline two\ttabbed")).toBe("accepted");
+    expect(refused("\u0007bell")).toBe(
+      "BAD_REQUEST invalid sendMessage frame: text: must not contain control characters",
+    );
   });
 
   it("rejects __proto__ keys anywhere with BAD_REQUEST", () => {
@@ -165,22 +196,96 @@ describe("WebSocket frames", () => {
 });
 
 describe("REST bodies", () => {
-  const item = { sku: "A", name: "Apple", quantity: 2, unitPriceCents: 150 };
+  const body = {
+    items: [
+      { sku: menu.margherita.sku, quantity: 2 },
+      { sku: menu.lemonade.sku, quantity: 1 },
+    ],
+    note: "n",
+    contact: { name: "Alice", phone: "+44 20 7946 0000" },
+    fulfilment: { type: "delivery", address: "1 Main Street" },
+  };
+  const problems = (value: unknown) => {
+    try {
+      parseCreateOrder(JSON.stringify(value));
+    } catch (error) {
+      expect((error as AppError).code).toBe("BAD_REQUEST");
+      return Object.fromEntries(
+        ((error as AppError).details as { path: string; message: string }[]).map((d) => [d.path, d.message]),
+      );
+    }
+    return expect.unreachable("accepted");
+  };
 
   it("accepts a valid order and reports each wrong field", () => {
-    expect(parseCreateOrder(JSON.stringify({ items: [item], note: "n" }))).toEqual({ items: [item], note: "n" });
-    try {
-      parseCreateOrder(JSON.stringify({ items: [{ ...item, quantity: 0, unitPriceCents: "1" }] }));
-      expect.unreachable();
-    } catch (error) {
-      const details = (error as AppError).details as { path: string }[];
-      expect((error as AppError).code).toBe("BAD_REQUEST");
-      expect(details.map((d) => d.path).sort()).toEqual(["items.0.quantity", "items.0.unitPriceCents"]);
-    }
-    expect(() => parseCreateOrder(JSON.stringify({ items: [] }))).toThrow(/items/);
+    expect(parseCreateOrder(JSON.stringify(body))).toEqual(body);
+    expect(parseCreateOrder(JSON.stringify({ ...body, fulfilment: { type: "pickup" } })).fulfilment).toEqual({
+      type: "pickup",
+    });
+    expect(
+      Object.keys(problems({ ...body, items: [{ sku: menu.margherita.sku, quantity: 0 }, { sku: 5 }] })).sort(),
+    ).toEqual(["items.0.quantity", "items.1.quantity", "items.1.sku"]);
+    expect(() => parseCreateOrder(JSON.stringify({ ...body, items: [] }))).toThrow(/items/);
     expect(() => parseCreateOrder("{")).toThrow(/not valid JSON/);
     expect(() => parseCreateOrder(undefined)).toThrow(/empty/);
     expect(() => parseCreateOrder('{"items":[],"__proto__":{}}')).toThrow(/__proto__/);
+  });
+
+  it("takes a sku and a quantity per line, never a price: an unknown sku, a quantity outside 1–50, more than 50 lines", () => {
+    // A client-set price is not part of the line: it is dropped, the menu's is charged (order.ts).
+    expect(
+      parseCreateOrder(JSON.stringify({ ...body, items: [{ sku: menu.salad.sku, quantity: 1, unitPriceCents: 0 }] }))
+        .items,
+    ).toEqual([{ sku: menu.salad.sku, quantity: 1 }]);
+    expect(problems({ ...body, items: [{ sku: "PIZZA-FREE", quantity: 1 }] })).toEqual({
+      "items.0.sku": 'unknown sku "PIZZA-FREE": it is not on the menu (GET /menu)',
+    });
+    expect(problems({ ...body, items: [{ sku: menu.margherita.sku, quantity: 999 }] })).toEqual({
+      "items.0.quantity": "Too big: expected number to be <=50",
+    });
+    expect(problems({ ...body, items: [{ sku: menu.margherita.sku, quantity: 0 }] })).toEqual({
+      "items.0.quantity": "Too small: expected number to be >=1",
+    });
+    const lines = Array.from({ length: 51 }, () => ({ sku: menu.lemonade.sku, quantity: 1 }));
+    expect(problems({ ...body, items: lines })).toEqual({ items: "Too big: expected array to have <=50 items" });
+    expect(problems({ ...body, items: [body.items[0], body.items[0]] })).toEqual({
+      items: "each sku may appear once: set its quantity instead",
+    });
+  });
+
+  it("requires the contact, and an address for a delivery, saying so", () => {
+    const { contact: _contact, ...noContact } = body;
+    expect(problems(noContact)).toEqual({ contact: "is required" });
+    expect(problems({ ...body, contact: { name: "Alice" } })).toEqual({ "contact.phone": "is required" });
+    expect(problems({ ...body, contact: { name: " ", phone: "12" } })).toEqual({
+      "contact.name": "must not be empty or only spaces and invisible characters",
+      "contact.phone": "must have 6 to 20 digits, written with digits, spaces and + ( ) - . only",
+    });
+    expect(problems({ ...body, fulfilment: { type: "delivery" } })).toEqual({ "fulfilment.address": "is required" });
+    expect(problems({ ...body, fulfilment: { type: "drone" } })).toEqual({
+      "fulfilment.type": 'Invalid option: expected one of "pickup"|"delivery"',
+    });
+    const { fulfilment: _fulfilment, ...noFulfilment } = body;
+    expect(problems(noFulfilment)).toEqual({ fulfilment: "is required (pickup, or delivery with an address)" });
+  });
+
+  it("stores typed text as NFC without surrounding spaces, and refuses what cannot be shown honestly", () => {
+    const decomposed = "Zoe\u0301 ";
+    const parsed = parseCreateOrder(
+      JSON.stringify({ ...body, note: "  cafe\u0301 ", contact: { name: decomposed, phone: " 0123 456 " } }),
+    );
+    expect(parsed.note).toBe("caf\u00e9");
+    expect(parsed.contact).toEqual({ name: "Zo\u00e9", phone: "0123 456" });
+    expect(problems({ ...body, note: "a\u0000b" })).toEqual({ note: "must not contain NUL characters" });
+    expect(problems({ ...body, note: "\u200b\u200d \ufeff" })).toEqual({
+      note: "must not be empty or only spaces and invisible characters",
+    });
+    expect(problems({ ...body, fulfilment: { type: "delivery", address: "Main St \u202e1 tinU" } })).toEqual({
+      "fulfilment.address": "must not contain bidirectional override or isolate characters",
+    });
+    expect(problems({ ...body, contact: { name: "A\ud800", phone: "0123456" } })).toEqual({
+      "contact.name": "must not contain broken characters (lone surrogates)",
+    });
   });
 
   it("parses status changes and an optional cancel body", () => {

@@ -3,11 +3,23 @@
  *  - not JSON, not an object, wrong types, `__proto__` keys      → BAD_REQUEST (with what was wrong)
  *  - a frame whose action is not a route                          → UNKNOWN_ACTION
  *  - chat text over the limit, a body over the size limit         → PAYLOAD_TOO_LARGE
+ *  - text a person typed that cannot be shown honestly (text.ts)  → BAD_REQUEST; what is kept
+ *    is its NFC form
  * Nothing here touches storage: a rejected input is never written anywhere.
  */
 import * as v from "valibot";
 import { BadRequestError, PayloadTooLargeError, UnknownActionError } from "./errors";
-import { type ClientAction, type ClientFrame, maxChatTextLength, OrderStatus, type Topic } from "./protocol";
+import { menuItemOf } from "./menu";
+import { addressProblem, cleanEntry, nameProblem, noteProblem, phoneProblem } from "./order-details";
+import {
+  type ClientAction,
+  type ClientFrame,
+  maxChatTextLength,
+  OrderStatus,
+  orderLimits,
+  type Topic,
+} from "./protocol";
+import { characterCount, normalizeText, textRefusal } from "./text";
 
 /** Largest JSON body we parse. API Gateway allows 128 KB WebSocket messages; no valid frame or REST body is near this. */
 export const maxBodyBytes = 32 * 1024;
@@ -82,8 +94,8 @@ const tooBig = (what: string, bound: number, unit = "") =>
 function str(...checks: v.PipeItem<string, string, v.BaseIssue<unknown>>[]): Schema<string> {
   return v.pipe(v.string(invalidType("string")), ...checks) as Schema<string>;
 }
-const minChars = (n: number) => v.minLength<string, number, string>(n, tooSmall("string", n, "characters"));
 const maxChars = (n: number) => v.maxLength<string, number, string>(n, tooBig("string", n, "characters"));
+const minChars = (n: number) => v.minLength<string, number, string>(n, tooSmall("string", n, "characters"));
 
 /** A finite integer in [min, max]: one check, one message, in zod's order (type, integer, bounds). */
 function int(min: number, max = Number.MAX_SAFE_INTEGER): Schema<number> {
@@ -120,12 +132,19 @@ function list<T>(item: Schema<T>, min: number, max: number): Schema<T[]> {
 
 /**
  * A plain object of `entries` (unknown keys dropped). A missing required key is reported as its
- * field's wrong type ("expected string, received undefined"), as zod does.
+ * field's wrong type ("expected string, received undefined"), as zod does, unless `whenMissing`
+ * says what a person should be told instead.
  */
-function obj<E extends v.ObjectEntries>(entries: E): Schema<v.InferOutput<v.ObjectSchema<E, undefined>>> {
+function obj<E extends v.ObjectEntries>(
+  entries: E,
+  whenMissing?: string,
+): Schema<v.InferOutput<v.ObjectSchema<E, undefined>>> {
   const required = Object.keys(entries).filter((key) => entries[key]?.type !== "optional");
+  const notAnObject = invalidType("object");
   return v.pipe(
-    v.custom<Record<string, unknown>>(isPlainObject, invalidType("object")),
+    v.custom<Record<string, unknown>>(isPlainObject, (issue) =>
+      issue.input === undefined && whenMissing !== undefined ? whenMissing : notAnObject(issue),
+    ),
     v.transform((input) => {
       const missing = required.filter((key) => !(key in input));
       return missing.length === 0 ? input : { ...input, ...Object.fromEntries(missing.map((key) => [key, undefined])) };
@@ -145,6 +164,23 @@ function parseWith<T>(schema: Schema<T>, value: unknown, what: string): T {
   const result = v.safeParse(schema, value);
   if (!result.success) throw badRequestFrom(result.issues, what);
   return result.output;
+}
+
+/**
+ * Text a person typed into a field (order-details.ts has each field's rule): refused with the
+ * rule's words, kept as its NFC form without surrounding spaces.
+ */
+function personText(problem: (text: string) => string | undefined): Schema<string> {
+  const notAString = invalidType("string");
+  return v.pipe(
+    v.string((issue) => (issue.input === undefined ? "is required" : notAString(issue))),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const refusal = problem(dataset.value);
+      if (refusal === undefined) return cleanEntry(dataset.value);
+      addIssue({ message: refusal });
+      return NEVER;
+    }),
+  ) as Schema<string>;
 }
 
 // ---------------------------------------------------------------- shared pieces
@@ -196,13 +232,6 @@ export function frameIdOf(value: unknown): string | undefined {
   return typeof id === "string" && id.length <= 128 ? id : undefined;
 }
 
-/** Code points, so an emoji counts as one character as a person would count it. */
-function characterCount(text: string): number {
-  let count = 0;
-  for (const _ of text) count += 1;
-  return count;
-}
-
 /**
  * A message parsed as JSON: the value, the `id` an error reply should echo, and the refusal of a
  * frame that parsed but must not be used (a `__proto__` key) — kept apart so that refusal can
@@ -231,7 +260,9 @@ export function validateFrame<A extends ClientAction>(value: unknown, expected: 
   if (value.action !== expected) throw unknownActionError(value.action);
   const frame = parseWith<unknown>(frameSchemas[expected], value, `${expected} frame`) as ClientFrame;
   if (frame.action === "sendMessage") {
-    if (frame.text.trim().length === 0) throw new BadRequestError("invalid sendMessage frame: text: must not be empty");
+    const refusal = textRefusal(frame.text);
+    if (refusal !== undefined) throw new BadRequestError(`invalid sendMessage frame: text: ${refusal}`);
+    frame.text = normalizeText(frame.text);
     const length = characterCount(frame.text);
     if (length > maxChatTextLength) {
       throw new PayloadTooLargeError(`text is ${length} characters; the limit is ${maxChatTextLength}`);
@@ -265,16 +296,41 @@ export function defaultRouteError(raw: string | undefined | null): { error: Erro
 
 // ---------------------------------------------------------------- REST
 
-const orderItemSchema = obj({
-  sku: str(v.trim(), minChars(1), maxChars(64)),
-  name: str(v.trim(), minChars(1), maxChars(200)),
-  quantity: int(1, 999),
-  unitPriceCents: int(0, 10_000_000),
+/** A line names a sku of the menu and a quantity; its price is the menu's, never the client's. */
+const orderLineSchema = obj({
+  sku: v.pipe(
+    str(maxChars(64)),
+    v.check(
+      (sku) => menuItemOf(sku) !== undefined,
+      (issue) => `unknown sku ${JSON.stringify(issue.input)}: it is not on the menu (GET /menu)`,
+    ),
+  ) as Schema<string>,
+  quantity: int(1, orderLimits.maxQuantity),
 });
 
+const orderLinesSchema = v.pipe(
+  list(orderLineSchema, 1, orderLimits.maxLines) as v.GenericSchema<unknown, { sku: string; quantity: number }[]>,
+  v.check(
+    (lines) => new Set(lines.map((line) => line.sku)).size === lines.length,
+    "each sku may appear once: set its quantity instead",
+  ),
+) as Schema<{ sku: string; quantity: number }[]>;
+
+const contactSchema = obj({ name: personText(nameProblem), phone: personText(phoneProblem) }, "is required");
+
+const fulfilmentTypes = ["pickup", "delivery"] as const;
+const fulfilmentSchema = v.lazy((input) => {
+  const type = isPlainObject(input) ? input.type : undefined;
+  if (type === "delivery") return obj({ type: v.literal("delivery"), address: personText(addressProblem) });
+  if (type === "pickup") return obj({ type: v.literal("pickup") });
+  return obj({ type: oneOf(fulfilmentTypes) }, "is required (pickup, or delivery with an address)");
+}) as Schema<{ type: "pickup" } | { type: "delivery"; address: string }>;
+
 const createOrderSchema = obj({
-  items: list(orderItemSchema, 1, 50),
-  note: v.optional(str(maxChars(500))),
+  items: orderLinesSchema,
+  note: v.optional(personText(noteProblem)),
+  contact: contactSchema,
+  fulfilment: fulfilmentSchema,
 });
 export type CreateOrderInput = v.InferOutput<typeof createOrderSchema>;
 

@@ -12,6 +12,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { inject } from "vitest";
 import type { Identity } from "../src/authz";
+import type { ConnectionLookup } from "../src/connections-api";
 import { menu } from "../src/menu";
 import { tableDefinition } from "../src/table-definition";
 import type { CreateOrderInput } from "../src/validation";
@@ -91,9 +92,27 @@ export function staffMember(): Identity {
 export function orderInput(overrides: Partial<CreateOrderInput> = {}): CreateOrderInput {
   return {
     items: [
-      { ...menu.margherita, quantity: 2 },
-      { ...menu.lemonade, quantity: 1 },
+      { sku: menu.margherita.sku, quantity: 2 },
+      { sku: menu.lemonade.sku, quantity: 1 },
     ],
+    contact: { name: "Alice Example", phone: "+1 555 0100" },
+    fulfilment: { type: "delivery", address: "1 Main Street, Springfield" },
     ...overrides,
+  };
+}
+
+/** `@connections` as API Gateway answers while every connection it is asked about is open. */
+export const everyConnectionLive: ConnectionLookup = { getConnection: async () => ({}) };
+
+/** `@connections` answering Gone (410) for the ids in `gone`, as API Gateway does once they closed. */
+export function connectionsGoneFor(gone: ReadonlySet<string>): ConnectionLookup & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    async getConnection(connectionId) {
+      asked.push(connectionId);
+      if (gone.has(connectionId)) throw Object.assign(new Error("gone"), { name: "GoneException" });
+      return {};
+    },
   };
 }

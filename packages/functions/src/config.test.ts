@@ -1,36 +1,31 @@
 import { transportDefaults } from "@live-orders/connections/transport-settings";
 import { afterEach, describe, expect, it } from "vitest";
-import { connectionsTransport, localCognitoIssuer } from "./config";
+import { connectionsTransport, webOrigins } from "./config";
 import { ConfigurationError } from "./errors";
 
-const original = process.env.LIVE_ORDERS_COGNITO_ISSUER;
+const original = process.env.LIVE_ORDERS_WEB_ORIGINS;
 afterEach(() => {
-  if (original === undefined) delete process.env.LIVE_ORDERS_COGNITO_ISSUER;
-  else process.env.LIVE_ORDERS_COGNITO_ISSUER = original;
+  if (original === undefined) delete process.env.LIVE_ORDERS_WEB_ORIGINS;
+  else process.env.LIVE_ORDERS_WEB_ORIGINS = original;
 });
 
-describe("local Cognito issuer", () => {
-  it("is off unless configured (AWS: the Cognito verifier)", () => {
-    delete process.env.LIVE_ORDERS_COGNITO_ISSUER;
-    expect(localCognitoIssuer()).toBeUndefined();
+describe("web origins", () => {
+  it("are the comma-separated origins the deployment names", () => {
+    process.env.LIVE_ORDERS_WEB_ORIGINS = "https://d111.cloudfront.net, http://127.0.0.1:5173";
+    expect([...webOrigins()]).toEqual(["https://d111.cloudfront.net", "http://127.0.0.1:5173"]);
   });
 
-  it("accepts loopback hosts only", () => {
-    for (const issuer of ["http://127.0.0.1:9329/local_abc", "http://localhost:9229/p", "http://[::1]:9229/p/"]) {
-      process.env.LIVE_ORDERS_COGNITO_ISSUER = issuer;
-      expect(localCognitoIssuer()).toBe(issuer.replace(/\/$/, ""));
-    }
+  it("may be none (a stack without a web app: no browser may connect), but must be set", () => {
+    process.env.LIVE_ORDERS_WEB_ORIGINS = "";
+    expect(webOrigins().size).toBe(0);
+    delete process.env.LIVE_ORDERS_WEB_ORIGINS;
+    expect(() => webOrigins()).toThrow(/LIVE_ORDERS_WEB_ORIGINS/);
   });
 
-  it("refuses any other host, since cognito-local's signing key is public", () => {
-    for (const issuer of [
-      "http://10.0.0.5:9229/p",
-      "https://cognito-idp.us-east-1.amazonaws.com/p",
-      "http://127.0.0.1.evil.com/p",
-      "not a url",
-    ]) {
-      process.env.LIVE_ORDERS_COGNITO_ISSUER = issuer;
-      expect(() => localCognitoIssuer()).toThrow(ConfigurationError);
+  it("refuses anything but bare origins (a path or a trailing slash would never match a browser's Origin)", () => {
+    for (const value of ["https://d111.cloudfront.net/", "https://app.example.com/app", "not a url", "*"]) {
+      process.env.LIVE_ORDERS_WEB_ORIGINS = value;
+      expect(() => webOrigins(), value).toThrow(ConfigurationError);
     }
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Configuration of the handlers, read once here. Resource ids come only from SST links
- * (`Resource.UserPool.id`, `Resource.WebClient.id`, `Resource.Realtime.managementEndpoint`);
- * locally they arrive as `SST_RESOURCE_*`.
+ * (`Resource.Realtime.managementEndpoint`; the table's in core); locally they arrive as
+ * `SST_RESOURCE_*`.
  */
 import {
   type ConnectionsClientKind,
@@ -13,28 +13,12 @@ import { Resource } from "sst";
 import { ConfigurationError } from "./errors";
 
 interface LinkedResources {
-  UserPool?: { id?: string };
-  WebClient?: { id?: string };
   Realtime?: { managementEndpoint?: string };
 }
 
 function required(value: string | undefined, name: string): string {
   if (value === undefined || value === "") throw new ConfigurationError(`missing configuration: ${name}`);
   return value;
-}
-
-export function userPoolId(): string {
-  return required(
-    (Resource as unknown as LinkedResources).UserPool?.id,
-    "Resource.UserPool.id (SST_RESOURCE_UserPool)",
-  );
-}
-
-export function webClientId(): string {
-  return required(
-    (Resource as unknown as LinkedResources).WebClient?.id,
-    "Resource.WebClient.id (SST_RESOURCE_WebClient)",
-  );
 }
 
 /** The `@connections` endpoint of the WebSocket API (`Resource.Realtime.managementEndpoint`). */
@@ -80,28 +64,31 @@ export function connectionsTransport(env: NodeJS.ProcessEnv = process.env): Tran
   };
 }
 
-const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
-
 /**
- * Local only: cognito-local's issuer (`http://127.0.0.1:<port>/<poolId>`). cognito-local signs
- * every pool's tokens with one RSA key that is public in its npm package, so accepting its
- * issuer anywhere but on a loopback host would let anyone mint tokens: refuse to start instead.
+ * The origins the web app is served from (`https://d123.cloudfront.net`; the Vite dev server's
+ * locally), from `LIVE_ORDERS_WEB_ORIGINS`, comma-separated: infra/ and the local stack set it.
+ * The `$connect` authorizer refuses a browser of any other origin. Set but empty: no browser
+ * may connect (a stack without a web app); unset is a deployment mistake and fails loudly.
  */
-export function localCognitoIssuer(): string | undefined {
-  const issuer = process.env.LIVE_ORDERS_COGNITO_ISSUER;
-  if (issuer === undefined || issuer === "") return undefined;
-  let url: URL;
-  try {
-    url = new URL(issuer);
-  } catch {
-    throw new ConfigurationError(`LIVE_ORDERS_COGNITO_ISSUER is not a URL: ${issuer}`);
+export function webOrigins(): ReadonlySet<string> {
+  const value = process.env.LIVE_ORDERS_WEB_ORIGINS;
+  if (value === undefined) throw new ConfigurationError("missing configuration: LIVE_ORDERS_WEB_ORIGINS");
+  const origins = value
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter((origin) => origin.length > 0);
+  for (const origin of origins) {
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      throw new ConfigurationError(`LIVE_ORDERS_WEB_ORIGINS holds something that is not an origin: ${origin}`);
+    }
+    if (parsed.origin !== origin) {
+      throw new ConfigurationError(`LIVE_ORDERS_WEB_ORIGINS must hold bare origins (${parsed.origin}), got ${origin}`);
+    }
   }
-  if (!loopbackHosts.has(url.hostname)) {
-    throw new ConfigurationError(
-      `LIVE_ORDERS_COGNITO_ISSUER must be on a loopback host (127.0.0.1, localhost, ::1), got ${url.hostname}`,
-    );
-  }
-  return issuer.replace(/\/+$/, "");
+  return new Set(origins);
 }
 
 export const serviceName = "live-orders";

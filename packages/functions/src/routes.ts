@@ -15,9 +15,14 @@
  * of `packages/functions/src/ws/connect.ts`).
  */
 
+import { accessTokenScope } from "@live-orders/core/authz";
 import type { ClientAction } from "@live-orders/core/protocol";
 
-/** Names of the linkable resources; `infra/` maps each to its SST component and `Resource.<name>`. */
+/**
+ * Names of the linkable resources; `infra/` maps each to its SST component and `Resource.<name>`.
+ * (No function links the user pool or its client any more: REST tokens are verified by API
+ * Gateway, WebSocket connects by their ticket.)
+ */
 export const Link = {
   Table: "Table",
   Realtime: "Realtime",
@@ -47,17 +52,23 @@ const ws = (file: string, link: readonly Link[]): FunctionRoute => ({
 /** The WebSocket API. Route selection expression: `$request.body.action`. */
 export const webSocketApi = {
   routeSelectionExpression: "$request.body.action",
-  /** REQUEST authorizer on `$connect` only: browsers cannot set headers on a WebSocket, so the token is a query parameter. */
+  /**
+   * REQUEST authorizer on `$connect` only. Browsers cannot set headers on a WebSocket, so the
+   * credential is a query parameter — a single-use connect ticket (`POST /realtime/tickets`),
+   * never a Cognito token, which would outlive the connect in every access log and proxy.
+   */
   authorizer: {
-    name: "TokenAuthorizer",
+    name: "TicketAuthorizer",
     handler: "packages/functions/src/ws/authorize.handler",
-    link: [Link.UserPool, Link.WebClient],
-    identitySources: ["route.request.querystring.token"],
+    link: [Link.Table],
+    identitySources: ["route.request.querystring.ticket"],
   } satisfies WebSocketAuthorizer,
   routes: {
-    $connect: ws("connect", [Link.Table]),
+    // Realtime: the per-user connection cap asks `@connections` which old slots are still live.
+    $connect: ws("connect", [Link.Table, Link.Realtime]),
     $disconnect: ws("disconnect", [Link.Table]),
-    $default: ws("default", [Link.Realtime]),
+    // Table: invalid frames count against the sender's frame limit too.
+    $default: ws("default", [Link.Table, Link.Realtime]),
     subscribe: ws("subscribe", [Link.Table, Link.Realtime]),
     unsubscribe: ws("unsubscribe", [Link.Table, Link.Realtime]),
     sendMessage: ws("send-message", [Link.Table, Link.Realtime]),
@@ -67,9 +78,9 @@ export const webSocketApi = {
 
 export type WebSocketRouteKey = keyof typeof webSocketApi.routes;
 
-const http = (exportName: string): FunctionRoute => ({
-  handler: `packages/functions/src/http/orders.${exportName}`,
-  link: [Link.Table],
+const http = (file: string, exportName: string, link: readonly Link[] = [Link.Table]): FunctionRoute => ({
+  handler: `packages/functions/src/http/${file}.${exportName}`,
+  link,
 });
 
 /** The HTTP API (payload format 2.0). Every route sits behind the Cognito JWT authorizer. */
@@ -78,20 +89,31 @@ export const httpApi = {
     name: "CognitoJwt",
     /** Cognito access tokens carry `client_id` (no `aud`); API Gateway accepts either against the audiences. */
     identitySource: "$request.header.Authorization",
+    /**
+     * Required of every route: only access tokens carry it. The audience check alone lets a
+     * Cognito ID token through (its `aud` is the client id); this refuses it at the gateway,
+     * and the handlers refuse anything whose `token_use` is not `access` as well.
+     */
+    scopes: [accessTokenScope],
   },
   cors: {
     allowOrigins: ["*"],
-    allowMethods: ["GET", "POST", "PATCH", "OPTIONS"],
+    allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
     allowHeaders: ["authorization", "content-type"],
     maxAge: 600,
   },
   routes: {
-    "POST /orders": http("create"),
-    "GET /orders": http("list"),
-    "GET /orders/{id}": http("get"),
-    "GET /orders/{id}/events": http("events"),
-    "PATCH /orders/{id}/status": http("updateStatus"),
-    "POST /orders/{id}/cancel": http("cancel"),
+    "GET /menu": http("menu", "getMenu", []),
+    "POST /orders": http("orders", "create"),
+    "GET /orders": http("orders", "list"),
+    "GET /orders/{id}": http("orders", "get"),
+    "GET /orders/{id}/events": http("orders", "events"),
+    "PATCH /orders/{id}/status": http("orders", "updateStatus"),
+    "POST /orders/{id}/cancel": http("orders", "cancel"),
+    "POST /realtime/tickets": http("realtime", "issueTicket"),
+    // The one REST route that reaches the WebSocket API: sign-out closes the caller's own
+    // connections through `@connections` (events still reach subscribers only via the stream).
+    "DELETE /realtime/connections": http("realtime", "closeConnections", [Link.Table, Link.Realtime]),
   } satisfies Record<string, FunctionRoute>,
 } as const;
 

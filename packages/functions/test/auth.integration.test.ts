@@ -9,6 +9,7 @@ import { responseOf } from "@live-orders/local/testing/http";
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
 import { sampleOrder } from "@live-orders/local/testing/sample-order";
 import { scanItems } from "@live-orders/local/testing/table";
+import { issueTicket, withTicket } from "@live-orders/local/testing/tickets";
 import { decodeJwt, forge, resign } from "@live-orders/local/testing/tokens";
 import { createOrdersApi } from "@live-orders/web/realtime/orders-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,9 +34,23 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function upgradeStatus(token: string | undefined): Promise<number> {
+/**
+ * Connecting as the web app does: a ticket for the token (`POST /realtime/tickets`), then the
+ * upgrade. A token the ticket endpoint refuses yields that refusal's status; else the upgrade's.
+ */
+async function connectStatus(token: string): Promise<number> {
+  const response = await fetch(`${stack.outputs.api}/realtime/tickets`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (response.status !== 201) return response.status;
+  const { ticket } = (await response.json()) as { ticket: string };
+  return upgradeStatus(withTicket(stack.outputs, ticket));
+}
+
+async function upgradeStatus(url: string, origin?: string): Promise<number> {
   try {
-    const socket = await TestSocket.open(stack.outputs.ws, token);
+    const socket = await TestSocket.openUrl(url, { origin });
     await socket.close();
     return 101;
   } catch (error) {
@@ -44,37 +59,52 @@ async function upgradeStatus(token: string | undefined): Promise<number> {
 }
 
 const cognito = () => localCognitoClient(stack.outputs.cognitoEndpoint);
+const connections = async () => (await scanItems(stack.outputs)).filter((item) => item.entity === "connection");
 
 describe("WebSocket $connect authorization", () => {
-  it("upgrades with a valid access token", async () => {
-    expect(await upgradeStatus(alice)).toBe(101);
+  it("upgrades with a fresh ticket of a valid access token", async () => {
+    expect(await connectStatus(alice)).toBe(101);
   });
 
-  it("refuses a missing or empty token with 401 and stores nothing", async () => {
-    const connections = async () => (await scanItems(stack.outputs)).filter((item) => item.entity === "connection");
+  it("refuses a missing, empty, unknown or made-up ticket, and a token in its place, with 401 and stores nothing", async () => {
     // Earlier tests' sockets are closed; wait for their $disconnect cleanup to settle.
     await expect.poll(connections, { timeout: 5000 }).toEqual([]);
-    expect(await upgradeStatus(undefined)).toBe(401);
-    expect(await upgradeStatus("")).toBe(401);
-    expect(await upgradeStatus(forge(alice))).toBe(401);
+    expect(await upgradeStatus(stack.outputs.ws)).toBe(401);
+    expect(await upgradeStatus(withTicket(stack.outputs, ""))).toBe(401);
+    expect(await upgradeStatus(withTicket(stack.outputs, "A".repeat(43)))).toBe(401);
+    expect(await upgradeStatus(withTicket(stack.outputs, alice))).toBe(401);
+    expect(await upgradeStatus(`${stack.outputs.ws}?token=${encodeURIComponent(alice)}`)).toBe(401);
     expect(await connections()).toEqual([]);
   });
 
-  it("refuses a forged token (right claims, wrong key) and garbage with 401", async () => {
-    expect(await upgradeStatus(forge(alice))).toBe(401);
-    expect(await upgradeStatus(forge(alice, (p) => ({ ...p, "cognito:groups": ["staff"] })))).toBe(401);
-    expect(await upgradeStatus("not.a.jwt")).toBe(401);
+  it("lets a ticket connect once: a second use is refused with 401", async () => {
+    const { ticket } = await issueTicket(stack.outputs, alice);
+    expect(await upgradeStatus(withTicket(stack.outputs, ticket))).toBe(101);
+    expect(await upgradeStatus(withTicket(stack.outputs, ticket))).toBe(401);
   });
 
-  it("refuses an expired token even when its signature is valid", async () => {
+  it("refuses a browser of another origin with 403, and admits one of the app's (none here: no web app)", async () => {
+    const { ticket } = await issueTicket(stack.outputs, alice);
+    expect(await upgradeStatus(withTicket(stack.outputs, ticket), "https://evil.example")).toBe(403);
+    // The refused origin did not spend the ticket: the same ticket works without a browser's Origin.
+    expect(await upgradeStatus(withTicket(stack.outputs, ticket))).toBe(101);
+  });
+
+  it("issues no ticket for a forged token (right claims, wrong key) or garbage: 401", async () => {
+    expect(await connectStatus(forge(alice))).toBe(401);
+    expect(await connectStatus(forge(alice, (p) => ({ ...p, "cognito:groups": ["staff"] })))).toBe(401);
+    expect(await connectStatus("not.a.jwt")).toBe(401);
+  });
+
+  it("issues no ticket for an expired token even when its signature is valid", async () => {
     const now = Math.floor(Date.now() / 1000);
     const expired = resign(alice, (p) => ({ ...p, iat: now - 7200, auth_time: now - 7200, exp: now - 60 }));
-    expect(await upgradeStatus(expired)).toBe(401);
+    expect(await connectStatus(expired)).toBe(401);
     // Control: the same re-signing with a future exp is accepted, so only `exp` made the difference.
-    expect(await upgradeStatus(resign(alice, (p) => ({ ...p, exp: now + 600 })))).toBe(101);
+    expect(await connectStatus(resign(alice, (p) => ({ ...p, exp: now + 600 })))).toBe(101);
   });
 
-  it("refuses a token of another user pool (same cognito-local, same signing key) with 401", async () => {
+  it("issues no ticket for a token of another user pool (same cognito-local, same signing key): 401", async () => {
     const other = await ensureUserPool({
       endpoint: stack.outputs.cognitoEndpoint,
       poolName: `other-${Date.now()}`,
@@ -87,10 +117,10 @@ describe("WebSocket $connect authorization", () => {
       DEMO_PASSWORD,
     );
     expect(decodeJwt(token).payload.iss).toBe(other.issuer);
-    expect(await upgradeStatus(token)).toBe(401);
+    expect(await connectStatus(token)).toBe(401);
   });
 
-  it("refuses a token of another client of the same pool, and an id token, with 401", async () => {
+  it("issues no ticket for a token of another client of the same pool (401) or for an id token (403, no scope)", async () => {
     const client = cognito();
     try {
       const created = await client.send(
@@ -106,7 +136,7 @@ describe("WebSocket $connect authorization", () => {
         "alice@example.com",
         DEMO_PASSWORD,
       );
-      expect(await upgradeStatus(otherClientToken)).toBe(401);
+      expect(await connectStatus(otherClientToken)).toBe(401);
       const auth = await client.send(
         new InitiateAuthCommand({
           AuthFlow: "USER_PASSWORD_AUTH",
@@ -114,7 +144,7 @@ describe("WebSocket $connect authorization", () => {
           AuthParameters: { USERNAME: "alice@example.com", PASSWORD: DEMO_PASSWORD },
         }),
       );
-      expect(await upgradeStatus(auth.AuthenticationResult!.IdToken!)).toBe(401);
+      expect(await connectStatus(auth.AuthenticationResult!.IdToken!)).toBe(403);
     } finally {
       client.destroy();
     }
@@ -166,7 +196,7 @@ describe("REST authorization", () => {
 describe("WebSocket authorization", () => {
   it("answers a customer subscribing to another's order with NOT_FOUND and to the staff feed with FORBIDDEN", async () => {
     const order = await ordersApiOf("alice@example.com").placeOrder(sampleOrder);
-    const socket = await TestSocket.open(stack.outputs.ws, bob);
+    const socket = await TestSocket.open(stack.outputs, bob);
     expect(await socket.request({ action: "subscribe", topic: `order:${order.id}` })).toMatchObject({
       type: "error",
       code: "NOT_FOUND",
@@ -185,7 +215,7 @@ describe("WebSocket authorization", () => {
 
   it("lets staff subscribe to the feed and any order", async () => {
     const order = await ordersApiOf("alice@example.com").placeOrder(sampleOrder);
-    const socket = await TestSocket.open(stack.outputs.ws, staff);
+    const socket = await TestSocket.open(stack.outputs, staff);
     expect(await socket.request({ action: "subscribe", topic: "orders" })).toMatchObject({
       type: "subscribed",
       seq: 0,

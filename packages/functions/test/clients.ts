@@ -1,6 +1,8 @@
 /** A real `ws` client for the end-to-end tests, collecting frames (REST goes through the web app's `createOrdersApi`). */
 
 import type { OrderEvent, ServerFrame } from "@live-orders/core/protocol";
+import type { Outputs } from "@live-orders/local/stack/local-stack";
+import { connectUrl } from "@live-orders/local/testing/tickets";
 import WebSocket from "ws";
 
 export class TestSocket {
@@ -23,11 +25,15 @@ export class TestSocket {
     );
   }
 
-  /** Open a connection; resolves when upgraded, rejects with the HTTP status when refused. */
-  static open(url: string, token?: string): Promise<TestSocket> {
-    const target = token === undefined ? url : `${url}?token=${encodeURIComponent(token)}`;
+  /** Connect as the user of `accessToken`, with a fresh ticket, as the web app does. */
+  static async open(stack: Pick<Outputs, "api" | "ws">, accessToken: string): Promise<TestSocket> {
+    return TestSocket.openUrl(await connectUrl(stack, accessToken));
+  }
+
+  /** Open a connection to `url` as it is; resolves when upgraded, rejects with the HTTP status when refused. */
+  static openUrl(url: string, options: { origin?: string } = {}): Promise<TestSocket> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(target);
+      const socket = new WebSocket(url, options.origin === undefined ? {} : { origin: options.origin });
       socket.once("open", () => resolve(new TestSocket(socket)));
       socket.once("unexpected-response", (_request, response) => {
         reject(Object.assign(new Error(`upgrade refused: ${response.statusCode}`), { status: response.statusCode }));

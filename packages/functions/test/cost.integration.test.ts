@@ -24,7 +24,12 @@ const ordersApiOf = (email: string, fetch?: typeof globalThis.fetch) =>
 
 beforeAll(async () => {
   // The handlers' DynamoDB calls go through the counting proxy; @connections calls are metered by the gateway.
-  stack = await startAppStack({ ...runEmulators(), countDynamoDb: true });
+  // Staff watch the order from 11 connections here: more than the per-user cap of 10.
+  stack = await startAppStack({
+    ...runEmulators(),
+    countDynamoDb: true,
+    env: { LIVE_ORDERS_MAX_CONNECTIONS_PER_USER: "20" },
+  });
   [alice, staff] = await Promise.all([stack.token("alice@example.com"), stack.token("staff@example.com")]);
 });
 afterAll(async () => {
@@ -136,10 +141,10 @@ describe("cost per action", () => {
     const topic = `order:${order.id}`;
 
     let socket: TestSocket | undefined;
-    const connect = await measure("connect (authorizer + $connect)", async () => {
-      socket = await TestSocket.open(stack.outputs.ws, alice);
+    const connect = await measure("connect (POST /realtime/tickets + authorizer + $connect)", async () => {
+      socket = await TestSocket.open(stack.outputs, alice);
     });
-    expect(n(connect, "lambda")).toBe(2);
+    expect(n(connect, "lambda")).toBe(3);
     const customer = socket!;
 
     const subscribe = await measure("subscribe order:{id} (no since)", async () => {
@@ -150,7 +155,7 @@ describe("cost per action", () => {
     const watchers: TestSocket[] = [];
     for (const k of [1, 10]) {
       while (watchers.length < k) {
-        const watcher = await TestSocket.open(stack.outputs.ws, staff);
+        const watcher = await TestSocket.open(stack.outputs, staff);
         await watcher.request({ action: "subscribe", topic });
         watchers.push(watcher);
       }
@@ -174,7 +179,7 @@ describe("cost per action", () => {
     });
     expect(n(status, "@connections.POST")).toBe(watchers.length + 1);
 
-    const board = await TestSocket.open(stack.outputs.ws, staff);
+    const board = await TestSocket.open(stack.outputs, staff);
     await board.request({ action: "subscribe", topic: "orders" });
     const resume = await measure("subscribe with since (replay of 3 events)", async () => {
       const current = (await ordersApiOf("staff@example.com").getOrder(order.id)).order.seq;

@@ -86,7 +86,7 @@ describe("a fan-out refused with 403", () => {
     const alice = createOrdersApi(stack.clientOptions("alice@example.com"));
     const staff = createOrdersApi(stack.clientOptions("staff@example.com"));
     const order: Order = await alice.placeOrder(sampleOrder);
-    const socket = await TestSocket.open(stack.outputs.ws, await stack.token("alice@example.com"));
+    const socket = await TestSocket.open(stack.outputs, await stack.token("alice@example.com"));
     await socket.request({ action: "subscribe", topic: `order:${order.id}` });
 
     refusing = true;

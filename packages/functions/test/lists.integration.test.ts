@@ -26,7 +26,7 @@ describe("the customer: feed", () => {
   it("pushes every event of the customer's orders on one subscription, each with its order's seq", async () => {
     const aliceId = stack.userId("alice@example.com");
     const topic = `customer:${aliceId}`;
-    const home = await TestSocket.open(stack.outputs.ws, await stack.token("alice@example.com"));
+    const home = await TestSocket.open(stack.outputs, await stack.token("alice@example.com"));
     expect(await home.request({ action: "subscribe", topic })).toMatchObject({ type: "subscribed", topic, seq: 0 });
     const first = await api("alice@example.com").placeOrder(sampleOrder);
     const second = await api("alice@example.com").placeOrder(sampleOrder);
@@ -45,9 +45,9 @@ describe("the customer: feed", () => {
 
   it("answers another customer's feed with NOT_FOUND and lets staff follow it", async () => {
     const topic = `customer:${stack.userId("alice@example.com")}`;
-    const bob = await TestSocket.open(stack.outputs.ws, await stack.token("bob@example.com"));
+    const bob = await TestSocket.open(stack.outputs, await stack.token("bob@example.com"));
     expect(await bob.request({ action: "subscribe", topic })).toMatchObject({ type: "error", code: "NOT_FOUND" });
-    const staff = await TestSocket.open(stack.outputs.ws, await stack.token("staff@example.com"));
+    const staff = await TestSocket.open(stack.outputs, await stack.token("staff@example.com"));
     expect(await staff.request({ action: "subscribe", topic })).toMatchObject({ type: "subscribed", topic });
     await Promise.all([bob.close(), staff.close()]);
   });
@@ -56,7 +56,7 @@ describe("the customer: feed", () => {
 describe("paginated history over REST", () => {
   it("returns the newest events of an order with a cursor back to the first", async () => {
     const order = await api("alice@example.com").placeOrder(sampleOrder);
-    const socket = await TestSocket.open(stack.outputs.ws, await stack.token("alice@example.com"));
+    const socket = await TestSocket.open(stack.outputs, await stack.token("alice@example.com"));
     for (let i = 0; i < 6; i++)
       await socket.request({ action: "sendMessage", orderId: order.id, text: `m${i}`, clientMessageId: `h${i}` });
     await socket.close();

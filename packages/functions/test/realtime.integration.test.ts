@@ -15,7 +15,8 @@ const ordersApiOf = (email: string, fetch?: typeof globalThis.fetch) =>
   createOrdersApi({ ...stack.clientOptions(email), fetch });
 
 beforeAll(async () => {
-  stack = await startAppStack(runEmulators());
+  // The race tests write chat as fast as a program can, past a person's 4 messages per 2 s.
+  stack = await startAppStack({ ...runEmulators(), env: { LIVE_ORDERS_RATE_LIMIT_CHAT: "1000" } });
   [alice, staff] = await Promise.all([stack.token("alice@example.com"), stack.token("staff@example.com")]);
 });
 afterAll(async () => {
@@ -31,8 +32,8 @@ async function placeOrder() {
 describe("live order status", () => {
   it("pushes a status change made over REST to the order's subscribers and the staff feed", async () => {
     const order = await placeOrder();
-    const customer = await TestSocket.open(stack.outputs.ws, alice);
-    const board = await TestSocket.open(stack.outputs.ws, staff);
+    const customer = await TestSocket.open(stack.outputs, alice);
+    const board = await TestSocket.open(stack.outputs, staff);
     expect(await customer.request({ action: "subscribe", topic: `order:${order.id}` })).toMatchObject({
       type: "subscribed",
       seq: 1,
@@ -67,7 +68,7 @@ describe("live order status", () => {
   });
 
   it("sends a new order to the staff feed as order.created", async () => {
-    const board = await TestSocket.open(stack.outputs.ws, staff);
+    const board = await TestSocket.open(stack.outputs, staff);
     await board.request({ action: "subscribe", topic: "orders" });
     const order = await placeOrder();
     const created = await board.next((f) => f.type === "event" && f.event.orderId === order.id);
@@ -77,14 +78,14 @@ describe("live order status", () => {
 
   it("stops pushing after unsubscribe", async () => {
     const order = await placeOrder();
-    const socket = await TestSocket.open(stack.outputs.ws, alice);
+    const socket = await TestSocket.open(stack.outputs, alice);
     await socket.request({ action: "subscribe", topic: `order:${order.id}` });
     expect(await socket.request({ action: "unsubscribe", topic: `order:${order.id}` })).toMatchObject({
       type: "unsubscribed",
       topic: `order:${order.id}`,
     });
     // A second socket proves the event went out; the first must not have it.
-    const witness = await TestSocket.open(stack.outputs.ws, alice);
+    const witness = await TestSocket.open(stack.outputs, alice);
     await witness.request({ action: "subscribe", topic: `order:${order.id}` });
     await ordersApiOf("staff@example.com").setStatus(order.id, "confirmed", 1);
     await witness.waitForEvent(`order:${order.id}`, 2);
@@ -98,7 +99,7 @@ describe("resume", () => {
   it("replays the events missed while disconnected once, in order, then continues live", async () => {
     const order = await placeOrder();
     const topic = `order:${order.id}`;
-    const first = await TestSocket.open(stack.outputs.ws, alice);
+    const first = await TestSocket.open(stack.outputs, alice);
     await first.request({ action: "subscribe", topic });
     await ordersApiOf("staff@example.com").setStatus(order.id, "confirmed", 1);
     await first.waitForEvent(topic, 2);
@@ -106,7 +107,7 @@ describe("resume", () => {
 
     // While away: a status change and two chat messages (seq 3, 4, 5).
     await ordersApiOf("staff@example.com").setStatus(order.id, "preparing", 2);
-    const staffSocket = await TestSocket.open(stack.outputs.ws, staff);
+    const staffSocket = await TestSocket.open(stack.outputs, staff);
     await staffSocket.request({ action: "subscribe", topic });
     for (const n of [1, 2]) {
       expect(
@@ -122,7 +123,7 @@ describe("resume", () => {
     // both replayed and live (at-least-once; clients dedup by seq), which is not what this checks.
     await staffSocket.waitForEvent(topic, 5);
 
-    const second = await TestSocket.open(stack.outputs.ws, alice);
+    const second = await TestSocket.open(stack.outputs, alice);
     const subscribed = await second.request({ action: "subscribe", topic, since: 2 });
     expect(subscribed).toMatchObject({ type: "subscribed", topic, seq: 5 });
     await second.waitForEvent(topic, 5);
@@ -147,7 +148,7 @@ describe("subscribe racing writers", () => {
     for (let round = 0; round < 3; round++) {
       const order = await placeOrder();
       const topic = `order:${order.id}`;
-      const writer = await TestSocket.open(stack.outputs.ws, staff);
+      const writer = await TestSocket.open(stack.outputs, staff);
       const total = 12;
       const writing = (async () => {
         for (let i = 0; i < total; i++) {
@@ -161,7 +162,7 @@ describe("subscribe racing writers", () => {
       })();
       // Subscribe somewhere in the middle of the writes, at a different point each round.
       await new Promise((resolve) => setTimeout(resolve, 40 + round * 60));
-      const reader = await TestSocket.open(stack.outputs.ws, alice);
+      const reader = await TestSocket.open(stack.outputs, alice);
       const subscribed = await reader.request<Extract<ServerFrame, { type: "subscribed" }>>({
         action: "subscribe",
         topic,
@@ -181,8 +182,8 @@ describe("chat", () => {
   it("delivers a message to every subscriber and acks a retried send with the same seq, stored once", async () => {
     const order = await placeOrder();
     const topic = `order:${order.id}`;
-    const customer = await TestSocket.open(stack.outputs.ws, alice);
-    const agent = await TestSocket.open(stack.outputs.ws, staff);
+    const customer = await TestSocket.open(stack.outputs, alice);
+    const agent = await TestSocket.open(stack.outputs, staff);
     await customer.request({ action: "subscribe", topic });
     await agent.request({ action: "subscribe", topic });
     const message = {
@@ -214,7 +215,7 @@ describe("concurrent status writers", () => {
   it("lets one writer per version win (others 409), never duplicating a seq", async () => {
     const order = await placeOrder();
     const topic = `order:${order.id}`;
-    const watcher = await TestSocket.open(stack.outputs.ws, alice);
+    const watcher = await TestSocket.open(stack.outputs, alice);
     await watcher.request({ action: "subscribe", topic });
     const path: OrderStatus[] = ["confirmed", "preparing", "ready", "out_for_delivery", "delivered"];
     let version = 1;
@@ -244,9 +245,9 @@ describe("stale connections", () => {
   it("removes a connection killed without a close frame (and whose $disconnect was lost) at the next fan-out, via 410", async () => {
     const order = await placeOrder();
     const topic = `order:${order.id}`;
-    const doomed = await TestSocket.open(stack.outputs.ws, alice);
+    const doomed = await TestSocket.open(stack.outputs, alice);
     expect((await doomed.request({ action: "subscribe", topic })).type).toBe("subscribed");
-    const healthy = await TestSocket.open(stack.outputs.ws, alice);
+    const healthy = await TestSocket.open(stack.outputs, alice);
     await healthy.request({ action: "subscribe", topic });
     const doomedId = await connectionIdOf(doomed);
     const ghost = await itemsOfConnection(stack.outputs, doomedId);

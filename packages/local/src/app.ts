@@ -50,6 +50,8 @@ export interface LocalResources {
   wsUrl: string;
   /** What `ApiGatewayManagementApiClient` takes as `endpoint` (SST's `managementEndpoint`). */
   managementEndpoint: string;
+  /** The origins a browser shows the web app under (none without one): what `Origin` checks admit. */
+  webOrigins: readonly string[];
 }
 
 export interface SeedContext {
@@ -86,7 +88,8 @@ export interface LocalApp {
   };
   /** The HTTP API; every route sits behind a JWT authorizer on the stack's user pool. */
   http?: {
-    routes: Readonly<Record<string, LocalFunction>>;
+    /** `authorizationScopes`: the JWT authorizer requires one of them (403 `insufficient_scope`, as AWS). */
+    routes: Readonly<Record<string, LocalFunction & { readonly authorizationScopes?: readonly string[] }>>;
     cors?: CorsConfig;
   };
   /** The table stream's subscriber (an event source mapping). */

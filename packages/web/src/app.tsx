@@ -9,7 +9,7 @@ import { ToastProvider, useToast } from "./components/toasts";
 import type { WebConfig } from "./config";
 import { describeError } from "./errors";
 import { useHashRoute } from "./hooks/use-hash-route";
-import { RealtimeProvider } from "./hooks/use-realtime";
+import { RealtimeProvider, useRealtime } from "./hooks/use-realtime";
 import { appName, useScreen } from "./hooks/use-screen";
 
 const loadSignIn = () => import("./components/sign-in");
@@ -42,11 +42,7 @@ export function App(props: { config: WebConfig }) {
         ) : user === null ? (
           <SignedOut onSignedIn={refresh} local={Boolean(props.config.cognitoEndpoint)} />
         ) : (
-          <SignedInApp
-            config={props.config}
-            user={user}
-            onSignOut={() => void signOut().finally(() => setUser(null))}
-          />
+          <SignedInApp config={props.config} user={user} onSignedOut={() => setUser(null)} />
         )}
       </ToastProvider>
     </ErrorBoundary>
@@ -128,17 +124,35 @@ function Landing(props: { prefetch: () => void; onChoose: (form: "signIn" | "sig
   );
 }
 
-function SignedInApp(props: { config: WebConfig; user: SignedInUser; onSignOut: () => void }) {
+function SignedInApp(props: { config: WebConfig; user: SignedInUser; onSignedOut: () => void }) {
   const toast = useToast();
   const onError = useCallback((error: Error) => toast.error(`Live updates: ${describeError(error)}`), [toast]);
   return (
     <RealtimeProvider config={props.config} userId={props.user.userId} onError={onError}>
-      <Header user={props.user} onSignOut={props.onSignOut} />
+      <SignedInHeader user={props.user} onSignedOut={props.onSignedOut} />
       <main className="content">
         <Screen user={props.user} />
       </main>
     </RealtimeProvider>
   );
+}
+
+/**
+ * Sign-out closes the user's WebSocket connections on every device first (while the token still
+ * works), then ends the session (Amplify revokes the refresh token). What the access token can
+ * still do until it expires (at most 15 minutes): REST calls, and a new ticket for a new
+ * connection — whoever holds a copy of it; this browser forgets it.
+ */
+function SignedInHeader(props: { user: SignedInUser; onSignedOut: () => void }) {
+  const client = useRealtime();
+  const signOutHere = () =>
+    void client.api
+      .closeMyConnections()
+      // Unreachable (offline): sign out all the same; this tab's own connection closes with its client.
+      .catch(() => undefined)
+      .then(() => signOut())
+      .finally(props.onSignedOut);
+  return <Header user={props.user} onSignOut={signOutHere} />;
 }
 
 function Screen(props: { user: SignedInUser }) {

@@ -1,6 +1,6 @@
 /**
  * The security headers the web app is served with: one definition for CloudFront (infra/web.ts
- * turns it into a response headers policy) and for the local web server (packages/local), so a
+ * turns it into a response headers policy) and for the Vite dev server (vite.config.ts), so a
  * page that breaks the policy breaks in the browser tests as it would on AWS.
  *
  * Pure: no imports, no Node or DOM APIs beyond `URL`; infra/ bundles it into sst.config.ts.

@@ -13,8 +13,10 @@ import {
   type BrowserUser,
   desktop,
   launchChromium,
+  newWatchedContext,
   openAs,
   phone,
+  placeOrderWithForm,
   recordStatusTimes,
   screenshotPath,
   startTestStack,
@@ -70,11 +72,9 @@ function card(page: Page, orderId: string) {
 
 async function placeOrder(page: Page): Promise<string> {
   await page.goto(new URL("#/", stack.outputs.web).toString());
-  await page.getByRole("button", { name: `One more ${menu.margherita.name}` }).click();
-  await page.getByRole("button", { name: "One more Lemonade" }).click();
-  await page.getByRole("button", { name: "Place order" }).click();
-  await page.waitForURL(/#\/orders\/[^/]+$/);
-  const orderId = decodeURIComponent(new URL(page.url()).hash.replace("#/orders/", ""));
+  // The seeded customer's form fills itself from the last order once the list has loaded.
+  await expect.poll(() => page.getByLabel("Name", { exact: true }).inputValue(), live).not.toBe("");
+  const orderId = await placeOrderWithForm(page, [menu.margherita.name, menu.lemonade.name]);
   await expect.poll(() => page.getByTestId("order-status").getAttribute("data-status"), live).toBe("placed");
   return orderId;
 }
@@ -117,6 +117,70 @@ async function sendChat(page: Page, text: string): Promise<void> {
 function chatTexts(page: Page): Promise<string[]> {
   return page.getByTestId("chat-message").locator(".chat-text").allTextContents();
 }
+
+describe("the order form", () => {
+  it("asks for contact and pickup or delivery with clear messages, and prefills them from the last order", async () => {
+    const page = customer.page;
+    await page.goto(new URL("#/", stack.outputs.web).toString());
+    const name = page.getByLabel("Name", { exact: true });
+    // alice's demo orders say who she is: the form starts from her last one.
+    await expect.poll(() => name.inputValue(), live).not.toBe("");
+    await page.getByRole("button", { name: `One more ${menu.salad.name}` }).click();
+    await page.getByLabel("Deliver to my address").check();
+    const address = page.getByLabel("Delivery address");
+    await address.fill("   ");
+    await name.fill("");
+    await page.getByRole("button", { name: "Place order" }).click();
+    await expect
+      .poll(() => page.locator(".field-problem").allTextContents(), live)
+      .toEqual(["Enter your name.", "Enter the delivery address."]);
+    expect(page.url()).not.toMatch(/#\/orders\//);
+    await address.fill("7 Lantern Lane\u202e");
+    await name.fill("Alice Example");
+    await page.getByRole("button", { name: "Place order" }).click();
+    await expect
+      .poll(() => page.locator(".field-problem").allTextContents(), live)
+      .toEqual(["The address must not contain bidirectional override or isolate characters."]);
+    await page.screenshot({ path: screenshotPath(rootDir, "customer-order-form-problems-phone"), fullPage: true });
+    await address.fill("7 Lantern Lane");
+    await page.getByRole("button", { name: "Place order" }).click();
+    await page.waitForURL(/#\/orders\/[^/]+$/);
+
+    // Back on the form: prefilled from the order just placed, so it was stored with them.
+    await page.goto(new URL("#/", stack.outputs.web).toString());
+    await expect.poll(() => page.getByLabel("Delivery address").inputValue(), live).toBe("7 Lantern Lane");
+    expect(await name.inputValue()).toBe("Alice Example");
+    await page.getByLabel("Pick up at the shop").check();
+    expect(await page.getByLabel("Delivery address").count()).toBe(0);
+    expect(customer.problems).toEqual([]);
+  });
+});
+
+describe("security headers", () => {
+  it("serves the page with CloudFront's Content-Security-Policy, which the browser enforces", async () => {
+    const { context, page, problems } = await newWatchedContext(browser, desktop);
+    try {
+      const response = await page.goto(stack.outputs.web);
+      const policy = response?.headers()["content-security-policy"] ?? "";
+      expect(policy).toMatch(/^default-src 'self'; script-src 'self' 'nonce-[A-Za-z0-9+/=]+'; /);
+      expect(policy).toContain("frame-ancestors 'none'");
+      expect(response?.headers()["x-frame-options"]).toBe("DENY");
+      await page.getByRole("button", { name: "Sign in", exact: true }).waitFor();
+      expect(problems).toEqual([]);
+      // A script the policy does not admit (no nonce) is refused, and the refusal is seen.
+      await page.evaluate(() => {
+        const script = document.createElement("script");
+        script.textContent = "window.__injected = true";
+        document.head.append(script);
+      });
+      await expect.poll(() => problems.length, live).toBeGreaterThan(0);
+      expect(await page.evaluate(() => (window as unknown as { __injected?: boolean }).__injected)).toBeUndefined();
+      expect(problems.every((problem) => /^csp/.test(problem))).toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
+});
 
 describe("customer and staff in Chromium", () => {
   it("shows every status staff set on the customer's order page within 2 s, without a reload", async () => {

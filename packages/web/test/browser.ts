@@ -46,8 +46,45 @@ export const desktop = { viewport: { width: 1280, height: 860 }, deviceScaleFact
 export interface BrowserUser {
   context: BrowserContext;
   page: Page;
-  /** Browser-side errors and alert() calls, which a test asserts are absent. */
+  /** Browser-side errors, alert() calls and Content-Security-Policy violations, which a test asserts are absent. */
   problems: string[];
+}
+
+/**
+ * A browser context that reports into `problems` what a test must never see: page errors,
+ * dialogs, and every Content-Security-Policy violation (the `securitypolicyviolation` event,
+ * and the console's "Refused to …" for the ones no event reaches), so a page that breaks the
+ * policy the dev server sends — CloudFront's — fails the test.
+ */
+export async function newWatchedContext(
+  browser: Browser,
+  options: { viewport: { width: number; height: number } } & Record<string, unknown>,
+): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser.newContext(options);
+  const problems: string[] = [];
+  await context.exposeBinding("__reportCspViolation", (_source, violation: string) =>
+    problems.push(`csp: ${violation}`),
+  );
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) => {
+      const report = (window as unknown as { __reportCspViolation: (violation: string) => void }).__reportCspViolation;
+      void report(
+        `${event.effectiveDirective} blocked ${event.blockedURI || "inline"} (${event.sourceFile}:${event.lineNumber})`,
+      );
+    });
+  });
+  const page = await context.newPage();
+  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy/i.test(message.text())) {
+      problems.push(`csp console: ${message.text()}`);
+    }
+  });
+  page.on("dialog", (dialog) => {
+    problems.push(`dialog: ${dialog.type()} ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  return { context, page, problems };
 }
 
 export async function openAs(
@@ -56,17 +93,10 @@ export async function openAs(
   email: string,
   options: { viewport: { width: number; height: number } } & Record<string, unknown>,
 ): Promise<BrowserUser> {
-  const context = await browser.newContext(options);
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-  page.on("dialog", (dialog) => {
-    problems.push(`dialog: ${dialog.type()} ${dialog.message()}`);
-    void dialog.dismiss();
-  });
-  await page.goto(webUrl);
-  await signIn(page, email);
-  return { context, page, problems };
+  const watched = await newWatchedContext(browser, options);
+  await watched.page.goto(webUrl);
+  await signIn(watched.page, email);
+  return watched;
 }
 
 export async function signIn(page: Page, email: string, password = DEMO_PASSWORD): Promise<void> {
@@ -115,4 +145,22 @@ export function statusSeenAt(page: Page, status: string): Promise<number | undef
     (wanted) => (window as unknown as { __statusSeen: Record<string, number> }).__statusSeen[wanted],
     status,
   );
+}
+
+/**
+ * Places an order through the form on the page shown (the customer's home): one more of each
+ * named menu item, the contact details filled in where the form was not prefilled from a
+ * previous order (pickup then). Returns the new order's id once its page shows.
+ */
+export async function placeOrderWithForm(page: Page, items: readonly string[]): Promise<string> {
+  for (const item of items) await page.getByRole("button", { name: `One more ${item}` }).click();
+  const name = page.getByLabel("Name", { exact: true });
+  if ((await name.inputValue()) === "") {
+    await name.fill("Test Customer");
+    await page.getByLabel("Phone", { exact: true }).fill("+1 555 0123");
+    await page.getByLabel("Pick up at the shop").check();
+  }
+  await page.getByRole("button", { name: "Place order" }).click();
+  await page.waitForURL(/#\/orders\/[^/]+$/);
+  return decodeURIComponent(new URL(page.url()).hash.replace("#/orders/", ""));
 }

@@ -4,12 +4,12 @@
  * gap; the next `pong {seqs}` says where the order is, and the client fills the gap from REST.
  * The realtime client in Node against the local stack, with its heartbeat shortened to 1 s.
  */
-import { menu } from "@live-orders/core/menu";
 import type { OrderEvent } from "@live-orders/core/protocol";
 import { streamSubscriber } from "@live-orders/functions/routes";
 import type { HandlerLoader } from "@live-orders/local/lambda/handler-loader";
 import { type AppStack, startAppStack } from "@live-orders/local/testing/app-stack";
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
+import { sampleOrder } from "@live-orders/local/testing/sample-order";
 import type { DynamoDBStreamEvent } from "aws-lambda";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -63,7 +63,7 @@ it("holds an order's last event after its next heartbeat when its push never cam
   });
   const staff = new RealtimeClient({ ...stack.clientOptions("staff@example.com"), WebSocket });
   try {
-    const order = await client.api.placeOrder({ items: [{ ...menu.lemonade, quantity: 1 }] });
+    const order = await client.api.placeOrder(sampleOrder);
     const seen: OrderEvent[] = [];
     client.subscribeOrder(order.id, { since: order.seq, onEvent: (event) => seen.push(event) });
     await until(() => client.state === "connected", 10_000);

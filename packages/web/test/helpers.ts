@@ -44,8 +44,8 @@ export class FakeWebSocket implements WebSocketLike {
   get frames(): Array<Record<string, unknown>> {
     return this.sent.map((data) => JSON.parse(data) as Record<string, unknown>);
   }
-  get token(): string | null {
-    return new URL(this.url).searchParams.get("token");
+  get ticket(): string | null {
+    return new URL(this.url).searchParams.get("ticket");
   }
 
   accept(): void {
@@ -69,6 +69,8 @@ export function order(overrides: Partial<Order> = {}): Order {
     customerId: "alice",
     status: "placed",
     items: [{ ...menu.lemonade, quantity: 1 }],
+    contact: { name: "Alice", phone: "+1 555 0100" },
+    fulfilment: { type: "pickup" },
     totalCents: menu.lemonade.unitPriceCents,
     version: 1,
     seq: 1,
@@ -117,13 +119,23 @@ export function eventFrame(
 
 /**
  * A REST API over an in-memory log (orders and their events), answering the two reads the
- * realtime client makes. Records every request so tests can assert what was fetched.
+ * realtime client makes and issuing connect tickets (`ticket-1`, `ticket-2`…). Records every
+ * request so tests can assert what was fetched.
  */
 export function fakeRestApi(log: { orders: Order[]; events: OrderEvent[] }) {
   const requests: Array<{ method: string; path: string; authorization: string | null }> = [];
+  /** Ticket requests, apart from the reads: every connect makes one. */
+  const tickets: Array<{ authorization: string | null }> = [];
   const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(String(input));
     const authorization = new Headers(init?.headers).get("authorization");
+    if (url.pathname === "/realtime/tickets" && init?.method === "POST") {
+      tickets.push({ authorization });
+      return answeredAtOnce(201, {
+        ticket: `ticket-${tickets.length}`,
+        expiresAt: new Date(Date.now() + 30_000).toISOString(),
+      });
+    }
     requests.push({ method: init?.method ?? "GET", path: url.pathname + url.search, authorization });
     const eventsMatch = /^\/orders\/([^/]+)\/events$/.exec(url.pathname);
     if (eventsMatch) {
@@ -136,7 +148,17 @@ export function fakeRestApi(log: { orders: Order[]; events: OrderEvent[] }) {
     if (url.pathname === "/orders") return Response.json({ orders: log.orders });
     return Response.json({ code: "NOT_FOUND", message: "no route" }, { status: 404 });
   }) as typeof globalThis.fetch;
-  return { fetch, requests };
+  return { fetch, requests, tickets };
+}
+
+/**
+ * A response whose body is read in microtasks only. A real `Response` reads its body through
+ * streams that wait on (faked) timers, so a ticket fetched before every connect would hold each
+ * connect back until the test advanced time again.
+ */
+function answeredAtOnce(status: number, body: unknown): Response {
+  const text = JSON.stringify(body);
+  return { ok: status >= 200 && status < 300, status, text: async () => text } as Response;
 }
 
 /** Lets pending promise callbacks (fetch, token provider) run under fake timers. */

@@ -8,6 +8,7 @@ import { menu } from "@live-orders/core/menu";
 import type { OrderEvent } from "@live-orders/core/protocol";
 import { type AppStack, startAppStack } from "@live-orders/local/testing/app-stack";
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
+import { sampleOrder } from "@live-orders/local/testing/sample-order";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import WebSocket from "ws";
 import { RealtimeClient } from "../src/realtime/client";
@@ -51,9 +52,7 @@ async function until(predicate: () => boolean, timeoutMs: number): Promise<void>
 it("delivers every event once, in order, to Node clients whose connections the gateway keeps cutting", async () => {
   const alice = client("alice@example.com");
   const staff = client("staff@example.com");
-  const order = await alice.api.placeOrder({
-    items: [{ ...menu.lemonade, quantity: 1 }],
-  });
+  const order = await alice.api.placeOrder({ ...sampleOrder, items: [{ sku: menu.lemonade.sku, quantity: 1 }] });
 
   const watchers = Array.from({ length: 4 }, () => client("alice@example.com"));
   const received = watchers.map(() => [] as OrderEvent[]);

@@ -14,6 +14,7 @@ import {
   launchChromium,
   openAs,
   phone,
+  placeOrderWithForm,
   screenshotPath,
   startTestStack,
   type TestStack,
@@ -59,10 +60,7 @@ it("loses nothing and repeats nothing across idle and max-age cuts", async () =>
   customer.page.on("websocket", (socket) => {
     if (new URL(socket.url()).port !== webPort) appSockets += 1;
   });
-  await customer.page.getByRole("button", { name: "One more Tiramisu" }).click();
-  await customer.page.getByRole("button", { name: "Place order" }).click();
-  await customer.page.waitForURL(/#\/orders\/[^/]+$/);
-  const orderId = decodeURIComponent(new URL(customer.page.url()).hash.replace("#/orders/", ""));
+  const orderId = await placeOrderWithForm(customer.page, ["Tiramisu"]);
   await customer.page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
   await staff.page.goto(new URL(`#/orders/${encodeURIComponent(orderId)}`, stack.outputs.web).toString());
   await staff.page.getByTestId("order-status").waitFor();

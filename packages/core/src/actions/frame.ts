@@ -3,15 +3,17 @@
  * (subscribe.ts, unsubscribe.ts, send-message.ts, ping.ts) brings only its own step, so a route
  * loads only what it runs.
  *
- * Every frame goes: decode (size, JSON, `__proto__`) → validate for its route → rate limit →
- * act → reply on the connection. A refusal at any step is a structured error frame
- * `{type:"error", code, message, id}` on that connection; validation failures write nothing.
+ * Every frame goes: decode (size, JSON, `__proto__`) and validate for its route → count it
+ * against its user's limits (rate-limit.ts; an invalid frame counts too, and is then refused for
+ * what is wrong with it) → act → reply on the connection. A refusal at any step is a structured
+ * error frame `{type:"error", code, message, id}` on that connection; a refused frame writes
+ * nothing but its count.
  */
 import type { Identity } from "../authz";
-import { consumeFrame } from "../connection";
 import { type ConnectionsApi, reply } from "../connections-api";
 import { ForbiddenError } from "../errors";
 import type { ClientAction, ServerFrame } from "../protocol";
+import { admitFrame } from "../rate-limit";
 import { decodeFrame, type FrameOf, validateFrame } from "../validation";
 import { type FrameContext, type FrameOutcome, replyWithError } from "./reply";
 
@@ -36,13 +38,21 @@ export async function handleFrame<A extends ClientAction>(
 ): Promise<FrameOutcome> {
   let frameId: string | undefined;
   try {
-    const decoded = decodeFrame(ctx.body);
-    frameId = decoded.frameId;
-    if (decoded.rejection !== undefined) throw decoded.rejection;
-    const frame = validateFrame(decoded.value, action);
     const identity = ctx.identity;
     if (identity === undefined) throw new ForbiddenError("connection has no identity");
-    await consumeFrame(ctx.connectionId, ctx.connectedAt);
+    let frame: FrameOf<A> | undefined;
+    let invalid: unknown;
+    try {
+      const decoded = decodeFrame(ctx.body);
+      frameId = decoded.frameId;
+      if (decoded.rejection !== undefined) throw decoded.rejection;
+      frame = validateFrame(decoded.value, action);
+    } catch (error) {
+      invalid = error;
+    }
+    const chatOrderId = frame?.action === "sendMessage" ? (frame as FrameOf<"sendMessage">).orderId : undefined;
+    await admitFrame(identity.userId, chatOrderId);
+    if (frame === undefined) throw invalid;
     const frames = await act(frame, { connectionId: ctx.connectionId, connectedAt: ctx.connectedAt, identity });
     const delivered = await reply(connections, ctx.connectionId, frames);
     return { action, ...(delivered ? {} : { gone: true }) };

@@ -11,9 +11,9 @@ import {
 } from "@live-orders/core/validation";
 import { bodyOf, json, route } from "./respond";
 
-/** `POST /orders` (customer) → 201 with the order. */
+/** `POST /orders` (customer) `{items:[{sku, quantity}], note?, contact, fulfilment}` → 201 with the order, priced from the menu. */
 export const create = route("POST /orders", async ({ event, identity }) =>
-  json(201, await Order.create(identity, parseCreateOrder(bodyOf(event)))),
+  json(201, await Order.place(identity, parseCreateOrder(bodyOf(event)))),
 );
 
 /** `GET /orders` → `{orders, cursor?}`: own orders newest first; staff all, `?status=`, `?q=`, `?cursor=`. */

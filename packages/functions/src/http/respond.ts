@@ -28,12 +28,15 @@ export interface Request {
   identity: Identity;
 }
 
-/** Wrap a route: identity required (the gateway's JWT authorizer already verified the token). */
+/** Wrap a route: an access token's identity required (the gateway's JWT authorizer verified the token). */
 export function route(name: string, run: (request: Request) => Promise<HttpResult>) {
   return async function handler(event: HttpEvent, context?: Context): Promise<HttpResult> {
     logger.appendKeys({ route: name, requestId: event.requestContext?.requestId ?? context?.awsRequestId });
     try {
-      const identity = identityFromClaims(event.requestContext?.authorizer?.jwt?.claims);
+      const claims = event.requestContext?.authorizer?.jwt?.claims;
+      // API Gateway's scope check already refused ID tokens; this holds even without it.
+      if (claims?.token_use !== "access") throw new UnauthorizedError("an access token is required");
+      const identity = identityFromClaims(claims);
       if (identity === undefined) throw new UnauthorizedError("missing or invalid token");
       const result = await run({ event, identity });
       logger.info("request handled", { statusCode: result.statusCode, userId: identity.userId });

@@ -1,10 +1,14 @@
 /**
- * `$connect`: runs after the authorizer allowed the upgrade. Registers the connection (with a TTL
- * past the 2-hour limit). A non-2xx answer makes API Gateway fail the handshake.
+ * `$connect`: runs after the authorizer allowed the upgrade. Takes one of the user's connection
+ * slots and registers the connection (with a TTL past the 2-hour limit). A non-2xx answer makes
+ * API Gateway fail the handshake with that status: 429 when the user already holds the most
+ * live connections they may.
  */
 
 import * as Connection from "@live-orders/core/connection";
+import { toHttpResponse } from "@live-orders/core/errors";
 import type { APIGatewayProxyResultV2 } from "aws-lambda";
+import { connectionsClient } from "../connections";
 import { createLogger } from "../logger";
 import { createMetrics, MetricName, MetricUnit } from "../metrics";
 import { identityOf, logKeysOf, ok, type WebSocketEvent } from "./events";
@@ -21,14 +25,17 @@ export async function handler(event: WebSocketEvent): Promise<APIGatewayProxyRes
       logger.error("connect without authorizer context");
       return { statusCode: 401 };
     }
-    await Connection.register(event.requestContext.connectionId, identity, event.requestContext.connectedAt);
+    const { connectionId, connectedAt } = event.requestContext;
+    await Connection.register(connectionId, identity, connectedAt, connectionsClient());
     logger.info("connected", { userId: identity.userId, role: identity.role });
     metrics.addMetric(MetricName.Connects, MetricUnit.Count, 1);
     metrics.publishStoredMetrics();
     return ok;
   } catch (error) {
-    logger.error("connect failed", { error });
-    return { statusCode: 500 };
+    const response = toHttpResponse(error);
+    if (response.statusCode >= 500) logger.error("connect failed", { error });
+    else logger.info("connect refused", { statusCode: response.statusCode, body: response.body });
+    return response;
   } finally {
     logger.resetKeys();
   }

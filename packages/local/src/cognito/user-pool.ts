@@ -28,9 +28,14 @@ export interface TokenValidity {
   idToken: number;
   refreshToken: number;
 }
+/**
+ * As on AWS (infra/auth.ts): access and ID tokens for 15 minutes, so a token that leaks, or
+ * outlives a sign-out or a disabled account, is good for a quarter of an hour at most (refresh
+ * tokens, revoked on sign-out, renew them meanwhile).
+ */
 export const defaultTokenValidity: TokenValidity = {
-  accessToken: 3600,
-  idToken: 3600,
+  accessToken: 15 * 60,
+  idToken: 15 * 60,
   refreshToken: 30 * 24 * 3600,
 };
 
@@ -73,6 +78,28 @@ export async function ensureUserPool(o: {
     }
     const issuer = `${o.endpoint.replace(/\/+$/, "")}/${userPoolId}`;
     return { userPoolId, userPoolClientId, issuer, jwksUri: `${issuer}/.well-known/jwks.json`, users };
+  } finally {
+    client.destroy();
+  }
+}
+
+/** More users in an existing pool (tests that need users of their own); returns them with their `sub`. */
+export async function ensureUsers(o: {
+  endpoint: string;
+  userPoolId: string;
+  users: readonly LocalUser[];
+}): Promise<UserPool["users"]> {
+  const client = localCognitoClient(o.endpoint);
+  try {
+    for (const group of new Set(o.users.flatMap((user) => user.groups ?? []))) {
+      await ensureGroup(client, o.userPoolId, group);
+    }
+    const users: UserPool["users"] = [];
+    for (const user of o.users) {
+      const userId = await ensureUser(client, o.userPoolId, user);
+      users.push({ userId, email: user.email, groups: user.groups ?? [] });
+    }
+    return users;
   } finally {
     client.destroy();
   }

@@ -5,11 +5,18 @@ import { httpEventV2 } from "./events";
 import { BodyTooLargeError, readBody, sendJson, sourceIpOf } from "./http-io";
 import { HttpRouter } from "./http-routes";
 import { newHttpRequestId } from "./ids";
-import { createJwtAuthorizer, type JwtAuthorization, type JwtAuthorizerConfig } from "./jwt-authorizer";
+import {
+  createJwtAuthorizer,
+  hasRequiredScope,
+  insufficientScopeChallenge,
+  type JwtAuthorization,
+  type JwtAuthorizerConfig,
+} from "./jwt-authorizer";
 import { connectionTimeouts } from "./limits";
 
 export interface HttpApiConfig {
-  routes: Record<string, { handler: string }>;
+  /** Per route: its handler, and the scopes its JWT authorizer requires (one of them). */
+  routes: Record<string, { handler: string; authorizationScopes?: readonly string[] }>;
   jwt?: JwtAuthorizerConfig;
   cors?: CorsConfig;
 }
@@ -112,6 +119,10 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
           ? { "www-authenticate": `Bearer scope="" error="invalid_token" error_description="${result.description}"` }
           : {};
         return reply(401, "Unauthorized", challenge);
+      }
+      const required = config.routes[route.routeKey]?.authorizationScopes;
+      if (!hasRequiredScope(result.context.jwt.scopes, required)) {
+        return reply(403, "Forbidden", { "www-authenticate": insufficientScopeChallenge(required ?? []) });
       }
       authorizer = result.context;
     }

@@ -51,6 +51,24 @@ function scopesOf(payload: JwtPayload): string[] | null {
   return present.length ? present : null;
 }
 
+/**
+ * A route's `authorizationScopes`: the token must carry at least one of them (`scope` or
+ * `scp`). None configured: any valid token passes.
+ */
+export function hasRequiredScope(scopes: readonly string[] | null, required: readonly string[] | undefined): boolean {
+  if (required === undefined || required.length === 0) return true;
+  return required.some((scope) => scopes?.includes(scope) ?? false);
+}
+
+/**
+ * The refusal of a valid token without a route's scope: 403, as AWS documents for JWT
+ * authorizers' scope checks ("A valid token that carries none of the method's scopes receives a
+ * 403 Forbidden response") and RFC 6750 §3.1 prescribes for `insufficient_scope`.
+ */
+export function insufficientScopeChallenge(required: readonly string[]): string {
+  return `Bearer scope="${required.join(" ")}" error="insufficient_scope" error_description="the token does not have a required scope"`;
+}
+
 export type JwtAuthorizerResult =
   | { readonly authorized: true; readonly context: JwtAuthorization }
   /** `description` goes into `www-authenticate`, where API Gateway says why it refused. */

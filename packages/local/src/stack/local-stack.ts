@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { LocalApp, LocalResources, StreamFailureHandling } from "../app";
+import type { LocalApp, LocalFunction, LocalResources, StreamFailureHandling } from "../app";
 import { describeCodeDelivery, startCognitoLocal } from "../cognito/cognito-local";
 import { ensureUserPool, type TokenValidity, type UserPool } from "../cognito/user-pool";
 import {
@@ -23,7 +23,7 @@ import { createRuntimeProcess, type HandlerEnvironment, type LambdaRuntime } fro
 import { failureDirectory } from "../streams/failure-directory";
 import { startStreamPoller } from "../streams/stream-poller";
 import { createInvocationLog, type ReportVerbosity } from "./invocation-log";
-import { assertPortFree } from "./ports";
+import { assertPortFree, resolvePort } from "./ports";
 import { runScript } from "./run-script";
 import { signIn } from "./sign-in";
 import { Supervisor } from "./supervisor";
@@ -151,12 +151,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const runtime = createLambdaRuntime(settings, parts);
     const loader = options.wrapLoader?.(runtime) ?? runtime;
     const gateway = await startApiGateway(settings, { loader, pool }, parts);
-    const resources = stackResources(settings, { emulators, pool, gateway: gateway.current() });
+    // The web app's port is fixed before the handlers start: the `$connect` authorizer admits
+    // browsers of its origin only.
+    const webPort = settings.web && settings.app.web ? await resolvePort(settings.ports.web) : undefined;
+    const resources = stackResources(settings, {
+      emulators,
+      pool,
+      gateway: gateway.current(),
+      webOrigins: webPort === undefined ? [] : webOriginsOf(webPort),
+    });
     const environment = await handlerEnvironment(settings, resources);
     await startLambdaRuntime(settings, runtime, environment);
     if (settings.seed) await seedAppData(settings, { environment, pool, resources });
     const fanOutFailures = await startStreamSubscriber(settings, { emulators, loader }, parts);
-    const web = settings.web ? await startWebApp(settings, resources, parts) : "";
+    const web = webPort === undefined ? "" : await startWebApp(settings, resources, webPort, parts);
     const outputs = writeOutputs(settings, { web, emulators, pool, gateway: gateway.current() });
     return runningStack({
       settings,
@@ -425,7 +433,12 @@ async function startApiGateway(
 /** What runs, as the app's hooks see it (the web client gets these; the handlers get `handlerResources`). */
 function stackResources(
   { app, tableName }: StackSettings,
-  { emulators, pool, gateway }: { emulators: Emulators; pool: UserPool; gateway: Gateway },
+  {
+    emulators,
+    pool,
+    gateway,
+    webOrigins,
+  }: { emulators: Emulators; pool: UserPool; gateway: Gateway; webOrigins: readonly string[] },
 ): LocalResources {
   return {
     appName: app.name,
@@ -440,6 +453,7 @@ function stackResources(
     httpUrl: gateway.httpUrl,
     wsUrl: gateway.wsUrl,
     managementEndpoint: gateway.managementEndpoint,
+    webOrigins,
   };
 }
 
@@ -547,8 +561,13 @@ async function startStreamSubscriber(
   return failures;
 }
 
-/** Vite for the app's web client, configured with the local endpoints; returns its URL. */
-async function startWebApp(settings: StackSettings, resources: LocalResources, parts: StartedParts): Promise<string> {
+/** Vite for the app's web client, configured with the local endpoints, on `port`; returns its URL. */
+async function startWebApp(
+  settings: StackSettings,
+  resources: LocalResources,
+  port: number,
+  parts: StartedParts,
+): Promise<string> {
   const web = settings.app.web;
   if (!web) return "";
   const vite = await settings.step(
@@ -556,7 +575,7 @@ async function startWebApp(settings: StackSettings, resources: LocalResources, p
     async () => {
       const server = await startViteDevServer({
         webRoot: join(settings.rootDir, web.root),
-        port: settings.ports.web ?? 0,
+        port,
         logFile: settings.logDir ? join(settings.logDir, "web.log") : undefined,
         env: web.environment(resources),
       });
@@ -647,8 +666,22 @@ function functionsOf(app: LocalApp): string[] {
   return [...new Set(refs)];
 }
 
-function mapRoutes(routes: Record<string, { handler: string }>): Record<string, { handler: string }> {
-  return Object.fromEntries(Object.entries(routes).map(([key, route]) => [key, { handler: route.handler }]));
+/** The origins a browser shows the Vite dev server under (it listens on 127.0.0.1; `localhost` resolves there). */
+function webOriginsOf(port: number): string[] {
+  return [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+}
+
+function mapRoutes(
+  routes: Readonly<Record<string, LocalFunction & { authorizationScopes?: readonly string[] }>>,
+): Record<string, { handler: string; authorizationScopes?: readonly string[] }> {
+  return Object.fromEntries(
+    Object.entries(routes).map(([key, route]) => [
+      key,
+      route.authorizationScopes === undefined
+        ? { handler: route.handler }
+        : { handler: route.handler, authorizationScopes: route.authorizationScopes },
+    ]),
+  );
 }
 
 /** A gateway listen error as the port error it is, naming the part and its env var. */

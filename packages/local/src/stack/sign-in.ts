@@ -3,7 +3,7 @@ import { localCognitoClient } from "../clients";
 
 /**
  * An access token from cognito-local by password (USER_PASSWORD_AUTH, which the local stack's
- * user pool clients allow): what tests and benchmarks send as `Authorization` or `?token=`.
+ * user pool clients allow): what tests and benchmarks send as `Authorization` (and trade for connect tickets).
  */
 export async function signIn(
   cognitoEndpoint: string,

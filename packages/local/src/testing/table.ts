@@ -30,6 +30,23 @@ export async function scanItems(target: TableOf): Promise<Record<string, unknown
   return (await scanRawItems(target)).map((item) => unmarshall(item));
 }
 
+/**
+ * What the app writes to keep its books rather than as data: connections and their per-user
+ * slots, connect tickets, rate-limit windows (a refused frame still counts). "Nothing written"
+ * means nothing but these.
+ */
+export const bookkeepingEntities: ReadonlySet<string> = new Set([
+  "connection",
+  "userConnections",
+  "connectTicket",
+  "rateWindow",
+]);
+
+/** Every item but bookkeeping (`bookkeepingEntities`): orders, events, subscriptions, chat ids. */
+export async function dataItems(target: TableOf): Promise<Record<string, unknown>[]> {
+  return (await scanItems(target)).filter((item) => !bookkeepingEntities.has(String(item.entity)));
+}
+
 /** A connection's own item and its subscriptions (keyed by `CONN#{id}` in `pk` or `sk`). */
 export async function itemsOfConnection(target: TableOf, connectionId: string): Promise<Record<string, unknown>[]> {
   return (await scanItems(target)).filter(

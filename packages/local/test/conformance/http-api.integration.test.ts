@@ -207,6 +207,29 @@ describe("JWT authorizer", () => {
     );
   });
 
+  it("lets a route that requires scopes through with a token carrying one of them", async () => {
+    const event = await echoed(await get("/scoped"));
+
+    expect(event.requestContext.authorizer.jwt.scopes).toEqual(["orders/read", "orders/write"]);
+  });
+
+  it.each([
+    ["an id token (no scope at all)", "id"],
+    ["an access token with other scopes", "otherScope"],
+  ] as const)('answers %s on a route that requires scopes with 403 {"message":"Forbidden"}', async (_case, name) => {
+    const response = await get("/scoped", target.tokens[name]);
+
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ message: "Forbidden" });
+    expect(response.headers.get("www-authenticate")).toMatch(
+      /^Bearer scope="orders\/write orders\/admin" error="insufficient_scope"/,
+    );
+  });
+
+  it("still answers a bad token on a route that requires scopes with 401", async () => {
+    expect((await get("/scoped", target.tokens.expired)).status).toBe(401);
+  });
+
   it("matches the route before authorizing: an unknown route is 404 even without a token", async () => {
     const response = await get("/nowhere", null);
 

@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => target?.close());
 beforeEach(async () => {
-  observer = await TestClient.connect(target.main.wsUrl, { token: "allow" });
+  observer = await TestClient.connect(target.main.wsUrl, { ticket: "allow" });
   observerId = await observer.whoami();
 });
 afterEach(() => observer.close());
@@ -29,7 +29,7 @@ const unknownId = "AAAAAAAAAAAAAAA=";
 
 describe("PostToConnection", () => {
   it("delivers the data as one text frame", async () => {
-    const client = await TestClient.connect(target.main.wsUrl, { token: "allow" });
+    const client = await TestClient.connect(target.main.wsUrl, { ticket: "allow" });
     const connectionId = await client.whoami();
 
     await management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: '{"hello":"world"}' }));
@@ -43,7 +43,7 @@ describe("PostToConnection", () => {
     const clients: TestClient[] = [];
     let special: { client: TestClient; id: string } | undefined;
     for (let attempt = 0; attempt < 25 && !special; attempt++) {
-      const client = await TestClient.connect(target.main.wsUrl, { token: "allow" });
+      const client = await TestClient.connect(target.main.wsUrl, { ticket: "allow" });
       clients.push(client);
       const id = await client.whoami();
       if (/[+/]/.test(id)) special = { client, id };
@@ -61,7 +61,7 @@ describe("PostToConnection", () => {
 
   it("answers a connection whose $connect is still running with 410 GoneException", async () => {
     const client = await TestClient.connect(target.main.wsUrl, {
-      token: "allow",
+      ticket: "allow",
       observer: observerId,
       postToSelf: "1",
     });
@@ -80,7 +80,7 @@ describe("PostToConnection", () => {
   });
 
   it("answers a closed connection with 410 GoneException", async () => {
-    const client = await TestClient.connect(target.main.wsUrl, { token: "allow" });
+    const client = await TestClient.connect(target.main.wsUrl, { ticket: "allow" });
     const connectionId = await client.whoami();
     await client.close();
 
@@ -115,7 +115,7 @@ describe("PostToConnection", () => {
 describe("GetConnection", () => {
   it("describes an open connection", async () => {
     const before = Date.now();
-    const client = await TestClient.connect(target.main.wsUrl, { token: "allow" });
+    const client = await TestClient.connect(target.main.wsUrl, { ticket: "allow" });
     const connectionId = await client.whoami();
 
     const info = await management.send(new GetConnectionCommand({ ConnectionId: connectionId }));
@@ -134,7 +134,7 @@ describe("GetConnection", () => {
 
 describe("DeleteConnection", () => {
   it("closes the socket normally and runs $disconnect", async () => {
-    const client = await TestClient.connect(target.main.wsUrl, { token: "allow", observer: observerId });
+    const client = await TestClient.connect(target.main.wsUrl, { ticket: "allow", observer: observerId });
     const connectionId = await client.whoami();
 
     const result = await management.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));

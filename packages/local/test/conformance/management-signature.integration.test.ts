@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => target?.close());
 beforeEach(async () => {
-  client = await TestClient.connect(target.main.wsUrl, { token: "allow" });
+  client = await TestClient.connect(target.main.wsUrl, { ticket: "allow" });
   connectionId = await client.whoami();
 });
 afterEach(() => client.close());
@@ -103,7 +103,7 @@ describe("@connections SigV4", () => {
   });
 
   it("refuses a path changed after signing (another connection)", async () => {
-    const other = await TestClient.connect(target.main.wsUrl, { token: "allow" });
+    const other = await TestClient.connect(target.main.wsUrl, { ticket: "allow" });
     const otherId = await other.whoami();
     const sdk = tamperAfterSigning(target.managementClient(target.main.managementEndpoint), (request) => {
       const path = (request as unknown as { path: string }).path;

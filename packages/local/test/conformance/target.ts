@@ -18,7 +18,7 @@ export interface WebSocketTarget {
 }
 
 export interface ConformanceTarget {
-  /** Authorizer (token in `?token=`), `$connect`, `$disconnect`, `$default` and the fixture routes. */
+  /** Authorizer (its outcome named by `?ticket=`), `$connect`, `$disconnect`, `$default` and the fixture routes. */
   readonly main: WebSocketTarget;
   /** No authorizer, no `$connect`, no `$disconnect`, no `$default`: routes `echo`, `whoami`, `noop`. */
   readonly bare: WebSocketTarget;
@@ -47,6 +47,8 @@ export interface Tokens {
   /** An id token for another app whose `client_id` would match: `aud` decides. */
   readonly wrongAudWithClientId: string;
   readonly issuedInFuture: string;
+  /** A valid access token whose scopes are none of `/scoped`'s. */
+  readonly otherScope: string;
   readonly badSignature: string;
   /** The claims inside `access`, to compare with what the handler receives. */
   readonly accessClaims: Record<string, unknown>;
@@ -67,6 +69,8 @@ const fixtures = "packages/local/test/conformance/fixtures";
 const wsHandler = (name: string) => ({ handler: `${fixtures}/websocket-handlers.${name}` });
 const httpHandler = (name: string) => ({ handler: `${fixtures}/http-handlers.${name}` });
 export const audience = "conformance-client";
+/** The scopes `GET /scoped` requires (one of them); the access token carries `orders/write`. */
+export const scopedRouteScopes = ["orders/write", "orders/admin"];
 const localCorsOrigin = "http://app.conformance.test";
 
 function mintTokens(
@@ -110,6 +114,7 @@ function mintTokens(
     wrongAudience: sign({ ...accessClaims, client_id: "another-client" }),
     wrongAudWithClientId: sign({ ...idClaims, aud: "another-client", client_id: clientId }),
     issuedInFuture: sign({ ...accessClaims, iat: now + 3600 }),
+    otherScope: sign({ ...accessClaims, scope: "profile" }),
     badSignature: sign(accessClaims, newRsaKey()),
     accessClaims,
   };
@@ -148,7 +153,7 @@ async function localTarget(): Promise<ConformanceTarget> {
   const log = process.env.CONFORMANCE_DEBUG ? (line: string) => process.stderr.write(`${line}\n`) : () => undefined;
   const loader = createHandlerLoader({ rootDir: repositoryRoot, log });
   const webSocketApi = {
-    authorizer: { ...wsHandler("authorize"), identitySources: ["route.request.querystring.token"] },
+    authorizer: { ...wsHandler("authorize"), identitySources: ["route.request.querystring.ticket"] },
     routes: {
       $connect: wsHandler("connect"),
       $disconnect: wsHandler("disconnect"),
@@ -171,6 +176,7 @@ async function localTarget(): Promise<ConformanceTarget> {
     http: {
       routes: {
         "GET /items": httpHandler("echo"),
+        "GET /scoped": { ...httpHandler("echo"), authorizationScopes: scopedRouteScopes },
         "GET /items/{id}": httpHandler("echo"),
         "GET /items/special": httpHandler("plainObject"),
         "POST /items/{id}/notes": httpHandler("echo"),

@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => target?.close());
 beforeEach(async () => {
-  observer = await TestClient.connect(target.main.wsUrl, { token: "allow" });
+  observer = await TestClient.connect(target.main.wsUrl, { ticket: "allow" });
   observerId = await observer.whoami();
 });
 afterEach(() => observer.close());
@@ -41,7 +41,7 @@ function expectCommonContext(context: Record<string, any>, connectionId: string)
 
 describe("requestContext per event type", () => {
   it("CONNECT: $connect route key, headers and query, no messageId", async () => {
-    const client = await TestClient.connect(target.main.wsUrl, { token: "allow", observer: observerId });
+    const client = await TestClient.connect(target.main.wsUrl, { ticket: "allow", observer: observerId });
     const connectionId = await client.whoami();
 
     const { event } = await observer.nextOfType("connect");
@@ -50,14 +50,14 @@ describe("requestContext per event type", () => {
     expect(event.requestContext).toMatchObject({ routeKey: "$connect", eventType: "CONNECT" });
     expect(event.requestContext).not.toHaveProperty("messageId");
     expect(event.requestContext).not.toHaveProperty("disconnectStatusCode");
-    expect(event.queryStringParameters).toMatchObject({ token: "allow", observer: observerId });
+    expect(event.queryStringParameters).toMatchObject({ ticket: "allow", observer: observerId });
     expect(event.headers).toMatchObject({ "User-Agent": userAgent });
     expect(event.isBase64Encoded).toBe(false);
     await client.close();
   });
 
   it("MESSAGE: route key, a fresh messageId and requestId per message, same connectedAt", async () => {
-    const client = await TestClient.connect(target.main.wsUrl, { token: "allow", observer: observerId });
+    const client = await TestClient.connect(target.main.wsUrl, { ticket: "allow", observer: observerId });
     const connect = await observer.nextOfType("connect");
     const connectionId = connect.event.requestContext.connectionId;
 
@@ -79,7 +79,7 @@ describe("requestContext per event type", () => {
   });
 
   it("DISCONNECT: the client's close code, no messageId", async () => {
-    const client = await TestClient.connect(target.main.wsUrl, { token: "allow", observer: observerId });
+    const client = await TestClient.connect(target.main.wsUrl, { ticket: "allow", observer: observerId });
     const connectionId = await client.whoami();
 
     await client.close(1000, "done here");
@@ -96,7 +96,7 @@ describe("requestContext per event type", () => {
   });
 
   it("DISCONNECT after a dropped TCP connection reports 1006", async () => {
-    const client = await TestClient.connect(target.main.wsUrl, { token: "allow", observer: observerId });
+    const client = await TestClient.connect(target.main.wsUrl, { ticket: "allow", observer: observerId });
     await client.whoami();
 
     client.socket.terminate();
@@ -109,7 +109,7 @@ describe("requestContext per event type", () => {
 describe("client-chosen names", () => {
   it("keeps query parameters like __proto__ and constructor as plain names", async () => {
     const client = await TestClient.connect(target.main.wsUrl, {
-      token: "allow",
+      ticket: "allow",
       observer: observerId,
       constructor: "c",
       ["__proto__"]: "p", // computed: a literal __proto__ key would set the prototype
@@ -127,7 +127,7 @@ describe("client-chosen names", () => {
 describe("connection ids", () => {
   it("are unique, in API Gateway's base64 format", async () => {
     const clients = await Promise.all(
-      Array.from({ length: 5 }, () => TestClient.connect(target.main.wsUrl, { token: "allow" })),
+      Array.from({ length: 5 }, () => TestClient.connect(target.main.wsUrl, { ticket: "allow" })),
     );
 
     const ids = await Promise.all(clients.map((client) => client.whoami()));

@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => target?.close());
 beforeEach(async () => {
-  observer = await TestClient.connect(target.main.wsUrl, { token: "allow" });
+  observer = await TestClient.connect(target.main.wsUrl, { ticket: "allow" });
   observerId = await observer.whoami();
 });
 afterEach(() => observer.close());
@@ -34,7 +34,7 @@ function sendFragmented(client: TestClient, message: string, frameSize: number):
 
 describe("32 KB frame limit", () => {
   it("accepts a message of exactly 32 KB in one frame", async () => {
-    const client = await TestClient.connect(target.main.wsUrl, { token: "allow" });
+    const client = await TestClient.connect(target.main.wsUrl, { ticket: "allow" });
 
     client.send(echoFrameOfSize(32 * KB));
     const { event } = await client.nextOfType("echo");
@@ -44,7 +44,7 @@ describe("32 KB frame limit", () => {
   });
 
   it("closes with 1009 on a single frame over 32 KB, without routing it", async () => {
-    const client = await TestClient.connect(target.main.wsUrl, { token: "allow", observer: observerId });
+    const client = await TestClient.connect(target.main.wsUrl, { ticket: "allow", observer: observerId });
 
     client.send(echoFrameOfSize(32 * KB + 1));
     const closed = await client.closed;
@@ -58,7 +58,7 @@ describe("32 KB frame limit", () => {
 
 describe("128 KB message limit", () => {
   it("accepts a 100 KB message sent as frames of 32 KB", async () => {
-    const client = await TestClient.connect(target.main.wsUrl, { token: "allow" });
+    const client = await TestClient.connect(target.main.wsUrl, { ticket: "allow" });
 
     sendFragmented(client, echoFrameOfSize(100 * KB), 32 * KB);
     const { event } = await client.nextOfType("echo");
@@ -68,7 +68,7 @@ describe("128 KB message limit", () => {
   });
 
   it("accepts exactly 128 KB in 32 KB frames", async () => {
-    const client = await TestClient.connect(target.main.wsUrl, { token: "allow" });
+    const client = await TestClient.connect(target.main.wsUrl, { ticket: "allow" });
 
     sendFragmented(client, echoFrameOfSize(128 * KB), 32 * KB);
     const { event } = await client.nextOfType("echo");
@@ -78,7 +78,7 @@ describe("128 KB message limit", () => {
   });
 
   it("closes with 1009 on a message over 128 KB, even in 32 KB frames", async () => {
-    const client = await TestClient.connect(target.main.wsUrl, { token: "allow", observer: observerId });
+    const client = await TestClient.connect(target.main.wsUrl, { ticket: "allow", observer: observerId });
 
     sendFragmented(client, echoFrameOfSize(128 * KB + 1), 32 * KB);
     const closed = await client.closed;

@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(() => target?.close());
 
-const connectMain = () => TestClient.connect(target.main.wsUrl, { token: "allow" });
+const connectMain = () => TestClient.connect(target.main.wsUrl, { ticket: "allow" });
 
 describe("route selection on $request.body.action", () => {
   it("routes a JSON frame to the route its action names", async () => {

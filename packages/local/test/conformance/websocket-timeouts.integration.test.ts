@@ -24,11 +24,11 @@ function keepAlive(client: TestClient, everyMs: number): () => void {
 
 async function connectWithObserver() {
   const { wsUrl } = target.shortLived;
-  const observer = await TestClient.connect(wsUrl, { token: "allow" });
+  const observer = await TestClient.connect(wsUrl, { ticket: "allow" });
   const stopObserver = keepAlive(observer, 300);
   const observerId = await observer.whoami();
   const started = Date.now();
-  const client = await TestClient.connect(wsUrl, { token: "allow", observer: observerId });
+  const client = await TestClient.connect(wsUrl, { ticket: "allow", observer: observerId });
   return {
     client,
     started,
@@ -73,7 +73,7 @@ describe.concurrent("connection lifetime limits", () => {
     // No observer here: it would reach the maximum duration itself before it could report.
     const { idleTimeoutMs, maxConnectionMs } = target.shortLived;
     const started = Date.now();
-    const client = await TestClient.connect(target.shortLived.wsUrl, { token: "allow" });
+    const client = await TestClient.connect(target.shortLived.wsUrl, { ticket: "allow" });
     const stop = keepAlive(client, idleTimeoutMs / 4);
 
     const closed = await client.closed;

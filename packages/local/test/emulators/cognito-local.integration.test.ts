@@ -13,7 +13,7 @@ import { SimpleJwksCache } from "aws-jwt-verify/jwk";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { localCognitoClient } from "../../src/clients";
 import { startCognitoLocal } from "../../src/cognito/cognito-local";
-import { ensureUserPool, type UserPool } from "../../src/cognito/user-pool";
+import { defaultTokenValidity, ensureUserPool, type UserPool } from "../../src/cognito/user-pool";
 import { DEMO_PASSWORD, demoUsers } from "../../src/testing/demo-users";
 
 const endpoint = inject("cognitoEndpoint");
@@ -115,7 +115,8 @@ describe("ensureUserPool", () => {
     const payload = await accessTokenVerifier(pool).verify(refreshed.AuthenticationResult?.AccessToken ?? "");
     expect(payload.sub).toBe(pool.users.find((u) => u.email === "bob@example.com")?.userId);
     expect(refreshed.AuthenticationResult?.TokenType).toBe("Bearer");
-    expect(refreshed.AuthenticationResult?.ExpiresIn).toBeGreaterThan(3500);
+    // The pool's access-token lifetime (15 minutes), less the seconds the sign-in took.
+    expect(refreshed.AuthenticationResult?.ExpiresIn).toBeGreaterThan(defaultTokenValidity.accessToken - 100);
   });
 
   it("applies token lifetimes in seconds", async () => {

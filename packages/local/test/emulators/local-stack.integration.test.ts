@@ -10,6 +10,7 @@ import { localCognitoClient } from "../../src/clients";
 import { type LocalStack, startLocalStack } from "../../src/stack/local-stack";
 import { DEMO_PASSWORD } from "../../src/testing/demo-users";
 import { sampleOrder } from "../../src/testing/sample-order";
+import { connectUrl } from "../../src/testing/tickets";
 
 const rootDir = resolve(import.meta.dirname, "../../../..");
 const cognitoEndpoint = inject("cognitoEndpoint");
@@ -113,7 +114,7 @@ describe("startLocalStack (emulators reused, no web)", () => {
 
   it("pushes a new order's event to a WebSocket subscriber through the stream poller", async () => {
     const token = await accessToken("staff@example.com");
-    const socket = new WebSocket(`${stack.outputs.ws}?token=${encodeURIComponent(token)}`);
+    const socket = new WebSocket(await connectUrl(stack.outputs, token));
     const frames: { type: string; event?: { kind: string; orderId?: string } }[] = [];
     socket.on("message", (data) => frames.push(JSON.parse(String(data))));
     await new Promise((resolveOpen, rejectOpen) => {

@@ -18,6 +18,7 @@ export function CustomerHome(props: { customerId: string }) {
         My orders
       </h1>
       <PlaceOrder
+        lastOrder={list.state === "ready" ? list.orders[0] : undefined}
         onPlaced={(order) => {
           list.add(order);
           navigate(orderHref(order.id));

@@ -7,6 +7,7 @@ import type { ServerError } from "./errors";
 interface Setup {
   client: RealtimeClient;
   requests: ReturnType<typeof fakeRestApi>["requests"];
+  tickets: ReturnType<typeof fakeRestApi>["tickets"];
   tokenCalls: Array<{ forceRefresh: boolean }>;
   log: { orders: Order[]; events: OrderEvent[] };
 }
@@ -31,7 +32,7 @@ function setup(
     randomId: () => `cmid-${++ids}`,
     ...options,
   });
-  return { client, requests: rest.requests, tokenCalls, log };
+  return { client, requests: rest.requests, tickets: rest.tickets, tokenCalls, log };
 }
 
 async function connected(): Promise<FakeWebSocket> {
@@ -166,15 +167,22 @@ describe("order subscriptions", () => {
     client.close();
   });
 
-  it("uses a fresh token for every connection and forces a refresh after repeated failures", async () => {
-    const { client, tokenCalls } = setup();
+  it("connects with a fresh ticket every time, never a token, and forces a token refresh after repeated failures", async () => {
+    const { client, tokenCalls, tickets } = setup();
     client.subscribeOrder("o1", { onEvent: () => {} });
     const first = await connected();
     first.drop();
     await advance(500); // attempt 1
     FakeWebSocket.last.drop();
     await advance(1_000); // attempt 2
-    expect(FakeWebSocket.instances.map((socket) => socket.token)).toEqual(["token-1", "token-2", "token-3"]);
+    expect(FakeWebSocket.instances.map((socket) => socket.ticket)).toEqual(["ticket-1", "ticket-2", "ticket-3"]);
+    for (const socket of FakeWebSocket.instances)
+      expect([...new URL(socket.url).searchParams.keys()]).toEqual(["ticket"]);
+    expect(tickets.map((request) => request.authorization)).toEqual([
+      "Bearer token-1",
+      "Bearer token-2",
+      "Bearer token-3",
+    ]);
     expect(tokenCalls.map((call) => call.forceRefresh)).toEqual([false, false, true]);
     client.close();
   });

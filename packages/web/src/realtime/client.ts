@@ -18,7 +18,7 @@
  *   import WebSocket from "ws";
  *   const client = new RealtimeClient({
  *     wsUrl: outputs.ws, apiUrl: outputs.api, WebSocket,
- *     getToken: async ({ forceRefresh }) => tokenFor(user, forceRefresh),
+ *     getToken: async ({ forceRefresh }) => tokenFor(user, forceRefresh), // for REST, tickets included
  *   });
  *   const seen: OrderEvent[] = [];
  *   client.subscribeOrder(orderId, { since: 0, onEvent: (event) => seen.push(event) });
@@ -62,7 +62,7 @@ export interface RealtimeClientOptions {
   wsUrl: string;
   /** The HTTP API URL (gap fill and the staff catch-up). */
   apiUrl: string;
-  /** Called for every connection attempt and REST call; `forceRefresh` after a refusal. */
+  /** Called for every REST call, a connect's ticket included; `forceRefresh` after a refusal. */
   getToken: TokenProvider;
   WebSocket?: WebSocketConstructor;
   fetch?: typeof fetch;
@@ -102,11 +102,11 @@ export class RealtimeClient {
       ...options.transport,
       ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
       url: async ({ attempt }) => {
-        // A fresh token on every connect; after repeated failures (maybe a refused token) force
-        // a refresh rather than presenting the cached one again.
-        const token = await options.getToken({ forceRefresh: attempt >= 2 });
+        // A fresh single-use ticket for every connect (no token ever goes into a URL); after
+        // repeated failures the token behind it is refreshed first (new groups, a revoked session).
+        const { ticket } = await this.api.issueTicket({ forceRefresh: attempt >= 2 });
         const url = new URL(options.wsUrl);
-        url.searchParams.set("token", token);
+        url.searchParams.set("ticket", ticket);
         return url.toString();
       },
     });

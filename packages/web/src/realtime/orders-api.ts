@@ -2,7 +2,14 @@
  * The REST API (SPEC §5) as the web client uses it: Bearer token on every call, JSON errors
  * `{code, message}` turned into ServerError. Takes `fetch` as an option so Node can drive it.
  */
-import type { EventPage, Order, OrderItem, OrderStatus } from "@live-orders/core/protocol";
+import type {
+  ConnectTicket,
+  EventPage,
+  MenuResponse,
+  Order,
+  OrderStatus,
+  PlaceOrderBody,
+} from "@live-orders/core/protocol";
 import { ServerError } from "./errors";
 
 export type TokenProvider = (options: { forceRefresh: boolean }) => Promise<string>;
@@ -13,10 +20,8 @@ export interface OrdersApiOptions {
   fetch?: typeof fetch;
 }
 
-export interface PlaceOrderInput {
-  items: OrderItem[];
-  note?: string;
-}
+/** `POST /orders`: lines by sku and quantity (the server prices them), contact and fulfilment. */
+export type PlaceOrderInput = PlaceOrderBody;
 
 export type OrdersApi = ReturnType<typeof createOrdersApi>;
 
@@ -42,8 +47,14 @@ export function createOrdersApi(options: OrdersApiOptions) {
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   const base = options.apiUrl.replace(/\/+$/, "");
 
-  async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let forceRefresh = false;
+  async function request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    call: { forceRefresh?: boolean } = {},
+  ): Promise<T> {
+    let forceRefresh = call.forceRefresh ?? false;
+    let refreshed = forceRefresh;
     for (;;) {
       const token = await options.getToken({ forceRefresh });
       let response: Response;
@@ -62,8 +73,9 @@ export function createOrdersApi(options: OrdersApiOptions) {
         throw new NetworkError(`${method} ${path}: no response (${(error as Error).message})`, { cause: error });
       }
       // A token can expire between fetching it and the call landing: refresh once and retry.
-      if (response.status === 401 && !forceRefresh) {
+      if (response.status === 401 && !refreshed) {
         forceRefresh = true;
+        refreshed = true;
         continue;
       }
       const text = await response.text();
@@ -100,6 +112,17 @@ export function createOrdersApi(options: OrdersApiOptions) {
     },
     placeOrder(input: PlaceOrderInput) {
       return request<Order>("POST", "/orders", input);
+    },
+    menu() {
+      return request<MenuResponse>("GET", "/menu");
+    },
+    /** A single-use ticket for the next WebSocket connect (SPEC §4); `forceRefresh` asks for a fresh token first. */
+    issueTicket(options: { forceRefresh?: boolean } = {}) {
+      return request<ConnectTicket>("POST", "/realtime/tickets", undefined, options);
+    },
+    /** Sign-out: closes every WebSocket connection of the signed-in user, on every device. */
+    closeMyConnections() {
+      return request<{ closed: number }>("DELETE", "/realtime/connections");
     },
     setStatus(orderId: string, status: OrderStatus, version: number) {
       return request<Order>("PATCH", `/orders/${encodeURIComponent(orderId)}/status`, { status, version });

@@ -6,7 +6,7 @@ import { ReconnectingTransport } from "./transport";
 
 let server: WebSocketServer;
 let port: number;
-const connections: Array<{ socket: WebSocket; token: string | null; received: string[] }> = [];
+const connections: Array<{ socket: WebSocket; ticket: string | null; received: string[] }> = [];
 
 beforeEach(async () => {
   connections.length = 0;
@@ -14,8 +14,8 @@ beforeEach(async () => {
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   port = (server.address() as AddressInfo).port;
   server.on("connection", (socket, request) => {
-    const token = new URL(request.url ?? "/", "http://x").searchParams.get("token");
-    const connection = { socket, token, received: [] as string[] };
+    const ticket = new URL(request.url ?? "/", "http://x").searchParams.get("ticket");
+    const connection = { socket, ticket, received: [] as string[] };
     connections.push(connection);
     socket.on("message", (data) => {
       const text = data.toString();
@@ -43,9 +43,9 @@ function until(predicate: () => boolean, timeoutMs = 3_000): Promise<void> {
 }
 
 function createTransport() {
-  let tokens = 0;
+  let tickets = 0;
   return new ReconnectingTransport({
-    url: async () => `ws://127.0.0.1:${port}/local?token=t${++tokens}`,
+    url: async () => `ws://127.0.0.1:${port}/local?ticket=t${++tickets}`,
     WebSocket, // the `ws` class as is: what the Node chaos clients pass
     backoff: { minDelayMs: 20, maxDelayMs: 100, jitter: 0.5 },
     heartbeat: false,
@@ -65,7 +65,7 @@ describe("ReconnectingTransport over a real ws server", () => {
     transport.close();
   });
 
-  it("reconnects with a fresh token after the server drops it, then flushes what was queued", async () => {
+  it("reconnects with a fresh ticket after the server drops it, then flushes what was queued", async () => {
     const transport = createTransport();
     transport.start();
     await until(() => transport.state === "connected");
@@ -74,7 +74,7 @@ describe("ReconnectingTransport over a real ws server", () => {
     expect(transport.send("while-down")).toBe("queued");
     await until(() => transport.state === "connected");
     await until(() => connections[1]?.received.length === 1);
-    expect(connections.map((connection) => connection.token)).toEqual(["t1", "t2"]);
+    expect(connections.map((connection) => connection.ticket)).toEqual(["t1", "t2"]);
     expect(connections[1]!.received).toEqual(["while-down"]);
     transport.close();
   });
@@ -90,7 +90,7 @@ describe("ReconnectingTransport over a real ws server", () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(transport.state).toBe("reconnecting");
     server = new WebSocketServer({ host: "127.0.0.1", port });
-    server.on("connection", (socket) => connections.push({ socket, token: null, received: [] }));
+    server.on("connection", (socket) => connections.push({ socket, ticket: null, received: [] }));
     await until(() => transport.state === "connected");
     expect(connections).toHaveLength(2);
     transport.close();

@@ -5,13 +5,13 @@ import type { NetworkSignal } from "./network";
 import { type ConnectionState, ReconnectingTransport, type TransportOptions } from "./transport";
 
 function createTransport(options: Partial<TransportOptions> = {}) {
-  let tokens = 0;
+  let tickets = 0;
   const urlCalls: Array<{ attempt: number; reason: string }> = [];
   const transport = new ReconnectingTransport({
     url: async (context) => {
       urlCalls.push(context);
-      tokens += 1;
-      return `ws://gateway.test/local?token=t${tokens}`;
+      tickets += 1;
+      return `ws://gateway.test/local?ticket=t${tickets}`;
     },
     WebSocket: FakeWebSocket,
     random: () => 0, // no jitter unless a test asks: delays are the base table
@@ -43,7 +43,7 @@ describe("ReconnectingTransport", () => {
     transport.close();
   });
 
-  it("fetches a fresh token on every reconnect", async () => {
+  it("fetches a fresh ticket on every reconnect", async () => {
     const { transport, urlCalls } = createTransport();
     transport.start();
     await advance(0);
@@ -55,7 +55,7 @@ describe("ReconnectingTransport", () => {
     await advance(5_000);
     FakeWebSocket.last.drop();
     await advance(500);
-    expect(FakeWebSocket.instances.map((socket) => socket.token)).toEqual(["t1", "t2", "t3"]);
+    expect(FakeWebSocket.instances.map((socket) => socket.ticket)).toEqual(["t1", "t2", "t3"]);
     expect(urlCalls.map((call) => call.reason)).toEqual(["initial", "retry", "retry"]);
     transport.close();
   });
@@ -183,7 +183,7 @@ describe("ReconnectingTransport", () => {
     await advance(1); // a 0 ms timer, as setTimeout fires it
     expect(FakeWebSocket.instances).toHaveLength(2);
     expect(urlCalls.at(-1)).toEqual({ attempt: 0, reason: "max-age" });
-    expect(FakeWebSocket.last.token).toBe("t2");
+    expect(FakeWebSocket.last.ticket).toBe("t2");
     transport.close();
   });
 
@@ -235,20 +235,20 @@ describe("ReconnectingTransport", () => {
     transport.close();
   });
 
-  it("counts a failing URL provider (token refresh failed) as a failed attempt", async () => {
+  it("counts a failing URL provider (no ticket: the API or the token refresh failed) as a failed attempt", async () => {
     let calls = 0;
     const { transport } = createTransport({
       url: async () => {
         calls += 1;
-        if (calls === 1) throw new Error("token endpoint down");
-        return "ws://gateway.test/local?token=ok";
+        if (calls === 1) throw new Error("ticket endpoint down");
+        return "ws://gateway.test/local?ticket=ok";
       },
     });
     transport.start();
     await advance(0);
     expect(FakeWebSocket.instances).toHaveLength(0);
     await advance(500);
-    expect(FakeWebSocket.last.token).toBe("ok");
+    expect(FakeWebSocket.last.ticket).toBe("ok");
     transport.close();
   });
 

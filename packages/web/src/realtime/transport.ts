@@ -68,8 +68,8 @@ export interface HeartbeatOptions {
 
 export interface TransportOptions {
   /**
-   * Called before EVERY connection attempt: the place to fetch a fresh token, since the one in
-   * the last URL may have expired while the socket was up.
+   * Called before EVERY connection attempt: the place to fetch a fresh credential (the app's is a
+   * single-use connect ticket), since the last URL's is spent or expired.
    */
   url: (context: ConnectContext) => string | Promise<string>;
   WebSocket?: WebSocketConstructor;
