@@ -14,7 +14,7 @@ import { sampleOrder } from "@live-orders/local/testing/sample-order";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrdersApi } from "../src/realtime/orders-api";
-import { desktop, launchChromium, phone, screenshotPath, signIn } from "./browser";
+import { desktop, launchChromium, phone, placeOrderWithForm, screenshotPath, signIn } from "./browser";
 
 const live = { timeout: 15_000 };
 let stack: AppStack;
@@ -185,8 +185,7 @@ describe("focus", () => {
         return element ? `${element.tagName.toLowerCase()}:${element.textContent?.trim()}` : "none";
       });
     await expect.poll(focused, live).toBe("h1:My orders");
-    await page.getByRole("button", { name: "One more Lemonade" }).click();
-    await page.getByRole("button", { name: "Place order" }).click();
+    await placeOrderWithForm(page, ["Lemonade"]);
     await page.getByTestId("order-status").waitFor(live);
     await expect.poll(focused, live).toMatch(/^h1:Order #[0-9A-F]{6}$/);
     await page.getByRole("button", { name: /^Cancel order/ }).click();

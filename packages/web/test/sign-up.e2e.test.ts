@@ -8,7 +8,7 @@ import { type AppStack, rootDir, startAppStack } from "@live-orders/local/testin
 import { runEmulators } from "@live-orders/local/testing/run-emulators";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { launchChromium, phone, screenshotPath } from "./browser";
+import { launchChromium, phone, placeOrderWithForm, screenshotPath } from "./browser";
 
 const live = { timeout: 15_000 };
 let stack: AppStack;
@@ -80,9 +80,7 @@ it("signs a new customer up with the printed code, signed in at once, and takes 
   await page.getByRole("heading", { name: "My orders", level: 1 }).waitFor(live);
   expect(await page.getByTestId("order-card").count()).toBe(0);
 
-  await page.getByRole("button", { name: "One more Lemonade" }).click();
-  await page.getByRole("button", { name: "Place order" }).click();
-  await page.waitForURL(/#\/orders\/[^/]+$/);
+  await placeOrderWithForm(page, ["Lemonade"]);
   await expect.poll(() => page.getByTestId("order-status").getAttribute("data-status"), live).toBe("placed");
   await page.screenshot({ path: screenshotPath(rootDir, "sign-up-first-order-phone") });
   expect(problems).toEqual([]);
