@@ -16,12 +16,7 @@ export default defineLocalApp({
   table: tableDefinition,
   webSocket: { routes: webSocketApi.routes, authorizer: webSocketApi.authorizer },
   http: {
-    routes: Object.fromEntries(
-      Object.entries(httpApi.routes).map(([key, route]) => [
-        key,
-        { handler: route.handler, authorizationScopes: httpApi.authorizer.scopes },
-      ]),
-    ),
+    routes: Object.fromEntries(Object.entries(httpApi.routes).map(([key, route]) => [key, { handler: route.handler }])),
     cors: httpApi.cors,
   },
   streamSubscriber: { ...streamSubscriber, filters: streamSubscriber.filters as unknown as readonly FilterPattern[] },

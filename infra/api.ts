@@ -43,8 +43,8 @@ for (const [routeKey, route] of Object.entries(httpApi.routes)) {
   if (routeNames.has(name)) throw new Error(`two HTTP routes are named "${name}": rename one handler's export`);
   routeNames.add(name);
   api.route(routeKey, lambdaFor(route, targets, httpSizing[routeKey as HttpRouteKey]), {
-    // The access-token scope on every route: ID tokens pass the audience check, not this.
-    auth: { jwt: { authorizer: jwtAuthorizer.id, scopes: [...httpApi.authorizer.scopes] } },
+    // No scope: an ID token passes the audience check and its handler answers 401 (routes.ts).
+    auth: { jwt: { authorizer: jwtAuthorizer.id } },
     // Named after the handler's export (ApiRouteUpdateStatus…) instead of SST's hash suffix:
     // exports are unique across http/ for this (a duplicate name would stall the deploy).
     name,

@@ -66,12 +66,6 @@ export function roleOfGroups(claim: unknown): Role {
 }
 
 /**
- * The scope every Cognito access token of a user-pool sign-in carries and no ID token does: the
- * HTTP API's routes require it, which is how API Gateway tells the two apart (AWS-NOTES).
- */
-export const accessTokenScope = "aws.cognito.signin.user.admin";
-
-/**
  * Identity from verified ACCESS token claims (either shape: a payload, or HTTP API's strings):
  * user id = `sub`, staff = group `staff`. Anything but an access token (an ID token has
  * `token_use: "id"`) has no identity here, whatever checked it before.

@@ -15,7 +15,6 @@
  * of `packages/functions/src/ws/connect.ts`).
  */
 
-import { accessTokenScope } from "@live-orders/core/authz";
 import type { ClientAction } from "@live-orders/core/protocol";
 
 /**
@@ -90,11 +89,10 @@ export const httpApi = {
     /** Cognito access tokens carry `client_id` (no `aud`); API Gateway accepts either against the audiences. */
     identitySource: "$request.header.Authorization",
     /**
-     * Required of every route: only access tokens carry it. The audience check alone lets a
-     * Cognito ID token through (its `aud` is the client id); this refuses it at the gateway,
-     * and the handlers refuse anything whose `token_use` is not `access` as well.
+     * No route requires a scope: the audience check lets a Cognito ID token through (its `aud`
+     * is the client id), and the handlers refuse anything whose `token_use` is not `access`
+     * with 401, as SPEC §5 says (a gateway scope check would answer 403 instead; AWS-NOTES).
      */
-    scopes: [accessTokenScope],
   },
   cors: {
     allowOrigins: ["*"],

@@ -34,7 +34,7 @@ export function route(name: string, run: (request: Request) => Promise<HttpResul
     logger.appendKeys({ route: name, requestId: event.requestContext?.requestId ?? context?.awsRequestId });
     try {
       const claims = event.requestContext?.authorizer?.jwt?.claims;
-      // API Gateway's scope check already refused ID tokens; this holds even without it.
+      // The JWT authorizer's audience check lets Cognito ID tokens through: refused here (SPEC §5).
       if (claims?.token_use !== "access") throw new UnauthorizedError("an access token is required");
       const identity = identityFromClaims(claims);
       if (identity === undefined) throw new UnauthorizedError("missing or invalid token");
