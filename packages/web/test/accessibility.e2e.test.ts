@@ -14,7 +14,15 @@ import { sampleOrder } from "@live-orders/local/testing/sample-order";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrdersApi } from "../src/realtime/orders-api";
-import { desktop, launchChromium, phone, placeOrderWithForm, screenshotPath, signIn } from "./browser";
+import {
+  desktop,
+  launchChromium,
+  newWatchedContext,
+  phone,
+  placeOrderWithForm,
+  screenshotPath,
+  signIn,
+} from "./browser";
 
 const live = { timeout: 15_000 };
 let stack: AppStack;
@@ -80,7 +88,9 @@ async function axe(page: Page, screen: string, viewport: string): Promise<void> 
     severe.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join("; ")}`),
     `${screen} at ${viewport}`,
   ).toEqual([]);
-  expect(await page.locator("h1").count(), `${screen}: one h1`).toBe(1);
+  // biome-ignore lint/performance/useDomNodeTextContent: what a person sees, not hidden text
+  const shown = (await page.locator("body").innerText()).replace(/\s+/g, " ").slice(0, 160);
+  expect(await page.locator("h1").count(), `${screen}: one h1 (the page shows "${shown}")`).toBe(1);
 }
 
 /**
@@ -156,13 +166,16 @@ describe("axe-core on every screen", () => {
     it(`finds no serious or critical violation at ${viewportName}, and every screen has an h1 and its own title`, async () => {
       const titles = new Map<string, string>();
       for (const screen of screens) {
-        const context = await browser.newContext(viewport);
-        const page = await context.newPage();
+        const { context, page, problems } = await newWatchedContext(browser, viewport);
+        let loads = 0;
+        page.on("load", () => loads++);
         await page.goto(stack.outputs.web);
         if (screen.user) await signIn(page, screen.user);
         await screen.open(page);
         await page.waitForTimeout(300); // let a late toast or focus settle before axe reads the page
         await axe(page, screen.name, viewportName);
+        // A reload mid-screen (e.g. Vite re-optimizing a late dependency) would lose a user's state.
+        expect({ problems, reloads: loads - 1 }, screen.name).toEqual({ problems: [], reloads: 0 });
         expect(await namesWithoutTheirText(page), screen.name).toEqual([]);
         titles.set(screen.name, await page.title());
         await page.screenshot({ path: screenshotPath(rootDir, `a11y-${screen.name}-${viewportName}`) });
