@@ -452,7 +452,11 @@ describe("no limit per user", () => {
       finding,
       "one customer sends 300 chat messages on an order from 10 connections in 6 s; staff send 5 meanwhile",
       figures,
-      sorted[4]! < 1000 &&
+      // The finding was 52 s. One ack may queue behind the flood's invocations (the emulator runs
+      // at most 4 environments per function, on 2 cores shared with other tests): the median
+      // says the room is quick, the maximum that nobody waits long.
+      sorted[2]! < 500 &&
+        sorted[4]! < 2_000 &&
         customerAcks + limited === total &&
         customerAcks <= 20 * windowsBetween(floodStartedAt, Date.now(), 10),
     );
