@@ -11,6 +11,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../src/config";
 import { type Gateway, startGateway } from "../../src/gateway/index";
 import { createFunctionPools } from "../../src/lambda/function-pool";
 import { createHandlerLoader } from "../../src/lambda/handler-loader";
+import { audience, corsOrigin, scopedRouteScopes } from "./fixture-settings";
 import { slowMs } from "./fixtures/throttled-handlers";
 import { newRsaKey, privateKeyFromJwk, signJwt, startJwtIssuer } from "./jwt-issuer";
 
@@ -78,10 +79,6 @@ const wsHandler = (name: string) => ({ handler: `${fixtures}/websocket-handlers.
 const httpHandler = (name: string) => ({ handler: `${fixtures}/http-handlers.${name}` });
 const slowMessage = { handler: `${fixtures}/throttled-handlers.slowMessage` };
 const slowHttp = { handler: `${fixtures}/throttled-handlers.slowHttp` };
-export const audience = "conformance-client";
-/** The scopes `GET /scoped` requires (one of them); the access token carries `orders/write`. */
-export const scopedRouteScopes = ["orders/write", "orders/admin"];
-const localCorsOrigin = "http://app.conformance.test";
 
 /**
  * The `shortLived` API's idle timeout and maximum connection duration. Known before any target
@@ -194,7 +191,7 @@ async function localTarget(): Promise<ConformanceTarget> {
     http: {
       routes: {
         "GET /items": httpHandler("echo"),
-        "GET /scoped": { ...httpHandler("echo"), authorizationScopes: scopedRouteScopes },
+        "GET /scoped": { ...httpHandler("echo"), authorizationScopes: [...scopedRouteScopes] },
         "GET /items/{id}": httpHandler("echo"),
         "GET /items/special": httpHandler("plainObject"),
         "POST /items/{id}/notes": httpHandler("echo"),
@@ -208,7 +205,7 @@ async function localTarget(): Promise<ConformanceTarget> {
       },
       jwt: { issuer: issuer.issuer, audiences: [audience], jwksUri: issuer.jwksUri },
       cors: {
-        allowOrigins: [localCorsOrigin],
+        allowOrigins: [corsOrigin],
         allowMethods: ["GET", "POST"],
         allowHeaders: ["authorization", "content-type"],
         maxAge: 300,
@@ -245,7 +242,7 @@ async function localTarget(): Promise<ConformanceTarget> {
     shortLived: { ...api(shortLived), ...limits },
     throttled: { wsUrl: throttled.wsUrl, httpUrl: throttled.httpUrl, slowMs },
     httpUrl: main.httpUrl,
-    corsOrigin: localCorsOrigin,
+    corsOrigin: corsOrigin,
     tokens: mintTokens(issuer.issuer, (claims, key) => issuer.sign(claims, { key }), audience),
     accessKeyId: LOCAL_CREDENTIALS.accessKeyId,
     region: LOCAL_REGION,
