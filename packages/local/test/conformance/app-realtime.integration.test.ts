@@ -2,7 +2,7 @@ import type { ConnectTicket, Order } from "@live-orders/core/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sampleOrder } from "../../src/testing/sample-order";
 import { type AppTarget, startAppTarget, type UserTokens } from "./app-target";
-import { TestClient } from "./ws-client";
+import { HandshakeRefused, TestClient } from "./ws-client";
 
 /**
  * What the local stack claims for the app itself (SPEC §4, §5), through its public endpoints
@@ -43,11 +43,15 @@ async function connect(user: UserTokens, headers: Record<string, string> = {}): 
   return TestClient.connect(app.wsUrl, { ticket: (await ticketOf(user)).ticket }, [], headers);
 }
 
+/** The handshake's status: 101 when it connected (the connection is then closed again). */
 async function connectStatus(user: UserTokens): Promise<number> {
-  return TestClient.refusal(app.wsUrl, { ticket: (await ticketOf(user)).ticket }).catch((error: Error) => {
-    if (error.message === "the handshake was accepted") return 101;
+  try {
+    await (await connect(user)).close();
+    return 101;
+  } catch (error) {
+    if (error instanceof HandshakeRefused) return error.statusCode;
     throw error;
-  });
+  }
 }
 
 /** Sends a frame with an `id` and returns the reply that echoes it. */
