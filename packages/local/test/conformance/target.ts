@@ -88,7 +88,8 @@ const slowHttp = { handler: `${fixtures}/throttled-handlers.slowHttp` };
 export function lifetimeLimits(): { readonly idleTimeoutMs: number; readonly maxConnectionMs: number } {
   return process.env.CONFORMANCE_TARGET
     ? { idleTimeoutMs: 600_000, maxConnectionMs: 7_200_000 }
-    : { idleTimeoutMs: 1500, maxConnectionMs: 4000 };
+    : // Short enough for a test, long enough that a busy 2-core machine does not trip them early.
+      { idleTimeoutMs: 1500, maxConnectionMs: 4000 };
 }
 
 function mintTokens(
@@ -215,7 +216,6 @@ async function localTarget(): Promise<ConformanceTarget> {
   const bare = await start({
     webSocket: { routes: { echo: wsHandler("echo"), whoami: wsHandler("whoami"), noop: wsHandler("noop") } },
   });
-  // Short enough for a test, long enough that a busy 2-core machine does not trip them early.
   const limits = lifetimeLimits();
   const shortLived = await start({ webSocket: { ...webSocketApi, ...limits } });
   // Reserved concurrency needs execution environments as Lambda has them (the in-process loader
@@ -242,7 +242,7 @@ async function localTarget(): Promise<ConformanceTarget> {
     shortLived: { ...api(shortLived), ...limits },
     throttled: { wsUrl: throttled.wsUrl, httpUrl: throttled.httpUrl, slowMs },
     httpUrl: main.httpUrl,
-    corsOrigin: corsOrigin,
+    corsOrigin,
     tokens: mintTokens(issuer.issuer, (claims, key) => issuer.sign(claims, { key }), audience),
     accessKeyId: LOCAL_CREDENTIALS.accessKeyId,
     region: LOCAL_REGION,
