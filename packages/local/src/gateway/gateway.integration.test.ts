@@ -90,7 +90,7 @@ describe("startGateway / stop", () => {
   });
 });
 
-describe("the gateway's bounds", () => {
+describe("the gateway's own bounds (local only: API Gateway documents none)", () => {
   it("closes connections whose request head never completes (50 sockets sending half a request)", async () => {
     const gateway = await startGateway({ loader, webSocket: { ...webSocket, headersTimeoutMs: 300 } });
     const port = Number(new URL(gateway.wsUrl).port);

@@ -23,7 +23,14 @@ export type { SigningCredentials } from "./sigv4";
  * - no throttling of its own (`LimitExceededException`, 500 new connections/s) and no billing;
  *   a function throttled at its reserved concurrency (the loader's `TooManyRequestsException`)
  *   is answered as API Gateway answers any failed integration;
- * - a client's ping frames count as activity for the idle timeout.
+ * - a client's ping frames count as activity for the idle timeout;
+ * - bounds of its own where API Gateway documents none: a client that stops reading is closed
+ *   (1001) past `webSocketLimits.maxBufferedBytes` queued, and a request head must arrive within
+ *   `connectionTimeouts.headersTimeoutMs` (an idle keep-alive connection ends after
+ *   `keepAliveTimeoutMs`).
+ * test/conformance/README.md lists every behaviour it claims with the test that proves it, on
+ * this gateway and on AWS alike; its own bounds above are tested locally only
+ * (gateway.integration.test.ts).
  */
 export type { WebSocketApiConfig } from "./websocket-api";
 

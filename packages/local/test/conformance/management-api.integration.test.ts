@@ -127,6 +127,26 @@ describe("GetConnection", () => {
     await client.close();
   });
 
+  it("moves LastActiveAt forward when the client sends a message", async () => {
+    const client = await TestClient.connect(target.main.wsUrl, { ticket: "allow" });
+    const connectionId = await client.whoami();
+    const lastActive = async () =>
+      (await management.send(new GetConnectionCommand({ ConnectionId: connectionId }))).LastActiveAt?.getTime() ?? 0;
+    const before = await lastActive();
+
+    // A poll, not a sleep: each round sends a message, then asks (whatever the clock's granularity).
+    await expect
+      .poll(
+        async () => {
+          client.send({ action: "noop" });
+          return lastActive();
+        },
+        { timeout: 5000, interval: 100 },
+      )
+      .toBeGreaterThan(before);
+    await client.close();
+  });
+
   it("answers an unknown connection with 410 GoneException", async () => {
     await expect(management.send(new GetConnectionCommand({ ConnectionId: unknownId }))).rejects.toMatchObject(gone);
   });

@@ -9,7 +9,10 @@ import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagem
 import { localManagementApiClient } from "../../src/clients";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../src/config";
 import { type Gateway, startGateway } from "../../src/gateway/index";
+import { createFunctionPools } from "../../src/lambda/function-pool";
 import { createHandlerLoader } from "../../src/lambda/handler-loader";
+import { audience, corsOrigin, scopedRouteScopes } from "./fixture-settings";
+import { slowMs } from "./fixtures/throttled-handlers";
 import { newRsaKey, privateKeyFromJwk, signJwt, startJwtIssuer } from "./jwt-issuer";
 
 export interface WebSocketTarget {
@@ -24,6 +27,11 @@ export interface ConformanceTarget {
   readonly bare: WebSocketTarget;
   /** Like `main`, with short idle and maximum durations (on AWS: 10 minutes and 2 hours). */
   readonly shortLived: WebSocketTarget & { readonly idleTimeoutMs: number; readonly maxConnectionMs: number };
+  /**
+   * A WebSocket route `slow` and an HTTP route `GET /slow` whose functions have a reserved
+   * concurrency of 1 and take `slowMs` per call: a second concurrent call is throttled.
+   */
+  readonly throttled: { readonly wsUrl: string; readonly httpUrl: string; readonly slowMs: number };
   /** The HTTP API (fixture routes behind the JWT authorizer, CORS for `corsOrigin`). */
   readonly httpUrl: string;
   readonly corsOrigin: string;
@@ -58,7 +66,8 @@ export interface Tokens {
 interface DeployedTargetFile {
   main: WebSocketTarget;
   bare: WebSocketTarget;
-  shortLived?: WebSocketTarget;
+  /** The main APIs' `slow` routes (reserved concurrency 1). */
+  throttled: { wsUrl: string; httpUrl: string };
   httpUrl: string;
   corsOrigin: string;
   jwt: { issuer: string; audience: string; privateJwk: string };
@@ -68,10 +77,20 @@ const repositoryRoot = resolve(import.meta.dirname, "../../../..");
 const fixtures = "packages/local/test/conformance/fixtures";
 const wsHandler = (name: string) => ({ handler: `${fixtures}/websocket-handlers.${name}` });
 const httpHandler = (name: string) => ({ handler: `${fixtures}/http-handlers.${name}` });
-export const audience = "conformance-client";
-/** The scopes `GET /scoped` requires (one of them); the access token carries `orders/write`. */
-export const scopedRouteScopes = ["orders/write", "orders/admin"];
-const localCorsOrigin = "http://app.conformance.test";
+const slowMessage = { handler: `${fixtures}/throttled-handlers.slowMessage` };
+const slowHttp = { handler: `${fixtures}/throttled-handlers.slowHttp` };
+
+/**
+ * The `shortLived` API's idle timeout and maximum connection duration. Known before any target
+ * starts, so tests can size their own timeouts by them: locally short, on AWS the service's
+ * (10 minutes and 2 hours, which API Gateway does not let an API change).
+ */
+export function lifetimeLimits(): { readonly idleTimeoutMs: number; readonly maxConnectionMs: number } {
+  return process.env.CONFORMANCE_TARGET
+    ? { idleTimeoutMs: 600_000, maxConnectionMs: 7_200_000 }
+    : // Short enough for a test, long enough that a busy 2-core machine does not trip them early.
+      { idleTimeoutMs: 1500, maxConnectionMs: 4000 };
+}
 
 function mintTokens(
   issuer: string,
@@ -126,8 +145,9 @@ function deployedTarget(file: string): ConformanceTarget {
   return {
     main: config.main,
     bare: config.bare,
-    // AWS's own limits: those tests then take 10 minutes and 2 hours.
-    shortLived: { ...(config.shortLived ?? config.main), idleTimeoutMs: 600_000, maxConnectionMs: 7_200_000 },
+    // API Gateway's own limits: those tests then take 10 minutes and 2 hours.
+    shortLived: { ...config.main, ...lifetimeLimits() },
+    throttled: { ...config.throttled, slowMs },
     httpUrl: config.httpUrl,
     corsOrigin: config.corsOrigin,
     tokens: mintTokens(config.jwt.issuer, (claims, other) => signJwt(claims, other ?? key, kid), config.jwt.audience),
@@ -138,10 +158,6 @@ function deployedTarget(file: string): ConformanceTarget {
     close: async () => undefined,
   };
 }
-
-/** Short enough for a test, long enough that a busy 2-core machine does not trip them early. */
-const shortIdleMs = 1500;
-const shortMaxMs = 4000;
 
 async function localTarget(): Promise<ConformanceTarget> {
   // The environment Lambda gives handlers (the fixtures' SDK clients need a region and keys).
@@ -176,7 +192,7 @@ async function localTarget(): Promise<ConformanceTarget> {
     http: {
       routes: {
         "GET /items": httpHandler("echo"),
-        "GET /scoped": { ...httpHandler("echo"), authorizationScopes: scopedRouteScopes },
+        "GET /scoped": { ...httpHandler("echo"), authorizationScopes: [...scopedRouteScopes] },
         "GET /items/{id}": httpHandler("echo"),
         "GET /items/special": httpHandler("plainObject"),
         "POST /items/{id}/notes": httpHandler("echo"),
@@ -190,7 +206,7 @@ async function localTarget(): Promise<ConformanceTarget> {
       },
       jwt: { issuer: issuer.issuer, audiences: [audience], jwksUri: issuer.jwksUri },
       cors: {
-        allowOrigins: [localCorsOrigin],
+        allowOrigins: [corsOrigin],
         allowMethods: ["GET", "POST"],
         allowHeaders: ["authorization", "content-type"],
         maxAge: 300,
@@ -200,9 +216,22 @@ async function localTarget(): Promise<ConformanceTarget> {
   const bare = await start({
     webSocket: { routes: { echo: wsHandler("echo"), whoami: wsHandler("whoami"), noop: wsHandler("noop") } },
   });
-  const shortLived = await start({
-    webSocket: { ...webSocketApi, idleTimeoutMs: shortIdleMs, maxConnectionMs: shortMaxMs },
+  const limits = lifetimeLimits();
+  const shortLived = await start({ webSocket: { ...webSocketApi, ...limits } });
+  // Reserved concurrency needs execution environments as Lambda has them (the in-process loader
+  // above runs any number of calls at once).
+  const throttledFunctions = createFunctionPools({
+    rootDir: repositoryRoot,
+    reservedConcurrency: { [slowMessage.handler]: 1, [slowHttp.handler]: 1 },
+    log,
   });
+  const throttled = await startGateway({
+    loader: throttledFunctions,
+    log,
+    webSocket: { routes: { slow: slowMessage } },
+    http: { routes: { "GET /slow": slowHttp } },
+  });
+  gateways.push(throttled);
   const api = (gateway: Gateway): WebSocketTarget => ({
     wsUrl: gateway.wsUrl,
     managementEndpoint: gateway.managementEndpoint,
@@ -210,16 +239,17 @@ async function localTarget(): Promise<ConformanceTarget> {
   return {
     main: api(main),
     bare: api(bare),
-    shortLived: { ...api(shortLived), idleTimeoutMs: shortIdleMs, maxConnectionMs: shortMaxMs },
+    shortLived: { ...api(shortLived), ...limits },
+    throttled: { wsUrl: throttled.wsUrl, httpUrl: throttled.httpUrl, slowMs },
     httpUrl: main.httpUrl,
-    corsOrigin: localCorsOrigin,
+    corsOrigin,
     tokens: mintTokens(issuer.issuer, (claims, key) => issuer.sign(claims, { key }), audience),
     accessKeyId: LOCAL_CREDENTIALS.accessKeyId,
     region: LOCAL_REGION,
     managementClient: (endpoint) => localManagementApiClient(endpoint),
     async close() {
       await Promise.all(gateways.map((gateway) => gateway.stop()));
-      await loader.close();
+      await Promise.all([loader.close(), throttledFunctions.close()]);
       await issuer.close();
     },
   };

@@ -34,11 +34,19 @@ export class TestClient {
     );
   }
 
-  /** Opens a connection; rejects with the HTTP status when the handshake is refused. */
-  static connect(url: string, query: Record<string, string> = {}, protocols: string[] = []): Promise<TestClient> {
+  /**
+   * Opens a connection; rejects with the HTTP status when the handshake is refused. `headers`
+   * adds request headers (a browser's `Origin`).
+   */
+  static connect(
+    url: string,
+    query: Record<string, string> = {},
+    protocols: string[] = [],
+    headers: Record<string, string> = {},
+  ): Promise<TestClient> {
     const target = new URL(url);
     for (const [name, value] of Object.entries(query)) target.searchParams.set(name, value);
-    const socket = new WebSocket(target, protocols, { headers: { "User-Agent": userAgent } });
+    const socket = new WebSocket(target, protocols, { headers: { "User-Agent": userAgent, ...headers } });
     return new Promise((resolve, reject) => {
       const client = new TestClient(socket);
       socket.once("open", () => resolve(client));
@@ -51,9 +59,13 @@ export class TestClient {
   }
 
   /** The handshake status of a connection attempt expected to be refused. */
-  static async refusal(url: string, query: Record<string, string> = {}): Promise<number> {
+  static async refusal(
+    url: string,
+    query: Record<string, string> = {},
+    headers: Record<string, string> = {},
+  ): Promise<number> {
     try {
-      const client = await TestClient.connect(url, query);
+      const client = await TestClient.connect(url, query, [], headers);
       client.socket.terminate();
     } catch (error) {
       if (error instanceof HandshakeRefused) return error.statusCode;
