@@ -19,6 +19,10 @@ export function applyToOrder(order: Order, event: OrderEvent): Order {
       return { ...event.order, seq: Math.max(event.order.seq, event.seq) };
     case "order.status":
       return { ...order, status: event.status, version: event.version, seq: event.seq, updatedAt: event.at };
+    case "order.eta": {
+      const { etaAt: _previous, ...rest } = order;
+      return { ...rest, ...(event.etaAt === null ? {} : { etaAt: event.etaAt }), seq: event.seq };
+    }
     case "chat.message":
       return { ...order, seq: event.seq };
   }

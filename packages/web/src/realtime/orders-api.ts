@@ -9,6 +9,7 @@ import type {
   Order,
   OrderStatus,
   PlaceOrderBody,
+  SetEtaBody,
 } from "@live-orders/core/protocol";
 import { ServerError } from "./errors";
 
@@ -126,6 +127,10 @@ export function createOrdersApi(options: OrdersApiOptions) {
     },
     setStatus(orderId: string, status: OrderStatus, version: number) {
       return request<Order>("PATCH", `/orders/${encodeURIComponent(orderId)}/status`, { status, version });
+    },
+    /** Staff: when the order is expected (ISO-8601, in the future), or null to clear it. */
+    setEta(orderId: string, etaAt: string | null) {
+      return request<Order>("PATCH", `/orders/${encodeURIComponent(orderId)}/eta`, { etaAt } satisfies SetEtaBody);
     },
     cancel(orderId: string) {
       return request<Order>("POST", `/orders/${encodeURIComponent(orderId)}/cancel`);
