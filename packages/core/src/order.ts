@@ -45,6 +45,7 @@ import {
   type OrderItem,
   OrderStatus,
   type OrderStatusEvent,
+  type ReadPositions,
   type Role,
 } from "./protocol";
 import { admit, Limit } from "./rate-limit";
@@ -200,7 +201,7 @@ export async function getWithEvents(
   identity: Identity,
   orderId: string,
   options: { limit?: number } = {},
-): Promise<{ order: Order } & EventPage> {
+): Promise<{ order: Order; readPositions: ReadPositions } & EventPage> {
   const { order, ...page } = await eventsPage(identity, orderId, {}, options);
   return { order, ...page };
 }
@@ -214,15 +215,18 @@ export async function eventsPage(
   orderId: string,
   request: EventPageRequest,
   options: { limit?: number } = {},
-): Promise<{ order: Order } & EventPage> {
+): Promise<{ order: Order; readPositions: ReadPositions } & EventPage> {
   const { events, more, ...read } = await queryEventsPage(orderId, request, options.limit ?? eventPageSize);
   const order = assertCanSeeOrder(identity, orderFor(identity, read));
+  const readPositions: ReadPositions = Object.fromEntries(
+    (read.readItems ?? []).map((item) => [item.role as Role, Number(item.seq)]),
+  );
   const last = "since" in request ? events.at(-1)?.seq : events[0]?.seq;
   const cursor =
     !more || last === undefined
       ? undefined
       : encodeEventCursor("since" in request ? { since: last } : { before: last });
-  return { order, events, ...(cursor === undefined ? {} : { cursor }) };
+  return { order, readPositions, events, ...(cursor === undefined ? {} : { cursor }) };
 }
 
 /** An events cursor names the next page: opaque to clients, checked when it comes back. */

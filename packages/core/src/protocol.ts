@@ -211,6 +211,13 @@ export interface EventPage {
   cursor?: string;
 }
 
+/**
+ * How far each side has read an order (the highest seq; absent: nothing yet), as `GET
+ * /orders/{id}` returns it beside the order: what shows "Seen" under one's last message after a
+ * reload (later moves come as `read` frames). Staff share one position per order.
+ */
+export type ReadPositions = Partial<Record<Role, number>>;
+
 /** `GET /menu` (SPEC §5). */
 export interface MenuResponse {
   items: { sku: string; name: string; unitPriceCents: number }[];

@@ -9,6 +9,7 @@ import type {
   Order,
   OrderStatus,
   PlaceOrderBody,
+  ReadPositions,
   SetEtaBody,
 } from "@live-orders/core/protocol";
 import { ServerError } from "./errors";
@@ -99,7 +100,7 @@ export function createOrdersApi(options: OrdersApiOptions) {
     },
     /** The order and its newest page of events; `cursor` reads older ones (`events({cursor})`). */
     getOrder(orderId: string, query: { limit?: number } = {}) {
-      return request<{ order: Order } & EventPage>(
+      return request<{ order: Order; readPositions: ReadPositions } & EventPage>(
         "GET",
         `/orders/${encodeURIComponent(orderId)}${queryString(query)}`,
       );
