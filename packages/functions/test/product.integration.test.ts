@@ -33,6 +33,8 @@ const api = (email: string, fetch?: typeof globalThis.fetch) =>
 beforeAll(async () => {
   stack = await startAppStack({
     ...runEmulators(),
+    // The DynamoDB calls go through the counting proxy for the "what each costs" table below.
+    countDynamoDb: true,
     env: { LIVE_ORDERS_HEARTBEAT_SECONDS: String(heartbeatSeconds) },
   });
   [alice, bob, staff] = await Promise.all([
@@ -279,5 +281,101 @@ describe("ETA", () => {
     const missing = await responseOf((fetch) => api("staff@example.com", fetch).setEta("nope", future));
     expect(missing.status).toBe(404);
     expect((await api("alice@example.com").getOrder(order.id)).order.seq).toBe(1);
+  });
+});
+
+/** No handler running for 500 ms: every invocation an action caused has finished. */
+async function settle(): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (stack.idleMs() > 500) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("handlers did not settle");
+}
+
+interface Counted {
+  lambda: number;
+  reads: Record<string, number>;
+  writes: Record<string, number>;
+  posts: number;
+}
+
+async function counted(run: () => Promise<unknown>): Promise<Counted> {
+  await settle();
+  stack.resetCounts();
+  await run();
+  await settle();
+  const dynamodb = stack.dynamoDbCounts()!;
+  const pick = (ops: readonly string[]) =>
+    Object.fromEntries(Object.entries(dynamodb.operations).filter(([op]) => ops.includes(op)));
+  return {
+    lambda: Object.values(stack.invocations()).reduce((sum, { count }) => sum + count, 0),
+    reads: pick(["GetItem", "Query", "BatchGetItem"]),
+    writes: pick(["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"]),
+    posts: stack.gateway().counts().management["POST 200"] ?? 0,
+  };
+}
+
+describe("what each new frame and write costs (requests, counted; docs/product.md bills them)", () => {
+  it("counts typing, markRead, the ETA and presence's reads and writes", { timeout: 120_000 }, async () => {
+    const order = await placeOrder();
+    const customer = await TestSocket.open(stack.outputs, alice);
+    await subscribed(customer, order.id);
+    const rows: [string, Counted][] = [];
+
+    const board = await TestSocket.open(stack.outputs, staff);
+    await subscribed(board, order.id);
+    await customer.request({ action: "sendMessage", orderId: order.id, text: "hi", clientMessageId: "cost-1" });
+
+    const typing = await counted(async () => {
+      customer.send({ action: "typing", orderId: order.id });
+      await board.next((f) => f.type === "typing" && f.orderId === order.id);
+    });
+    rows.push(["typing, 1 other subscriber", typing]);
+    // The frame's count, the order read, the subscribers' Query; the one post.
+    expect(typing).toMatchObject({ lambda: 1, writes: { UpdateItem: 1 }, reads: { Query: 2 }, posts: 1 });
+
+    const markRead = await counted(async () => {
+      board.send({ action: "markRead", orderId: order.id, seq: 2 });
+      await customer.next((f) => f.type === "read" && f.orderId === order.id && f.role === "staff");
+    });
+    rows.push(["markRead that moves (order topic: 2 subscribers; orders feed: 0)", markRead]);
+    expect(markRead).toMatchObject({ lambda: 1, writes: { UpdateItem: 2 }, reads: { Query: 3 }, posts: 2 });
+
+    const markReadAgain = await counted(async () => {
+      board.send({ action: "markRead", orderId: order.id, seq: 2 });
+      await board.request({ action: "ping" });
+    });
+    rows.push(["markRead that does not move (+ a staff ping)", markReadAgain]);
+    expect(markReadAgain.posts).toBe(1);
+
+    const eta = await counted(async () => {
+      await api("staff@example.com").setEta(order.id, new Date(Date.now() + 600_000).toISOString());
+      await customer.next((f) => f.type === "event" && f.event.kind === "order.eta");
+    });
+    rows.push(["PATCH /orders/{id}/eta (2 order subscribers)", eta]);
+    expect(eta.writes).toMatchObject({ TransactWriteItems: 1 });
+
+    const customerPing = await counted(() => presenceOnPing(customer));
+    rows.push(["customer ping, watching 1 order (pong + presence)", customerPing]);
+    // Reads only but the frame's count: subscriptions, seqs, staff presence.
+    expect(customerPing).toMatchObject({ writes: { UpdateItem: 1 }, posts: 2 });
+
+    const staffConnect = await counted(async () => {
+      const second = await TestSocket.open(stack.outputs, staff);
+      await second.close();
+    });
+    rows.push(["staff connect + disconnect while staff are online", staffConnect]);
+
+    console.info(
+      `cost of issue 13's frames (counted requests):\n${rows
+        .map(
+          ([what, c]) =>
+            `${what}: lambda ${c.lambda}, reads ${JSON.stringify(c.reads)}, writes ${JSON.stringify(c.writes)}, posts ${c.posts}`,
+        )
+        .join("\n")}`,
+    );
+    await Promise.all([customer.close(), board.close()]);
   });
 });
