@@ -8,7 +8,7 @@
  * At that time this module asks again (a heartbeat, `probe`), so a staff browser that died
  * without `$disconnect` shows offline then, not at this client's next regular heartbeat.
  */
-import { type Role, type ServerFrame, typingIntervalMs } from "@live-orders/core/protocol";
+import { type ServerFrame, typingIntervalMs } from "@live-orders/core/protocol";
 
 export type TypingFrame = Extract<ServerFrame, { type: "typing" }>;
 export type ReadFrame = Extract<ServerFrame, { type: "read" }>;
@@ -119,9 +119,4 @@ export class LiveSignals {
   close(): void {
     this.#options.clearTimer(this.#probeTimer);
   }
-}
-
-/** Whether `frame` says the `role` side has read up to at least `seq` of `orderId`. */
-export function hasRead(frame: ReadFrame | undefined, orderId: string, role: Role, seq: number): boolean {
-  return frame !== undefined && frame.orderId === orderId && frame.role === role && frame.seq >= seq;
 }
