@@ -10,6 +10,12 @@ import { defineLocalApp, sstResources } from "@live-orders/local/app";
 import type { FilterPattern } from "@live-orders/local/streams/filter-pattern";
 import { demoUsers } from "@live-orders/local/testing/demo-users";
 
+/**
+ * A shorter heartbeat for the app and the handlers' presence window alike (tests of staff
+ * presence): `LIVE_ORDERS_HEARTBEAT_SECONDS`; unset, both use core's `heartbeatSeconds`.
+ */
+const heartbeatSeconds = process.env.LIVE_ORDERS_HEARTBEAT_SECONDS || undefined;
+
 export default defineLocalApp({
   name: "live-orders",
   title: "Live Orders",
@@ -33,6 +39,7 @@ export default defineLocalApp({
     LIVE_ORDERS_DYNAMODB_ENDPOINT: resources.dynamoEndpoint,
     // The `$connect` authorizer admits browsers of the web app's origin only.
     LIVE_ORDERS_WEB_ORIGINS: resources.webOrigins.join(","),
+    ...(heartbeatSeconds === undefined ? {} : { LIVE_ORDERS_HEARTBEAT_SECONDS: heartbeatSeconds }),
   }),
   // The demo orders of SPEC §6, written by core with the handlers' links.
   seed: ({ users, runScript }) =>
@@ -49,6 +56,7 @@ export default defineLocalApp({
       VITE_USER_POOL_CLIENT_ID: resources.userPoolClientId,
       VITE_REGION: resources.region,
       VITE_COGNITO_ENDPOINT: resources.cognitoEndpoint,
+      ...(heartbeatSeconds === undefined ? {} : { VITE_HEARTBEAT_SECONDS: heartbeatSeconds }),
     }),
   },
   bundledScopes: ["@live-orders/"],

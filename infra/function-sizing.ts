@@ -99,10 +99,15 @@ export const webSocketSizing = {
   // Takes a slot of the user's connection cap and stores the connection; when every slot is
   // taken it asks `@connections` (GET, in parallel) which of them are still live, so its timeout
   // covers one call's budget. API Gateway holds the upgrade until it returns (at most 29 s).
-  $connect: arm64(256, connectionsCallBudgetSeconds + 5),
+  // The first staff connection tells the customers staff are online (a `presence` fan-out).
+  $connect: arm64(256, Math.max(connectionsCallBudgetSeconds, fanOutSubscriberBudgetSeconds) + 5),
   // Deletes the connection and its subscriptions; BatchWrite retries of unprocessed items
-  // (RetryPolicy.unprocessedItems) are the longest part.
-  $disconnect: arm64(256, worstCaseBackoffSeconds(RetryPolicy.unprocessedItems) + 5),
+  // (RetryPolicy.unprocessedItems), and for the last staff connection the `presence` fan-out to
+  // customers (one subscriber's budget), run side by side.
+  $disconnect: arm64(
+    256,
+    Math.max(worstCaseBackoffSeconds(RetryPolicy.unprocessedItems), fanOutSubscriberBudgetSeconds) + 5,
+  ),
   // Counts the frame against its user's limit, then answers it with one error frame.
   $default: arm64(256, connectionsCallBudgetSeconds + 5),
   // Replays every event after `since`, one post per event, before the live ones: the heaviest
@@ -114,6 +119,12 @@ export const webSocketSizing = {
   // The heartbeat: the most invoked function of all (every connection, every few minutes), so
   // its GB-seconds count most; small work, one reply.
   ping: arm64(256, connectionsCallBudgetSeconds + 5),
+  // One order read, then a post to each of the order's other subscribers (a handful): one
+  // subscriber's fan-out budget bounds it.
+  typing: arm64(256, fanOutSubscriberBudgetSeconds + 5),
+  // The order read, the position's write, then the `read` frame to the order and the reader's
+  // feed (`orders`: every staff connection): one subscriber's fan-out budget.
+  markRead: arm64(256, fanOutSubscriberBudgetSeconds + 5),
 } as const satisfies Record<WebSocketRouteKey, FunctionSizing>;
 
 /** API Gateway HTTP API's maximum integration timeout. */
@@ -135,6 +146,8 @@ export const httpSizing = {
   "GET /orders/{id}/events": arm64(512, 10),
   "PATCH /orders/{id}/status": arm64(256, seqRaceBudgetSeconds + 5),
   "POST /orders/{id}/cancel": arm64(256, seqRaceBudgetSeconds + 5),
+  // An `order.eta` event in the seq race, like a status change.
+  "PATCH /orders/{id}/eta": arm64(256, seqRaceBudgetSeconds + 5),
   // Two writes: the ticket limit's counter and the ticket.
   "POST /realtime/tickets": arm64(256, 5),
   // Sign-out: a DELETE per connection of the user (at most 10, in parallel), each up to a

@@ -44,6 +44,8 @@ const SPEC_WEBSOCKET_ROUTES = [
   "unsubscribe",
   "sendMessage",
   "ping",
+  "typing",
+  "markRead",
 ];
 const SPEC_HTTP_ROUTES = [
   "GET /menu",
@@ -54,6 +56,7 @@ const SPEC_HTTP_ROUTES = [
   "GET /orders/{id}/events",
   "PATCH /orders/{id}/status",
   "POST /orders/{id}/cancel",
+  "PATCH /orders/{id}/eta",
 ];
 const RUNTIME = "nodejs22.x";
 /** infra/web.ts: `path: "packages/web"`, `build.output: "dist"`. */

@@ -21,8 +21,18 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { dynamo, table } from "./dynamo";
 import { ConflictError, isErrorNamed } from "./errors";
-import { eventKey, eventsAfterRange, eventsBeforeRange, orderPk, orderSeqKey, orderSk, seqSk } from "./keys";
-import type { OrderEvent } from "./protocol";
+import {
+  eventKey,
+  eventsAfterRange,
+  eventsBeforeRange,
+  orderItemsAfterEvents,
+  orderPk,
+  orderSeqKey,
+  orderSk,
+  readPositionSkPrefix,
+  seqSk,
+} from "./keys";
+import type { OrderEvent, Role } from "./protocol";
 import { RetryPolicy, retryUntilDefined } from "./retry";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
@@ -55,6 +65,13 @@ export interface OrderSeqItem {
   sk: string;
   entity: "orderSeq";
   seq: number;
+  chatCustomer?: number;
+  chatStaff?: number;
+}
+
+/** The seq item's count of chat messages sent by one side (`chatCustomer`, `chatStaff`). */
+export function chatCountAttribute(role: Role): "chatCustomer" | "chatStaff" {
+  return role === "staff" ? "chatStaff" : "chatCustomer";
 }
 
 export function orderSeqItem(orderId: string, seq: number): OrderSeqItem {
@@ -96,10 +113,20 @@ export async function tryAppendEvent(input: AppendEventInput): Promise<AppendRes
       Update: {
         TableName: table(),
         Key: orderSeqKey(orderId),
-        UpdateExpression: "SET #seq = :nextSeq, entity = :entity",
+        // A chat message also counts on its sender's side: what unread counts are computed from
+        // (read-position.ts), at no extra write.
+        UpdateExpression: `SET #seq = :nextSeq, entity = :entity${event.kind === "chat.message" ? " ADD #chat :one" : ""}`,
         ConditionExpression: "#seq = :expectedSeq",
-        ExpressionAttributeNames: { "#seq": "seq" },
-        ExpressionAttributeValues: { ":nextSeq": event.seq, ":expectedSeq": expectedSeq, ":entity": "orderSeq" },
+        ExpressionAttributeNames: {
+          "#seq": "seq",
+          ...(event.kind === "chat.message" ? { "#chat": chatCountAttribute(event.from.role) } : {}),
+        },
+        ExpressionAttributeValues: {
+          ":nextSeq": event.seq,
+          ":expectedSeq": expectedSeq,
+          ":entity": "orderSeq",
+          ...(event.kind === "chat.message" ? { ":one": 1 } : {}),
+        },
       },
     },
     {
@@ -156,6 +183,9 @@ export async function withSeqRetry<T>(attempt: (attemptNumber: number) => Promis
 export interface OrderRead {
   orderItem: Record<string, unknown> | undefined;
   seq: number | undefined;
+  /** The seq item (its chat counts) and the read positions, read in the same request. */
+  seqItem?: Record<string, unknown> | undefined;
+  readItems?: Record<string, unknown>[];
 }
 
 /**
@@ -167,6 +197,8 @@ export async function storedEvent(key: { pk: string; sk: string }): Promise<Orde
   const { Item } = await dynamo().send(new GetCommand({ TableName: table(), Key: key, ConsistentRead: true }));
   return Item?.entity === "event" ? (Item as EventItem).event : undefined;
 }
+
+const isReadItem = (item: Record<string, unknown>) => (item.sk as string).startsWith(readPositionSkPrefix);
 
 /** The seq of an order from its seq item (undefined: no order). */
 export function currentSeq(
@@ -189,13 +221,8 @@ export async function queryOrder(orderId: string): Promise<OrderRead> {
   );
   const items = page.Items ?? [];
   const orderItem = items.find((item) => item.sk === orderSk);
-  return {
-    orderItem,
-    seq: currentSeq(
-      orderItem,
-      items.find((item) => item.sk === seqSk),
-    ),
-  };
+  const seqItem = items.find((item) => item.sk === seqSk);
+  return { orderItem, seq: currentSeq(orderItem, seqItem), seqItem, readItems: items.filter(isReadItem) };
 }
 
 /**
@@ -208,6 +235,7 @@ export async function queryEventsAfter(orderId: string, since: number): Promise<
   const events: OrderEvent[] = [];
   let orderItem: Record<string, unknown> | undefined;
   let seqItem: Record<string, unknown> | undefined;
+  const readItems: Record<string, unknown>[] = [];
   const pages = paginateQuery(
     { client: dynamo() },
     {
@@ -221,10 +249,11 @@ export async function queryEventsAfter(orderId: string, since: number): Promise<
     for (const item of page.Items ?? []) {
       if (item.sk === orderSk) orderItem = item;
       else if (item.sk === seqSk) seqItem = item;
+      else if (isReadItem(item)) readItems.push(item);
       else if (item.entity === "event") events.push((item as EventItem).event);
     }
   }
-  return { events, orderItem, seq: currentSeq(orderItem, seqItem) };
+  return { events, orderItem, seq: currentSeq(orderItem, seqItem), seqItem, readItems };
 }
 
 /**
@@ -265,7 +294,7 @@ export async function queryEventsPage(
             KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
             ExpressionAttributeValues: { ":pk": orderPk(orderId), ":from": range.from, ":to": range.to },
             ScanIndexForward: forwards,
-            Limit: limit + (withOrderItems ? 2 : 0),
+            Limit: limit + (withOrderItems ? orderItemsAfterEvents : 0),
             ConsistentRead: true,
           }),
         ),
@@ -273,11 +302,13 @@ export async function queryEventsPage(
   ]);
   let orderItem: Record<string, unknown> | undefined;
   let seqItem: Record<string, unknown> | undefined;
+  const readItems: Record<string, unknown>[] = [];
   const events: OrderEvent[] = [];
   let dropped = false;
   for (const item of page.Items ?? []) {
     if (item.sk === orderSk) orderItem = item;
     else if (item.sk === seqSk) seqItem = item;
+    else if (isReadItem(item)) readItems.push(item);
     else if (item.entity === "event") {
       if (events.length < limit) events.push((item as EventItem).event);
       else dropped = true;
@@ -288,7 +319,7 @@ export async function queryEventsPage(
     const more = (events[0]?.seq ?? 1) > 1;
     return separateRead !== undefined
       ? { ...separateRead, events, more }
-      : { orderItem, seq: currentSeq(orderItem, seqItem), events, more };
+      : { orderItem, seq: currentSeq(orderItem, seqItem), seqItem, readItems, events, more };
   }
   // Forwards, the order item comes after every event: reaching it with nothing dropped means
   // this page holds every event after `since`. Cut before it (by Limit or by DynamoDB's 1 MB),
@@ -297,5 +328,5 @@ export async function queryEventsPage(
     const more = dropped || orderItem === undefined;
     return { ...(await queryOrder(orderId)), events, more: more && page.LastEvaluatedKey !== undefined };
   }
-  return { orderItem, seq: currentSeq(orderItem, seqItem), events, more: dropped };
+  return { orderItem, seq: currentSeq(orderItem, seqItem), seqItem, readItems, events, more: dropped };
 }

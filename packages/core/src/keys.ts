@@ -12,6 +12,7 @@
  * |---------------|------------------------|------------------------|------------------------------------|-----------------------------------------|
  * | Order         | ORDER#{orderId}        | ORDER                  | CUSTOMER#{customerId} / {createdAt}#{orderId} | ORDERS / {status}#{updatedAt}#{orderId} |
  * | OrderSeq      | ORDER#{orderId}        | SEQ                    | –                                  | –                                       |
+ * | ReadPosition  | ORDER#{orderId}        | READ#{role}            | –                                  | –                                       |
  * | OrderEvent    | ORDER#{orderId}        | EVENT#{seq, 10 digits} | –                                  | –                                       |
  * | ChatClientId  | CHATMSG#{orderId}#{userId}#{clientMessageId} | CHATMSG | –                        | –                                       |
  * | Connection    | CONN#{connectionId}    | CONN                   | –                                  | –                                       |
@@ -20,6 +21,7 @@
  * | UserConnections | USER#{userId}        | CONNECTIONS            | –                                  | –                                       |
  * | ConnectTicket | TICKET#{sha256(ticket)} | TICKET                | –                                  | –                                       |
  * | RateWindow    | LIMIT#{userId}         | {limit}#{window}       | –                                  | –                                       |
+ * | StaffPresence | PRESENCE#staff         | CONN#{connectionId}    | –                                  | –                                       |
  *
  * Access patterns:
  * Each pattern names the function that runs it (order.ts, events.ts, subscription.ts).
@@ -44,10 +46,10 @@
  * - `orderWithLatestEvents` (`queryEventsPage` backwards) — `GET /orders/{id}`: the order, its
  *     seq and its newest events, one page:
  *     pk = ORDER#{orderId} AND sk BETWEEN "EVENT#" AND "SEQ", ScanIndexForward = false,
- *     Limit = page + 2: SEQ and ORDER sort after every event, so they come first, then the newest
+ *     Limit = page + orderItemsAfterEvents: SEQ, READ# and ORDER sort after every event, so they come first, then the newest
  *     events. `?before=N` reads the page below seq N: sk BETWEEN "EVENT#" AND EVENT#{pad(N-1)}.
  * - `eventsPage` (`queryEventsPage` forwards) — `GET /orders/{id}/events?since=N`, one bounded
- *     page: pk = ORDER#{orderId} AND sk BETWEEN EVENT#{pad(N+1)} AND SEQ, Limit = page + 2 (the
+ *     page: pk = ORDER#{orderId} AND sk BETWEEN EVENT#{pad(N+1)} AND SEQ, Limit = page + orderItemsAfterEvents (the
  *     order and seq items end the range; a cut page reads them with `order` instead).
  * - `eventsAfter` (`queryEventsAfter`) — an order's events after seq N (resume), plus the order and seq items last:
  *     pk = ORDER#{orderId} AND sk BETWEEN EVENT#{pad(N+1)} AND SEQ.
@@ -81,6 +83,20 @@
  *     event: `ADD n :1` while `n < max`; `{limit}` is `frames`, `orderPlacements`, `tickets`;
  *     `{window}` the window's number since the epoch. TTL `expiresAt` a minute past the window.
  * - `chatClientMessageId` — GetItem/conditional Put of the idempotency item of a chat send.
+ * - `readPositions` (read-position.ts) — an order's two read positions, `READ#customer` (its
+ *     customer) and `READ#staff` (staff share ONE per order: the board is the shop's shared
+ *     inbox, so a message any staff member has read is read for the shop). "READ#" sorts between
+ *     "ORDER" and "SEQ", so the `order` Query above (and every range that ends at SEQ) reads them
+ *     with the order at no extra request; lists add the caller's one to their BatchGetItem of seq
+ *     items. Written by `markRead` with a condition that it only moves forward
+ *     (`attribute_not_exists(seq) OR seq < :seq`), and only when the read shows it would.
+ *     `unread` = the other side's chat count (on the seq item, `chat.{role}`, bumped in the chat
+ *     event's own transaction) minus the count the position had seen (`seen`).
+ * - `staffConnections` (presence.ts) — staff connections and their latest heartbeat:
+ *     pk = PRESENCE#staff (one partition: a shop has a handful of staff connections), a Query
+ *     (eventually consistent) answers "is any staff connection live?". Put on a staff
+ *     `$connect` and refreshed by a staff `ping` at most once per heartbeat interval per
+ *     connection (never by customers' pings), deleted on `$disconnect`, TTL past the 2-hour limit.
  *
  * The stream subscriber's filter (routes.ts) passes INSERTs whose sk begins with "EVENT#": event
  * items are write-once, so each event is fanned out from exactly one stream record.
@@ -91,7 +107,7 @@
  * (packages/functions/test/cost.integration.test.ts). The seq item is on no index; lists read
  * the seqs of the page they return with one BatchGetItem.
  */
-import type { OrderStatus, Topic } from "./protocol";
+import type { OrderStatus, Role, Topic } from "./protocol";
 
 /** Ten digits: seq order equals string order up to 9,999,999,999 events per order. */
 export const seqDigits = 10;
@@ -153,6 +169,17 @@ export const chatClientMessageKey = (orderId: string, userId: string, clientMess
   sk: "CHATMSG",
 });
 
+export const readPositionSkPrefix = "READ#";
+export const readPositionKey = (orderId: string, role: Role) => ({
+  pk: orderPk(orderId),
+  sk: `${readPositionSkPrefix}${role}`,
+});
+/** The items that end an order's event range (`ORDER`, `READ#customer`, `READ#staff`, `SEQ`): a page reads them too. */
+export const orderItemsAfterEvents = 4;
+
+export const staffPresencePk = "PRESENCE#staff";
+export const staffPresenceKey = (connectionId: string) => ({ pk: staffPresencePk, sk: `CONN#${connectionId}` });
+
 export const connectionKey = (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: "CONN" });
 export const userConnectionsKey = (userId: string) => ({ pk: `USER#${userId}`, sk: "CONNECTIONS" });
 /** `ticketDigest` is the SHA-256 of the ticket (base64url): the ticket itself is never stored. */
@@ -186,3 +213,8 @@ export function customerIdOfTopic(topic: Topic): string | undefined {
   return topic.startsWith("customer:") ? topic.slice("customer:".length) : undefined;
 }
 export const allOrdersTopic: Topic = "orders";
+/**
+ * Not a topic clients ask for: a customer's `subscribe` to an `order:` topic also subscribes the
+ * connection here, so a change of staff presence reaches every customer watching an order.
+ */
+export const staffPresenceTopic: Topic = "presence:staff";

@@ -13,6 +13,7 @@ import {
   type EventPageRequest,
   eventItem,
   eventPageSize,
+  type OrderRead,
   orderSeqItem,
   queryEventsAfter,
   queryEventsPage,
@@ -26,6 +27,7 @@ import {
   orderKey,
   orderSeqKey,
   ordersForStaffPk,
+  readPositionKey,
   staffGsi2Range,
   staffGsi2Sk,
 } from "./keys";
@@ -38,17 +40,23 @@ import {
   type EventPage,
   type Order,
   type OrderCreatedEvent,
+  type OrderEtaEvent,
   type OrderEvent,
   type OrderItem,
   OrderStatus,
   type OrderStatusEvent,
+  type ReadPositions,
+  type Role,
 } from "./protocol";
 import { admit, Limit } from "./rate-limit";
+import { readItemOf, unreadOf } from "./read-position";
 import { RetryPolicy, retryUntilDefined } from "./retry";
-import type { CancelInput, CreateOrderInput, ListOrdersInput, UpdateStatusInput } from "./validation";
+import type { CancelInput, CreateOrderInput, ListOrdersInput, SetEtaInput, UpdateStatusInput } from "./validation";
 
 /** The stored order item: the public Order plus its keys; its seq lives in the seq item. */
-export interface OrderItemRecord extends Omit<Order, "seq"> {
+export interface OrderItemRecord extends Omit<Order, "seq" | "unread" | "etaAt"> {
+  /** Null once staff cleared it. */
+  etaAt?: string | null;
   pk: string;
   sk: string;
   entity: "order";
@@ -58,8 +66,11 @@ export interface OrderItemRecord extends Omit<Order, "seq"> {
   gsi2sk: string;
 }
 
-/** The public shape (SPEC §5), whatever else the item carries, with the order's current seq. */
-export function toOrder(item: Record<string, unknown>, seq: number): Order {
+/**
+ * The public shape (SPEC §5), whatever else the item carries, with the order's current seq and
+ * the caller's unread count (read-position.ts).
+ */
+export function toOrder(item: Record<string, unknown>, seq: number, unread = 0): Order {
   const record = item as unknown as OrderItemRecord;
   const order: Order = {
     id: record.id,
@@ -71,15 +82,24 @@ export function toOrder(item: Record<string, unknown>, seq: number): Order {
     totalCents: record.totalCents,
     version: record.version,
     seq,
+    unread,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
   if (record.note !== undefined) order.note = record.note;
+  if (typeof record.etaAt === "string") order.etaAt = record.etaAt;
   return order;
 }
 
+/** An order as `identity` reads it: with their side's unread count. */
+function orderFor(identity: Identity, read: OrderRead): Order | undefined {
+  if (read.orderItem === undefined) return undefined;
+  const unread = unreadOf(identity.role, read.seqItem, readItemOf(read.readItems, identity.role));
+  return toOrder(read.orderItem, read.seq ?? 0, unread);
+}
+
 function orderItem(order: Order): OrderItemRecord {
-  const { seq: _seq, ...fields } = order;
+  const { seq: _seq, unread: _unread, ...fields } = order;
   return {
     ...orderKey(order.id),
     entity: "order",
@@ -135,6 +155,7 @@ export async function create(
     totalCents: items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0),
     version: 1,
     seq: 1,
+    unread: 0,
     createdAt: now,
     updatedAt: now,
   };
@@ -180,7 +201,7 @@ export async function getWithEvents(
   identity: Identity,
   orderId: string,
   options: { limit?: number } = {},
-): Promise<{ order: Order } & EventPage> {
+): Promise<{ order: Order; readPositions: ReadPositions } & EventPage> {
   const { order, ...page } = await eventsPage(identity, orderId, {}, options);
   return { order, ...page };
 }
@@ -194,20 +215,18 @@ export async function eventsPage(
   orderId: string,
   request: EventPageRequest,
   options: { limit?: number } = {},
-): Promise<{ order: Order } & EventPage> {
-  const {
-    events,
-    orderItem: item,
-    seq,
-    more,
-  } = await queryEventsPage(orderId, request, options.limit ?? eventPageSize);
-  const order = assertCanSeeOrder(identity, item === undefined ? undefined : toOrder(item, seq ?? 0));
+): Promise<{ order: Order; readPositions: ReadPositions } & EventPage> {
+  const { events, more, ...read } = await queryEventsPage(orderId, request, options.limit ?? eventPageSize);
+  const order = assertCanSeeOrder(identity, orderFor(identity, read));
+  const readPositions: ReadPositions = Object.fromEntries(
+    (read.readItems ?? []).map((item) => [item.role as Role, Number(item.seq)]),
+  );
   const last = "since" in request ? events.at(-1)?.seq : events[0]?.seq;
   const cursor =
     !more || last === undefined
       ? undefined
       : encodeEventCursor("since" in request ? { since: last } : { before: last });
-  return { order, events, ...(cursor === undefined ? {} : { cursor }) };
+  return { order, readPositions, events, ...(cursor === undefined ? {} : { cursor }) };
 }
 
 /** An events cursor names the next page: opaque to clients, checked when it comes back. */
@@ -242,8 +261,8 @@ export async function eventsAfter(
   orderId: string,
   since: number,
 ): Promise<{ order: Order; events: OrderEvent[] }> {
-  const { events, orderItem: item, seq } = await queryEventsAfter(orderId, since);
-  const order = assertCanSeeOrder(identity, item === undefined ? undefined : toOrder(item, seq ?? 0));
+  const { events, ...read } = await queryEventsAfter(orderId, since);
+  const order = assertCanSeeOrder(identity, orderFor(identity, read));
   return { order, events };
 }
 
@@ -305,7 +324,7 @@ export async function list(identity: Identity, input: ListOrdersInput): Promise<
     if (!isStaff(identity)) throw new ForbiddenError("searching every order is for staff only");
     return searchOrders(input.q, input);
   }
-  return isStaff(identity) ? ordersForStaff(input) : ordersOfCustomer(identity.userId, input);
+  return isStaff(identity) ? ordersForStaff(input, identity.role) : ordersOfCustomer(identity.userId, input);
 }
 
 const defaultPageSize = 25;
@@ -314,7 +333,7 @@ const defaultPageSize = 25;
  * `ordersForStaff` (keys.ts): gsi2 ORDERS, by status then recency; `input.status` narrows to one
  * status, and with it `input.updatedAfter` to its orders changed since then.
  */
-export async function ordersForStaff(input: ListOrdersInput): Promise<OrderPage> {
+export async function ordersForStaff(input: ListOrdersInput, reader: Role = "staff"): Promise<OrderPage> {
   const values: Record<string, string> = { ":pk": ordersForStaffPk };
   let condition = "gsi2pk = :pk";
   if (input.status !== undefined && input.updatedAfter !== undefined) {
@@ -343,6 +362,7 @@ export async function ordersForStaff(input: ListOrdersInput): Promise<OrderPage>
         input.status === undefined ? undefined : { name: "gsi2sk", value: `${input.status}#` },
       ),
     }),
+    reader,
   );
 }
 
@@ -367,7 +387,7 @@ export async function searchOrders(q: string, input: Pick<ListOrdersInput, "curs
     }),
   );
   const orderIds = [...new Set((page.Items ?? []).map((item) => item.orderId as string))];
-  const orders = await ordersByIds(orderIds);
+  const orders = await ordersByIds(orderIds, "staff");
   const cursor = encodeCursor(page.LastEvaluatedKey);
   return { orders, ...(cursor === undefined ? {} : { cursor }) };
 }
@@ -391,36 +411,44 @@ export async function ordersOfCustomer(customerId: string, input: ListOrdersInpu
       Limit: input.limit ?? defaultPageSize,
       ExclusiveStartKey: decodeCursor(input.cursor, "gsi1", { name: "gsi1pk", value: pk }),
     }),
+    "customer",
   );
 }
 
-/** One page of a listing: the orders with their seqs, and the cursor of the next page. */
-async function orderPage(query: QueryCommand): Promise<OrderPage> {
+/** One page of a listing: the orders with their seqs and the reader's unread counts, and the cursor of the next page. */
+async function orderPage(query: QueryCommand, reader: Role): Promise<OrderPage> {
   const page = await dynamo().send(query);
   const items = page.Items ?? [];
-  const seqs = await seqsOf(items.map((item) => item.id as string));
+  const counts = await batchGet(items.flatMap((item) => countKeys(item.id as string, reader)));
   const cursor = encodeCursor(page.LastEvaluatedKey);
   return {
-    orders: items.map((item) => toOrder(item, currentSeq(item, seqs.get(item.id as string)) ?? 0)),
+    orders: items.map((item) => withCounts(item, item.id as string, reader, counts)),
     ...(cursor === undefined ? {} : { cursor }),
   };
 }
 
-/** Orders by id with their seqs, in the order given: one BatchGetItem (at most 100 orders, 200 keys). */
-async function ordersByIds(orderIds: string[]): Promise<Order[]> {
-  const items = await batchGet(orderIds.flatMap((id) => [orderKey(id), orderSeqKey(id)]));
+/** Orders by id with their seqs and unread counts, in the order given: BatchGetItem of 3 keys an order. */
+async function ordersByIds(orderIds: string[], reader: Role): Promise<Order[]> {
+  const items = await batchGet(orderIds.flatMap((id) => [orderKey(id), ...countKeys(id, reader)]));
   return orderIds.flatMap((id) => {
-    const item = items.get(`${orderKey(id).pk}|${orderKey(id).sk}`);
-    return item === undefined
-      ? []
-      : [toOrder(item, currentSeq(item, items.get(`${orderSeqKey(id).pk}|${orderSeqKey(id).sk}`)) ?? 0)];
+    const item = items.get(itemKey(orderKey(id)));
+    return item === undefined ? [] : [withCounts(item, id, reader, items)];
   });
 }
 
-/** The seq items of a page of orders: one BatchGetItem (a page is at most 100 orders). */
-async function seqsOf(orderIds: string[]): Promise<Map<string, Record<string, unknown>>> {
-  const items = await batchGet(orderIds.map((id) => orderSeqKey(id)));
-  return new Map([...items.values()].map((item) => [(item.pk as string).slice("ORDER#".length), item]));
+/** What an order's seq and the reader's unread count are read from: its seq item and the reader's read position. */
+const countKeys = (orderId: string, reader: Role) => [orderSeqKey(orderId), readPositionKey(orderId, reader)];
+const itemKey = (key: { pk: string; sk: string }) => `${key.pk}|${key.sk}`;
+
+function withCounts(
+  item: Record<string, unknown>,
+  orderId: string,
+  reader: Role,
+  found: Map<string, Record<string, unknown>>,
+): Order {
+  const seqItem = found.get(itemKey(orderSeqKey(orderId)));
+  const unread = unreadOf(reader, seqItem, found.get(itemKey(readPositionKey(orderId, reader))));
+  return toOrder(item, currentSeq(item, seqItem) ?? 0, unread);
 }
 
 /** BatchGetItem takes at most 100 keys a request. */
@@ -469,8 +497,9 @@ interface StatusChange {
 async function changeStatus(change: StatusChange): Promise<Order> {
   const { identity, orderId, to } = change;
   return withSeqRetry(async () => {
-    const { orderItem: item, seq: currentOrderSeq } = await queryOrder(orderId);
-    const order = assertCanSeeOrder(identity, item === undefined ? undefined : toOrder(item, currentOrderSeq ?? 0));
+    const read = await queryOrder(orderId);
+    const item = read.orderItem;
+    const order = assertCanSeeOrder(identity, orderFor(identity, read));
     const statusBy = item?.statusBy as StatusBy | undefined;
     const conflict = (message: string) =>
       new ConflictError(message, { currentVersion: order.version, status: order.status });
@@ -538,5 +567,42 @@ export async function cancel(identity: Identity, orderId: string, input: CancelI
     to: OrderStatus.Cancelled,
     ...(input.version === undefined ? {} : { expectedVersion: input.version }),
     refuse: (order) => cancelRefusal(order.status, identity.role),
+  });
+}
+
+// ------------------------------------------------------------------ ETA
+
+/**
+ * `PATCH /orders/{id}/eta` (staff) `{etaAt}`: sets (a time in the future) or clears (null) when
+ * the order is expected; an `order.eta` event, committed with the order's new `etaAt` in the seq
+ * race like any event. Status and version stay: an ETA is no status change.
+ */
+export async function setEta(identity: Identity, orderId: string, input: SetEtaInput): Promise<Order> {
+  assertStaff(identity, "setting an order's ETA");
+  if (input.etaAt !== null && Date.parse(input.etaAt) <= Date.now())
+    throw new BadRequestError("invalid ETA: etaAt: must be in the future (or null to clear it)");
+  return withSeqRetry(async () => {
+    const read = await queryOrder(orderId);
+    const order = assertCanSeeOrder(identity, orderFor(identity, read));
+    const now = new Date().toISOString();
+    const seq = order.seq + 1;
+    const event: OrderEtaEvent = {
+      kind: EventKind.OrderEta,
+      seq,
+      orderId,
+      customerId: order.customerId,
+      at: now,
+      etaAt: input.etaAt,
+      by: { userId: identity.userId, role: identity.role },
+    };
+    const result = await tryAppendEvent({
+      orderId,
+      expectedSeq: order.seq,
+      event,
+      orderUpdate: { set: ["etaAt = :etaAt"], condition: "attribute_exists(pk)", values: { ":etaAt": input.etaAt } },
+    });
+    if (!result.ok) return undefined;
+    const { etaAt: _previous, ...rest } = order;
+    return { ...rest, ...(input.etaAt === null ? {} : { etaAt: input.etaAt }), seq };
   });
 }

@@ -18,6 +18,7 @@ export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
 export const EventKind = {
   OrderCreated: "order.created",
   OrderStatus: "order.status",
+  OrderEta: "order.eta",
   ChatMessage: "chat.message",
 } as const;
 export type EventKind = (typeof EventKind)[keyof typeof EventKind];
@@ -71,6 +72,11 @@ export interface PlaceOrderBody {
   fulfilment: Fulfilment;
 }
 
+/** `PATCH /orders/{id}/eta` (SPEC §5): an ISO-8601 time in the future, or null to clear it. */
+export interface SetEtaBody {
+  etaAt: string | null;
+}
+
 /** Bounds of an order's lines (SPEC §5): more is refused with 400. */
 export const orderLimits = { maxLines: 50, maxQuantity: 50 } as const;
 
@@ -84,11 +90,15 @@ export interface Order {
   note?: string;
   contact: Contact;
   fulfilment: Fulfilment;
+  /** When staff expect the order to be ready (ISO-8601); absent while none is set. */
+  etaAt?: string;
   totalCents: number;
   /** Optimistic-concurrency version for status updates. */
   version: number;
   /** The order's latest event sequence number. */
   seq: number;
+  /** Chat messages from the other side after the caller's read position (staff share one per order). */
+  unread: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -114,6 +124,12 @@ export interface OrderStatusEvent extends EventBase {
   version: number;
   by: { userId: string; role: Role };
 }
+/** Staff set (`etaAt`) or cleared (`null`) the estimated time the order is ready. */
+export interface OrderEtaEvent extends EventBase {
+  kind: "order.eta";
+  etaAt: string | null;
+  by: { userId: string; role: Role };
+}
 export interface ChatMessageEvent extends EventBase {
   kind: "chat.message";
   messageId: string;
@@ -122,10 +138,10 @@ export interface ChatMessageEvent extends EventBase {
   from: { userId: string; role: Role; name?: string };
 }
 /** An order event, exactly as pushed over the WebSocket and returned by REST. */
-export type OrderEvent = OrderCreatedEvent | OrderStatusEvent | ChatMessageEvent;
+export type OrderEvent = OrderCreatedEvent | OrderStatusEvent | OrderEtaEvent | ChatMessageEvent;
 
 /** `order:{orderId}` (one order), `orders` (staff: every order), `customer:{customerId}` (one customer's orders). */
-export type Topic = `order:${string}` | "orders" | `customer:${string}`;
+export type Topic = `order:${string}` | "orders" | `customer:${string}` | "presence:staff";
 
 /** The client actions: each is a WebSocket route key (`$request.body.action`) and one `ClientFrame`. */
 export const ClientAction = {
@@ -133,6 +149,8 @@ export const ClientAction = {
   Unsubscribe: "unsubscribe",
   SendMessage: "sendMessage",
   Ping: "ping",
+  Typing: "typing",
+  MarkRead: "markRead",
 } as const;
 export type ClientAction = (typeof ClientAction)[keyof typeof ClientAction];
 
@@ -143,7 +161,9 @@ export type ClientFrame =
   | { action: "subscribe"; id?: string; topic: Topic; since?: number }
   | { action: "unsubscribe"; id?: string; topic: Topic }
   | { action: "sendMessage"; id?: string; orderId: string; text: string; clientMessageId: string }
-  | { action: "ping"; id?: string };
+  | { action: "ping"; id?: string }
+  | { action: "typing"; id?: string; orderId: string }
+  | { action: "markRead"; id?: string; orderId: string; seq: number };
 
 /** Fails to compile when an action has no frame or a frame no action. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -156,17 +176,47 @@ export type OrderTopicSeqs = Record<`order:${string}`, number>;
 // Server → client frames.
 export type ServerFrame =
   | { type: "event"; topic: Topic; seq: number; event: OrderEvent }
-  | { type: "subscribed"; id?: string; topic: Topic; seq: number }
+  | ({ type: "subscribed"; id?: string; topic: Topic; seq: number } & Partial<StaffPresence>)
   | { type: "unsubscribed"; id?: string; topic: Topic }
   | { type: "ack"; id?: string; orderId: string; clientMessageId: string; seq: number }
   | { type: "pong"; id?: string; seqs: OrderTopicSeqs }
+  | { type: "typing"; orderId: string; from: { userId: string; role: Role; name?: string } }
+  | { type: "read"; orderId: string; role: Role; seq: number }
+  | ({ type: "presence" } & StaffPresence)
   | { type: "error"; id?: string; code: ErrorCode; message: string };
+
+/**
+ * Whether staff are online (SPEC §4): part of `subscribed` on `order:` topics and of `presence`.
+ * `staffOnlineUntil` (ISO-8601, while online): the newest staff heartbeat's window ends then; a
+ * client asks again at that time (a heartbeat), so a staff browser that died without
+ * `$disconnect` shows offline when its window ends, not a heartbeat interval later.
+ */
+export interface StaffPresence {
+  staffOnline: boolean;
+  staffOnlineUntil?: string;
+}
+
+/**
+ * Seconds between a client's heartbeats (`ping`), one source for the web client and for the
+ * server's presence window. API Gateway closes a connection idle for 10 minutes.
+ */
+export const heartbeatSeconds = 4 * 60;
+
+/** A client sends at most one `typing` per order this often (SPEC §4); the server drops the rest. */
+export const typingIntervalMs = 1_000;
 
 /** One page of an order's events (`GET /orders/{id}`, `GET /orders/{id}/events`); `cursor` reads the next one. */
 export interface EventPage {
   events: OrderEvent[];
   cursor?: string;
 }
+
+/**
+ * How far each side has read an order (the highest seq; absent: nothing yet), as `GET
+ * /orders/{id}` returns it beside the order: what shows "Seen" under one's last message after a
+ * reload (later moves come as `read` frames). Staff share one position per order.
+ */
+export type ReadPositions = Partial<Record<Role, number>>;
 
 /** `GET /menu` (SPEC §5). */
 export interface MenuResponse {

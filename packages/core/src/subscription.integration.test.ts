@@ -39,7 +39,8 @@ describe("subscribe", () => {
     expect(result.seq).toBe(5);
     expect(result.events.map((e) => e.seq)).toEqual([3, 4, 5]);
     const withoutSince = await Subscription.subscribe(connection, { topic: `order:${order.id}` });
-    expect(withoutSince).toEqual({ topic: `order:${order.id}`, seq: 5, events: [] });
+    // No staff connection anywhere in this table: staff are offline.
+    expect(withoutSince).toEqual({ topic: `order:${order.id}`, seq: 5, events: [], presence: { staffOnline: false } });
     expect(await subscribers(`order:${order.id}`)).toEqual([connection.connectionId]);
   });
 

@@ -26,12 +26,14 @@ import {
   orderIdOfTopic,
   orderPk,
   orderSeqKey,
+  staffPresenceTopic,
   subscriptionGsi1,
   subscriptionKey,
   topicPk,
 } from "./keys";
 import { eventsAfter, readOrder } from "./order";
-import type { OrderEvent, OrderTopicSeqs, Topic } from "./protocol";
+import { staffPresence } from "./presence";
+import type { OrderEvent, OrderTopicSeqs, StaffPresence, Topic } from "./protocol";
 import { RetryPolicy, retryUntilDefined } from "./retry";
 
 export interface SubscriptionRecord {
@@ -155,6 +157,8 @@ export interface SubscribeResult {
   seq: number;
   /** Events after `since`, in seq order (none without `since`, none for the feeds). */
   events: OrderEvent[];
+  /** `order:` topics: whether staff are online (presence.ts). */
+  presence?: StaffPresence;
 }
 
 /** The subscribe flow (see the module comment for why the steps are in this order). */
@@ -181,12 +185,17 @@ export async function subscribe(
     return { topic, seq: 0, events: [] };
   }
   assertCanSeeOrder(connection.identity, await readOrder(orderId));
-  await put(connection, topic);
+  // A customer watching an order hears of staff presence changes (presence-push.ts).
+  await Promise.all([
+    put(connection, topic),
+    isStaff(connection.identity) ? undefined : put(connection, staffPresenceTopic),
+  ]);
+  const presence = staffPresence();
   if (request.since === undefined) {
     const order = await readOrder(orderId);
-    return { topic, seq: order?.seq ?? 0, events: [] };
+    return { topic, seq: order?.seq ?? 0, events: [], presence: await presence };
   }
   const { order, events } = await eventsAfter(connection.identity, orderId, request.since);
   const lastReplayed = events.at(-1)?.seq ?? 0;
-  return { topic, seq: Math.max(order.seq, lastReplayed), events };
+  return { topic, seq: Math.max(order.seq, lastReplayed), events, presence: await presence };
 }

@@ -221,6 +221,13 @@ const frameSchemas = {
     clientMessageId: clientMessageIdSchema,
   }),
   ping: obj({ action: v.literal("ping"), id: frameIdSchema }),
+  typing: obj({ action: v.literal("typing"), id: frameIdSchema, orderId: orderIdSchema }),
+  markRead: obj({
+    action: v.literal("markRead"),
+    id: frameIdSchema,
+    orderId: orderIdSchema,
+    seq: int(1, maxSeqValue + 1),
+  }),
 } satisfies Record<ClientAction, Schema<unknown>>;
 
 export type FrameOf<A extends ClientAction> = Extract<ClientFrame, { action: A }>;
@@ -359,6 +366,9 @@ const isoInstant = str(
   ),
 );
 
+const setEtaSchema = obj({ etaAt: v.nullable(isoInstant) });
+export type SetEtaInput = v.InferOutput<typeof setEtaSchema>;
+
 const listOrdersSchema = obj({
   status: v.optional(statusSchema),
   cursor: v.optional(str(maxChars(2048))),
@@ -379,6 +389,11 @@ const eventsQuerySchema = obj({
 
 export function parseCreateOrder(raw: string | undefined | null): CreateOrderInput {
   return parseWith(createOrderSchema, parseJson(raw), "order");
+}
+
+/** `PATCH /orders/{id}/eta`: `{etaAt}`, an ISO-8601 UTC time or null (its being in the future is order.ts's check). */
+export function parseSetEta(raw: string | undefined | null): SetEtaInput {
+  return parseWith(setEtaSchema, parseJson(raw), "ETA");
 }
 
 export function parseUpdateStatus(raw: string | undefined | null): UpdateStatusInput {

@@ -65,13 +65,17 @@ export const webSocketApi = {
   routes: {
     // Realtime: the per-user connection cap asks `@connections` which old slots are still live.
     $connect: ws("connect", [Link.Table, Link.Realtime]),
-    $disconnect: ws("disconnect", [Link.Table]),
+    // Realtime: the last staff connection to leave tells the customers (presence-push.ts).
+    $disconnect: ws("disconnect", [Link.Table, Link.Realtime]),
     // Table: invalid frames count against the sender's frame limit too.
     $default: ws("default", [Link.Table, Link.Realtime]),
     subscribe: ws("subscribe", [Link.Table, Link.Realtime]),
     unsubscribe: ws("unsubscribe", [Link.Table, Link.Realtime]),
     sendMessage: ws("send-message", [Link.Table, Link.Realtime]),
     ping: ws("ping", [Link.Table, Link.Realtime]),
+    // Realtime: both post to the order's other subscribers themselves (nothing goes through the stream).
+    typing: ws("typing", [Link.Table, Link.Realtime]),
+    markRead: ws("mark-read", [Link.Table, Link.Realtime]),
   } satisfies Record<"$connect" | "$disconnect" | "$default" | ClientAction, FunctionRoute>,
 } as const;
 
@@ -108,6 +112,7 @@ export const httpApi = {
     "GET /orders/{id}/events": http("orders", "events"),
     "PATCH /orders/{id}/status": http("orders", "updateStatus"),
     "POST /orders/{id}/cancel": http("orders", "cancel"),
+    "PATCH /orders/{id}/eta": http("orders", "setEta"),
     "POST /realtime/tickets": http("realtime", "issueTicket"),
     // The one REST route that reaches the WebSocket API: sign-out closes the caller's own
     // connections through `@connections` (events still reach subscribers only via the stream).

@@ -251,7 +251,15 @@ describe("stale connections", () => {
     await healthy.request({ action: "subscribe", topic });
     const doomedId = await connectionIdOf(doomed);
     const ghost = await itemsOfConnection(stack.outputs, doomedId);
-    expect(ghost.map((item) => item.sk).sort()).toEqual(["CONN", `CONN#${doomedId}`, `CONN#${doomedId}`]);
+    // The connection, its two order subscriptions, and the staff presence one a customer's order
+    // subscription brings (presence-push.ts).
+    expect(ghost.map((item) => item.sk).sort()).toEqual([
+      "CONN",
+      `CONN#${doomedId}`,
+      `CONN#${doomedId}`,
+      `CONN#${doomedId}`,
+    ]);
+    expect(ghost.filter((item) => item.pk === "TOPIC#presence:staff")).toHaveLength(1);
 
     // The network drops: no close frame. API Gateway's $disconnect is best effort; make it "lost"
     // by restoring what it deleted, so the table holds a ghost exactly as if it had never run.

@@ -1,6 +1,7 @@
 import { Hub } from "aws-amplify/utils";
 import { Component, lazy, type ReactNode, Suspense, useCallback, useEffect, useState } from "react";
 import { currentUser, onSignOutElsewhere, type SignedInUser, signOut } from "./auth";
+import { AttentionSettings } from "./components/attention-settings";
 import { ConnectionBadge } from "./components/connection-badge";
 import { CustomerHome } from "./components/customer-home";
 import { OrderPage } from "./components/order-page";
@@ -8,6 +9,7 @@ import { StaffHome } from "./components/staff-home";
 import { ToastProvider, useToast } from "./components/toasts";
 import type { WebConfig } from "./config";
 import { describeError } from "./errors";
+import { useAttention } from "./hooks/use-attention";
 import { useHashRoute } from "./hooks/use-hash-route";
 import { RealtimeProvider, useRealtime } from "./hooks/use-realtime";
 import { appName, useScreen } from "./hooks/use-screen";
@@ -129,6 +131,7 @@ function SignedInApp(props: { config: WebConfig; user: SignedInUser; onSignedOut
   const onError = useCallback((error: Error) => toast.error(`Live updates: ${describeError(error)}`), [toast]);
   return (
     <RealtimeProvider config={props.config} userId={props.user.userId} onError={onError}>
+      <Attention user={props.user} />
       <SignedInHeader user={props.user} onSignedOut={props.onSignedOut} />
       <main className="content">
         <Screen user={props.user} />
@@ -155,6 +158,12 @@ function SignedInHeader(props: { user: SignedInUser; onSignedOut: () => void }) 
   return <Header user={props.user} onSignOut={signOutHere} />;
 }
 
+/** The `(N) ` title, notifications and sound while the tab is hidden (use-attention.ts). */
+function Attention(props: { user: SignedInUser }) {
+  useAttention(props.user);
+  return null;
+}
+
 function Screen(props: { user: SignedInUser }) {
   const route = useHashRoute();
   if (route.name === "order") return <OrderPage key={route.orderId} orderId={route.orderId} user={props.user} />;
@@ -172,6 +181,7 @@ function Header(props: { user?: SignedInUser; onSignOut?: () => void }) {
       {props.user ? (
         <div className="header-right">
           <ConnectionBadge />
+          <AttentionSettings />
           <span className="user" title={props.user.email}>
             {props.user.role === "staff" ? "Staff" : props.user.email}
           </span>

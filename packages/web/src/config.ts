@@ -24,6 +24,8 @@ export interface WebConfig {
   userPoolClientId: string;
   /** Local only: cognito-local's endpoint; its presence switches sign-in to USER_PASSWORD_AUTH. */
   cognitoEndpoint: string | undefined;
+  /** Seconds between heartbeats when not core's `heartbeatSeconds` (tests of staff presence shorten it). */
+  heartbeatSeconds: number | undefined;
 }
 
 let cached: WebConfig | undefined;
@@ -36,6 +38,7 @@ export function webConfig(): WebConfig {
     userPoolId: required("VITE_USER_POOL_ID"),
     userPoolClientId: required("VITE_USER_POOL_CLIENT_ID"),
     cognitoEndpoint: optional("VITE_COGNITO_ENDPOINT"),
+    heartbeatSeconds: optional("VITE_HEARTBEAT_SECONDS") === undefined ? undefined : Number(env.VITE_HEARTBEAT_SECONDS),
   };
   return cached;
 }

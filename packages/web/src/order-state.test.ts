@@ -1,6 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { chatEvent, order, statusEvent } from "../test/helpers";
-import { applyToOrders, applyToView, mergeIntoView, mergeOrders, withOlderEvents } from "./order-state";
+import {
+  applyRead,
+  applyReadToOrders,
+  applyToOrder,
+  applyToOrders,
+  applyToView,
+  etaLabel,
+  fulfilmentLabel,
+  mergeIntoView,
+  mergeOrders,
+  withOlderEvents,
+} from "./order-state";
 
 describe("applyToView", () => {
   it("applies a newer status event and records it", () => {
@@ -71,5 +82,38 @@ describe("withOlderEvents", () => {
     const next = withOlderEvents(view, [chatEvent(3), chatEvent(1), chatEvent(2), chatEvent(4)]);
     expect(next.events.map((event) => event.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(withOlderEvents(next, [chatEvent(2)])).toBe(next);
+  });
+});
+
+describe("unread", () => {
+  it("counts the other side's messages for the viewer, not their own side's", () => {
+    const staffView = applyToOrder(order({ seq: 1 }), chatEvent(2), "staff");
+    expect(staffView.unread).toBe(1);
+    expect(applyToOrder(order({ seq: 1 }), chatEvent(2), "customer").unread).toBe(0);
+    expect(applyToOrder(order({ seq: 1 }), chatEvent(2)).unread).toBe(0);
+  });
+
+  it("clears on a read of the viewer's side up to the order's seq, not on the other side's or a shorter one", () => {
+    const shown = order({ seq: 4, unread: 2 });
+    expect(applyRead(shown, { orderId: "o1", role: "staff", seq: 4 }, "staff").unread).toBe(0);
+    expect(applyRead(shown, { orderId: "o1", role: "customer", seq: 4 }, "staff")).toBe(shown);
+    expect(applyRead(shown, { orderId: "o1", role: "staff", seq: 3 }, "staff")).toBe(shown);
+    const board = applyReadToOrders(new Map([["o1", shown]]), { orderId: "o1", role: "staff", seq: 9 }, "staff");
+    expect(board.get("o1")?.unread).toBe(0);
+  });
+
+  it("takes a snapshot's count at the same seq", () => {
+    const merged = mergeOrders(new Map([["o1", order({ seq: 2, unread: 1 })]]), [order({ seq: 2, unread: 0 })]);
+    expect(merged.get("o1")?.unread).toBe(0);
+  });
+});
+
+describe("labels", () => {
+  it("says where an order goes, and its ETA as a time and what is left", () => {
+    expect(fulfilmentLabel(order())).toBe("Pickup");
+    expect(fulfilmentLabel(order({ fulfilment: { type: "delivery", address: "1 Main St" } }))).toBe("1 Main St");
+    const now = Date.UTC(2026, 0, 1, 12, 0, 0);
+    expect(etaLabel(new Date(now + 17.5 * 60_000).toISOString(), now).left).toBe("in 18 min");
+    expect(etaLabel(new Date(now - 60_000).toISOString(), now).left).toBe("due now");
   });
 });

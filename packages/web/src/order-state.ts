@@ -4,7 +4,7 @@
  * an earlier event) and is ignored, which makes a REST snapshot and pushed events safe to combine
  * in any order. The status machine itself is core's (`@live-orders/core/order-status`).
  */
-import type { ChatMessageEvent, Order, OrderEvent, OrderStatus } from "@live-orders/core/protocol";
+import type { ChatMessageEvent, Order, OrderEvent, OrderStatus, Role } from "@live-orders/core/protocol";
 
 export interface OrderView {
   order: Order;
@@ -12,27 +12,49 @@ export interface OrderView {
   events: OrderEvent[];
 }
 
-export function applyToOrder(order: Order, event: OrderEvent): Order {
+/**
+ * `viewer`: whose screen it is. A chat message from the other side adds to the viewer's unread
+ * count (the server's `unread`, kept live until the viewer reads); without a viewer it stays.
+ */
+export function applyToOrder(order: Order, event: OrderEvent, viewer?: Role): Order {
   if (event.orderId !== order.id || event.seq <= order.seq) return order;
   switch (event.kind) {
     case "order.created":
       return { ...event.order, seq: Math.max(event.order.seq, event.seq) };
     case "order.status":
       return { ...order, status: event.status, version: event.version, seq: event.seq, updatedAt: event.at };
+    case "order.eta": {
+      const { etaAt: _previous, ...rest } = order;
+      return { ...rest, ...(event.etaAt === null ? {} : { etaAt: event.etaAt }), seq: event.seq };
+    }
     case "chat.message":
-      return { ...order, seq: event.seq };
+      return {
+        ...order,
+        seq: event.seq,
+        unread: order.unread + (viewer !== undefined && event.from.role !== viewer ? 1 : 0),
+      };
   }
+}
+
+/**
+ * A `read` frame of the viewer's own side (another tab, another device, a colleague): read up to
+ * the order's seq clears the count. A position short of it leaves the count (the next order read
+ * brings the exact one).
+ */
+export function applyRead(order: Order, read: { orderId: string; role: Role; seq: number }, viewer: Role): Order {
+  if (read.orderId !== order.id || read.role !== viewer || read.seq < order.seq || order.unread === 0) return order;
+  return { ...order, unread: 0 };
 }
 
 /**
  * The order's fields and its event list move separately: the order may already be ahead (a
  * mutation's response was merged), yet its event still belongs in the timeline when it arrives.
  */
-export function applyToView(view: OrderView, event: OrderEvent): OrderView {
+export function applyToView(view: OrderView, event: OrderEvent, viewer?: Role): OrderView {
   if (event.orderId !== view.order.id) return view;
   const lastEventSeq = view.events.at(-1)?.seq ?? 0;
   const events = event.seq > lastEventSeq ? [...view.events, event] : view.events;
-  const order = applyToOrder(view.order, event);
+  const order = applyToOrder(view.order, event, viewer);
   return events === view.events && order === view.order ? view : { order, events };
 }
 
@@ -54,18 +76,24 @@ export function mergeOrders(current: ReadonlyMap<string, Order>, incoming: reado
   const next = new Map(current);
   for (const order of incoming) {
     const known = next.get(order.id);
-    if (!known || order.seq > known.seq) next.set(order.id, order);
+    // At the same seq, the snapshot's unread count is the newer word (read after it).
+    if (!known || order.seq > known.seq || (order.seq === known.seq && order.unread !== known.unread))
+      next.set(order.id, order);
   }
   return next;
 }
 
-export function applyToOrders(current: ReadonlyMap<string, Order>, event: OrderEvent): Map<string, Order> {
+export function applyToOrders(
+  current: ReadonlyMap<string, Order>,
+  event: OrderEvent,
+  viewer?: Role,
+): Map<string, Order> {
   const known = current.get(event.orderId);
   if (!known) {
     if (event.kind !== "order.created") return current as Map<string, Order>;
     return new Map(current).set(event.orderId, { ...event.order, seq: Math.max(event.order.seq, event.seq) });
   }
-  const updated = applyToOrder(known, event);
+  const updated = applyToOrder(known, event, viewer);
   return updated === known ? (current as Map<string, Order>) : new Map(current).set(event.orderId, updated);
 }
 
@@ -89,4 +117,30 @@ export function formatCents(cents: number): string {
 
 export function shortId(orderId: string): string {
   return orderId.slice(-6).toUpperCase();
+}
+
+export function applyReadToOrders(
+  current: ReadonlyMap<string, Order>,
+  read: { orderId: string; role: Role; seq: number },
+  viewer: Role,
+): Map<string, Order> {
+  const known = current.get(read.orderId);
+  if (!known) return current as Map<string, Order>;
+  const updated = applyRead(known, read, viewer);
+  return updated === known ? (current as Map<string, Order>) : new Map(current).set(read.orderId, updated);
+}
+
+/** The ETA as a clock time, and what is left of it ("in 12 min", "due"). */
+export function etaLabel(etaAt: string, nowMs: number): { time: string; left: string } {
+  const at = Date.parse(etaAt);
+  const minutes = Math.ceil((at - nowMs) / 60_000);
+  return {
+    time: new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }),
+    left: minutes > 0 ? `in ${minutes} min` : "due now",
+  };
+}
+
+/** How an order is fulfilled, as staff read it on a card: the address, or "Pickup". */
+export function fulfilmentLabel(order: Pick<Order, "fulfilment">): string {
+  return order.fulfilment.type === "delivery" ? order.fulfilment.address : "Pickup";
 }

@@ -73,6 +73,7 @@ export function order(overrides: Partial<Order> = {}): Order {
     fulfilment: { type: "pickup" },
     totalCents: menu.lemonade.unitPriceCents,
     version: 1,
+    unread: 0,
     seq: 1,
     createdAt: "2026-11-26T10:00:00.000Z",
     updatedAt: "2026-11-26T10:00:00.000Z",

@@ -11,7 +11,7 @@ export const subscribe: Act<"subscribe"> = async (frame, ctx) => {
     ...(frame.since === undefined ? {} : { since: frame.since }),
   });
   return [
-    { type: "subscribed", ...echoId(frame), topic: result.topic, seq: result.seq },
+    { type: "subscribed", ...echoId(frame), topic: result.topic, seq: result.seq, ...result.presence },
     ...result.events.map((event): ServerFrame => ({ type: "event", topic: result.topic, seq: event.seq, event })),
   ];
 };

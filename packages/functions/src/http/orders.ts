@@ -7,6 +7,7 @@ import {
   parseListOrders,
   parseOrderId,
   parseOrderQuery,
+  parseSetEta,
   parseUpdateStatus,
 } from "@live-orders/core/validation";
 import { bodyOf, json, route } from "./respond";
@@ -51,4 +52,10 @@ export const updateStatus = route("PATCH /orders/{id}/status", async ({ event, i
 export const cancel = route("POST /orders/{id}/cancel", async ({ event, identity }) => {
   const orderId = parseOrderId(event.pathParameters?.id);
   return json(200, await Order.cancel(identity, orderId, parseCancel(bodyOf(event))));
+});
+
+/** `PATCH /orders/{id}/eta` (staff) `{etaAt}` → 200 with the order; an `order.eta` event. A customer → 403. */
+export const setEta = route("PATCH /orders/{id}/eta", async ({ event, identity }) => {
+  const orderId = parseOrderId(event.pathParameters?.id);
+  return json(200, await Order.setEta(identity, orderId, parseSetEta(bodyOf(event))));
 });

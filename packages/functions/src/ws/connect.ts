@@ -1,12 +1,14 @@
 /**
  * `$connect`: runs after the authorizer allowed the upgrade. Takes one of the user's connection
- * slots and registers the connection (with a TTL past the 2-hour limit). A non-2xx answer makes
+ * slots and registers the connection (with a TTL past the 2-hour limit); a staff connection also
+ * counts for staff presence (presence-push.ts). A non-2xx answer makes
  * API Gateway fail the handshake with that status: 429 when the user already holds the most
  * live connections they may.
  */
 
 import * as Connection from "@live-orders/core/connection";
 import { toHttpResponse } from "@live-orders/core/errors";
+import { staffConnected } from "@live-orders/core/presence-push";
 import type { APIGatewayProxyResultV2 } from "aws-lambda";
 import { connectionsClient } from "../connections";
 import { createLogger } from "../logger";
@@ -27,6 +29,7 @@ export async function handler(event: WebSocketEvent): Promise<APIGatewayProxyRes
     }
     const { connectionId, connectedAt } = event.requestContext;
     await Connection.register(connectionId, identity, connectedAt, connectionsClient());
+    if (identity.role === "staff") await staffConnected(connectionId, connectedAt, connectionsClient());
     logger.info("connected", { userId: identity.userId, role: identity.role });
     metrics.addMetric(MetricName.Connects, MetricUnit.Count, 1);
     metrics.publishStoredMetrics();

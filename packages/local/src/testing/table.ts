@@ -32,12 +32,13 @@ export async function scanItems(target: TableOf): Promise<Record<string, unknown
 
 /**
  * What the app writes to keep its books rather than as data: connections and their per-user
- * slots, connect tickets, rate-limit windows (a refused frame still counts). "Nothing written"
- * means nothing but these.
+ * slots, a staff connection's heartbeat (staff presence), connect tickets, rate-limit windows (a
+ * refused frame still counts). "Nothing written" means nothing but these.
  */
 export const bookkeepingEntities: ReadonlySet<string> = new Set([
   "connection",
   "userConnections",
+  "staffConnection",
   "connectTicket",
   "rateWindow",
 ]);

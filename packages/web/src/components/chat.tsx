@@ -1,12 +1,15 @@
 /**
  * Order chat. Text is rendered as React text children, never as HTML, so a message like
- * `<img src=x onerror=alert(1)>` shows up literally.
+ * `<img src=x onerror=alert(1)>` shows up literally. Shows who wrote (the customer by their
+ * name), "Seen" under one's last message once the other side has read past it (`chat-seen`),
+ * and who is typing (`typing-indicator`); typing here tells the other side, at most once a second.
  */
 import type { ChatMessageEvent } from "@live-orders/core/protocol";
 import { maxChatTextLength } from "@live-orders/core/protocol";
 import { type FormEvent, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { SignedInUser } from "../auth";
 import { describeError } from "../errors";
+import { useTypingOf } from "../hooks/use-live-signals";
 import type { OlderEvents } from "../hooks/use-order";
 import { useRealtime } from "../hooks/use-realtime";
 import { LoadError } from "./load-error";
@@ -23,12 +26,21 @@ export function Chat(props: {
   user: SignedInUser;
   /** Earlier history, read on demand (the order page loads the newest page only). */
   older?: OlderEvents;
+  /** The order's contact name: how staff see the customer's messages signed. */
+  customerName: string;
+  /** How far the other side has read (its read position's seq). */
+  otherReadSeq: number;
 }) {
   const client = useRealtime();
   const toast = useToast();
   const [text, setText] = useState("");
   const [pending, setPending] = useState<PendingMessage[]>([]);
   const listRef = useRef<HTMLOListElement>(null);
+  const typist = useTypingOf(props.orderId, props.user);
+  const authorOf = (message: ChatMessageEvent) =>
+    message.from.userId === props.user.userId ? "You" : message.from.role === "staff" ? "Staff" : props.customerName;
+  const myLast = props.messages.findLast((message) => message.from.userId === props.user.userId);
+  const seen = myLast !== undefined && props.otherReadSeq >= myLast.seq;
 
   // A pending message is done once its own event (same clientMessageId) is in the list.
   const delivered = new Set(props.messages.map((message) => message.clientMessageId));
@@ -95,11 +107,16 @@ export function Chat(props: {
               data-testid="chat-message"
               data-seq={message.seq}
             >
-              <span className="chat-author">{mine ? "You" : message.from.role === "staff" ? "Staff" : "Customer"}</span>
+              <span className="chat-author">{authorOf(message)}</span>
               <span className="chat-text">{message.text}</span>
               <time className="chat-time" dateTime={message.at}>
                 {new Date(message.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}
               </time>
+              {seen && message === myLast ? (
+                <span className="chat-seen" data-testid="chat-seen">
+                  Seen
+                </span>
+              ) : null}
             </li>
           );
         })}
@@ -115,6 +132,13 @@ export function Chat(props: {
           </li>
         ))}
       </ol>
+      <p className="typing-line" aria-live="polite">
+        {typist ? (
+          <span data-testid="typing-indicator">
+            {typist.role === "staff" ? "Staff" : props.customerName} is typing…
+          </span>
+        ) : null}
+      </p>
       <form className="chat-form" onSubmit={send}>
         <label className="visually-hidden" htmlFor={`chat-input-${props.orderId}`}>
           Message
@@ -126,7 +150,10 @@ export function Chat(props: {
           maxLength={maxChatTextLength}
           placeholder="Write a message…"
           autoComplete="off"
-          onChange={(event) => setText(event.target.value)}
+          onChange={(event) => {
+            setText(event.target.value);
+            if (event.target.value.trim()) client.signals.typing(props.orderId);
+          }}
         />
         <button type="submit" className="primary" data-testid="chat-send" disabled={!text.trim()}>
           Send

@@ -42,7 +42,7 @@ export function CustomerHome(props: { customerId: string }) {
             ) : (
               <div className="order-list">
                 {list.orders.map((order) => (
-                  <OrderCard key={order.id} order={order} />
+                  <OrderCard key={order.id} order={order} viewer="customer" />
                 ))}
               </div>
             )}

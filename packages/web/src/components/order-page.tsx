@@ -1,18 +1,21 @@
 /** One order: live status, timeline and chat. Customers see their own; staff see any. */
 import type { SignedInUser } from "../auth";
 import { describeError } from "../errors";
+import { otherRole, useMarkRead, useStaffOnline } from "../hooks/use-live-signals";
 import { useOrder } from "../hooks/use-order";
 import { useScreen } from "../hooks/use-screen";
-import { chatMessages, formatCents, shortId, statusLabel } from "../order-state";
+import { chatMessages, formatCents, fulfilmentLabel, shortId, statusLabel } from "../order-state";
 import { Chat } from "./chat";
+import { EtaControl, EtaText } from "./eta";
 import { LoadError } from "./load-error";
 import { OrderActions } from "./order-actions";
 import { StatusTimeline } from "./status-timeline";
 
 export function OrderPage(props: { orderId: string; user: SignedInUser }) {
-  const load = useOrder(props.orderId);
+  const load = useOrder(props.orderId, props.user.role);
   const title = `Order #${shortId(props.orderId)}`;
   const heading = useScreen(title);
+  useMarkRead(load.state === "ready" ? load.view.order : undefined);
   const back = (
     <a href="#/" className="back-link">
       ← {props.user.role === "staff" ? "Board" : "My orders"}
@@ -43,6 +46,7 @@ export function OrderPage(props: { orderId: string; user: SignedInUser }) {
     );
   }
   const { order, events } = load.view;
+  const staff = props.user.role === "staff";
   return (
     <div className="order-page">
       <section className="panel order-summary" aria-labelledby="order-title">
@@ -61,6 +65,24 @@ export function OrderPage(props: { orderId: string; user: SignedInUser }) {
             {statusLabel[order.status]}
           </span>
         </div>
+        {staff ? (
+          <dl className="order-contact">
+            <dt>Customer</dt>
+            <dd data-testid="order-customer">{order.contact.name}</dd>
+            <dt>Phone</dt>
+            <dd>
+              <a href={`tel:${order.contact.phone.replace(/[^\d+]/g, "")}`}>{order.contact.phone}</a>
+            </dd>
+            <dt>{order.fulfilment.type === "delivery" ? "Deliver to" : "Fulfilment"}</dt>
+            <dd data-testid="order-address">{fulfilmentLabel(order)}</dd>
+          </dl>
+        ) : (
+          <StaffPresence />
+        )}
+        <p className="order-eta-line" aria-live="polite">
+          {order.etaAt ? <EtaText etaAt={order.etaAt} testId="order-eta" /> : staff ? "No ETA set." : null}
+        </p>
+        {staff ? <EtaControl order={order} onChanged={load.merge} /> : null}
         <ul className="order-items">
           {order.items.map((item) => (
             <li key={item.sku}>
@@ -80,7 +102,28 @@ export function OrderPage(props: { orderId: string; user: SignedInUser }) {
           focusAfter="[data-testid='order-status']"
         />
       </section>
-      <Chat orderId={order.id} messages={chatMessages(load.view)} user={props.user} older={load.older} />
+      <Chat
+        orderId={order.id}
+        messages={chatMessages(load.view)}
+        user={props.user}
+        older={load.older}
+        customerName={order.contact.name}
+        otherReadSeq={load.readPositions[otherRole(props.user.role)] ?? 0}
+      />
     </div>
+  );
+}
+
+/** The customer's page says whether staff are there to answer (SPEC §7 `staff-presence`). */
+function StaffPresence() {
+  const online = useStaffOnline();
+  if (online === undefined) return null;
+  return (
+    <p className={`staff-presence ${online ? "staff-online" : "staff-offline"}`}>
+      Staff are{" "}
+      <span data-testid="staff-presence" aria-live="polite">
+        {online ? "online" : "offline"}
+      </span>
+    </p>
   );
 }

@@ -126,7 +126,7 @@ function Board(props: { staff: StaffOrders; actions: Actions }) {
               </h2>
               <div className="board-column-cards">
                 {column.map((order) => (
-                  <OrderCard key={order.id} order={order}>
+                  <OrderCard key={order.id} order={order} viewer="staff">
                     {props.actions(order)}
                   </OrderCard>
                 ))}
@@ -220,7 +220,7 @@ function OrderPages(props: { more: MorePages; orders: Order[]; what: string; emp
       {props.orders.length === 0 ? <p className="muted">{props.empty}</p> : null}
       <div className="order-list history-list">
         {props.orders.map((order) => (
-          <OrderCard key={order.id} order={order}>
+          <OrderCard key={order.id} order={order} viewer="staff">
             {props.actions(order)}
           </OrderCard>
         ))}

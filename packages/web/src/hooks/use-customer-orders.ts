@@ -6,7 +6,7 @@
  */
 import type { Order } from "@live-orders/core/protocol";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { applyToOrders, mergeOrders } from "../order-state";
+import { applyReadToOrders, applyToOrders, mergeOrders } from "../order-state";
 import type { FeedSubscription } from "../realtime/client";
 import { firstOrders } from "../realtime/listings";
 import { useOnConnectionReturn } from "./use-connection-return";
@@ -52,12 +52,17 @@ export function useCustomerOrders(customerId: string): ListLoad & { more: MorePa
         setListingError(undefined);
         setOrders((current) => mergeOrders(current ?? new Map(), listed));
       },
-      onEvent: (event) => setOrders((current) => (current ? applyToOrders(current, event) : current)),
+      onEvent: (event) => setOrders((current) => (current ? applyToOrders(current, event, "customer") : current)),
       onListingError: setListingError,
     });
     feed.current = subscription;
+    // Read on another device: the card's badge clears here too.
+    const stopReads = client.signals.onRead((read) =>
+      setOrders((current) => (current ? applyReadToOrders(current, read, "customer") : current)),
+    );
     return () => {
       feed.current = null;
+      stopReads();
       subscription.unsubscribe();
     };
   }, [client, customerId, resetTo]);

@@ -4,16 +4,16 @@
  * by itself when the connection returns.
  */
 
-import type { Order, OrderEvent } from "@live-orders/core/protocol";
+import type { Order, OrderEvent, ReadPositions, Role } from "@live-orders/core/protocol";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { applyToView, mergeIntoView, type OrderView, withOlderEvents } from "../order-state";
+import { applyRead, applyToView, mergeIntoView, type OrderView, withOlderEvents } from "../order-state";
 import { useOnConnectionReturn } from "./use-connection-return";
 import { useRealtime } from "./use-realtime";
 
 export type OrderLoad =
   | { state: "loading" }
   | { state: "error"; error: Error }
-  | { state: "ready"; view: OrderView; older: OlderEvents };
+  | { state: "ready"; view: OrderView; older: OlderEvents; readPositions: ReadPositions };
 
 export interface OlderEvents {
   /** Events before the first one shown exist. */
@@ -23,12 +23,16 @@ export interface OlderEvents {
   load(): void;
 }
 
+/** `viewer`: whose page it is (their side's unread count and read position). */
 export function useOrder(
   orderId: string,
+  viewer: Role,
 ): OrderLoad & { merge: (order: Order) => void; retry: () => void; refresh: () => void } {
   const client = useRealtime();
   const [load, setLoad] = useState<
-    { state: "loading" } | { state: "error"; error: Error } | { state: "ready"; view: OrderView }
+    | { state: "loading" }
+    | { state: "error"; error: Error }
+    | { state: "ready"; view: OrderView; readPositions: ReadPositions }
   >({
     state: "loading",
   });
@@ -41,21 +45,43 @@ export function useOrder(
     let unsubscribe = () => {};
     setLoad({ state: "loading" });
     client.api.getOrder(orderId).then(
-      ({ order, events, cursor }) => {
+      ({ order, events, cursor, readPositions }) => {
         if (cancelled) return;
         const sorted = [...events].sort((a, b) => a.seq - b.seq);
         const since = Math.max(order.seq, sorted.at(-1)?.seq ?? 0);
-        setLoad({ state: "ready", view: { order: { ...order, seq: since }, events: sorted } });
+        setLoad({
+          state: "ready",
+          view: { order: { ...order, seq: since }, events: sorted },
+          readPositions: readPositions ?? {},
+        });
         setOlder({ loading: false, ...(cursor ? { cursor } : {}) });
         const subscription = client.subscribeOrder(orderId, {
           since,
           onEvent: (event: OrderEvent) =>
             setLoad((current) =>
-              current.state === "ready" ? { ...current, view: applyToView(current.view, event) } : current,
+              current.state === "ready" ? { ...current, view: applyToView(current.view, event, viewer) } : current,
             ),
           onError: (error) => setLoad({ state: "error", error }),
         });
-        unsubscribe = () => subscription.unsubscribe();
+        // Read positions only grow: the newest `read` frame of either side is kept.
+        const stopReads = client.signals.onRead((read) => {
+          if (read.orderId !== orderId) return;
+          setLoad((current) => {
+            if (current.state !== "ready") return current;
+            const known = current.readPositions[read.role] ?? 0;
+            if (read.seq <= known) return current;
+            const order = applyRead(current.view.order, read, viewer);
+            return {
+              ...current,
+              view: order === current.view.order ? current.view : { ...current.view, order },
+              readPositions: { ...current.readPositions, [read.role]: read.seq },
+            };
+          });
+        });
+        unsubscribe = () => {
+          stopReads();
+          subscription.unsubscribe();
+        };
       },
       (error: Error) => {
         if (!cancelled) setLoad({ state: "error", error });
@@ -65,7 +91,7 @@ export function useOrder(
       cancelled = true;
       unsubscribe();
     };
-  }, [client, orderId, attempt]);
+  }, [client, orderId, attempt, viewer]);
 
   const retry = useCallback(() => setAttempt((n) => n + 1), []);
   // A load that failed for want of a connection is tried again when it returns (a NOT_FOUND is not).
@@ -107,12 +133,12 @@ export function useOrder(
         setLoad((current) => {
           if (current.state !== "ready") return current;
           let view = mergeIntoView(current.view, order);
-          for (const event of [...events].sort((a, b) => a.seq - b.seq)) view = applyToView(view, event);
+          for (const event of [...events].sort((a, b) => a.seq - b.seq)) view = applyToView(view, event, viewer);
           return { ...current, view };
         }),
       () => {}, // the live subscription and its gap filler catch up anyway
     );
-  }, [client, orderId]);
+  }, [client, orderId, viewer]);
   const base = { merge, retry, refresh };
   if (load.state !== "ready") return { ...load, ...base };
   return {

@@ -7,7 +7,7 @@ import { accessToken } from "../auth";
 import type { WebConfig } from "../config";
 import { RealtimeClient } from "../realtime/client";
 import { browserNetworkSignal } from "../realtime/network";
-import type { ConnectionState } from "../realtime/transport";
+import { type ConnectionState, defaultTransportOptions } from "../realtime/transport";
 
 const RealtimeContext = createContext<RealtimeClient | null>(null);
 
@@ -26,7 +26,12 @@ export function RealtimeProvider(props: {
       wsUrl: config.wsUrl,
       apiUrl: config.apiUrl,
       getToken: accessToken,
-      transport: { network: browserNetworkSignal() },
+      transport: {
+        network: browserNetworkSignal(),
+        ...(config.heartbeatSeconds === undefined
+          ? {}
+          : { heartbeat: { ...defaultTransportOptions.heartbeat, intervalMs: config.heartbeatSeconds * 1000 } }),
+      },
       onError,
     });
     setClient(created);

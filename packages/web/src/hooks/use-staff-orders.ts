@@ -7,7 +7,7 @@
 import { isTerminal, orderStatuses } from "@live-orders/core/order-status";
 import type { Order, OrderStatus } from "@live-orders/core/protocol";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { applyToOrders, mergeOrders } from "../order-state";
+import { applyReadToOrders, applyToOrders, mergeOrders } from "../order-state";
 import type { FeedSubscription } from "../realtime/client";
 import { type ListOrdersPage, sideBySide } from "../realtime/listings";
 import { useOnConnectionReturn } from "./use-connection-return";
@@ -92,13 +92,18 @@ export function useStaffOrders(): StaffOrders {
       },
       onEvent: (event) => {
         noteChange(event.at);
-        setOrders((current) => applyToOrders(current, event));
+        setOrders((current) => applyToOrders(current, event, "staff"));
       },
       onListingError: setListingError,
     });
     feed.current = subscription;
+    // Staff read an order (here, in another tab, or a colleague): its card's badge clears.
+    const stopReads = client.signals.onRead((read) =>
+      setOrders((current) => applyReadToOrders(current, read, "staff")),
+    );
     return () => {
       feed.current = null;
+      stopReads();
       subscription.unsubscribe();
     };
   }, [client]);

@@ -26,10 +26,11 @@
  *   client.onStateChange((state) => …);                // connecting | connected | reconnecting | offline
  *   client.close();
  */
-import type { Order, ServerFrame } from "@live-orders/core/protocol";
+import type { Order, OrderEvent, ServerFrame } from "@live-orders/core/protocol";
 import { RetryPolicy } from "@live-orders/core/retry";
 import { ChatSender, type SendResult } from "./chat-sender";
 import { ServerError } from "./errors";
+import { LiveSignals } from "./live-signals";
 import { createOrdersApi, type OrdersApi, type TokenProvider } from "./orders-api";
 import { Requests } from "./requests";
 import { type Subscription, Subscriptions } from "./subscriptions";
@@ -88,11 +89,14 @@ export interface RealtimeClientOptions {
 export class RealtimeClient {
   readonly api: OrdersApi;
   readonly transport: ReconnectingTransport;
+  /** Typing, read positions, staff presence (live-signals.ts). */
+  readonly signals: LiveSignals;
   #options: RealtimeClientOptions;
   #topicContext: TopicContext;
   #requests = new Requests();
   #subscriptions: Subscriptions;
   #chat: ChatSender;
+  #eventListeners = new Set<(event: OrderEvent) => void>();
 
   constructor(options: RealtimeClientOptions) {
     this.#options = options;
@@ -109,6 +113,19 @@ export class RealtimeClient {
         url.searchParams.set("ticket", ticket);
         return url.toString();
       },
+    });
+    this.signals = new LiveSignals({
+      // Typing is worth nothing late: it is sent only while connected. A read position may wait
+      // in the queue for the connection (positions only grow, a late one is still right).
+      send: (frame) => {
+        if ("action" in frame && frame.action === "typing" && !this.transport.isOpen) return;
+        try {
+          this.transport.send(JSON.stringify(frame));
+        } catch (error) {
+          options.onError?.(error as Error);
+        }
+      },
+      probe: () => this.transport.probe(),
     });
     this.#topicContext = {
       eventsSince: (orderId, since) => this.api.eventsSince(orderId, since),
@@ -148,6 +165,15 @@ export class RealtimeClient {
 
   onStateChange(listener: (state: ConnectionState) => void): () => void {
     return this.transport.on("state", listener);
+  }
+
+  /**
+   * Every event pushed on any topic held, as it arrives (before dedup: one event may come on an
+   * order's topic and a feed, or twice; a listener that counts keys them by order and seq).
+   */
+  onPushedEvent(listener: (event: OrderEvent) => void): () => void {
+    this.#eventListeners.add(listener);
+    return () => this.#eventListeners.delete(listener);
   }
 
   subscribeOrder(orderId: string, options: OrderSubscriptionOptions): Subscription {
@@ -190,6 +216,7 @@ export class RealtimeClient {
   close(): void {
     this.#subscriptions.close();
     this.#chat.close();
+    this.signals.close();
     this.transport.close();
   }
 
@@ -204,11 +231,20 @@ export class RealtimeClient {
     if (!frame || typeof frame !== "object") return;
     switch (frame.type) {
       case "event":
-        if (frame.event && typeof frame.event.seq === "number") this.#subscriptions.received(frame.topic, frame.event);
+        if (frame.event && typeof frame.event.seq === "number") {
+          for (const listener of this.#eventListeners) listener(frame.event);
+          this.#subscriptions.received(frame.topic, frame.event);
+        }
         return;
       case "subscribed":
         this.#requests.take(frame.id);
+        if (frame.staffOnline !== undefined) this.signals.presenceSaid(frame.staffOnline, frame.staffOnlineUntil);
         return this.#subscriptions.subscribed(frame.topic, frame.seq);
+      case "typing":
+      case "read":
+      case "presence":
+        this.signals.received(frame);
+        return;
       case "unsubscribed": {
         const request = this.#requests.take(frame.id);
         return this.#subscriptions.unsubscribed(request?.kind === "unsubscribe" ? request.topic : frame.topic);

@@ -9,6 +9,8 @@ import type {
   Order,
   OrderStatus,
   PlaceOrderBody,
+  ReadPositions,
+  SetEtaBody,
 } from "@live-orders/core/protocol";
 import { ServerError } from "./errors";
 
@@ -98,7 +100,7 @@ export function createOrdersApi(options: OrdersApiOptions) {
     },
     /** The order and its newest page of events; `cursor` reads older ones (`events({cursor})`). */
     getOrder(orderId: string, query: { limit?: number } = {}) {
-      return request<{ order: Order } & EventPage>(
+      return request<{ order: Order; readPositions: ReadPositions } & EventPage>(
         "GET",
         `/orders/${encodeURIComponent(orderId)}${queryString(query)}`,
       );
@@ -126,6 +128,10 @@ export function createOrdersApi(options: OrdersApiOptions) {
     },
     setStatus(orderId: string, status: OrderStatus, version: number) {
       return request<Order>("PATCH", `/orders/${encodeURIComponent(orderId)}/status`, { status, version });
+    },
+    /** Staff: when the order is expected (ISO-8601, in the future), or null to clear it. */
+    setEta(orderId: string, etaAt: string | null) {
+      return request<Order>("PATCH", `/orders/${encodeURIComponent(orderId)}/eta`, { etaAt } satisfies SetEtaBody);
     },
     cancel(orderId: string) {
       return request<Order>("POST", `/orders/${encodeURIComponent(orderId)}/cancel`);

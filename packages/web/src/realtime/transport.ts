@@ -12,6 +12,7 @@
  *
  * No DOM or React here: the WebSocket constructor is an option (Node passes `ws`).
  */
+import { heartbeatSeconds } from "@live-orders/core/protocol";
 import { type BackoffPolicy, backoffDelay, RetryPolicy } from "@live-orders/core/retry";
 import { SendQueueFullError } from "./errors";
 import { alwaysOnline, type NetworkSignal } from "./network";
@@ -100,7 +101,7 @@ export const defaultTransportOptions = {
   minUptimeMs: 5_000,
   connectTimeoutMs: 10_000,
   maxQueuedMessages: 100,
-  heartbeat: { intervalMs: 4 * 60_000, timeoutMs: 15_000, message: JSON.stringify({ action: "ping" }) },
+  heartbeat: { intervalMs: heartbeatSeconds * 1000, timeoutMs: 15_000, message: JSON.stringify({ action: "ping" }) },
   // 2 h minus 10 min: leaves room for a slow reconnect before the gateway's hard cut.
   maxConnectionAgeMs: 110 * 60_000,
   maxConnectionAgeJitterMs: 5 * 60_000,
