@@ -95,12 +95,24 @@ export const authorizerSizing = arm64(256, 5);
  * error of this invocation rather than as a timeout. The Lambda may outlive API Gateway's 29 s
  * integration timeout: replies go through `@connections`, not through the integration response.
  */
+/** API Gateway's integration timeout (WebSocket and HTTP APIs): what a client waits at most. */
+export const apiGatewayIntegrationTimeoutSeconds = 29;
+
 export const webSocketSizing = {
   // Takes a slot of the user's connection cap and stores the connection; when every slot is
   // taken it asks `@connections` (GET, in parallel) which of them are still live, so its timeout
   // covers one call's budget. API Gateway holds the upgrade until it returns (at most 29 s).
-  // The first staff connection tells the customers staff are online (a `presence` fan-out).
-  $connect: arm64(256, Math.max(connectionsCallBudgetSeconds, fanOutSubscriberBudgetSeconds) + 5),
+  // The first staff connection tells the customers staff are online (a `presence` fan-out),
+  // whose worst case (one stalled subscriber's retries) is longer than the upgrade can wait: held
+  // to API Gateway's 29 s, since past it the handshake has failed anyway. A presence push cut
+  // short heals itself: customers ask again at `staffOnlineUntil` (presence.ts).
+  $connect: arm64(
+    256,
+    Math.min(
+      apiGatewayIntegrationTimeoutSeconds,
+      Math.max(connectionsCallBudgetSeconds, fanOutSubscriberBudgetSeconds) + 5,
+    ),
+  ),
   // Deletes the connection and its subscriptions; BatchWrite retries of unprocessed items
   // (RetryPolicy.unprocessedItems), and for the last staff connection the `presence` fan-out to
   // customers (one subscriber's budget), run side by side.
