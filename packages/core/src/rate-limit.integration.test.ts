@@ -1,7 +1,6 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { customer, useTestTable } from "../test/helpers";
-import { dynamo, table } from "./dynamo";
+import { dynamo, QueryCommand, table } from "./dynamo";
 import { RateLimitedError } from "./errors";
 import { admit, admitFrame, Limit } from "./rate-limit";
 

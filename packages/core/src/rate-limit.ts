@@ -24,10 +24,10 @@
  * without counting (and refused from `refusedUntil` like any frame), counted only when it stops
  * being sparse; `admitFrame` stays the one door, and stays at most one write.
  */
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { type LimitSetting, limits } from "./config";
-import { dynamo, table } from "./dynamo";
+import { dynamo, table, UpdateCommand } from "./dynamo";
 import { isErrorNamed, RateLimitedError } from "./errors";
 import { rateWindowKey } from "./keys";
 
