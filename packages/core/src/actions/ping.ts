@@ -2,7 +2,9 @@
  * `ping` → `pong {seqs}` (SPEC §4): the heartbeat that keeps API Gateway's 10-minute idle limit
  * away, carrying the current seq of every `order:` topic the connection holds, so a client that
  * missed an order's last event (a push the fan-out gave up on) learns of it within one heartbeat
- * and fills the gap. Reads only (`orderSeqsOfConnection`).
+ * and fills the gap. Reads only what `pong` carries (`orderSeqsOfConnection`), and a sparse ping
+ * is not counted against the frame limit either (`admitHeartbeat`, in the frame pipeline): the
+ * heartbeat of ordinary use writes nothing.
  */
 import type { ConnectionsApi } from "../connections-api";
 import { orderSeqsOfConnection } from "../subscription";
