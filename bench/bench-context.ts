@@ -24,7 +24,7 @@ export const phases = new Set((phasesArg ?? "fanout,pipelined,transport,chat,col
 export const settings = {
   ...(quick
     ? {
-        sizes: [1, 100, 1000],
+        sizes: [1, 10, 100, 1000],
         rounds: 3,
         chatMessages: 100,
         chatWindows: [1, 8],
@@ -33,7 +33,7 @@ export const settings = {
         holdMs: 5_000,
       }
     : {
-        sizes: [1, 100, 1000],
+        sizes: [1, 10, 100, 1000],
         rounds: 8,
         chatMessages: 300,
         chatWindows: [1, 8, 32],
