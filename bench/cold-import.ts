@@ -81,11 +81,18 @@ export async function measureColdImports(options: {
   return results;
 }
 
-/** Every handler of the route table (one per file), with the handlers' links, not the rest of their environment. */
+/**
+ * Every handler of the route table (one per file), with the handlers' links and the app's own
+ * settings (the authorizer reads its web origins at import), not the rest of their environment.
+ */
 export async function measureHandlerColdImports(bench: Bench): Promise<ColdImport[]> {
   progress("cold imports of the bundled handlers …");
   const links = Object.entries(bench.stack.handlerEnvironment).filter(
-    ([key]) => key.startsWith("SST_RESOURCE_") || key.startsWith("AWS_") || key === "POWERTOOLS_LOG_LEVEL",
+    ([key]) =>
+      key.startsWith("SST_RESOURCE_") ||
+      key.startsWith("AWS_") ||
+      key.startsWith("LIVE_ORDERS_") ||
+      key === "POWERTOOLS_LOG_LEVEL",
   );
   return measureColdImports({
     rootDir,
