@@ -211,6 +211,10 @@ async function fanoutTo(
     events: costEvents,
     counts,
     payloadBytes: Buffer.byteLength(payload),
+    httpRequests: Object.entries(counts.invocations)
+      .filter(([handler]) => handler.startsWith("packages/functions/src/http/"))
+      .reduce((sum, [, entry]) => sum + entry.count, 0),
+    subscriberQueryRru: counts.dynamodb?.billed.byPartitionPrefix["Query TOPIC#"]?.rru ?? 0,
   });
   await fleet.send({ op: "kill", group: bareGroup });
 

@@ -11,6 +11,7 @@ import type { ChatResult } from "./chat";
 import type { ColdImport } from "./cold-import";
 import { type CostLine, type CountedWindow, connectionHourCost } from "./cost";
 import type { FanoutResult } from "./fanout";
+import type { HeartbeatCost } from "./heartbeat";
 import type { HeldConnectionsResult } from "./held-connections";
 import { round } from "./stats";
 import type { TransportResult } from "./transport";
@@ -26,6 +27,7 @@ export interface Result {
   coldImports: ColdImport[];
   load: HeldConnectionsResult | undefined;
   cost: { n: number; window: CountedWindow; cost: CostLine[] }[];
+  heartbeat: HeartbeatCost | undefined;
   costConnectionHour: number;
   durationSec: number;
 }
@@ -45,6 +47,7 @@ export function result(o: { startedAt: string; mode: string; durationSec: number
     coldImports: phases.coldImports,
     load: phases.load,
     cost: phases.cost,
+    heartbeat: phases.heartbeat,
     costConnectionHour: connectionHourCost,
     durationSec: round(o.durationSec, 0),
   };
@@ -113,43 +116,80 @@ export function renderTables(result: Result): string {
     );
   }
   table(
-    "Cold import of each bundled handler (fresh node process; median)",
-    ["handler", "bundle KB", "import ms", "process ms"],
-    ["---", "---:", "---:", "---:"],
-    result.coldImports.map((c) => [c.handler, c.bundleKb, round(c.importMs), round(c.processMs, 0)]),
+    "Cold import of each bundled handler, as SST bundles it (fresh node process; median; ratio to the trivial handler's import in the same run)",
+    ["handler", "bundle KB", "import ms", "× trivial", "process ms"],
+    ["---", "---:", "---:", "---:", "---:"],
+    result.coldImports.map((c) => [
+      c.handler,
+      c.bundleKb,
+      round(c.importMs),
+      round(c.importRatio, 1),
+      round(c.processMs, 0),
+    ]),
   );
   table(
-    "Cost per million delivered events on AWS (us-east-1 on-demand list prices; counted in the fan-out rounds)",
+    "Cost per million delivered events on AWS by AWS's billing rules (us-east-1 on-demand list prices; counted in the fan-out rounds)",
     [
       "N",
       "connections",
       "design",
-      "RCU/event",
-      "WCU/event",
+      "RRU/event",
+      "WRU/event",
       "Lambda inv./event",
-      "messages/event",
+      "WS messages/event",
+      "AppSync ops/event",
       "DynamoDB $",
       "Lambda $",
       "API GW $",
+      "AppSync $",
       "total $",
     ],
-    ["---:", "---:", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"],
+    ["---:", "---:", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"],
     result.cost.flatMap(({ n, window, cost }) =>
       cost.map((c) => [
         n,
         window.connections,
         c.design,
-        round(c.perEvent.rcu),
-        round(c.perEvent.wcu),
+        round(c.perEvent.rru),
+        round(c.perEvent.wru),
         round(c.perEvent.invocations),
         round(c.perEvent.messages, 0),
+        round(c.perEvent.appSyncOperations, 0),
         round(c.perMillionDelivered.dynamodb, 2),
         round(c.perMillionDelivered.lambda, 2),
         round(c.perMillionDelivered.apiGateway, 2),
+        round(c.perMillionDelivered.appSync, 2),
         round(c.perMillionDelivered.total, 2),
       ]),
     ),
   );
+  if (result.cost.length > 0) {
+    lines.push(
+      "",
+      `DynamoDB Local's consumed capacity for the same windows (cross-check, not the bill): ${result.cost
+        .map(
+          ({ n, window }) =>
+            `N=${n} ${round(window.localRcu / window.events)} RCU + ${round(window.localWcu / window.events)} WCU per event`,
+        )
+        .join("; ")}`,
+    );
+  }
+  if (result.heartbeat) {
+    const h = result.heartbeat;
+    table(
+      `The heartbeat per million connection-hours (a ping every ${h.intervalMinutes} minutes: ${h.pingsPerHour} per hour; measured ping: ${round(h.perPing.rru)} RRU, ${round(h.perPing.wru)} WRU, ${round(h.perPing.lambdaMs)} ms)`,
+      ["part", "$ per million connection-hours"],
+      ["---", "---:"],
+      [
+        ["ping + pong messages (WebSocket API)", round(h.perMillionConnectionHours.messages, 2)],
+        ["ping Lambda (requests + GB-s)", round(h.perMillionConnectionHours.lambda, 2)],
+        ["ping DynamoDB (reads only)", round(h.perMillionConnectionHours.dynamodb, 2)],
+        ["heartbeat total", round(h.perMillionConnectionHours.total, 2)],
+        ["API Gateway's connection-minutes", round(h.apiGatewayConnectionMinutes, 2)],
+        ["AppSync Events' connection-minutes (its keep-alive is free)", round(h.appSyncConnectionMinutes, 2)],
+      ],
+    );
+  }
   lines.push("");
   return `${lines.join("\n")}\n`;
 }

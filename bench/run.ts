@@ -21,12 +21,14 @@ import { measureChat } from "./chat";
 import { measureHandlerColdImports } from "./cold-import";
 import { costOfFanout } from "./cost";
 import { measureFanout } from "./fanout";
+import { measureHeartbeat } from "./heartbeat";
 import { measureHeldConnections } from "./held-connections";
 import { type PhaseResults, renderTables, result, writeResult } from "./report";
 import { measureTransport } from "./transport";
 
 async function runPhases(bench: Bench): Promise<PhaseResults> {
   const { fanout, windows } = phases.has("fanout") ? await measureFanout(bench) : { fanout: [], windows: [] };
+  const heartbeat = phases.has("fanout") ? await measureHeartbeat(bench) : undefined;
   if (phases.has("pipelined")) {
     // The pipelined opt-in in a row of its own, at the largest N only (where it could matter).
     progress("the same fan-out with the pipelined @connections opt-in (4 connections × 32) …");
@@ -42,7 +44,7 @@ async function runPhases(bench: Bench): Promise<PhaseResults> {
   const { chat, chatRuns } = phases.has("chat") ? await measureChat(bench) : { chat: undefined, chatRuns: [] };
   const coldImports = phases.has("cold") ? await measureHandlerColdImports(bench) : [];
   const load = phases.has("load") ? await measureHeldConnections(bench) : undefined;
-  return { fanout, transport, chat, chatRuns, coldImports, load, cost: costOfFanout(windows) };
+  return { fanout, transport, chat, chatRuns, coldImports, load, cost: costOfFanout(windows), heartbeat };
 }
 
 async function main(): Promise<void> {

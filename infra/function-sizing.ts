@@ -20,7 +20,15 @@
  */
 import { transportDefaults } from "@live-orders/connections/transport-settings";
 import { type BackoffPolicy, backoffDelay, RetryPolicy } from "@live-orders/core/retry";
-import type { HttpRouteKey, WebSocketRouteKey } from "@live-orders/functions/routes";
+import {
+  type HttpRouteKey,
+  streamSubscriber,
+  type WebSocketRouteKey,
+  webSocketApi,
+} from "@live-orders/functions/routes";
+
+const streamSubscriberName: string = streamSubscriber.name;
+const authorizerName: string = webSocketApi.authorizer.name;
 
 export interface FunctionSizing {
   architecture: "arm64" | "x86_64";
@@ -166,3 +174,13 @@ export const httpSizing = {
   // `@connections` call's budget, which is above the HTTP API's 30 s: the most the API waits.
   "DELETE /realtime/connections": arm64(256, httpIntegrationTimeoutSeconds),
 } as const satisfies Record<HttpRouteKey, FunctionSizing>;
+
+/** The sizing of a function by its key in the route table (`appFunctions()`): what the bench's cost model bills. */
+export function sizingOf(key: string): FunctionSizing {
+  if (key === streamSubscriberName) return fanOutSizing;
+  if (key === authorizerName) return authorizerSizing;
+  const sizing =
+    (webSocketSizing as Record<string, FunctionSizing>)[key] ?? (httpSizing as Record<string, FunctionSizing>)[key];
+  if (sizing === undefined) throw new Error(`no sizing for function ${key} (infra/function-sizing.ts)`);
+  return sizing;
+}

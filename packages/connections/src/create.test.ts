@@ -5,7 +5,8 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConnectionsClientKind, createConnectionsClient, isConnectionsClientKind } from "./create";
+import { ConnectionsClientKind, isConnectionsClientKind } from "./client-kind";
+import { createConnectionsClient } from "./create";
 import { LeanConnectionsClient } from "./lean-client";
 import { SdkConnectionsClient } from "./sdk-client";
 

@@ -1,25 +1,14 @@
 /**
- * The one place that constructs a `@connections` client, from the kind and transport settings
- * the configuration names (read once, in packages/functions/src/config.ts).
+ * The one place that constructs a `@connections` client of either kind, from the kind and
+ * transport settings the configuration names (read once, in packages/functions/src/config.ts):
+ * for the replay CLI, the tests and the bench. The Lambda functions build the lean client alone
+ * (packages/functions/src/connections.ts): importing this module bundles the SDK client too.
  */
 import type { ConnectionLookup, ConnectionsApi } from "@live-orders/core/connections-api";
+import { ConnectionsClientKind } from "./client-kind";
 import { LeanConnectionsClient } from "./lean-client";
 import { SdkConnectionsClient } from "./sdk-client";
 import { type TransportSettings, transportDefaults } from "./transport-settings";
-
-export const ConnectionsClientKind = {
-  /** The lean client (lean-client.ts): SigV4 by hand over keep-alive HTTP/1.1. What runs by default. */
-  Lean: "lean",
-  /** The AWS SDK's `ApiGatewayManagementApiClient` (sdk-client.ts). */
-  Sdk: "sdk",
-} as const;
-export type ConnectionsClientKind = (typeof ConnectionsClientKind)[keyof typeof ConnectionsClientKind];
-
-export const defaultConnectionsClientKind: ConnectionsClientKind = ConnectionsClientKind.Lean;
-
-export function isConnectionsClientKind(value: string): value is ConnectionsClientKind {
-  return (Object.values(ConnectionsClientKind) as string[]).includes(value);
-}
 
 export type ConnectionsClient = ConnectionsApi & ConnectionLookup & { destroy(): void };
 

@@ -1,7 +1,7 @@
 /**
  * The lean `@connections` client against the stock SDK client, request for request, on a
  * loopback server: same signatures, same paths and headers, same error names, the SDK's retry
- * budget, and credentials from the SDK's provider chain, refreshed before they expire. (That the
+ * budget, and credentials from a provider, refreshed before they expire. (That the
  * signatures are also *valid* is proven end to end against the local API Gateway's SigV4
  * verification, in test/reliability/connections-transport.integration.test.ts.)
  */
@@ -270,8 +270,9 @@ describe("credentials", () => {
   };
   const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-  // The client's default is the SDK's `defaultProvider()`, with no cache of its own: these pin
-  // the SDK behaviour it relies on (memoizeChain in @aws-sdk/credential-provider-node).
+  // Outside Lambda (the replay CLI) the client is handed the SDK's `defaultProvider()` and keeps
+  // no cache of its own: these pin the SDK behaviour it then relies on (memoizeChain in
+  // @aws-sdk/credential-provider-node). On Lambda it reads the environment (core/aws-credentials.ts).
   it("resolves once and refreshes session credentials ahead of their expiry (the SDK's default provider)", async () => {
     useEnvCredentials("token-1", 60 * 60 * 1000);
     const provider = defaultProvider();

@@ -10,8 +10,9 @@
  *  - SigV4 signatures that are the SDK's, byte for byte (`SigV4Signer`: a test re-signs every
  *    request the SDK client sent and compares, another compares it with the SDK's `SignatureV4`
  *    on randomized requests), at a fifth of the SDK signer's CPU;
- *  - credentials from the SDK's default provider chain, which memoizes them and refreshes them
- *    ahead of their expiry itself (lean-client.test.ts shows how);
+ *  - credentials from the environment, where Lambda puts the role's (core/aws-credentials.ts:
+ *    `fromEnv`'s reading, without the 130 KB provider chain that never gets past it on Lambda);
+ *    a process elsewhere hands it the SDK's `defaultProvider()` (`useCredentialProvider`);
  *  - a keep-alive pool (`Http1Pipeline`) as wide as the fan-out's concurrency, one request in
  *    flight per connection as the SDK sends them (transport-settings.ts), a 3 s timeout per
  *    attempt; pipelining only where a function opts in;
@@ -21,13 +22,13 @@
  *    network errors are retried like the SDK's standard retry mode (`RetryPolicy.sdkStandard`).
  */
 import type { GetConnectionCommandOutput } from "@aws-sdk/client-apigatewaymanagementapi";
-import { defaultProvider } from "@aws-sdk/credential-provider-node";
+import { credentials as processCredentials } from "@live-orders/core/aws-credentials";
 import type { ConnectionLookup, ConnectionsApi } from "@live-orders/core/connections-api";
 import { type BackoffPolicy, RetryPolicy, retry } from "@live-orders/core/retry";
+import { escapeUri, type SignableRequest, SigV4Signer } from "@live-orders/core/sigv4-signer";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { ConnectionsApiError } from "./errors";
 import { Http1Pipeline, type PipelineResponse, type PipelineStats } from "./http1-pipeline";
-import { escapeUri, type SignableRequest, SigV4Signer } from "./sigv4-signer";
 import { transportDefaults } from "./transport-settings";
 
 export interface LeanClientOptions {
@@ -35,7 +36,7 @@ export interface LeanClientOptions {
   endpoint: string;
   /** Signing region; default AWS_REGION, else the endpoint's host, else us-east-1. */
   region?: string;
-  /** Default: the SDK's default provider chain (env, Lambda's role, profiles…), memoized by the SDK. */
+  /** Default: the process's (core/aws-credentials.ts: the environment's, as Lambda sets them). */
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** Connections to the endpoint at most. Default `transportDefaults.connections`. */
   connections?: number;
@@ -89,7 +90,7 @@ export class LeanConnectionsClient implements ConnectionsApi, ConnectionLookup {
       process.env.AWS_REGION ??
       /\.execute-api\.([a-z0-9-]+)\./.exec(this.url.hostname)?.[1] ??
       "us-east-1";
-    const credentials = options.credentials ?? defaultProvider();
+    const credentials = options.credentials ?? processCredentials;
     this.signer = new SigV4Signer(
       typeof credentials === "function" ? credentials : async () => credentials,
       region,

@@ -8,9 +8,8 @@
  * duplicate message, same ack.
  */
 import { randomUUID } from "node:crypto";
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { assertCanSeeOrder, type Identity } from "./authz";
-import { dynamo, table } from "./dynamo";
+import { dynamo, GetCommand, table } from "./dynamo";
 import { InternalError } from "./errors";
 import { tryAppendEvent, withSeqRetry } from "./events";
 import { chatClientMessageKey } from "./keys";

@@ -4,10 +4,10 @@
  * user's slot; and closing a user's own connections when they sign out. Apart from
  * connection.ts so that what `$connect` needs does not pull in the subscriptions.
  */
-import { BatchWriteCommand, type BatchWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+
 import { connectionsOfUser, releaseSlots } from "./connection";
 import type { ConnectionsApi } from "./connections-api";
-import { dynamo, table } from "./dynamo";
+import { BatchWriteCommand, type BatchWriteCommandInput, dynamo, table } from "./dynamo";
 import { isErrorNamed } from "./errors";
 import { connectionKey, subscriptionKey } from "./keys";
 import { RetryPolicy, retryUntilDefined } from "./retry";

@@ -1,10 +1,9 @@
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { connectionsGoneFor, customer, everyConnectionLive, useTestTable } from "../test/helpers";
 import * as Connection from "./connection";
 import { closeConnectionsOfUser, forgetConnection } from "./connection-cleanup";
 import type { ConnectionsApi } from "./connections-api";
-import { dynamo, table } from "./dynamo";
+import { dynamo, GetCommand, table } from "./dynamo";
 import { RateLimitedError } from "./errors";
 import { connectionKey } from "./keys";
 

@@ -12,11 +12,11 @@
  * `GET @connections` answers Gone (410). Slots younger than `slotGraceMs` are not asked
  * about: API Gateway knows a connection only once its `$connect` has returned.
  */
-import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+
 import type { Identity } from "./authz";
 import { connectionTtlSeconds, maxConnectionsPerUser } from "./config";
 import type { ConnectionLookup } from "./connections-api";
-import { dynamo, table } from "./dynamo";
+import { dynamo, GetCommand, PutCommand, table, UpdateCommand } from "./dynamo";
 import { isErrorNamed, RateLimitedError } from "./errors";
 import { connectionKey, userConnectionsKey } from "./keys";
 

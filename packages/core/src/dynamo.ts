@@ -1,26 +1,221 @@
 /**
  * The one DynamoDB client of the app. Nothing else constructs one: the endpoint override for
  * DynamoDB Local lives here and only here.
+ *
+ * It reads as the SDK's document client (`dynamo().send(new PutCommand({...}))`, `paginateQuery`),
+ * with the document client's inputs and outputs (types from `@aws-sdk/lib-dynamodb`, plain JS
+ * values in and out, `undefined` attributes dropped), over the lean wire client of
+ * dynamo-client.ts: the SDK client would be ~320 KB of every bundle (docs/benchmarks.md,
+ * "Bundles"). Errors stay the SDK's: a failed condition's `Item` and a cancelled transaction's
+ * `CancellationReasons[].Item` are left in DynamoDB's attribute-value form, as lib-dynamodb
+ * leaves them.
  */
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type {
+  BatchGetCommandInput,
+  BatchGetCommandOutput,
+  BatchWriteCommandInput,
+  BatchWriteCommandOutput,
+  DeleteCommandInput,
+  DeleteCommandOutput,
+  GetCommandInput,
+  GetCommandOutput,
+  PutCommandInput,
+  PutCommandOutput,
+  QueryCommandInput,
+  QueryCommandOutput,
+  TransactWriteCommandInput,
+  TransactWriteCommandOutput,
+  UpdateCommandInput,
+  UpdateCommandOutput,
+} from "@aws-sdk/lib-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { dynamoDbEndpoint, tableName } from "./config";
+import { type DynamoOperation, DynamoWireClient } from "./dynamo-client";
 
-let documentClient: DynamoDBDocumentClient | undefined;
+// biome-ignore lint/suspicious/noExplicitAny: DynamoDB's attribute-value JSON, as it goes on the wire.
+type Wire = Record<string, any>;
+type Doc = Record<string, unknown>;
 
-/** The document client (plain JS values in and out; `undefined` attributes dropped). */
-export function dynamo(): DynamoDBDocumentClient {
-  if (documentClient === undefined) {
-    const endpoint = dynamoDbEndpoint();
-    const client = new DynamoDBClient(endpoint === undefined ? {} : { endpoint });
-    documentClient = DynamoDBDocumentClient.from(client, {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+const toWire = (value: Doc | undefined): Wire | undefined =>
+  value === undefined ? undefined : marshall(value, { removeUndefinedValues: true });
+const fromWire = (value: Wire | undefined): Doc | undefined => (value === undefined ? undefined : unmarshall(value));
+const mapValues = <T, U>(record: Record<string, T> | undefined, f: (value: T) => U): Record<string, U> | undefined =>
+  record === undefined ? undefined : Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
+
+/** Marshal the document-valued members of a single-item request (Key, Item, ExpressionAttributeValues…). */
+function itemRequest(input: Wire): Wire {
+  return {
+    ...input,
+    Key: toWire(input.Key),
+    Item: toWire(input.Item),
+    ExclusiveStartKey: toWire(input.ExclusiveStartKey),
+    ExpressionAttributeValues: toWire(input.ExpressionAttributeValues),
+  };
+}
+
+/** Unmarshal the document-valued members of a response. */
+function itemResponse(output: Wire): Wire {
+  const { Item, Items, Attributes, LastEvaluatedKey, ...rest } = output;
+  return {
+    ...rest,
+    ...(Item !== undefined && { Item: fromWire(Item) }),
+    ...(Items !== undefined && { Items: (Items as Wire[]).map((item) => fromWire(item)) }),
+    ...(Attributes !== undefined && { Attributes: fromWire(Attributes) }),
+    ...(LastEvaluatedKey !== undefined && { LastEvaluatedKey: fromWire(LastEvaluatedKey) }),
+  };
+}
+
+const writeRequest = (request: Wire): Wire => ({
+  ...(request.PutRequest && { PutRequest: { Item: toWire(request.PutRequest.Item) } }),
+  ...(request.DeleteRequest && { DeleteRequest: { Key: toWire(request.DeleteRequest.Key) } }),
+});
+
+/** Per operation: how its document input becomes the wire's, and the wire's output the document's. */
+const codecs: Record<DynamoOperation, { request: (input: Wire) => Wire; response: (output: Wire) => Wire }> = {
+  GetItem: { request: itemRequest, response: itemResponse },
+  PutItem: { request: itemRequest, response: itemResponse },
+  UpdateItem: { request: itemRequest, response: itemResponse },
+  DeleteItem: { request: itemRequest, response: itemResponse },
+  Query: { request: itemRequest, response: itemResponse },
+  TransactWriteItems: {
+    request: (input) => ({
+      ...input,
+      TransactItems: (input.TransactItems as Wire[]).map((item) =>
+        Object.fromEntries(Object.entries(item).map(([kind, request]) => [kind, itemRequest(request as Wire)])),
+      ),
+    }),
+    response: (output) => output,
+  },
+  BatchGetItem: {
+    request: (input) => ({
+      ...input,
+      RequestItems: mapValues(input.RequestItems as Record<string, Wire>, (request) => ({
+        ...request,
+        Keys: (request.Keys as Doc[]).map((key) => toWire(key)),
+      })),
+    }),
+    response: (output) => ({
+      ...output,
+      Responses: mapValues(output.Responses as Record<string, Wire[]> | undefined, (items) =>
+        items.map((item) => fromWire(item)),
+      ),
+      UnprocessedKeys: mapValues(output.UnprocessedKeys as Record<string, Wire> | undefined, (request) => ({
+        ...request,
+        Keys: (request.Keys as Wire[]).map((key) => fromWire(key)),
+      })),
+    }),
+  },
+  BatchWriteItem: {
+    request: (input) => ({
+      ...input,
+      RequestItems: mapValues(input.RequestItems as Record<string, Wire[]>, (requests) => requests.map(writeRequest)),
+    }),
+    response: (output) => ({
+      ...output,
+      UnprocessedItems: mapValues(output.UnprocessedItems as Record<string, Wire[]> | undefined, (requests) =>
+        requests.map((request) => ({
+          ...(request.PutRequest && { PutRequest: { Item: fromWire(request.PutRequest.Item) } }),
+          ...(request.DeleteRequest && { DeleteRequest: { Key: fromWire(request.DeleteRequest.Key) } }),
+        })),
+      ),
+    }),
+  },
+};
+
+/** One request to the table, as the document client's command of the same name. */
+export abstract class TableCommand<Input extends object, Output> {
+  declare readonly output: Output;
+  constructor(
+    readonly operation: DynamoOperation,
+    readonly input: Input,
+  ) {}
+}
+
+export class GetCommand extends TableCommand<GetCommandInput, GetCommandOutput> {
+  constructor(input: GetCommandInput) {
+    super("GetItem", input);
   }
-  return documentClient;
+}
+export class PutCommand extends TableCommand<PutCommandInput, PutCommandOutput> {
+  constructor(input: PutCommandInput) {
+    super("PutItem", input);
+  }
+}
+export class UpdateCommand extends TableCommand<UpdateCommandInput, UpdateCommandOutput> {
+  constructor(input: UpdateCommandInput) {
+    super("UpdateItem", input);
+  }
+}
+export class DeleteCommand extends TableCommand<DeleteCommandInput, DeleteCommandOutput> {
+  constructor(input: DeleteCommandInput) {
+    super("DeleteItem", input);
+  }
+}
+export class QueryCommand extends TableCommand<QueryCommandInput, QueryCommandOutput> {
+  constructor(input: QueryCommandInput) {
+    super("Query", input);
+  }
+}
+export class TransactWriteCommand extends TableCommand<TransactWriteCommandInput, TransactWriteCommandOutput> {
+  constructor(input: TransactWriteCommandInput) {
+    super("TransactWriteItems", input);
+  }
+}
+export class BatchGetCommand extends TableCommand<BatchGetCommandInput, BatchGetCommandOutput> {
+  constructor(input: BatchGetCommandInput) {
+    super("BatchGetItem", input);
+  }
+}
+export class BatchWriteCommand extends TableCommand<BatchWriteCommandInput, BatchWriteCommandOutput> {
+  constructor(input: BatchWriteCommandInput) {
+    super("BatchWriteItem", input);
+  }
+}
+
+export class TableClient {
+  constructor(private readonly wire: DynamoWireClient) {}
+
+  async send<Input extends object, Output>(command: TableCommand<Input, Output>): Promise<Output> {
+    const codec = codecs[command.operation];
+    const output = await this.wire.call(command.operation, codec.request(command.input as Wire));
+    return codec.response(output) as Output;
+  }
+
+  destroy(): void {
+    this.wire.destroy();
+  }
+}
+
+/** Every page of a Query, following `LastEvaluatedKey` (the SDK's `paginateQuery`, `pageSize` as its `Limit`). */
+export async function* paginateQuery(
+  config: { client: TableClient; pageSize?: number },
+  input: QueryCommandInput,
+): AsyncGenerator<QueryCommandOutput> {
+  let startKey = input.ExclusiveStartKey;
+  do {
+    const page = await config.client.send(
+      new QueryCommand({
+        ...input,
+        ...(config.pageSize !== undefined && { Limit: config.pageSize }),
+        ...(startKey !== undefined && { ExclusiveStartKey: startKey }),
+      }),
+    );
+    yield page;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+}
+
+let client: TableClient | undefined;
+
+/** The table's client, built once per process (its keep-alive connections are reused across invocations). */
+export function dynamo(): TableClient {
+  client ??= new TableClient(new DynamoWireClient({ endpoint: dynamoDbEndpoint() }));
+  return client;
 }
 
 /** The table every entity lives in. */
 export function table(): string {
   return tableName();
 }
+
+export type { BatchWriteCommandInput, QueryCommandInput, TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";

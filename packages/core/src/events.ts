@@ -13,13 +13,14 @@
  * re-reads and retries.
  */
 import {
+  dynamo,
   GetCommand,
   paginateQuery,
   QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
-} from "@aws-sdk/lib-dynamodb";
-import { dynamo, table } from "./dynamo";
+  table,
+} from "./dynamo";
 import { ConflictError, isErrorNamed } from "./errors";
 import {
   eventKey,

@@ -1,8 +1,7 @@
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { customer, orderInput, staffMember, useTestTable } from "../test/helpers";
 import * as Chat from "./chat";
-import { dynamo, table } from "./dynamo";
+import { dynamo, TransactWriteCommand, table } from "./dynamo";
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from "./errors";
 import { eventPageSize } from "./events";
 import * as Order from "./order";

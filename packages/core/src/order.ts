@@ -4,9 +4,8 @@
  * Every change is an event with the order's next seq (events.ts); the stream fan-out pushes it.
  */
 import { randomUUID } from "node:crypto";
-import { BatchGetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { assertCanSeeOrder, assertCustomer, assertStaff, type Identity, isStaff } from "./authz";
-import { dynamo, table } from "./dynamo";
+import { BatchGetCommand, dynamo, QueryCommand, TransactWriteCommand, table } from "./dynamo";
 import { BadRequestError, ConflictError, ForbiddenError, isErrorNamed } from "./errors";
 import {
   currentSeq,

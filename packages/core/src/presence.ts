@@ -18,9 +18,8 @@
  * newest heartbeat + window) and asks again then, so a killed staff browser shows offline at most
  * one heartbeat interval plus slack after its last heartbeat: within two intervals of dying.
  */
-import { DeleteCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { connectionExpiresAt } from "./connection";
-import { dynamo, table } from "./dynamo";
+import { DeleteCommand, dynamo, PutCommand, QueryCommand, table } from "./dynamo";
 import { staffPresenceKey, staffPresencePk } from "./keys";
 import { heartbeatSeconds, type StaffPresence } from "./protocol";
 

@@ -1,9 +1,8 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { customer, useTestTable } from "../test/helpers";
-import { dynamo, table } from "./dynamo";
+import { dynamo, QueryCommand, table } from "./dynamo";
 import { RateLimitedError } from "./errors";
-import { admit, admitFrame, Limit } from "./rate-limit";
+import { admit, admitFrame, admitHeartbeat, heartbeatSparseSeconds, Limit } from "./rate-limit";
 
 beforeAll(async () => {
   await useTestTable("limits");
@@ -139,5 +138,33 @@ describe("counted limits", () => {
     });
     await expect(admit(bob, Limit.orderPlacements, now)).resolves.toBeUndefined();
     await expect(admit(alice, Limit.orderPlacements, now + 60_000)).resolves.toBeUndefined();
+  });
+});
+
+describe("heartbeat", () => {
+  it("writes nothing for a sparse ping and counts a ping that follows its connection's last within the sparse time", async () => {
+    const { userId } = customer();
+    const start = windowStart(9);
+    const sparse = heartbeatSparseSeconds * 1000;
+
+    await admitHeartbeat(userId, "hb-a", start);
+    await admitHeartbeat(userId, "hb-a", start + sparse + 1);
+    await admitHeartbeat(userId, "hb-b", start + sparse + 2);
+    const afterSparse = await windowItems(userId);
+    await admitHeartbeat(userId, "hb-a", start + sparse + 3);
+
+    expect(afterSparse).toEqual([]);
+    expect((await windowItems(userId)).map((item) => item.frames)).toEqual([1]);
+  });
+
+  it("refuses a ping from the instance's memory of a full window, without a request", async () => {
+    process.env.LIVE_ORDERS_RATE_LIMIT_FRAMES = "2";
+    const { userId } = customer();
+    const start = windowStart(14);
+    for (let i = 0; i < 2; i++) await admitFrame(userId, undefined, start + i);
+    await expect(admitFrame(userId, undefined, start + 2)).rejects.toBeInstanceOf(RateLimitedError);
+
+    await expect(admitHeartbeat(userId, "hb-full", start + 3)).rejects.toBeInstanceOf(RateLimitedError);
+    expect((await windowItems(userId)).map((item) => item.frames)).toEqual([2]);
   });
 });

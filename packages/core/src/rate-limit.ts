@@ -20,14 +20,19 @@
  *  - a refused frame: the failed conditional write (billed as a write) the first time an
  *    instance meets the full window — 2 for a chat send refused for its order but within the
  *    frame budget, which still counts as a frame — and nothing afterwards in that window.
- * Issue 15's heartbeat that writes nothing fits in front of this: a sparse `ping` admitted
- * without counting (and refused from `refusedUntil` like any frame), counted only when it stops
- * being sparse; `admitFrame` stays the one door, and stays at most one write.
+ *  - a heartbeat (`admitHeartbeat`): nothing while it is sparse, i.e. the first `ping` of its
+ *    connection that this instance sees in `heartbeatSparseSeconds` (the web client pings every
+ *    4 minutes, so that is every heartbeat of ordinary use); refused from `refusedUntil` like any
+ *    frame; counted through `admitFrame` (1 write) from the second ping in that time on.
+ *    A flood of pings is therefore counted from its second ping in each instance: per window it
+ *    gets the frame budget plus at most one uncounted ping per execution environment that
+ *    serves the connection — never more than the environments, and none once the user's window
+ *    is full and the instance has seen the refusal.
  */
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { type LimitSetting, limits } from "./config";
-import { dynamo, table } from "./dynamo";
+import { dynamo, table, UpdateCommand } from "./dynamo";
 import { isErrorNamed, RateLimitedError } from "./errors";
 import { rateWindowKey } from "./keys";
 
@@ -165,4 +170,29 @@ export async function admitFrame(userId: string, chatOrderId?: string, nowMs = D
   // Only the order's message budget was spent: the frame still counts against the frame budget.
   if ((await increment(key, [frameCounter], window.expiresAt)) !== undefined) throw framesFull();
   throw remember(chatMemory, windowEndMs(chatPerOrder, nowMs), refusal("messages on this order", chatPerOrder), nowMs);
+}
+
+/**
+ * A `ping` a connection sends at most this often is not counted: clients ping every few minutes
+ * (API Gateway closes a connection idle for 10), so the heartbeat of ordinary use writes nothing.
+ */
+export const heartbeatSparseSeconds = 60;
+
+/** The last heartbeat this instance admitted per connection, bounded like `refusedUntil`. */
+const lastHeartbeat = new Map<string, number>();
+
+/**
+ * Admits one `ping` of the user on `connectionId`: without a write while it is sparse (see the
+ * module comment), else as any frame (`admitFrame`); RATE_LIMITED while the instance remembers
+ * the user's full frame window.
+ */
+export async function admitHeartbeat(userId: string, connectionId: string, nowMs = Date.now()): Promise<void> {
+  const known = rememberedRefusal(`${userId}\u0000frames`, nowMs);
+  if (known !== undefined) throw known;
+  const previous = lastHeartbeat.get(connectionId);
+  lastHeartbeat.delete(connectionId);
+  lastHeartbeat.set(connectionId, nowMs);
+  if (lastHeartbeat.size > maxRemembered) lastHeartbeat.delete(lastHeartbeat.keys().next().value as string);
+  if (previous === undefined || nowMs - previous >= heartbeatSparseSeconds * 1000) return;
+  await admitFrame(userId, undefined, nowMs);
 }

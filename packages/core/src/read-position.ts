@@ -12,9 +12,8 @@
  * with the order, lists add one key per order to the BatchGetItem of seq items): no Query of
  * events per order.
  */
-import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { assertCanSeeOrder, type Identity } from "./authz";
-import { dynamo, table } from "./dynamo";
+import { dynamo, QueryCommand, table, UpdateCommand } from "./dynamo";
 import { isErrorNamed } from "./errors";
 import { chatCountAttribute, queryOrder } from "./events";
 import { eventKey, orderPk, readPositionKey } from "./keys";

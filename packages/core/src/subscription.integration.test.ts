@@ -1,11 +1,10 @@
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { customer, everyConnectionLive, orderInput, staffMember, useTestTable } from "../test/helpers";
 import * as Chat from "./chat";
 import { connectionTtlSeconds } from "./config";
 import * as Connection from "./connection";
 import { removeConnection } from "./connection-cleanup";
-import { dynamo, table } from "./dynamo";
+import { dynamo, GetCommand, table } from "./dynamo";
 import { ForbiddenError, NotFoundError } from "./errors";
 import { connectionKey, subscriptionKey } from "./keys";
 import * as Order from "./order";

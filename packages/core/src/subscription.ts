@@ -14,11 +14,11 @@
  * fanned out to us. One committed in between may come both ways: delivery is at-least-once and
  * the client deduplicates by seq.
  */
-import { BatchGetCommand, DeleteCommand, PutCommand, paginateQuery } from "@aws-sdk/lib-dynamodb";
+
 import { assertCanSeeOrder, assertStaff, type Identity, isStaff } from "./authz";
 import { fanOutLimits } from "./config";
 import { connectionExpiresAt } from "./connection";
-import { dynamo, table } from "./dynamo";
+import { BatchGetCommand, DeleteCommand, dynamo, PutCommand, paginateQuery, table } from "./dynamo";
 import { NotFoundError } from "./errors";
 import {
   connectionGsi1,

@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { customer, staffMember, useTestTable } from "../test/helpers";
 import { ticketTtlSeconds } from "./config";
-import { dynamo, table } from "./dynamo";
+import { dynamo, GetCommand, table } from "./dynamo";
 import { RateLimitedError } from "./errors";
 import { connectTicketKey } from "./keys";
 import * as Ticket from "./ticket";

@@ -9,10 +9,9 @@
  * nothing behind. Only the ticket's SHA-256 is stored (keys.ts, `connectTicket`).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Identity } from "./authz";
 import { ticketTtlSeconds } from "./config";
-import { dynamo, table } from "./dynamo";
+import { DeleteCommand, dynamo, PutCommand, table } from "./dynamo";
 import { isErrorNamed } from "./errors";
 import { connectTicketKey } from "./keys";
 import type { ConnectTicket, Role } from "./protocol";

@@ -7,7 +7,7 @@ import {
   type ConnectionsClientKind,
   defaultConnectionsClientKind,
   isConnectionsClientKind,
-} from "@live-orders/connections/create";
+} from "@live-orders/connections/client-kind";
 import { TransportEnv, type TransportSettings, transportDefaults } from "@live-orders/connections/transport-settings";
 import { Resource } from "sst";
 import { ConfigurationError } from "./errors";

@@ -172,3 +172,20 @@ export const streamSubscriber = {
     },
   ],
 } as const;
+
+/** One Lambda function of the app: what infra/function-sizing.ts and the bundle budgets key it by, and its handler. */
+export interface AppFunction {
+  /** The route key, `$connect` authorizer's name, or the stream subscriber's name. */
+  readonly key: string;
+  readonly handler: string;
+}
+
+/** Every function of the app, from the tables above: a new route is in it without another edit. */
+export function appFunctions(): AppFunction[] {
+  return [
+    { key: webSocketApi.authorizer.name, handler: webSocketApi.authorizer.handler },
+    ...Object.entries(webSocketApi.routes).map(([key, route]) => ({ key, handler: route.handler })),
+    ...Object.entries(httpApi.routes).map(([key, route]) => ({ key, handler: route.handler })),
+    { key: streamSubscriber.name, handler: streamSubscriber.handler },
+  ];
+}

@@ -4,7 +4,7 @@
  * calls. Counted from a run through the local API Gateway, not assumed. Prints a table and writes
  * it to `.local/cost-per-action.md`.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ServerFrame } from "@live-orders/core/protocol";
 import { type AppStack, rootDir, startAppStack } from "@live-orders/local/testing/app-stack";
@@ -71,12 +71,32 @@ function countedSinceReset(): Record<string, number> {
     add(kind, dynamodb[kind]);
     for (const [index, units] of Object.entries(dynamodb.byIndex)) add(`${kind}.${index}`, units[kind]);
   }
+  for (const kind of ["rru", "wru"] as const) {
+    if (dynamodb === undefined) continue;
+    add(kind, dynamodb.billed[kind]);
+    for (const [index, units] of Object.entries(dynamodb.billed.byIndex)) add(`${kind}.${index}`, units[kind]);
+  }
   for (const [call, count] of Object.entries(stack.gateway().counts().management)) {
     const [method, status] = call.split(" ");
     add(`@connections.${method}`, count);
     add(`@connections.${method}.${status}`, count);
   }
   return counts;
+}
+
+/** A markdown table's cells, without the padding Biome's formatter adds. */
+const cellsOf = (markdown: string) =>
+  markdown
+    .trim()
+    .split("\n")
+    .map((line) => line.split("|").map((cell) => cell.trim().replace(/^-+:?$/, "---")));
+
+/** The table docs/costs.md pins between its markers. */
+function pinnedTable(): string {
+  const doc = readFileSync(join(rootDir, "docs/costs.md"), "utf8");
+  const start = doc.indexOf("<!-- billed-per-action:start -->");
+  const end = doc.indexOf("<!-- billed-per-action:end -->");
+  return start === -1 || end === -1 ? "" : doc.slice(start + "<!-- billed-per-action:start -->".length, end);
 }
 
 interface Row {
@@ -114,6 +134,28 @@ function dynamoBreakdown(counts: Record<string, number>): string {
         `${key.slice("dynamodb.".length)}×${value}${n(counts, `${key}.failed`) ? ` (${n(counts, `${key}.failed`)} failed)` : ""}`,
     )
     .join(", ");
+}
+
+/** Units of `kind` in total, and per table/index where any. */
+function unitsOf(counts: Record<string, number>, kind: "rcu" | "wcu" | "rru" | "wru"): string {
+  const split = ["table", "gsi1", "gsi2"]
+    .filter((part) => n(counts, `${kind}.${part}`) > 0)
+    .map((part) => `${part} ${n(counts, `${kind}.${part}`)}`);
+  return `${n(counts, kind).toFixed(1)}${split.length > 0 ? ` (${split.join(", ")})` : ""}`;
+}
+
+/** The table docs/costs.md holds: DynamoDB's units by AWS's rules, and what else each action is billed for. */
+function billedTable(): string {
+  const header =
+    "| action | RRU (AWS rules) | WRU (AWS rules) | Local RCU / WCU (cross-check) | DynamoDB calls | Lambda invocations | @connections calls |\n|---|---|---|---|---|---|---|";
+  const lines = rows.map(({ action, counts }) => {
+    const posts = Object.entries(counts)
+      .filter(([k]) => /^@connections\.[A-Z]+$/.test(k))
+      .map(([k, v]) => `${k.slice(13)}×${v}`)
+      .join(", ");
+    return `| ${action} | ${unitsOf(counts, "rru")} | ${unitsOf(counts, "wru")} | ${n(counts, "rcu").toFixed(1)} / ${n(counts, "wcu").toFixed(1)} | ${dynamoBreakdown(counts)} | ${n(counts, "lambda")} (${lambdaBreakdown(counts)}) | ${posts || "0"} |`;
+  });
+  return [header, ...lines].join("\n");
 }
 
 function table(): string {
@@ -215,6 +257,12 @@ describe("cost per action", () => {
     const output = table();
     mkdirSync(join(rootDir, ".local"), { recursive: true });
     writeFileSync(join(rootDir, ".local/cost-per-action.md"), `${output}\n`);
+    const billed = billedTable();
+    writeFileSync(join(rootDir, ".local/billed-per-action.md"), `${billed}\n`);
+    process.stdout.write(`\n${billed}\n`);
+    // docs/costs.md holds this table (its units by AWS's billing rules): a change of what an
+    // action writes or reads shows here first, and the document is updated with it.
+    expect(cellsOf(pinnedTable())).toEqual(cellsOf(billed));
     writeFileSync(join(rootDir, ".local/cost-per-action.json"), `${JSON.stringify(rows, null, 2)}\n`);
     process.stdout.write(`\n${output}\n`);
     expect(rows.length).toBeGreaterThan(5);

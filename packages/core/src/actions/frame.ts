@@ -5,7 +5,7 @@
  *
  * Every frame goes: decode (size, JSON, `__proto__`) and validate for its route → count it
  * against its user's limits (rate-limit.ts; an invalid frame counts too, and is then refused for
- * what is wrong with it) → act → reply on the connection. A refusal at any step is a structured
+ * what is wrong with it; a valid sparse `ping` is the heartbeat, which writes nothing) → act → reply on the connection. A refusal at any step is a structured
  * error frame `{type:"error", code, message, id}` on that connection; a refused frame writes
  * nothing but its count.
  */
@@ -13,7 +13,7 @@ import type { Identity } from "../authz";
 import { type ConnectionsApi, reply } from "../connections-api";
 import { ForbiddenError } from "../errors";
 import type { ClientAction, ServerFrame } from "../protocol";
-import { admitFrame } from "../rate-limit";
+import { admitFrame, admitHeartbeat } from "../rate-limit";
 import { decodeFrame, type FrameOf, validateFrame } from "../validation";
 import { type FrameContext, type FrameOutcome, replyWithError } from "./reply";
 
@@ -50,8 +50,11 @@ export async function handleFrame<A extends ClientAction>(
     } catch (error) {
       invalid = error;
     }
-    const chatOrderId = frame?.action === "sendMessage" ? (frame as FrameOf<"sendMessage">).orderId : undefined;
-    await admitFrame(identity.userId, chatOrderId);
+    if (frame?.action === "ping") await admitHeartbeat(identity.userId, ctx.connectionId);
+    else {
+      const chatOrderId = frame?.action === "sendMessage" ? (frame as FrameOf<"sendMessage">).orderId : undefined;
+      await admitFrame(identity.userId, chatOrderId);
+    }
     if (frame === undefined) throw invalid;
     const frames = await act(frame, { connectionId: ctx.connectionId, connectedAt: ctx.connectedAt, identity });
     const delivered = await reply(connections, ctx.connectionId, frames);

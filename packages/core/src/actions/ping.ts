@@ -2,9 +2,11 @@
  * `ping` → `pong {seqs}` (SPEC §4): the heartbeat that keeps API Gateway's 10-minute idle limit
  * away, carrying the current seq of every `order:` topic the connection holds, so a client that
  * missed an order's last event (a push the fan-out gave up on) learns of it within one heartbeat
- * and fills the gap. A customer's ping reads only (`orderSeqsOfConnection`, and staff presence
- * when it watches an order); a staff ping refreshes its connection's heartbeat item at most once
- * per `presenceSettings().refreshMs` (presence.ts says why that write, and no per-ping one).
+ * and fills the gap. A sparse ping is not counted against the frame limit (`admitHeartbeat`, in
+ * the frame pipeline), and a customer's ping reads only (`orderSeqsOfConnection`, and staff
+ * presence when it watches an order): the customer's heartbeat of ordinary use writes nothing. A
+ * staff ping refreshes its connection's heartbeat item at most once per
+ * `presenceSettings().refreshMs` (presence.ts says why that write, and no per-ping one).
  */
 import type { ConnectionsApi } from "../connections-api";
 import { recordStaffHeartbeat, staffPresence } from "../presence";

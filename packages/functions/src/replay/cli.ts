@@ -18,7 +18,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { createConnectionsClient } from "@live-orders/connections/create";
+import { useCredentialProvider } from "@live-orders/core/aws-credentials";
 import { Resource } from "sst";
 import { connectionsClientKind, connectionsTransport, managementEndpoint } from "../config";
 import { directoryFailureQueue, sqsFailureQueue } from "./failure-queues";
@@ -75,6 +77,9 @@ function awsTarget(): Target {
     throw new Error(
       "no Resource.FanOutFailures: run under `npx sst shell --stage <stage> -- npm run replay-fan-out`, or pass --local",
     );
+  // `sst shell` may hand over a profile rather than environment keys: the table's client (core)
+  // then needs the SDK's whole chain, as the SDK clients here find it themselves.
+  useCredentialProvider(defaultProvider());
   return { queue: sqsFailureQueue(new SQSClient({}), url), streams: new DynamoDBStreamsClient({}), describe: url };
 }
 

@@ -1,12 +1,15 @@
 /**
- * A reverse proxy in front of DynamoDB Local for the handlers' traffic: it asks for
- * `ReturnConsumedCapacity: INDEXES` on every operation that supports it and adds up what
- * DynamoDB reports, so capacity units are measured, not estimated. (The stream poller reads the
+ * A reverse proxy in front of DynamoDB Local for the handlers' traffic. It bills every call by
+ * AWS's rules (`billed`: aws-billing.ts, from the items the call touched, which billed-call.ts
+ * reads beside it), and it also asks for `ReturnConsumedCapacity: INDEXES` and adds up what
+ * DynamoDB Local reports (`rcu`/`wcu`), which differs from AWS's bill and is kept as a cross-check. (The stream poller reads the
  * stream directly, as Lambda's event source mapping does, at no table cost; `@connections` calls
  * are metered by the gateway itself, `gateway().counts()`.)
  */
 import { Agent, createServer, request as httpRequest, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+import { billedUnits, type RequestUnits, totalUnits, type UnitsByIndex, type WireItem } from "./aws-billing";
+import { recordCall } from "./billed-call";
 
 export interface CapacityUnits {
   rcu: number;
@@ -22,6 +25,16 @@ export interface DynamoDbCounts {
   readonly wcu: number;
   readonly byIndex: Readonly<Record<string, CapacityUnits>>;
   readonly byOperation: Readonly<Record<string, CapacityUnits>>;
+  /**
+   * Request units by AWS's billing rules: in total, per table/index, per operation, and per
+   * operation and partition-key prefix (`Query TOPIC#`: the prefix up to the first `#` of the
+   * key condition's first value, how a single-table design tells its entities apart).
+   */
+  readonly billed: RequestUnits & {
+    byIndex: UnitsByIndex;
+    byOperation: Record<string, RequestUnits>;
+    byPartitionPrefix: Record<string, RequestUnits>;
+  };
 }
 
 export interface DynamoDbCountingProxy {
@@ -66,6 +79,34 @@ const addUnits = (map: Map<string, CapacityUnits>, key: string, kind: keyof Capa
 const copyUnits = (map: Map<string, CapacityUnits>) =>
   Object.fromEntries([...map].map(([name, value]) => [name, { ...value }]));
 
+/** `TOPIC#` of a Query whose key condition's first value is `TOPIC#orders`; the operation's own key otherwise. */
+function partitionPrefix(operation: string, request: WireItem): string {
+  const value =
+    operation === "Query"
+      ? (Object.values(request.ExpressionAttributeValues ?? {})[0] as WireItem | undefined)?.S
+      : (request.Key?.pk?.S ?? request.Item?.pk?.S);
+  return typeof value === "string" ? `${value.split("#")[0]}#` : "";
+}
+
+function sumBy<T extends { units: UnitsByIndex }>(
+  entries: T[],
+  keyOf: (entry: T) => string,
+): Record<string, RequestUnits> {
+  const groups = new Map<string, UnitsByIndex[]>();
+  for (const entry of entries) {
+    const key = keyOf(entry);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [entry.units]);
+    else group.push(entry.units);
+  }
+  return Object.fromEntries(
+    [...groups].map(([key, units]) => {
+      const { rru, wru } = totalUnits(units);
+      return [key, { rru, wru }];
+    }),
+  );
+}
+
 export async function startDynamoDbCountingProxy(target: string): Promise<DynamoDbCountingProxy> {
   const upstream = new URL(target);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -74,6 +115,7 @@ export async function startDynamoDbCountingProxy(target: string): Promise<Dynamo
   let byIndex = new Map<string, CapacityUnits>();
   let byOperation = new Map<string, CapacityUnits>();
   let total: CapacityUnits = { rcu: 0, wcu: 0 };
+  let billed: { operation: string; prefix: string; units: UnitsByIndex }[] = [];
 
   const record = (operation: string, status: number, response: Buffer) => {
     add(operations, operation);
@@ -100,32 +142,59 @@ export async function startDynamoDbCountingProxy(target: string): Promise<Dynamo
     try {
       const operation = String(request.headers["x-amz-target"] ?? "").split(".")[1] ?? "unknown";
       let body = await readAll(request);
-      if (capacityOperations.has(operation)) {
-        const json = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
-        json.ReturnConsumedCapacity = "INDEXES";
-        body = Buffer.from(JSON.stringify(json));
+      // DynamoDB Local does not verify signatures, so re-written bodies need no re-signing; its
+      // database is chosen by the credentials, so the proxy's own requests carry the caller's.
+      const send = (target: string, payload: Buffer) =>
+        new Promise<{ status: number; headers: IncomingMessage["headers"]; payload: Buffer; json: WireItem }>(
+          (resolve, reject) => {
+            const forward = httpRequest(
+              {
+                agent,
+                host: upstream.hostname,
+                port: upstream.port,
+                method: request.method,
+                path: request.url,
+                headers: {
+                  ...request.headers,
+                  host: upstream.host,
+                  "x-amz-target": `DynamoDB_20120810.${target}`,
+                  "content-length": String(payload.length),
+                },
+              },
+              async (answer) => {
+                const body = await readAll(answer);
+                let json: WireItem = {};
+                try {
+                  json = JSON.parse(body.toString("utf8")) as WireItem;
+                } catch {
+                  // Not JSON: nothing to bill from it.
+                }
+                resolve({ status: answer.statusCode ?? 502, headers: answer.headers, payload: body, json });
+              },
+            );
+            forward.on("error", reject);
+            forward.end(payload);
+          },
+        );
+      if (!capacityOperations.has(operation)) {
+        const answer = await send(operation, body);
+        response.writeHead(answer.status, answer.headers).end(answer.payload);
+        return;
       }
-      // DynamoDB Local does not verify signatures, so the re-written body needs no re-signing.
-      const forward = httpRequest(
-        {
-          agent,
-          host: upstream.hostname,
-          port: upstream.port,
-          method: request.method,
-          path: request.url,
-          headers: { ...request.headers, host: upstream.host, "content-length": String(body.length) },
-        },
-        async (answer) => {
-          const payload = await readAll(answer);
-          record(operation, answer.statusCode ?? 502, payload);
-          response.writeHead(answer.statusCode ?? 502, answer.headers);
-          response.end(payload);
-        },
+      const json = JSON.parse(body.toString("utf8")) as WireItem;
+      body = Buffer.from(JSON.stringify({ ...json, ReturnConsumedCapacity: "INDEXES" }));
+      const { answer, call } = await recordCall(
+        operation,
+        json,
+        async (target, shadow) => send(target, Buffer.from(JSON.stringify(shadow))),
+        () => send(operation, body),
       );
-      forward.on("error", () => response.writeHead(502).end());
-      forward.end(body);
+      record(operation, answer.status, answer.payload);
+      billed.push({ operation, prefix: partitionPrefix(operation, json), units: billedUnits(call) });
+      response.writeHead(answer.status, answer.headers).end(answer.payload);
     } catch {
-      response.writeHead(500).end();
+      if (!response.headersSent) response.writeHead(502);
+      response.end();
     }
   });
   server.keepAliveTimeout = 60_000;
@@ -140,6 +209,11 @@ export async function startDynamoDbCountingProxy(target: string): Promise<Dynamo
       wcu: total.wcu,
       byIndex: copyUnits(byIndex),
       byOperation: copyUnits(byOperation),
+      billed: {
+        ...totalUnits(billed.map((entry) => entry.units)),
+        byOperation: sumBy(billed, (entry) => entry.operation),
+        byPartitionPrefix: sumBy(billed, (entry) => `${entry.operation} ${entry.prefix}`),
+      },
     }),
     reset() {
       operations = new Map();
@@ -147,6 +221,7 @@ export async function startDynamoDbCountingProxy(target: string): Promise<Dynamo
       byIndex = new Map();
       byOperation = new Map();
       total = { rcu: 0, wcu: 0 };
+      billed = [];
     },
     stop: () =>
       new Promise<void>((resolve) => {
