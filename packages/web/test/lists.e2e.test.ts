@@ -188,8 +188,8 @@ describe("the staff board and history", () => {
     await card(page, placed[39]!.id).waitFor(live);
     const height = await page.evaluate(() => document.documentElement.scrollHeight);
     console.info(`board page height with ${placed.length} orders: ${height} px (viewport 860)`);
-    expect(height).toBeLessThanOrEqual(860 * 1.2);
     await page.screenshot({ path: screenshotPath(rootDir, "staff-board-desktop") });
+    expect(height).toBeLessThanOrEqual(860 * 1.2);
 
     const historyPages: string[] = [];
     page.on("request", (request) => {
