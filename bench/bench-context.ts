@@ -119,24 +119,7 @@ export async function startBench(): Promise<Bench> {
     stops.push(() => fleet.stop());
     progress(`stack up: ${stack.outputs.ws}, bare ws ${bare.url}`);
 
-    const staffToken = await stack.token("staff@example.com");
-    const aliceToken = await stack.token("alice@example.com");
-    const alice = createOrdersApi({ apiUrl: stack.outputs.api, getToken: async () => aliceToken });
-    const staff = createOrdersApi({ apiUrl: stack.outputs.api, getToken: async () => staffToken });
-    const bench: Bench = {
-      stack,
-      transport: "default",
-      dynamo,
-      bare,
-      fleet,
-      stackTarget: { url: stack.outputs.ws, tickets: { apiUrl: stack.outputs.api, accessToken: staffToken } },
-      aliceToken,
-      alice,
-      staff,
-      placeOrder: () => alice.placeOrder(benchOrder),
-      settleDisconnects: (open = 0) => settleDisconnects(stack, open),
-      stop,
-    };
+    const bench: Bench = { ...(await stackParts(stack)), transport: "default", dynamo, bare, fleet, stop };
     await warmUp(bench);
     return bench;
   } catch (error) {
@@ -167,6 +150,23 @@ export const pipelinedTransportEnv = {
   [TransportEnv.pipelining]: "32",
 } as const;
 
+/** What a `Bench` holds of one app stack: its users' clients and the fleet's target. */
+async function stackParts(stack: AppStack) {
+  const staffToken = await stack.token("staff@example.com");
+  const aliceToken = await stack.token("alice@example.com");
+  const alice = createOrdersApi({ apiUrl: stack.outputs.api, getToken: async () => aliceToken });
+  const staff = createOrdersApi({ apiUrl: stack.outputs.api, getToken: async () => staffToken });
+  return {
+    stack,
+    stackTarget: { url: stack.outputs.ws, tickets: { apiUrl: stack.outputs.api, accessToken: staffToken } },
+    aliceToken,
+    alice,
+    staff,
+    placeOrder: () => alice.placeOrder(benchOrder),
+    settleDisconnects: (open = 0) => settleDisconnects(stack, open),
+  };
+}
+
 /**
  * The same app on the same emulators, its handlers posting with the pipelined opt-in: a second
  * stack (fresh table and pool), the bench's fleet and baseline shared. Stop it when done.
@@ -180,20 +180,10 @@ export async function startPipelinedBench(bench: Bench): Promise<Bench> {
     log: (line) => (line.includes("error") || line.includes("fail") ? progress(line) : undefined),
   });
   try {
-    const staffToken = await stack.token("staff@example.com");
-    const aliceToken = await stack.token("alice@example.com");
-    const alice = createOrdersApi({ apiUrl: stack.outputs.api, getToken: async () => aliceToken });
-    const staff = createOrdersApi({ apiUrl: stack.outputs.api, getToken: async () => staffToken });
     const pipelined: Bench = {
       ...bench,
-      stack,
+      ...(await stackParts(stack)),
       transport: "pipelined",
-      stackTarget: { url: stack.outputs.ws, tickets: { apiUrl: stack.outputs.api, accessToken: staffToken } },
-      aliceToken,
-      alice,
-      staff,
-      placeOrder: () => alice.placeOrder(benchOrder),
-      settleDisconnects: (open = 0) => settleDisconnects(stack, open),
       stop: () => stack.stop(),
     };
     await warmUp(pipelined);

@@ -101,17 +101,6 @@ async function rest(user: User | string, method: string, path: string, body?: un
   return [response.status, json.code, fields ? `(${fields})` : undefined].filter(Boolean).join(" ");
 }
 
-/** The upgrade's status: 101 when accepted. */
-async function upgrade(url: string, origin?: string): Promise<number> {
-  try {
-    const socket = await TestSocket.openUrl(url, { origin });
-    await socket.close();
-    return 101;
-  } catch (error) {
-    return (error as { status?: number }).status ?? -1;
-  }
-}
-
 const body = (overrides: Partial<PlaceOrderBody> = {}): PlaceOrderBody => ({ ...sampleOrder, ...overrides });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -174,21 +163,21 @@ describe("the Cognito token travels in the WebSocket URL", () => {
   const finding = "the access token travels in the WebSocket URL";
 
   it("connects with single-use 30 s tickets only, from the app's origin", async () => {
-    const tokenInUrl = await upgrade(`${stack.outputs.ws}?token=${encodeURIComponent(token.alice)}`);
+    const tokenInUrl = await TestSocket.upgradeStatus(`${stack.outputs.ws}?token=${encodeURIComponent(token.alice)}`);
     row(finding, "upgrade with ?token={access token}", String(tokenInUrl), tokenInUrl === 401);
-    const asTicket = await upgrade(withTicket(stack.outputs, token.alice));
+    const asTicket = await TestSocket.upgradeStatus(withTicket(stack.outputs, token.alice));
     row(finding, "upgrade with ?ticket={access token}", String(asTicket), asTicket === 401);
     const { ticket } = await issueTicket(stack.outputs, token.alice);
-    const first = await upgrade(withTicket(stack.outputs, ticket));
-    const second = await upgrade(withTicket(stack.outputs, ticket));
+    const first = await TestSocket.upgradeStatus(withTicket(stack.outputs, ticket));
+    const second = await TestSocket.upgradeStatus(withTicket(stack.outputs, ticket));
     row(finding, "one ticket, two upgrades", `${first}, then ${second}`, first === 101 && second === 401);
     const Ticket = await import("@live-orders/core/ticket");
     const alice: Identity = { userId: stack.userId(email("alice")), role: "customer" };
     const stale = await Ticket.issue(alice, Date.now() - 31_000);
-    const expired = await upgrade(withTicket(stack.outputs, stale.ticket));
+    const expired = await TestSocket.upgradeStatus(withTicket(stack.outputs, stale.ticket));
     row(finding, "a ticket issued 31 s ago", String(expired), expired === 401);
     const fresh = await issueTicket(stack.outputs, token.alice);
-    const foreign = await upgrade(withTicket(stack.outputs, fresh.ticket), "https://evil.example");
+    const foreign = await TestSocket.upgradeStatus(withTicket(stack.outputs, fresh.ticket), "https://evil.example");
     row(finding, "upgrade from a page of another origin", String(foreign), foreign === 403);
 
     // What the web app's own client puts into the URL.
@@ -315,7 +304,7 @@ describe("no limit per user", () => {
       `${count(101)} × 101, ${count(429)} × 429 at the upgrade, ${ticketRefusals} tickets refused (429), in ${seconds.toFixed(1)} s`,
       count(101) === 10 && count(429) + ticketRefusals === 140,
     );
-    const bystander = await upgrade(await connectUrl(stack.outputs, token.dave));
+    const bystander = await TestSocket.upgradeStatus(await connectUrl(stack.outputs, token.dave));
     row(finding, "meanwhile another user connects", String(bystander), bystander === 101);
     await Promise.all(sockets.map((socket) => socket.close()));
     expect(ok).toBe(true);

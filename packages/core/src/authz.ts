@@ -7,7 +7,7 @@
  *  - Placing an order is a customer action.
  */
 import { ForbiddenError, NotFoundError } from "./errors";
-import type { Order, Role } from "./protocol";
+import type { MessageSender, Order, Role } from "./protocol";
 
 export interface Identity {
   userId: string;
@@ -99,4 +99,10 @@ export function identityFromAuthorizerContext(
   if (role !== "staff" && role !== "customer") return undefined;
   const username = context?.username;
   return { userId, role, ...(typeof username === "string" && username.length > 0 ? { username } : {}) };
+}
+
+/** The sender a chat message or typing frame names. Pools that sign in by email use the `sub` as username: not a name worth showing. */
+export function senderOf(identity: Identity): MessageSender {
+  const { userId, role, username } = identity;
+  return { userId, role, ...(username === undefined || username === userId ? {} : { name: username }) };
 }

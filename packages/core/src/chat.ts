@@ -8,7 +8,7 @@
  * duplicate message, same ack.
  */
 import { randomUUID } from "node:crypto";
-import { assertCanSeeOrder, type Identity } from "./authz";
+import { assertCanSeeOrder, type Identity, senderOf } from "./authz";
 import { dynamo, GetCommand, table } from "./dynamo";
 import { InternalError } from "./errors";
 import { tryAppendEvent, withSeqRetry } from "./events";
@@ -64,14 +64,7 @@ export async function sendMessage(identity: Identity, input: SendMessageInput): 
       messageId,
       clientMessageId,
       text: input.text,
-      from: {
-        userId: identity.userId,
-        role: identity.role,
-        // Pools that sign in by email use the `sub` as username: not a name worth showing.
-        ...(identity.username === undefined || identity.username === identity.userId
-          ? {}
-          : { name: identity.username }),
-      },
+      from: senderOf(identity),
     };
     const idempotencyItem: ClientMessageRecord = {
       ...chatClientMessageKey(orderId, identity.userId, clientMessageId),

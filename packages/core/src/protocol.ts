@@ -130,12 +130,20 @@ export interface OrderEtaEvent extends EventBase {
   etaAt: string | null;
   by: { userId: string; role: Role };
 }
+
+/** Who wrote a chat message or is typing: `name` only where the identity has one worth showing. */
+export interface MessageSender {
+  userId: string;
+  role: Role;
+  name?: string;
+}
+
 export interface ChatMessageEvent extends EventBase {
   kind: "chat.message";
   messageId: string;
   clientMessageId: string;
   text: string;
-  from: { userId: string; role: Role; name?: string };
+  from: MessageSender;
 }
 /** An order event, exactly as pushed over the WebSocket and returned by REST. */
 export type OrderEvent = OrderCreatedEvent | OrderStatusEvent | OrderEtaEvent | ChatMessageEvent;
@@ -180,7 +188,7 @@ export type ServerFrame =
   | { type: "unsubscribed"; id?: string; topic: Topic }
   | { type: "ack"; id?: string; orderId: string; clientMessageId: string; seq: number }
   | { type: "pong"; id?: string; seqs: OrderTopicSeqs }
-  | { type: "typing"; orderId: string; from: { userId: string; role: Role; name?: string } }
+  | { type: "typing"; orderId: string; from: MessageSender }
   | { type: "read"; orderId: string; role: Role; seq: number }
   | ({ type: "presence" } & StaffPresence)
   | { type: "error"; id?: string; code: ErrorCode; message: string };

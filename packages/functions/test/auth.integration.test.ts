@@ -45,17 +45,7 @@ async function connectStatus(token: string): Promise<number> {
   });
   if (response.status !== 201) return response.status;
   const { ticket } = (await response.json()) as { ticket: string };
-  return upgradeStatus(withTicket(stack.outputs, ticket));
-}
-
-async function upgradeStatus(url: string, origin?: string): Promise<number> {
-  try {
-    const socket = await TestSocket.openUrl(url, { origin });
-    await socket.close();
-    return 101;
-  } catch (error) {
-    return (error as { status?: number }).status ?? -1;
-  }
+  return TestSocket.upgradeStatus(withTicket(stack.outputs, ticket));
 }
 
 const cognito = () => localCognitoClient(stack.outputs.cognitoEndpoint);
@@ -69,25 +59,25 @@ describe("WebSocket $connect authorization", () => {
   it("refuses a missing, empty, unknown or made-up ticket, and a token in its place, with 401 and stores nothing", async () => {
     // Earlier tests' sockets are closed; wait for their $disconnect cleanup to settle.
     await expect.poll(connections, { timeout: 5000 }).toEqual([]);
-    expect(await upgradeStatus(stack.outputs.ws)).toBe(401);
-    expect(await upgradeStatus(withTicket(stack.outputs, ""))).toBe(401);
-    expect(await upgradeStatus(withTicket(stack.outputs, "A".repeat(43)))).toBe(401);
-    expect(await upgradeStatus(withTicket(stack.outputs, alice))).toBe(401);
-    expect(await upgradeStatus(`${stack.outputs.ws}?token=${encodeURIComponent(alice)}`)).toBe(401);
+    expect(await TestSocket.upgradeStatus(stack.outputs.ws)).toBe(401);
+    expect(await TestSocket.upgradeStatus(withTicket(stack.outputs, ""))).toBe(401);
+    expect(await TestSocket.upgradeStatus(withTicket(stack.outputs, "A".repeat(43)))).toBe(401);
+    expect(await TestSocket.upgradeStatus(withTicket(stack.outputs, alice))).toBe(401);
+    expect(await TestSocket.upgradeStatus(`${stack.outputs.ws}?token=${encodeURIComponent(alice)}`)).toBe(401);
     expect(await connections()).toEqual([]);
   });
 
   it("lets a ticket connect once: a second use is refused with 401", async () => {
     const { ticket } = await issueTicket(stack.outputs, alice);
-    expect(await upgradeStatus(withTicket(stack.outputs, ticket))).toBe(101);
-    expect(await upgradeStatus(withTicket(stack.outputs, ticket))).toBe(401);
+    expect(await TestSocket.upgradeStatus(withTicket(stack.outputs, ticket))).toBe(101);
+    expect(await TestSocket.upgradeStatus(withTicket(stack.outputs, ticket))).toBe(401);
   });
 
   it("refuses a browser of another origin with 403, and admits one of the app's (none here: no web app)", async () => {
     const { ticket } = await issueTicket(stack.outputs, alice);
-    expect(await upgradeStatus(withTicket(stack.outputs, ticket), "https://evil.example")).toBe(403);
+    expect(await TestSocket.upgradeStatus(withTicket(stack.outputs, ticket), "https://evil.example")).toBe(403);
     // The refused origin did not spend the ticket: the same ticket works without a browser's Origin.
-    expect(await upgradeStatus(withTicket(stack.outputs, ticket))).toBe(101);
+    expect(await TestSocket.upgradeStatus(withTicket(stack.outputs, ticket))).toBe(101);
   });
 
   it("issues no ticket for a forged token (right claims, wrong key) or garbage: 401", async () => {

@@ -43,6 +43,17 @@ export class TestSocket {
     });
   }
 
+  /** The upgrade's status: 101 when accepted (the connection is closed again), the refusal's otherwise. */
+  static async upgradeStatus(url: string, origin?: string): Promise<number> {
+    try {
+      const socket = await TestSocket.openUrl(url, { origin });
+      await socket.close();
+      return 101;
+    } catch (error) {
+      return (error as { status?: number }).status ?? -1;
+    }
+  }
+
   send(frame: unknown): void {
     this.socket.send(typeof frame === "string" ? frame : JSON.stringify(frame));
   }

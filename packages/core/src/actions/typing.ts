@@ -4,7 +4,7 @@
  * client sends no more (packages/web chat), and this instance drops what comes sooner (a
  * typing indicator lasts seconds, so a dropped one is never missed).
  */
-import { assertCanSeeOrder } from "../authz";
+import { assertCanSeeOrder, senderOf } from "../authz";
 import type { ConnectionsApi } from "../connections-api";
 import { fanOut } from "../fanout";
 import { orderTopic } from "../keys";
@@ -41,13 +41,7 @@ export async function typing(frame: FrameOf<"typing">, ctx: ActionContext, conne
     {
       type: "typing",
       orderId: frame.orderId,
-      from: {
-        userId: identity.userId,
-        role: identity.role,
-        ...(identity.username === undefined || identity.username === identity.userId
-          ? {}
-          : { name: identity.username }),
-      },
+      from: senderOf(identity),
     },
     {
       subscribers: async function* (t) {
