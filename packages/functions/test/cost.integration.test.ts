@@ -119,10 +119,13 @@ const n = (counts: Record<string, number>, key: string) => counts[key] ?? 0;
 const dynamoRequests = (counts: Record<string, number>, ops: readonly string[]) =>
   ops.reduce((sum, op) => sum + n(counts, `dynamodb.${op}`), 0);
 
+// The breakdowns list by name, not by which call was counted first: parallel calls (the fan-out
+// and the route's reply, a disconnect's deletes) are counted in either order.
 function lambdaBreakdown(counts: Record<string, number>): string {
   return Object.entries(counts)
     .filter(([key]) => key.startsWith("lambda."))
     .map(([key, value]) => `${key.slice("lambda.".length).replace(/\.handler$/, "")}×${value}`)
+    .sort()
     .join(", ");
 }
 
@@ -133,6 +136,7 @@ function dynamoBreakdown(counts: Record<string, number>): string {
       ([key, value]) =>
         `${key.slice("dynamodb.".length)}×${value}${n(counts, `${key}.failed`) ? ` (${n(counts, `${key}.failed`)} failed)` : ""}`,
     )
+    .sort()
     .join(", ");
 }
 
