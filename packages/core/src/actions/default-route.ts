@@ -6,7 +6,7 @@
 import type { ConnectionsApi } from "../connections-api";
 import { ForbiddenError } from "../errors";
 import { admitFrame } from "../rate-limit";
-import { defaultRouteError } from "../validation";
+import { defaultRouteError } from "../validation-frames";
 import { type FrameContext, type FrameOutcome, replyWithError } from "./reply";
 
 export async function handleDefault(

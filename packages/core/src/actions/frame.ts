@@ -14,7 +14,8 @@ import { type ConnectionsApi, reply } from "../connections-api";
 import { ForbiddenError } from "../errors";
 import type { ClientAction, ServerFrame } from "../protocol";
 import { admitFrame, admitHeartbeat } from "../rate-limit";
-import { decodeFrame, type FrameOf, validateFrame } from "../validation";
+import type { FrameOf, FrameValidator } from "../validation-frames";
+import { decodeFrame } from "../validation-json";
 import { type FrameContext, type FrameOutcome, replyWithError } from "./reply";
 
 export type { FrameContext, FrameOutcome };
@@ -29,13 +30,14 @@ export interface ActionContext {
 /** An action's own step: the frames it answers a valid frame with. */
 export type Act<A extends ClientAction> = (frame: FrameOf<A>, ctx: ActionContext) => Promise<ServerFrame[]>;
 
-/** Handle one frame delivered to the route `action`. Never throws for a bad frame. */
+/** Handle one frame delivered to the route of `route` (its own validator). Never throws for a bad frame. */
 export async function handleFrame<A extends ClientAction>(
-  action: A,
+  route: FrameValidator<A>,
   act: Act<A>,
   ctx: FrameContext,
   connections: ConnectionsApi,
 ): Promise<FrameOutcome> {
+  const action = route.action;
   let frameId: string | undefined;
   try {
     const identity = ctx.identity;
@@ -46,7 +48,7 @@ export async function handleFrame<A extends ClientAction>(
       const decoded = decodeFrame(ctx.body);
       frameId = decoded.frameId;
       if (decoded.rejection !== undefined) throw decoded.rejection;
-      frame = validateFrame(decoded.value, action);
+      frame = route.validate(decoded.value);
     } catch (error) {
       invalid = error;
     }

@@ -10,7 +10,7 @@ import { fanOut } from "../fanout";
 import { allOrdersTopic, customerTopic, orderTopic } from "../keys";
 import type { ServerFrame } from "../protocol";
 import * as ReadPosition from "../read-position";
-import type { FrameOf } from "../validation";
+import { type FrameOf, markReadFrame } from "../validation-frames";
 import { type ActionContext, type FrameContext, type FrameOutcome, handleFrame } from "./frame";
 
 export async function markRead(
@@ -28,7 +28,7 @@ export async function markRead(
 
 export function handleMarkRead(ctx: FrameContext, connections: ConnectionsApi): Promise<FrameOutcome> {
   return handleFrame(
-    "markRead",
+    markReadFrame,
     (frame, actionContext) => markRead(frame, actionContext, connections),
     ctx,
     connections,

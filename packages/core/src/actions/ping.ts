@@ -12,6 +12,7 @@ import type { ConnectionsApi } from "../connections-api";
 import { recordStaffHeartbeat, staffPresence } from "../presence";
 import type { ServerFrame } from "../protocol";
 import { orderSeqsOfConnection } from "../subscription";
+import { pingFrame } from "../validation-frames";
 import { type Act, type FrameContext, type FrameOutcome, handleFrame } from "./frame";
 import { echoId } from "./reply";
 
@@ -29,5 +30,5 @@ export const ping: Act<"ping"> = async (frame, ctx) => {
 };
 
 export function handlePing(ctx: FrameContext, connections: ConnectionsApi): Promise<FrameOutcome> {
-  return handleFrame("ping", ping, ctx, connections);
+  return handleFrame(pingFrame, ping, ctx, connections);
 }

@@ -1,6 +1,7 @@
 /** `sendMessage` `{orderId, text, clientMessageId}` → `ack` with the event's seq (SPEC §4). */
 import * as Chat from "../chat";
 import type { ConnectionsApi } from "../connections-api";
+import { sendMessageFrame } from "../validation-frames";
 import { type Act, type FrameContext, type FrameOutcome, handleFrame } from "./frame";
 import { echoId } from "./reply";
 
@@ -16,5 +17,5 @@ export const sendMessage: Act<"sendMessage"> = async (frame, ctx) => {
 };
 
 export function handleSendMessage(ctx: FrameContext, connections: ConnectionsApi): Promise<FrameOutcome> {
-  return handleFrame("sendMessage", sendMessage, ctx, connections);
+  return handleFrame(sendMessageFrame, sendMessage, ctx, connections);
 }

@@ -2,6 +2,7 @@
 import type { ConnectionsApi } from "../connections-api";
 import type { ServerFrame } from "../protocol";
 import * as Subscription from "../subscription";
+import { subscribeFrame } from "../validation-frames";
 import { type Act, type FrameContext, type FrameOutcome, handleFrame } from "./frame";
 import { echoId } from "./reply";
 
@@ -17,5 +18,5 @@ export const subscribe: Act<"subscribe"> = async (frame, ctx) => {
 };
 
 export function handleSubscribe(ctx: FrameContext, connections: ConnectionsApi): Promise<FrameOutcome> {
-  return handleFrame("subscribe", subscribe, ctx, connections);
+  return handleFrame(subscribeFrame, subscribe, ctx, connections);
 }

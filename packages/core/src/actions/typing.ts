@@ -11,7 +11,7 @@ import { orderTopic } from "../keys";
 import { readOrder } from "../order";
 import { typingIntervalMs } from "../protocol";
 import { subscribersOfTopic } from "../subscription";
-import type { FrameOf } from "../validation";
+import { type FrameOf, typingFrame } from "../validation-frames";
 import { type ActionContext, type FrameContext, type FrameOutcome, handleFrame } from "./frame";
 
 const lastTypingAt = new Map<string, number>();
@@ -56,5 +56,10 @@ export async function typing(frame: FrameOf<"typing">, ctx: ActionContext, conne
 }
 
 export function handleTyping(ctx: FrameContext, connections: ConnectionsApi): Promise<FrameOutcome> {
-  return handleFrame("typing", (frame, actionContext) => typing(frame, actionContext, connections), ctx, connections);
+  return handleFrame(
+    typingFrame,
+    (frame, actionContext) => typing(frame, actionContext, connections),
+    ctx,
+    connections,
+  );
 }

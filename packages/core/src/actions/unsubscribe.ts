@@ -1,6 +1,7 @@
 /** `unsubscribe` `{topic}` → `unsubscribed` (SPEC §4). */
 import type { ConnectionsApi } from "../connections-api";
 import * as Subscription from "../subscription";
+import { unsubscribeFrame } from "../validation-frames";
 import { type Act, type FrameContext, type FrameOutcome, handleFrame } from "./frame";
 import { echoId } from "./reply";
 
@@ -10,5 +11,5 @@ export const unsubscribe: Act<"unsubscribe"> = async (frame, ctx) => {
 };
 
 export function handleUnsubscribe(ctx: FrameContext, connections: ConnectionsApi): Promise<FrameOutcome> {
-  return handleFrame("unsubscribe", unsubscribe, ctx, connections);
+  return handleFrame(unsubscribeFrame, unsubscribe, ctx, connections);
 }
