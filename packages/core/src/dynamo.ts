@@ -4,7 +4,8 @@
  *
  * It reads as the SDK's document client (`dynamo().send(new PutCommand({...}))`, `paginateQuery`),
  * with the document client's inputs and outputs (types from `@aws-sdk/lib-dynamodb`, plain JS
- * values in and out, `undefined` attributes dropped), over the lean wire client of
+ * values in and out, `undefined` attributes dropped: attribute-values.ts, util-dynamodb's
+ * conversions for the types the app stores), over the lean wire client of
  * dynamo-client.ts: the SDK client would be ~320 KB of every bundle (docs/benchmarks.md,
  * "Bundles"). Errors stay the SDK's: a failed condition's `Item` and a cancelled transaction's
  * `CancellationReasons[].Item` are left in DynamoDB's attribute-value form, as lib-dynamodb
@@ -28,7 +29,7 @@ import type {
   UpdateCommandInput,
   UpdateCommandOutput,
 } from "@aws-sdk/lib-dynamodb";
-import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { marshall, unmarshall } from "./attribute-values";
 import { dynamoDbEndpoint, tableName } from "./config";
 import { type DynamoOperation, DynamoWireClient } from "./dynamo-client";
 
@@ -36,8 +37,7 @@ import { type DynamoOperation, DynamoWireClient } from "./dynamo-client";
 type Wire = Record<string, any>;
 type Doc = Record<string, unknown>;
 
-const toWire = (value: Doc | undefined): Wire | undefined =>
-  value === undefined ? undefined : marshall(value, { removeUndefinedValues: true });
+const toWire = (value: Doc | undefined): Wire | undefined => (value === undefined ? undefined : marshall(value));
 const fromWire = (value: Wire | undefined): Doc | undefined => (value === undefined ? undefined : unmarshall(value));
 const mapValues = <T, U>(record: Record<string, T> | undefined, f: (value: T) => U): Record<string, U> | undefined =>
   record === undefined ? undefined : Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));

@@ -16,8 +16,7 @@
  *    single connection.
  */
 
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { type AttributeMap, unmarshall } from "./attribute-values";
 import { fanOutLimits } from "./config";
 import { removeConnection } from "./connection-cleanup";
 import { type ConnectionsApi, encodeFrame } from "./connections-api";
@@ -218,7 +217,7 @@ export async function fanOutEvent(
 /** The event of a stream record's NewImage; undefined when the item is not an event item. */
 export function eventOfStreamImage(image: object | undefined): OrderEvent | undefined {
   if (image === undefined) return undefined;
-  // Lambda's stream image and the SDK's AttributeValue are the same wire shape, typed apart.
-  const item = unmarshall(image as Record<string, AttributeValue>) as Partial<EventItem>;
+  // Lambda's stream image is DynamoDB's attribute-value JSON, typed by @types/aws-lambda.
+  const item = unmarshall(image as AttributeMap) as Partial<EventItem>;
   return item.entity === "event" && item.event !== undefined ? item.event : undefined;
 }

@@ -30,7 +30,7 @@
  *    is full and the instance has seen the refusal.
  */
 
-import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { type AttributeMap, unmarshall } from "./attribute-values";
 import { type LimitSetting, limits } from "./config";
 import { dynamo, table, UpdateCommand } from "./dynamo";
 import { isErrorNamed, RateLimitedError } from "./errors";
@@ -60,7 +60,7 @@ function refusal(count: string, setting: LimitSetting): RateLimitedError {
 
 /** The item's attributes when a counting write failed its condition (ReturnValuesOnConditionCheckFailure). */
 function itemOfFailure(error: unknown): Record<string, unknown> {
-  const item = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
+  const item = (error as { Item?: AttributeMap }).Item;
   return item === undefined ? {} : unmarshall(item);
 }
 
