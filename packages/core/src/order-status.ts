@@ -20,7 +20,7 @@ export const statusFlow: readonly OrderStatus[] = [
 ];
 
 /** Every status, in the order a board shows them: the forward path, then `cancelled`. */
-export const orderStatuses: readonly OrderStatus[] = [...statusFlow, OrderStatus.Cancelled];
+export const orderStatuses: readonly OrderStatus[] = /* @__PURE__ */ statusFlow.concat(OrderStatus.Cancelled);
 
 /** Terminal statuses are the "finished" orders: nothing happens to them any more. */
 export const terminalStatuses: readonly OrderStatus[] = [OrderStatus.Delivered, OrderStatus.Cancelled];
