@@ -70,56 +70,62 @@ const writeRequest = (request: Wire): Wire => ({
   ...(request.DeleteRequest && { DeleteRequest: { Key: toWire(request.DeleteRequest.Key) } }),
 });
 
-/** Per operation: how its document input becomes the wire's, and the wire's output the document's. */
-const codecs: Record<DynamoOperation, { request: (input: Wire) => Wire; response: (output: Wire) => Wire }> = {
-  GetItem: { request: itemRequest, response: itemResponse },
-  PutItem: { request: itemRequest, response: itemResponse },
-  UpdateItem: { request: itemRequest, response: itemResponse },
-  DeleteItem: { request: itemRequest, response: itemResponse },
-  Query: { request: itemRequest, response: itemResponse },
-  TransactWriteItems: {
-    request: (input) => ({
-      ...input,
-      TransactItems: (input.TransactItems as Wire[]).map((item) =>
-        Object.fromEntries(Object.entries(item).map(([kind, request]) => [kind, itemRequest(request as Wire)])),
-      ),
-    }),
-    response: (output) => output,
-  },
-  BatchGetItem: {
-    request: (input) => ({
-      ...input,
-      RequestItems: mapValues(input.RequestItems as Record<string, Wire>, (request) => ({
-        ...request,
-        Keys: (request.Keys as Doc[]).map((key) => toWire(key)),
+/**
+ * How an operation's document input becomes the wire's, and the wire's output the document's.
+ * Each command carries its own, so a bundle holds only the codecs of the commands it sends.
+ */
+interface Codec {
+  request(input: Wire): Wire;
+  response(output: Wire): Wire;
+}
+
+/** The single-item operations and Query. */
+const itemCodec: Codec = { request: itemRequest, response: itemResponse };
+
+const transactWriteCodec: Codec = {
+  request: (input) => ({
+    ...input,
+    TransactItems: (input.TransactItems as Wire[]).map((item) =>
+      Object.fromEntries(Object.entries(item).map(([kind, request]) => [kind, itemRequest(request as Wire)])),
+    ),
+  }),
+  response: (output) => output,
+};
+
+const batchGetCodec: Codec = {
+  request: (input) => ({
+    ...input,
+    RequestItems: mapValues(input.RequestItems as Record<string, Wire>, (request) => ({
+      ...request,
+      Keys: (request.Keys as Doc[]).map((key) => toWire(key)),
+    })),
+  }),
+  response: (output) => ({
+    ...output,
+    Responses: mapValues(output.Responses as Record<string, Wire[]> | undefined, (items) =>
+      items.map((item) => fromWire(item)),
+    ),
+    UnprocessedKeys: mapValues(output.UnprocessedKeys as Record<string, Wire> | undefined, (request) => ({
+      ...request,
+      Keys: (request.Keys as Wire[]).map((key) => fromWire(key)),
+    })),
+  }),
+};
+
+const batchWriteCodec: Codec = {
+  request: (input) => ({
+    ...input,
+    RequestItems: mapValues(input.RequestItems as Record<string, Wire[]>, (requests) => requests.map(writeRequest)),
+  }),
+  response: (output) => ({
+    ...output,
+    UnprocessedItems: mapValues(output.UnprocessedItems as Record<string, Wire[]> | undefined, (requests) =>
+      requests.map((request) => ({
+        ...(request.PutRequest && { PutRequest: { Item: fromWire(request.PutRequest.Item) } }),
+        ...(request.DeleteRequest && { DeleteRequest: { Key: fromWire(request.DeleteRequest.Key) } }),
       })),
-    }),
-    response: (output) => ({
-      ...output,
-      Responses: mapValues(output.Responses as Record<string, Wire[]> | undefined, (items) =>
-        items.map((item) => fromWire(item)),
-      ),
-      UnprocessedKeys: mapValues(output.UnprocessedKeys as Record<string, Wire> | undefined, (request) => ({
-        ...request,
-        Keys: (request.Keys as Wire[]).map((key) => fromWire(key)),
-      })),
-    }),
-  },
-  BatchWriteItem: {
-    request: (input) => ({
-      ...input,
-      RequestItems: mapValues(input.RequestItems as Record<string, Wire[]>, (requests) => requests.map(writeRequest)),
-    }),
-    response: (output) => ({
-      ...output,
-      UnprocessedItems: mapValues(output.UnprocessedItems as Record<string, Wire[]> | undefined, (requests) =>
-        requests.map((request) => ({
-          ...(request.PutRequest && { PutRequest: { Item: fromWire(request.PutRequest.Item) } }),
-          ...(request.DeleteRequest && { DeleteRequest: { Key: fromWire(request.DeleteRequest.Key) } }),
-        })),
-      ),
-    }),
-  },
+    ),
+  }),
 };
 
 /** One request to the table, as the document client's command of the same name. */
@@ -128,6 +134,7 @@ export abstract class TableCommand<Input extends object, Output> {
   constructor(
     readonly operation: DynamoOperation,
     readonly input: Input,
+    readonly codec: Codec = itemCodec,
   ) {}
 }
 
@@ -158,17 +165,17 @@ export class QueryCommand extends TableCommand<QueryCommandInput, QueryCommandOu
 }
 export class TransactWriteCommand extends TableCommand<TransactWriteCommandInput, TransactWriteCommandOutput> {
   constructor(input: TransactWriteCommandInput) {
-    super("TransactWriteItems", input);
+    super("TransactWriteItems", input, transactWriteCodec);
   }
 }
 export class BatchGetCommand extends TableCommand<BatchGetCommandInput, BatchGetCommandOutput> {
   constructor(input: BatchGetCommandInput) {
-    super("BatchGetItem", input);
+    super("BatchGetItem", input, batchGetCodec);
   }
 }
 export class BatchWriteCommand extends TableCommand<BatchWriteCommandInput, BatchWriteCommandOutput> {
   constructor(input: BatchWriteCommandInput) {
-    super("BatchWriteItem", input);
+    super("BatchWriteItem", input, batchWriteCodec);
   }
 }
 
@@ -176,8 +183,8 @@ export class TableClient {
   constructor(private readonly wire: DynamoWireClient) {}
 
   async send<Input extends object, Output>(command: TableCommand<Input, Output>): Promise<Output> {
-    const codec = codecs[command.operation];
-    const output = await this.wire.call(command.operation, codec.request(command.input as Wire));
+    const { operation, codec } = command;
+    const output = await this.wire.call(operation, codec.request(command.input as Wire));
     return codec.response(output) as Output;
   }
 
