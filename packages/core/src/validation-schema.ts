@@ -6,8 +6,9 @@
  * stops a field's checks, a string's checks all report, an array's length is checked before its
  * items.
  *
- * Every builder is marked free of side effects, so a schema no route of a bundle reads is
- * dropped from it with its checks (docs/benchmarks.md, "Bundles").
+ * A schema built at a module's top stays in every bundle that imports the module (esbuild
+ * cannot tell these builders are pure across modules), so the frames build theirs at first use
+ * (validation-frames.ts).
  */
 import * as v from "valibot";
 import { BadRequestError } from "./errors";
@@ -26,7 +27,6 @@ function receivedOf(input: unknown): string {
   return typeof input;
 }
 
-/* @__NO_SIDE_EFFECTS__ */
 export function invalidType(expected: string) {
   return (issue: v.BaseIssue<unknown>) => `Invalid input: expected ${expected}, received ${receivedOf(issue.input)}`;
 }
@@ -35,23 +35,19 @@ const tooSmall = (what: string, bound: number, unit = "") =>
 const tooBig = (what: string, bound: number, unit = "") =>
   `Too big: expected ${what} to ${unit ? `have <=${bound} ${unit}` : `be <=${bound}`}`;
 
-/* @__NO_SIDE_EFFECTS__ */
 export function str(...checks: v.PipeItem<string, string, v.BaseIssue<unknown>>[]): Schema<string> {
   return v.pipe(v.string(invalidType("string")), ...checks) as Schema<string>;
 }
 
-/* @__NO_SIDE_EFFECTS__ */
 export function maxChars(n: number) {
   return v.maxLength<string, number, string>(n, tooBig("string", n, "characters"));
 }
 
-/* @__NO_SIDE_EFFECTS__ */
 export function minChars(n: number) {
   return v.minLength<string, number, string>(n, tooSmall("string", n, "characters"));
 }
 
 /** A finite integer in [min, max]: one check, one message, in zod's order (type, integer, bounds). */
-/* @__NO_SIDE_EFFECTS__ */
 export function int(min: number, max = Number.MAX_SAFE_INTEGER): Schema<number> {
   const refusal = (input: unknown): string | undefined => {
     if (typeof input !== "number" || !Number.isFinite(input))
@@ -67,7 +63,6 @@ export function int(min: number, max = Number.MAX_SAFE_INTEGER): Schema<number> 
   );
 }
 
-/* @__NO_SIDE_EFFECTS__ */
 export function oneOf<const T extends readonly string[]>(values: T): Schema<T[number]> {
   return v.picklist(
     values,
@@ -76,7 +71,6 @@ export function oneOf<const T extends readonly string[]>(values: T): Schema<T[nu
 }
 
 /** An array whose length is checked before its items. */
-/* @__NO_SIDE_EFFECTS__ */
 export function list<T>(item: Schema<T>, min: number, max: number): Schema<T[]> {
   return v.pipe(
     v.array(v.unknown(), invalidType("array")),
@@ -91,7 +85,6 @@ export function list<T>(item: Schema<T>, min: number, max: number): Schema<T[]> 
  * field's wrong type ("expected string, received undefined"), as zod does, unless `whenMissing`
  * says what a person should be told instead.
  */
-/* @__NO_SIDE_EFFECTS__ */
 export function obj<E extends v.ObjectEntries>(
   entries: E,
   whenMissing?: string,

@@ -39,7 +39,6 @@ export { type DecodedFrame, decodeFrame, frameIdOf, maxBodyBytes, parseJson } fr
  * Text a person typed into a field (order-details.ts has each field's rule): refused with the
  * rule's words, kept as its NFC form without surrounding spaces.
  */
-/* @__NO_SIDE_EFFECTS__ */
 function personText(problem: (text: string) => string | undefined): Schema<string> {
   const notAString = invalidType("string");
   return v.pipe(
