@@ -7,15 +7,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TransportEnv } from "@live-orders/connections/transport-settings";
+import { staffGroup } from "@live-orders/core/authz";
+import { maxConnectionsPerUser } from "@live-orders/core/config";
 import { menu } from "@live-orders/core/menu";
 import type { Order, PlaceOrderBody } from "@live-orders/core/protocol";
 import { webSocketApi } from "@live-orders/functions/routes";
 import { startCognitoLocal } from "@live-orders/local/cognito/cognito-local";
+import { ensureUsers } from "@live-orders/local/cognito/user-pool";
 import { type DynamoDbLocal, startDynamoDbLocal } from "@live-orders/local/dynamodb/dynamodb-local";
+import { signIn } from "@live-orders/local/stack/sign-in";
 import { type AppStack, startAppStack } from "@live-orders/local/testing/app-stack";
 import { createOrdersApi, type OrdersApi } from "@live-orders/web/realtime/orders-api";
 import { startBareWs } from "./bare-ws";
 import { Fleet } from "./fleet-client";
+import type { BenchUsers } from "./fleet-protocol";
 
 export const quick = process.argv.includes("--quick");
 /** `--phases=fanout,pipelined,transport,chat,cold,load` runs a subset (profiling one path); default all. */
@@ -48,6 +53,9 @@ export const settings = {
   budgetMs: quick ? 10 * 60_000 : 30 * 60_000,
 };
 
+/** The most staff sockets a stack holds at once: the largest fan-out's, and a phase's few beside it. */
+const staffAtOnce = () => Math.max(...settings.sizes) + 100;
+
 const benchStarted = performance.now();
 export const startedAt = new Date(performance.timeOrigin + benchStarted).toISOString();
 export const secondsSinceStart = () => (performance.now() - benchStarted) / 1000;
@@ -66,6 +74,10 @@ const benchOrder: PlaceOrderBody = {
 };
 
 export interface Bench {
+  /**
+   * The app. Its DynamoDB counting proxy is off (`setDynamoDbCounting`) but in the windows a
+   * phase bills: billing a call reads what it touched before answering, which AWS does not do.
+   */
   stack: AppStack;
   /** How the stack's functions post to `@connections`: the default, or the pipelined opt-in. */
   transport: "default" | "pipelined";
@@ -73,8 +85,14 @@ export interface Bench {
   dynamo: DynamoDbLocal;
   bare: Awaited<ReturnType<typeof startBareWs>>;
   fleet: Fleet;
-  /** Where fleet sockets of the stack connect, each with a ticket of the staff user's: every fleet socket is staff. */
-  stackTarget: { url: string; tickets: { apiUrl: string; accessToken: string } };
+  /** Where fleet sockets of the stack connect, each with a ticket of one of the bench's staff users (they may subscribe to any order). */
+  stackTarget: { url: string; tickets: BenchUsers };
+  /**
+   * The load and heartbeat phases' sockets, as customers: a shop has a few staff tabs and many
+   * customers, and every staff `$connect` reads the presence of all staff connections online
+   * (presence.ts), which made 5 000 staff connects quadratic.
+   */
+  loadTarget: { url: string; tickets: BenchUsers };
   aliceToken: string;
   /** The web app's REST client as alice (places orders) and as staff (changes their status). */
   alice: OrdersApi;
@@ -119,8 +137,21 @@ export async function startBench(): Promise<Bench> {
     stops.push(() => fleet.stop());
     progress(`stack up: ${stack.outputs.ws}, bare ws ${bare.url}`);
 
-    const bench: Bench = { ...(await stackParts(stack)), transport: "default", dynamo, bare, fleet, stop };
+    const bench: Bench = {
+      ...(await stackParts(stack, staffAtOnce())),
+      loadTarget: {
+        url: stack.outputs.ws,
+        // The load phase's, or the heartbeat's 100 (each closes its own before the next opens).
+        tickets: await benchUsers(stack, Math.max(phases.has("load") ? settings.loadConnections : 0, 100), "customer"),
+      },
+      transport: "default",
+      dynamo,
+      bare,
+      fleet,
+      stop,
+    };
     await warmUp(bench);
+    stack.setDynamoDbCounting(false);
     return bench;
   } catch (error) {
     await stop();
@@ -133,16 +164,16 @@ export async function startBench(): Promise<Bench> {
  * 4 connections × 32 requests in flight, the transport's old default.
  */
 /**
- * The per-user limits protect people from runaway loops; the bench is one on purpose: one staff
- * user holds thousands of connections (each a ticket), the chat phase floods one order. Both
- * stacks (the pipelined one too: without it its 1000 connects waited for the ticket limit).
+ * The per-user rate limits protect people from runaway loops; the bench is one on purpose: its
+ * users open connections (each a ticket) as fast as they can, the chat phase floods one order.
+ * Both stacks (the pipelined one too: without it its 1000 connects waited for the ticket limit).
+ * The connections per user keep the production limit: see `benchUsers`.
  */
 const benchLimitsEnv = {
   LIVE_ORDERS_RATE_LIMIT_FRAMES: "unlimited",
   LIVE_ORDERS_RATE_LIMIT_CHAT: "unlimited",
   LIVE_ORDERS_RATE_LIMIT_ORDERS: "unlimited",
   LIVE_ORDERS_RATE_LIMIT_TICKETS: "unlimited",
-  LIVE_ORDERS_MAX_CONNECTIONS_PER_USER: "100000",
 } as const;
 
 export const pipelinedTransportEnv = {
@@ -150,15 +181,45 @@ export const pipelinedTransportEnv = {
   [TransportEnv.pipelining]: "32",
 } as const;
 
+/**
+ * Users enough for `connections` fleet sockets at the production limit per user (10). One user
+ * holding thousands made every connect rewrite a slot item of thousands of entries (30 KB at
+ * 1 000: 30 WRU, and a stream record of both images), which no production user does.
+ */
+async function benchUsers(stack: AppStack, connections: number, role: "staff" | "customer"): Promise<BenchUsers> {
+  const perUser = maxConnectionsPerUser();
+  // Margin: a closed socket's slot is free only once its `$disconnect` has run.
+  const count = Math.ceil((connections * 1.2) / perUser);
+  const started = performance.now();
+  const users = Array.from({ length: count }, (_, i) => ({
+    email: `bench-${role}-${i}@example.com`,
+    password: "Bench-Passw0rd!",
+    groups: role === "staff" ? [staffGroup] : [],
+  }));
+  const { cognitoEndpoint, userPoolId, userPoolClientId } = stack.outputs;
+  await ensureUsers({ endpoint: cognitoEndpoint, userPoolId, users });
+  const accessTokens: string[] = [];
+  for (let i = 0; i < users.length; i += 20) {
+    const batch = users.slice(i, i + 20);
+    accessTokens.push(
+      ...(await Promise.all(batch.map((user) => signIn(cognitoEndpoint, userPoolClientId, user.email, user.password)))),
+    );
+  }
+  progress(
+    `  ${count} ${role} users for ${connections} sockets, at most ${perUser} each (made and signed in in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  );
+  return { apiUrl: stack.outputs.api, accessTokens, perUser };
+}
+
 /** What a `Bench` holds of one app stack: its users' clients and the fleet's target. */
-async function stackParts(stack: AppStack) {
+async function stackParts(stack: AppStack, connections: number) {
   const staffToken = await stack.token("staff@example.com");
   const aliceToken = await stack.token("alice@example.com");
   const alice = createOrdersApi({ apiUrl: stack.outputs.api, getToken: async () => aliceToken });
   const staff = createOrdersApi({ apiUrl: stack.outputs.api, getToken: async () => staffToken });
   return {
     stack,
-    stackTarget: { url: stack.outputs.ws, tickets: { apiUrl: stack.outputs.api, accessToken: staffToken } },
+    stackTarget: { url: stack.outputs.ws, tickets: await benchUsers(stack, connections, "staff") },
     aliceToken,
     alice,
     staff,
@@ -168,28 +229,39 @@ async function stackParts(stack: AppStack) {
 }
 
 /**
- * The same app on the same emulators, its handlers posting with the pipelined opt-in: a second
- * stack (fresh table and pool), the bench's fleet and baseline shared. Stop it when done.
+ * The same app, its handlers posting with the pipelined opt-in: a second stack on a DynamoDB
+ * Local of its own (fresh table, and no share of the first stack's engine: DynamoDB Local runs
+ * every request and stream read of every table on one SQLite thread, and on a shared one this
+ * stack's 1 000 connects ran at 3/s against the first stack's 19/s), the bench's cognito-local,
+ * fleet and baseline shared. Stop it when done.
  */
 export async function startPipelinedBench(bench: Bench): Promise<Bench> {
-  const stack = await startAppStack({
-    dynamoEndpoint: bench.stack.outputs.dynamoEndpoint,
-    cognitoEndpoint: bench.stack.outputs.cognitoEndpoint,
-    countDynamoDb: true,
-    env: { ...benchLimitsEnv, ...pipelinedTransportEnv },
-    log: (line) => (line.includes("error") || line.includes("fail") ? progress(line) : undefined),
-  });
+  const dynamo = await startDynamoDbLocal({ port: 0 });
+  const stops: (() => Promise<unknown>)[] = [() => dynamo.stop()];
+  const stop = async () => {
+    for (const stopPart of stops.splice(0).reverse()) await stopPart();
+  };
   try {
+    const stack = await startAppStack({
+      dynamoEndpoint: dynamo.endpoint,
+      cognitoEndpoint: bench.stack.outputs.cognitoEndpoint,
+      countDynamoDb: true,
+      env: { ...benchLimitsEnv, ...pipelinedTransportEnv },
+      log: (line) => (line.includes("error") || line.includes("fail") ? progress(line) : undefined),
+    });
+    stops.push(() => stack.stop());
     const pipelined: Bench = {
       ...bench,
-      ...(await stackParts(stack)),
+      ...(await stackParts(stack, staffAtOnce())),
+      dynamo,
       transport: "pipelined",
-      stop: () => stack.stop(),
+      stop,
     };
     await warmUp(pipelined);
+    stack.setDynamoDbCounting(false);
     return pipelined;
   } catch (error) {
-    await stack.stop();
+    await stop();
     throw error;
   }
 }

@@ -1,12 +1,23 @@
 /** Messages between the bench and its client fleet (bench/fleet.ts), over Node's IPC channel. */
+
+/**
+ * The users the fleet's stack sockets connect as: each holds at most `perUser` of them at once
+ * (the production limit per user, SPEC §4), so a connect costs what it costs in production
+ * rather than rewriting one user's slot item of thousands of entries.
+ */
+export interface BenchUsers {
+  apiUrl: string;
+  accessTokens: readonly string[];
+  perUser: number;
+}
 export type FleetRequest =
   | {
       op: "connect";
       ref: number;
       group: string;
       url: string;
-      /** The stack's sockets connect as the web app does: a ticket each, from the HTTP API with this token. */
-      tickets?: { apiUrl: string; accessToken: string };
+      /** The stack's sockets connect as the web app does: a ticket each, from the HTTP API with one of the users' tokens. */
+      tickets?: BenchUsers;
       count: number;
       concurrency: number;
     }

@@ -9,7 +9,7 @@
  * marker is reported back.
  */
 import WebSocket from "ws";
-import type { FleetReply, FleetRequest } from "./fleet-protocol";
+import type { BenchUsers, FleetReply, FleetRequest } from "./fleet-protocol";
 
 interface Armed {
   id: number;
@@ -105,18 +105,47 @@ function request(client: Client, frame: Record<string, unknown>, timeoutMs: numb
   });
 }
 
-/** `url` with a fresh connect ticket from `POST /realtime/tickets` (SPEC §4), or as it is. */
-async function connectUrl(url: string, tickets: { apiUrl: string; accessToken: string } | undefined): Promise<string> {
-  if (tickets === undefined) return url;
-  const response = await fetch(`${tickets.apiUrl}/realtime/tickets`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${tickets.accessToken}` },
-  });
-  if (response.status !== 201) throw new Error(`ticket refused: ${response.status} ${await response.text()}`);
-  const { ticket } = (await response.json()) as { ticket: string };
-  const target = new URL(url);
-  target.searchParams.set("ticket", ticket);
-  return target.toString();
+/** Open stack sockets per access token, and where the next connect starts looking for a free user. */
+const openPerToken = new Map<string, number>();
+let nextUser = 0;
+
+/**
+ * A user with a free connection slot, least recently picked first: a socket just closed frees
+ * its slot only once the stack's `$disconnect` has run, so its user is the last one reused.
+ */
+function takeUser(users: BenchUsers): string {
+  for (let tried = 0; tried < users.accessTokens.length; tried++) {
+    const token = users.accessTokens[nextUser++ % users.accessTokens.length] as string;
+    const open = openPerToken.get(token) ?? 0;
+    if (open < users.perUser) {
+      openPerToken.set(token, open + 1);
+      return token;
+    }
+  }
+  throw new Error(`all ${users.accessTokens.length} bench users hold ${users.perUser} connections: make more users`);
+}
+
+const releaseUser = (token: string) => openPerToken.set(token, (openPerToken.get(token) ?? 1) - 1);
+
+/** A stack socket: a fresh connect ticket from `POST /realtime/tickets` (SPEC §4) for a user with a free slot. */
+async function openAsUser(url: string, users: BenchUsers): Promise<Client> {
+  const token = takeUser(users);
+  try {
+    const response = await fetch(`${users.apiUrl}/realtime/tickets`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (response.status !== 201) throw new Error(`ticket refused: ${response.status} ${await response.text()}`);
+    const { ticket } = (await response.json()) as { ticket: string };
+    const target = new URL(url);
+    target.searchParams.set("ticket", ticket);
+    const client = await open(target.toString());
+    client.socket.once("close", () => releaseUser(token));
+    return client;
+  } catch (error) {
+    releaseUser(token);
+    throw error;
+  }
 }
 
 async function handle(message: FleetRequest): Promise<FleetReply> {
@@ -126,7 +155,7 @@ async function handle(message: FleetRequest): Promise<FleetReply> {
       groups.set(message.group, group);
       const started = now();
       const results = await bounded(message.count, message.concurrency, async () =>
-        open(await connectUrl(message.url, message.tickets)),
+        message.tickets === undefined ? open(message.url) : openAsUser(message.url, message.tickets),
       );
       let failed = 0;
       let firstError: string | undefined;

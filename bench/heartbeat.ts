@@ -1,7 +1,8 @@
 /**
  * Phase "heartbeat" (after the fan-out, on connections of its own): what the heartbeat costs per
  * million connection-hours by AWS's billing rules, beside API Gateway's own connection-minutes
- * and AppSync Events'. Pings from connections that have not pinged yet, as the web client's
+ * and AppSync Events'. Pings from customer connections (almost every connection is one; a staff
+ * tab's ping also refreshes its presence item, core/presence.ts) that have not pinged yet, as the web client's
  * heartbeat arrives (one every few minutes per connection: sparse, so not counted against the
  * frame limit), each billed: ping and pong messages, the ping function's request and GB-seconds
  * at its sizing, and its reads (`pong {seqs}`).
@@ -29,12 +30,13 @@ export async function measureHeartbeat(bench: Bench, pings = 100): Promise<Heart
   const connected = await fleet.send<"connected">({
     op: "connect",
     group: "heartbeat",
-    ...bench.stackTarget,
+    ...bench.loadTarget,
     count: pings,
     concurrency: 25,
   });
   if (connected.failed > 0) throw new Error(`${connected.failed} connections refused: ${connected.firstError}`);
   await bench.settleDisconnects(Number.POSITIVE_INFINITY);
+  stack.setDynamoDbCounting(true);
   stack.resetCounts();
   const replied = await fleet.send<"replied">({
     op: "request",
@@ -47,6 +49,7 @@ export async function measureHeartbeat(bench: Bench, pings = 100): Promise<Heart
   });
   if (replied.types.pong !== pings) throw new Error(`heartbeat pongs: ${JSON.stringify(replied.types)}`);
   const billed = stack.dynamoDbCounts()?.billed ?? { rru: 0, wru: 0 };
+  stack.setDynamoDbCounting(false);
   const ping = stack.invocations()[webSocketApi.routes.ping.handler] ?? { count: 0, ms: 0 };
   const gateway = stack.gateway().counts();
   await fleet.send({ op: "kill", group: "heartbeat" });

@@ -24,7 +24,7 @@ export async function measureHeldConnections(bench: Bench): Promise<HeldConnecti
   const load = await fleet.send<"connected">({
     op: "connect",
     group: "load",
-    ...bench.stackTarget,
+    ...bench.loadTarget,
     count: settings.loadConnections,
     concurrency: 50,
   });

@@ -128,7 +128,7 @@ export function renderTables(result: Result): string {
     ]),
   );
   table(
-    "Cost per million delivered events on AWS by AWS's billing rules (us-east-1 on-demand list prices; counted in the fan-out rounds)",
+    "Cost per million delivered events on AWS by AWS's billing rules (us-east-1 on-demand list prices; counted in each N's cost rounds, before its timed ones)",
     [
       "N",
       "connections",

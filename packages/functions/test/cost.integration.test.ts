@@ -271,4 +271,25 @@ describe("cost per action", () => {
     process.stdout.write(`\n${output}\n`);
     expect(rows.length).toBeGreaterThan(5);
   });
+
+  it("passes calls through uncounted while counting is paused (the bench's timed rounds), and counts again after", {
+    timeout: 60_000,
+  }, async () => {
+    const staffApi = ordersApiOf("staff@example.com");
+    await settle();
+    stack.resetCounts();
+    stack.setDynamoDbCounting(false);
+    try {
+      await ordersApiOf("alice@example.com").placeOrder(sampleOrder);
+      const page = await staffApi.listOrders({ limit: 25 });
+      expect(page.orders.length).toBeGreaterThan(0);
+      expect(stack.dynamoDbCounts()).toMatchObject({ operations: {}, rcu: 0, wcu: 0, billed: { rru: 0, wru: 0 } });
+    } finally {
+      stack.setDynamoDbCounting(true);
+    }
+    await staffApi.listOrders({ limit: 25 });
+    const counted = stack.dynamoDbCounts();
+    expect(counted?.operations.Query ?? 0).toBeGreaterThan(0);
+    expect(counted?.billed.rru ?? 0).toBeGreaterThan(0);
+  });
 });

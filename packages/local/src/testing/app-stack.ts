@@ -76,6 +76,8 @@ export interface AppStack extends LocalStack {
   dynamoDbCounts(): DynamoDbCounts | undefined;
   /** A new counting window for invocations, DynamoDB and the gateway's meters. */
   resetCounts(): void;
+  /** Pause (false) or resume the DynamoDB counting proxy (`countDynamoDb`): see `DynamoDbCountingProxy.setCounting`. */
+  setDynamoDbCounting(enabled: boolean): void;
 }
 
 export async function startAppStack(options: AppStackOptions): Promise<AppStack> {
@@ -151,6 +153,7 @@ export async function startAppStack(options: AppStackOptions): Promise<AppStack>
       invocations: () => Object.fromEntries([...invocations].map(([ref, entry]) => [ref, { ...entry }])),
       idleMs: () => (running > 0 ? 0 : performance.now() - idleSince),
       dynamoDbCounts: () => counting?.counts(),
+      setDynamoDbCounting: (enabled) => counting?.setCounting(enabled),
       resetCounts() {
         invocations = new Map();
         counting?.reset();

@@ -3,8 +3,10 @@
  * write touched, before and after, and the full items a read evaluated. It asks DynamoDB Local
  * for them with requests of its own beside the call (consistent GetItems of the written keys,
  * the Query again without its projection and filter), which are not counted. They run before the
- * call is answered, so a test that reads the counts after its action has settled sees them all;
- * they cost the call a millisecond or two of latency.
+ * call is answered, so a test that reads the counts after its action has settled sees them all,
+ * and no later write of the caller's changes what they read. They cost the call latency and
+ * DynamoDB Local's one SQLite thread a second pass (the fan-out's Query of 1 000 subscribers is
+ * read twice), so the bench times its rounds with counting off (`setCounting`).
  */
 import { keyOf, type RecordedCall, type WireItem } from "./aws-billing";
 

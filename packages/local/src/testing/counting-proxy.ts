@@ -42,6 +42,12 @@ export interface DynamoDbCountingProxy {
   readonly url: string;
   counts(): DynamoDbCounts;
   reset(): void;
+  /**
+   * Off: calls pass straight through, neither billed nor counted. Billing a call reads the items
+   * it touched beside it (billed-call.ts) before answering, which slows DynamoDB Local's single
+   * writer thread; a timed run turns it off and bills a window of its own instead.
+   */
+  setCounting(enabled: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -116,6 +122,7 @@ export async function startDynamoDbCountingProxy(target: string): Promise<Dynamo
   let byOperation = new Map<string, CapacityUnits>();
   let total: CapacityUnits = { rcu: 0, wcu: 0 };
   let billed: { operation: string; prefix: string; units: UnitsByIndex }[] = [];
+  let counting = true;
 
   const record = (operation: string, status: number, response: Buffer) => {
     add(operations, operation);
@@ -176,7 +183,7 @@ export async function startDynamoDbCountingProxy(target: string): Promise<Dynamo
             forward.end(payload);
           },
         );
-      if (!capacityOperations.has(operation)) {
+      if (!counting || !capacityOperations.has(operation)) {
         const answer = await send(operation, body);
         response.writeHead(answer.status, answer.headers).end(answer.payload);
         return;
@@ -215,6 +222,9 @@ export async function startDynamoDbCountingProxy(target: string): Promise<Dynamo
         byPartitionPrefix: sumBy(billed, (entry) => `${entry.operation} ${entry.prefix}`),
       },
     }),
+    setCounting(enabled) {
+      counting = enabled;
+    },
     reset() {
       operations = new Map();
       failed = new Map();
