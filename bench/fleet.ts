@@ -8,6 +8,7 @@
  * processes on one machine) at which each socket receives its `count`-th frame containing the
  * marker is reported back.
  */
+import { connectUrl } from "@live-orders/local/testing/tickets";
 import WebSocket from "ws";
 import type { BenchUsers, FleetReply, FleetRequest } from "./fleet-protocol";
 
@@ -131,15 +132,7 @@ const releaseUser = (token: string) => openPerToken.set(token, (openPerToken.get
 async function openAsUser(url: string, users: BenchUsers): Promise<Client> {
   const token = takeUser(users);
   try {
-    const response = await fetch(`${users.apiUrl}/realtime/tickets`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}` },
-    });
-    if (response.status !== 201) throw new Error(`ticket refused: ${response.status} ${await response.text()}`);
-    const { ticket } = (await response.json()) as { ticket: string };
-    const target = new URL(url);
-    target.searchParams.set("ticket", ticket);
-    const client = await open(target.toString());
+    const client = await open(await connectUrl({ api: users.apiUrl, ws: url }, token));
     client.socket.once("close", () => releaseUser(token));
     return client;
   } catch (error) {
