@@ -113,6 +113,8 @@ export async function subscriptionsOfConnection(connectionId: string): Promise<T
   return topics;
 }
 
+const latestEventReadsInFlight = 25;
+
 /**
  * `orderSeqsOfConnection` — the current seq of every `order:` topic a connection holds (what
  * `pong` carries, SPEC §4), read without writing: the connection's subscriptions
@@ -125,24 +127,27 @@ export async function subscriptionsOfConnection(connectionId: string): Promise<T
 export async function orderSeqsOfConnection(connectionId: string): Promise<OrderTopicSeqs> {
   const orderIds = (await subscriptionsOfConnection(connectionId)).flatMap((topic) => orderIdOfTopic(topic) ?? []);
   const seqs: OrderTopicSeqs = {};
-  await Promise.all(
-    orderIds.map(async (orderId) => {
-      const page = await dynamo().send(
-        new QueryCommand({
-          TableName: table(),
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :events)",
-          ExpressionAttributeValues: { ":pk": orderPk(orderId), ":events": eventSkPrefix },
-          ProjectionExpression: "seq",
-          ScanIndexForward: false,
-          Limit: 1,
-          ConsistentRead: false,
-        }),
-      );
-      const latest = page.Items?.[0];
-      // An order with no event (a deleted one) is left out.
-      if (latest !== undefined) seqs[`order:${orderId}`] = latest.seq as number;
-    }),
-  );
+  // A bounded number of Queries in flight: a connection may hold many order topics.
+  for (let from = 0; from < orderIds.length; from += latestEventReadsInFlight) {
+    await Promise.all(
+      orderIds.slice(from, from + latestEventReadsInFlight).map(async (orderId) => {
+        const page = await dynamo().send(
+          new QueryCommand({
+            TableName: table(),
+            KeyConditionExpression: "pk = :pk AND begins_with(sk, :events)",
+            ExpressionAttributeValues: { ":pk": orderPk(orderId), ":events": eventSkPrefix },
+            ProjectionExpression: "seq",
+            ScanIndexForward: false,
+            Limit: 1,
+            ConsistentRead: false,
+          }),
+        );
+        const latest = page.Items?.[0];
+        // An order with no event (a deleted one) is left out.
+        if (latest !== undefined) seqs[`order:${orderId}`] = latest.seq as number;
+      }),
+    );
+  }
   return seqs;
 }
 
