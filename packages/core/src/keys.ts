@@ -128,8 +128,6 @@ export const orderSk = "ORDER";
  */
 export const orderRangeEnd = "READ$";
 export const eventSkPrefix = "EVENT#";
-/** After every "EVENT#{10 digits}" key and before "ORDER". */
-export const eventsEnd = `${eventSkPrefix}~`;
 export const ordersForStaffPk = "ORDERS";
 
 export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: orderSk }) as const;

@@ -4,45 +4,42 @@
  * comes after, monotonic in `statusSeq`, so whoever applies an event (its writer, the next
  * writer, the stream fan-out) applies it at most once and never over a later one.
  *
- * Small on purpose: the stream fan-out bundles it.
+ * Small on purpose: the stream fan-out bundles it (hence the kind's literal, not protocol.ts's
+ * `EventKind`, whose module would come along).
  */
 import { dynamo, GetCommand, table, UpdateCommand } from "./dynamo";
 import { isErrorNamed } from "./errors";
 import type { EventHead, EventItem } from "./events";
 import { eventKey, orderKey, staffGsi2Sk } from "./keys";
 import type { StatusBy } from "./order-conflict";
-import { EventKind, type OrderEvent, type OrderStatusEvent } from "./protocol";
+import type { OrderEvent, OrderStatusEvent } from "./protocol";
 import { RetryPolicy, retry } from "./retry";
 
 /**
  * Apply a status event to its order item unless the item already reflects it or a later one.
- * True when this call wrote it. An `order.eta` transaction holding the item (TransactionConflict)
- * is waited out.
+ * True when this call wrote it. An `order.eta` transaction holding the item fails it with
+ * TransactionConflictException: the fan-out's record is retried then; writers wait it out
+ * (`applyAsWriter`).
  */
 export async function applyStatusEvent(event: OrderStatusEvent): Promise<boolean> {
-  const by: StatusBy = { userId: event.by.userId, role: event.by.role };
+  const by: StatusBy = event.by;
   try {
-    await retry(
-      () =>
-        dynamo().send(
-          new UpdateCommand({
-            TableName: table(),
-            Key: orderKey(event.orderId),
-            UpdateExpression:
-              "SET #status = :status, #version = :version, updatedAt = :at, gsi2sk = :gsi2sk, statusBy = :by, statusSeq = :seq",
-            ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(statusSeq) OR statusSeq < :seq)",
-            ExpressionAttributeNames: { "#status": "status", "#version": "version" },
-            ExpressionAttributeValues: {
-              ":status": event.status,
-              ":version": event.version,
-              ":at": event.at,
-              ":gsi2sk": staffGsi2Sk(event.status, event.at, event.orderId),
-              ":by": by,
-              ":seq": event.seq,
-            },
-          }),
-        ),
-      { policy: RetryPolicy.seqRace, retryable: (error) => isErrorNamed(error, "TransactionConflictException") },
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: orderKey(event.orderId),
+        UpdateExpression: "SET #s = :s, #v = :v, updatedAt = :at, gsi2sk = :k, statusBy = :by, statusSeq = :seq",
+        ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(statusSeq) OR statusSeq < :seq)",
+        ExpressionAttributeNames: { "#s": "status", "#v": "version" },
+        ExpressionAttributeValues: {
+          ":s": event.status,
+          ":v": event.version,
+          ":at": event.at,
+          ":k": staffGsi2Sk(event.status, event.at, event.orderId),
+          ":by": by,
+          ":seq": event.seq,
+        },
+      }),
     );
     return true;
   } catch (error) {
@@ -50,6 +47,14 @@ export async function applyStatusEvent(event: OrderStatusEvent): Promise<boolean
     if (isErrorNamed(error, "ConditionalCheckFailedException")) return false;
     throw error;
   }
+}
+
+/** `applyStatusEvent` for a writer, whose answer must not fail for an ETA transaction in flight. */
+export function applyAsWriter(event: OrderStatusEvent): Promise<boolean> {
+  return retry(() => applyStatusEvent(event), {
+    policy: RetryPolicy.seqRace,
+    retryable: (error) => isErrorNamed(error, "TransactionConflictException"),
+  });
 }
 
 /**
@@ -62,7 +67,7 @@ export async function catchUpProjection(orderId: string, head: EventHead): Promi
     new GetCommand({ TableName: table(), Key: eventKey(orderId, head.statusSeq), ConsistentRead: true }),
   );
   const event = (Item as EventItem | undefined)?.event;
-  if (event?.kind === EventKind.OrderStatus) await applyStatusEvent(event);
+  if (event?.kind === "order.status") await applyAsWriter(event);
 }
 
 /**
@@ -72,10 +77,8 @@ export async function catchUpProjection(orderId: string, head: EventHead): Promi
  * Updates fails its condition). A read a moment stale costs one such failed Update, no error.
  */
 export async function repairProjection(event: OrderEvent): Promise<void> {
-  if (event.kind !== EventKind.OrderStatus) return;
-  const { Item } = await dynamo().send(
-    new GetCommand({ TableName: table(), Key: orderKey(event.orderId), ProjectionExpression: "statusSeq" }),
-  );
+  if (event.kind !== "order.status") return;
+  const { Item } = await dynamo().send(new GetCommand({ TableName: table(), Key: orderKey(event.orderId) }));
   if (Item === undefined || Number(Item.statusSeq ?? 0) >= event.seq) return;
   await applyStatusEvent(event);
 }

@@ -23,7 +23,7 @@ import {
 import { customerGsi1, customerGsi1Sk, orderKey, ordersForStaffPk, staffGsi2Range, staffGsi2Sk } from "./keys";
 import { menuItemOf } from "./menu";
 import { lostRaceMessage, refusedMessage, type StatusBy } from "./order-conflict";
-import { applyStatusEvent, catchUpProjection } from "./order-projection";
+import { applyAsWriter, catchUpProjection } from "./order-projection";
 import { parseSearchQuery, searchIndexItems, searchPartitionOf, searchQueryInput } from "./order-search";
 import { cancelRefusal, canTransition, nextStatuses } from "./order-status";
 import {
@@ -489,7 +489,7 @@ async function changeStatus(change: StatusChange): Promise<Order> {
     const result = await tryAppendEvent({ orderId, head: read.head, event });
     if (!result.ok) return undefined;
     // Committed. Should this Update not happen (a crash), the next writer or the fan-out applies it.
-    await applyStatusEvent(event);
+    await applyAsWriter(event);
     return updated;
   });
 }
