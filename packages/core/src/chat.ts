@@ -2,8 +2,9 @@
  * Chat messages on an order. A message is an order event (`chat.message`) with the order's next
  * seq, so chat and status changes share one ordered history and one resume mechanism.
  *
- * Idempotency: the transaction that appends the event also puts an item keyed by
- * (order, sender, clientMessageId) on `attribute_not_exists`. A retried send (same
+ * Idempotency: the transaction that appends the event (its conditional Put at the next seq,
+ * events.ts) also puts an item keyed by (order, sender, clientMessageId) on
+ * `attribute_not_exists`: 2 items, 4 WRU. A retried send (same
  * clientMessageId) cancels on that item, and we answer with the seq the first send got: no
  * duplicate message, same ack.
  */
@@ -11,9 +12,8 @@ import { randomUUID } from "node:crypto";
 import { assertCanSeeOrder, type Identity, senderOf } from "./authz";
 import { dynamo, GetCommand, table } from "./dynamo";
 import { InternalError } from "./errors";
-import { tryAppendEvent, withSeqRetry } from "./events";
+import { queryOrder, tryAppendEvent, withSeqRetry } from "./events";
 import { chatClientMessageKey } from "./keys";
-import { readOrder } from "./order";
 import { type ChatMessageEvent, EventKind } from "./protocol";
 
 export interface SendMessageInput {
@@ -53,8 +53,11 @@ export async function sendMessage(identity: Identity, input: SendMessageInput): 
   const { orderId, clientMessageId } = input;
   const messageId = randomUUID();
   return withSeqRetry(async () => {
-    const order = assertCanSeeOrder(identity, await readOrder(orderId));
-    const seq = order.seq + 1;
+    const read = await queryOrder(orderId);
+    const order = assertCanSeeOrder(identity, read.orderItem as { id: string; customerId: string } | undefined);
+    if (read.head === undefined) return undefined;
+    // The log's seq, not the order item's snapshot: a chat message follows the latest event.
+    const seq = read.head.seq + 1;
     const event: ChatMessageEvent = {
       kind: EventKind.ChatMessage,
       seq,
@@ -75,15 +78,15 @@ export async function sendMessage(identity: Identity, input: SendMessageInput): 
     };
     const result = await tryAppendEvent({
       orderId,
-      expectedSeq: order.seq,
+      head: read.head,
       event,
       extraItems: [
         { Put: { TableName: table(), Item: idempotencyItem, ConditionExpression: "attribute_not_exists(pk)" } },
       ],
     });
     if (result.ok) return { seq, messageId, duplicate: false };
-    // Items: [0] seq item (seq check), [1] event, [2] idempotency item.
-    if (result.reasons[2] === "ConditionalCheckFailed") {
+    // Items: [0] event (taken seq), [1] idempotency item.
+    if (result.reasons[1] === "ConditionalCheckFailed") {
       const first = await readClientMessage(orderId, identity.userId, clientMessageId);
       if (first === undefined) throw new InternalError("idempotency item vanished");
       return { seq: first.seq, messageId: first.messageId, duplicate: true };

@@ -1,20 +1,38 @@
 /**
- * Order events and their per-order sequence number.
+ * Order events and their per-order sequence number: the event log is the order's truth.
  *
- * Every event gets `seq = current + 1`, written in ONE TransactWriteItems with:
- *   - an Update of the order's seq item (ORDER#{id} / SEQ): `seq = :next`, conditioned on
- *     `seq = :expected`;
- *   - a Put of the event item `EVENT#{seq}`, conditioned on `attribute_not_exists(pk)`;
- *   - for a status change, an Update of the order item conditioned on its `version`;
- *   - any extra items of the same action (the chat idempotency item).
- * Either all land or none. Two writers that read the same seq cannot both commit (the seq
- * condition fails for the second, and the event key is taken anyway), so there are no
- * duplicates; a seq is only ever taken together with its event, so there are no gaps. The loser
- * re-reads and retries.
+ * There is no seq counter. An order's seq is its latest event's (`EVENT#{seq}` keys sort before
+ * "ORDER", so one strongly consistent Query, read backwards, returns the order item, its read
+ * positions and its latest event: `queryOrder`). A writer that read latest event `n` commits
+ * event `n + 1` with a Put conditioned on `attribute_not_exists(pk)`: of two writers that read
+ * the same `n` exactly one commits, the other re-reads and retries (`withSeqRetry`), so there are
+ * no duplicates; an event is only ever written at the seq after one that exists, so there are no
+ * gaps. A Put alone bills 1 WRU; in a transaction it would bill 2.
+ *
+ * What a seq counter used to carry rides on each event as running totals computed from the one
+ * before (`totalsAfter`): the chat messages each side has sent (unread counts, read-position.ts)
+ * and `statusSeq`, the seq of the latest event that set the order's status (`order.created`,
+ * `order.status`). The latest event alone answers "which seq, how many messages, which status
+ * change is current".
+ *
+ * The order item is a projection of the log for its status fields (status, version, updatedAt,
+ * statusBy, gsi2sk, `statusSeq`: the status event it reflects), written AFTER the status event
+ * by a monotonic conditional Update (`statusSeq < :seq`, order-projection.ts): applying it twice
+ * or late is harmless. Crash window: a writer that dies between the Put and the Update leaves
+ * the latest status event unapplied. At most that one event can be: a writer that finds the
+ * order item behind its latest event's `statusSeq` applies that event before it decides
+ * (`changeStatus`, `setEta` in order.ts), and only then commits the next one. Two things close
+ * the window: the stream fan-out checks every status event against the order item and applies
+ * it if missing (`repairProjection`), and every read in the meantime reports the snapshot at the
+ * seq the order item does reflect (`snapshotSeq`: just before the unapplied event), so a client
+ * that takes it still applies the status event when it arrives. An `order.eta` event commits
+ * with its order Update in one transaction (etaAt is no projection), a chat message with its
+ * idempotency item.
  */
 import {
   dynamo,
   GetCommand,
+  PutCommand,
   paginateQuery,
   QueryCommand,
   TransactWriteCommand,
@@ -24,22 +42,37 @@ import {
 import { ConflictError, isErrorNamed } from "./errors";
 import {
   eventKey,
-  eventsAfterRange,
+  eventSkPrefix,
   eventsBeforeRange,
+  eventsFromRange,
   orderItemsAfterEvents,
   orderPk,
-  orderSeqKey,
+  orderRange,
   orderSk,
   readPositionSkPrefix,
-  seqSk,
 } from "./keys";
-import type { OrderEvent, Role } from "./protocol";
+import { EventKind, type OrderEvent, type Role } from "./protocol";
 import { RetryPolicy, retryUntilDefined } from "./retry";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
-/** The stored event item: keys plus the event exactly as clients receive it. */
-export interface EventItem {
+/** An order's running totals as of one of its events (the module comment says why they ride on events). */
+export interface EventTotals {
+  /** Chat messages sent by the order's customer up to and including this event. */
+  chatCustomer: number;
+  /** Chat messages sent by staff up to and including this event. */
+  chatStaff: number;
+  /** The seq of the latest event up to this one that set the order's status. */
+  statusSeq: number;
+}
+
+/** The latest event of an order as writers and readers need it: its seq and totals. */
+export interface EventHead extends EventTotals {
+  seq: number;
+}
+
+/** The stored event item: keys, the event exactly as clients receive it, and the totals after it. */
+export interface EventItem extends EventTotals {
   pk: string;
   sk: string;
   entity: "event";
@@ -49,7 +82,24 @@ export interface EventItem {
   event: OrderEvent;
 }
 
-export function eventItem(event: OrderEvent): EventItem {
+/** An event's count of chat messages sent by one side (`chatCustomer`, `chatStaff`). */
+export function chatCountAttribute(role: Role): "chatCustomer" | "chatStaff" {
+  return role === "staff" ? "chatStaff" : "chatCustomer";
+}
+
+/** The totals after `event`, from those of the event before it (none: `event` is the first). */
+export function totalsAfter(previous: EventTotals | undefined, event: OrderEvent): EventTotals {
+  const totals: EventTotals = {
+    chatCustomer: previous?.chatCustomer ?? 0,
+    chatStaff: previous?.chatStaff ?? 0,
+    statusSeq: previous?.statusSeq ?? 0,
+  };
+  if (event.kind === EventKind.OrderCreated || event.kind === EventKind.OrderStatus) totals.statusSeq = event.seq;
+  if (event.kind === EventKind.ChatMessage) totals[chatCountAttribute(event.from.role)] += 1;
+  return totals;
+}
+
+export function eventItem(event: OrderEvent, previous: EventTotals | undefined): EventItem {
   return {
     ...eventKey(event.orderId, event.seq),
     entity: "event",
@@ -57,32 +107,24 @@ export function eventItem(event: OrderEvent): EventItem {
     seq: event.seq,
     kind: event.kind,
     event,
+    ...totalsAfter(previous, event),
   };
 }
 
-/** The order's seq counter (ORDER#{id} / SEQ). On no index, so bumping it is cheap. */
-export interface OrderSeqItem {
-  pk: string;
-  sk: string;
-  entity: "orderSeq";
-  seq: number;
-  chatCustomer?: number;
-  chatStaff?: number;
-}
-
-/** The seq item's count of chat messages sent by one side (`chatCustomer`, `chatStaff`). */
-export function chatCountAttribute(role: Role): "chatCustomer" | "chatStaff" {
-  return role === "staff" ? "chatStaff" : "chatCustomer";
-}
-
-export function orderSeqItem(orderId: string, seq: number): OrderSeqItem {
-  return { ...orderSeqKey(orderId), entity: "orderSeq", seq };
+/** The head of a stored event item (totals absent on an item count as 0). */
+export function headOf(item: Record<string, unknown>): EventHead {
+  return {
+    seq: Number(item.seq),
+    chatCustomer: Number(item.chatCustomer ?? 0),
+    chatStaff: Number(item.chatStaff ?? 0),
+    statusSeq: Number(item.statusSeq ?? 0),
+  };
 }
 
 export interface OrderUpdate {
-  /** `SET` clauses for the order item, e.g. `#status = :status`. */
+  /** `SET` clauses for the order item, e.g. `etaAt = :etaAt`. */
   set: string[];
-  /** Condition on the order item, e.g. the version the change was decided on. */
+  /** Condition on the order item, e.g. that it exists. */
   condition: string;
   names?: Record<string, string>;
   values?: Record<string, unknown>;
@@ -90,53 +132,45 @@ export interface OrderUpdate {
 
 export interface AppendEventInput {
   orderId: string;
-  /** The order's seq as just read; the event gets `expectedSeq + 1`. */
-  expectedSeq: number;
+  /** The order's latest event as just read; the event gets `head.seq + 1`. */
+  head: EventHead;
   event: OrderEvent;
+  /** An order Update that must commit with the event (a transaction then). */
   orderUpdate?: OrderUpdate;
-  /** Further transaction items that must commit with the event (after the seq, event and order items). */
+  /** Further transaction items that must commit with the event (after the event and order items). */
   extraItems?: TransactItem[];
 }
 
-/** Why a transaction did not commit, per item in the order the items were given. */
+/** Why a write did not commit, per item in the order the items were given (the event first). */
 export type CancellationCodes = (string | undefined)[];
 
-export type AppendResult = { ok: true } | { ok: false; reasons: CancellationCodes };
+export type AppendResult = { ok: true; item: EventItem } | { ok: false; reasons: CancellationCodes };
 
-/** One attempt: commit the event with its seq, or report why not (the caller re-reads and decides). */
+/**
+ * One attempt: commit the event at `head.seq + 1`, or report why not (the caller re-reads and
+ * decides). The event alone is one conditional Put; with an order update or extra items, one
+ * TransactWriteItems.
+ */
 export async function tryAppendEvent(input: AppendEventInput): Promise<AppendResult> {
-  const { orderId, expectedSeq, event, orderUpdate } = input;
-  if (event.seq !== expectedSeq + 1 || event.orderId !== orderId) {
-    throw new Error(`event seq ${event.seq} must be expectedSeq + 1 (${expectedSeq + 1}) of order ${orderId}`);
+  const { orderId, head, event, orderUpdate } = input;
+  if (event.seq !== head.seq + 1 || event.orderId !== orderId) {
+    throw new Error(`event seq ${event.seq} must be the latest seq + 1 (${head.seq + 1}) of order ${orderId}`);
+  }
+  const item = eventItem(event, head);
+  const put = { TableName: table(), Item: item, ConditionExpression: "attribute_not_exists(pk)" };
+  const extraItems = input.extraItems ?? [];
+  if (orderUpdate === undefined && extraItems.length === 0) {
+    try {
+      await dynamo().send(new PutCommand(put));
+      return { ok: true, item };
+    } catch (error) {
+      if (isErrorNamed(error, "ConditionalCheckFailedException"))
+        return { ok: false, reasons: ["ConditionalCheckFailed"] };
+      throw error;
+    }
   }
   const items: TransactItem[] = [
-    {
-      Update: {
-        TableName: table(),
-        Key: orderSeqKey(orderId),
-        // A chat message also counts on its sender's side: what unread counts are computed from
-        // (read-position.ts), at no extra write.
-        UpdateExpression: `SET #seq = :nextSeq, entity = :entity${event.kind === "chat.message" ? " ADD #chat :one" : ""}`,
-        ConditionExpression: "#seq = :expectedSeq",
-        ExpressionAttributeNames: {
-          "#seq": "seq",
-          ...(event.kind === "chat.message" ? { "#chat": chatCountAttribute(event.from.role) } : {}),
-        },
-        ExpressionAttributeValues: {
-          ":nextSeq": event.seq,
-          ":expectedSeq": expectedSeq,
-          ":entity": "orderSeq",
-          ...(event.kind === "chat.message" ? { ":one": 1 } : {}),
-        },
-      },
-    },
-    {
-      Put: {
-        TableName: table(),
-        Item: eventItem(event),
-        ConditionExpression: "attribute_not_exists(pk)",
-      },
-    },
+    { Put: put },
     ...(orderUpdate === undefined
       ? []
       : [
@@ -151,11 +185,11 @@ export async function tryAppendEvent(input: AppendEventInput): Promise<AppendRes
             },
           },
         ]),
-    ...(input.extraItems ?? []),
+    ...extraItems,
   ];
   try {
     await dynamo().send(new TransactWriteCommand({ TransactItems: items }));
-    return { ok: true };
+    return { ok: true, item };
   } catch (error) {
     if (isErrorNamed(error, "TransactionCanceledException")) {
       const reasons = ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map(
@@ -180,13 +214,34 @@ export async function withSeqRetry<T>(attempt: (attemptNumber: number) => Promis
   });
 }
 
-/** The raw order item and its current seq, as read together (seq undefined: no order). */
+/** The raw order item and its latest event, as read together (seq undefined: no order). */
 export interface OrderRead {
   orderItem: Record<string, unknown> | undefined;
+  /** The order's latest event: its seq is the order's, its totals the chat counts and current status event. */
+  head: EventHead | undefined;
+  /** The order's seq, its latest event's (undefined: no order). */
   seq: number | undefined;
-  /** The seq item (its chat counts) and the read positions, read in the same request. */
-  seqItem?: Record<string, unknown> | undefined;
+  /** The read positions, read in the same request. */
   readItems?: Record<string, unknown>[];
+}
+
+/**
+ * Whether the order item is behind its log: the latest status event is not applied to it yet
+ * (its writer is between its two writes, or died there; module comment).
+ */
+export function projectionBehind(read: Pick<OrderRead, "orderItem" | "head">): boolean {
+  if (read.orderItem === undefined || read.head === undefined) return false;
+  return Number(read.orderItem.statusSeq ?? 0) < read.head.statusSeq;
+}
+
+/**
+ * The seq the order item is a snapshot at: the latest event's, or, while the latest status event
+ * is not applied, the seq just before it (every earlier event is reflected: only the latest
+ * status event can be missing), so a client holding the snapshot still applies that event.
+ */
+export function snapshotSeq(read: Pick<OrderRead, "orderItem" | "head" | "seq">): number {
+  if (read.head === undefined) return read.seq ?? 0;
+  return projectionBehind(read) ? read.head.statusSeq - 1 : read.head.seq;
 }
 
 /**
@@ -200,43 +255,66 @@ export async function storedEvent(key: { pk: string; sk: string }): Promise<Orde
 }
 
 const isReadItem = (item: Record<string, unknown>) => (item.sk as string).startsWith(readPositionSkPrefix);
+const isEventItem = (item: Record<string, unknown>) =>
+  (item.sk as string).startsWith(eventSkPrefix) && item.entity === "event";
 
-/** The seq of an order from its seq item (undefined: no order). */
-export function currentSeq(
-  orderItem: Record<string, unknown> | undefined,
-  seqItem: Record<string, unknown> | undefined,
-): number | undefined {
-  if (orderItem === undefined) return undefined;
-  return (seqItem?.seq as number | undefined) ?? 0;
+/** Sort the items of an order's range into the order item, its read positions and its events. */
+function sortItems(items: Record<string, unknown>[]) {
+  let orderItem: Record<string, unknown> | undefined;
+  const readItems: Record<string, unknown>[] = [];
+  const eventItems: Record<string, unknown>[] = [];
+  for (const item of items) {
+    if (item.sk === orderSk) orderItem = item;
+    else if (isReadItem(item)) readItems.push(item);
+    else if (isEventItem(item)) eventItems.push(item);
+  }
+  return { orderItem, readItems, eventItems };
 }
 
-/** The order item and its seq: one strongly consistent Query (`order` in keys.ts). */
+function orderRead(
+  orderItem: Record<string, unknown> | undefined,
+  head: EventHead | undefined,
+  readItems: Record<string, unknown>[],
+): OrderRead {
+  return {
+    orderItem,
+    head: orderItem === undefined ? undefined : head,
+    seq: orderItem === undefined ? undefined : (head?.seq ?? 0),
+    readItems,
+  };
+}
+
+/**
+ * The order item, its read positions and its latest event: one strongly consistent Query read
+ * backwards (`order` in keys.ts). The read positions and the order item come first; the Limit
+ * leaves room for the latest event even when no read position exists yet (a few older events
+ * come along then, in the same read unit).
+ */
 export async function queryOrder(orderId: string): Promise<OrderRead> {
   const page = await dynamo().send(
     new QueryCommand({
       TableName: table(),
       KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-      ExpressionAttributeValues: { ":pk": orderPk(orderId), ":from": orderSk, ":to": seqSk },
+      ExpressionAttributeValues: { ":pk": orderPk(orderId), ":from": orderRange.from, ":to": orderRange.to },
+      ScanIndexForward: false,
+      Limit: orderItemsAfterEvents + 1,
       ConsistentRead: true,
     }),
   );
-  const items = page.Items ?? [];
-  const orderItem = items.find((item) => item.sk === orderSk);
-  const seqItem = items.find((item) => item.sk === seqSk);
-  return { orderItem, seq: currentSeq(orderItem, seqItem), seqItem, readItems: items.filter(isReadItem) };
+  const { orderItem, readItems, eventItems } = sortItems(page.Items ?? []);
+  const latest = eventItems[0];
+  return orderRead(orderItem, latest === undefined ? undefined : headOf(latest), readItems);
 }
 
 /**
- * The events after `since`, in seq order, with the order item (raw) and its seq, read in the
- * same strongly consistent Query (`eventsAfter` in keys.ts): "ORDER" and "SEQ" sort after every
- * "EVENT#…" key.
+ * The events after `since`, in seq order, with the order item (raw), its read positions and its
+ * latest event, read in the same strongly consistent Query (`eventsAfter` in keys.ts): "ORDER"
+ * and "READ#…" sort after every "EVENT#…" key. The range starts at the event `since` itself, so
+ * the latest event is in it even when nothing came after `since`.
  */
 export async function queryEventsAfter(orderId: string, since: number): Promise<OrderRead & { events: OrderEvent[] }> {
-  const range = eventsAfterRange(since);
-  const events: OrderEvent[] = [];
-  let orderItem: Record<string, unknown> | undefined;
-  let seqItem: Record<string, unknown> | undefined;
-  const readItems: Record<string, unknown>[] = [];
+  const range = eventsFromRange(since);
+  const items: Record<string, unknown>[] = [];
   const pages = paginateQuery(
     { client: dynamo() },
     {
@@ -246,15 +324,13 @@ export async function queryEventsAfter(orderId: string, since: number): Promise<
       ConsistentRead: true,
     },
   );
-  for await (const page of pages) {
-    for (const item of page.Items ?? []) {
-      if (item.sk === orderSk) orderItem = item;
-      else if (item.sk === seqSk) seqItem = item;
-      else if (isReadItem(item)) readItems.push(item);
-      else if (item.entity === "event") events.push((item as EventItem).event);
-    }
-  }
-  return { events, orderItem, seq: currentSeq(orderItem, seqItem), seqItem, readItems };
+  for await (const page of pages) items.push(...(page.Items ?? []));
+  const { orderItem, readItems, eventItems } = sortItems(items);
+  const events = eventItems.map((item) => (item as unknown as EventItem).event).filter((event) => event.seq > since);
+  const latest = eventItems.at(-1);
+  // No event at or after `since` (a `since` past the order's seq): the latest is read on its own.
+  if (orderItem !== undefined && latest === undefined) return { ...(await queryOrder(orderId)), events };
+  return { ...orderRead(orderItem, latest === undefined ? undefined : headOf(latest), readItems), events };
 }
 
 /**
@@ -268,9 +344,9 @@ export const eventPageSize = 100;
 export type EventPageRequest = { since: number } | { before?: number };
 
 /**
- * One bounded page of an order's events, in seq order, with the order item and its seq for the
- * authorization check (`orderWithLatestEvents` and `eventsPage` in keys.ts). `more` says whether
- * the next page in the same direction has events.
+ * One bounded page of an order's events, in seq order, with the order item and its latest event
+ * for the authorization check (`orderWithLatestEvents` and `eventsPage` in keys.ts). `more`
+ * says whether the next page in the same direction has events.
  */
 export async function queryEventsPage(
   orderId: string,
@@ -278,14 +354,13 @@ export async function queryEventsPage(
   limit: number = eventPageSize,
 ): Promise<OrderRead & { events: OrderEvent[]; more: boolean }> {
   const forwards = "since" in request;
+  const since = forwards ? request.since : 0;
   const before = forwards ? undefined : request.before;
-  const range = forwards
-    ? eventsAfterRange(request.since)
-    : before === undefined
-      ? { from: eventsAfterRange(0).from, to: seqSk }
-      : eventsBeforeRange(before);
-  // The order and seq items end the event range: a page that reaches them needs no second read.
+  const range = forwards ? eventsFromRange(since) : before === undefined ? orderRange : eventsBeforeRange(before);
+  // The order and read items end the event range: a page that reaches them needs no second read.
   const withOrderItems = forwards || before === undefined;
+  // Forwards from `since` ≥ 1, the range starts at the event `since` (the latest when nothing follows).
+  const sinceEvent = forwards && since >= 1 ? 1 : 0;
   const [page, separateRead] = await Promise.all([
     range === undefined
       ? Promise.resolve({ Items: [], LastEvaluatedKey: undefined })
@@ -295,39 +370,36 @@ export async function queryEventsPage(
             KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
             ExpressionAttributeValues: { ":pk": orderPk(orderId), ":from": range.from, ":to": range.to },
             ScanIndexForward: forwards,
-            Limit: limit + (withOrderItems ? orderItemsAfterEvents : 0),
+            Limit: limit + sinceEvent + (withOrderItems ? orderItemsAfterEvents : 0),
             ConsistentRead: true,
           }),
         ),
     withOrderItems ? undefined : queryOrder(orderId),
   ]);
-  let orderItem: Record<string, unknown> | undefined;
-  let seqItem: Record<string, unknown> | undefined;
-  const readItems: Record<string, unknown>[] = [];
+  const { orderItem, readItems, eventItems } = sortItems(page.Items ?? []);
   const events: OrderEvent[] = [];
   let dropped = false;
-  for (const item of page.Items ?? []) {
-    if (item.sk === orderSk) orderItem = item;
-    else if (item.sk === seqSk) seqItem = item;
-    else if (isReadItem(item)) readItems.push(item);
-    else if (item.entity === "event") {
-      if (events.length < limit) events.push((item as EventItem).event);
-      else dropped = true;
-    }
+  for (const item of eventItems) {
+    const event = (item as unknown as EventItem).event;
+    if (forwards && event.seq <= since) continue;
+    if (events.length < limit) events.push(event);
+    else dropped = true;
   }
   if (!forwards) {
     events.reverse();
     const more = (events[0]?.seq ?? 1) > 1;
-    return separateRead !== undefined
-      ? { ...separateRead, events, more }
-      : { orderItem, seq: currentSeq(orderItem, seqItem), seqItem, readItems, events, more };
+    if (separateRead !== undefined) return { ...separateRead, events, more };
+    const latest = eventItems[0];
+    return { ...orderRead(orderItem, latest === undefined ? undefined : headOf(latest), readItems), events, more };
   }
   // Forwards, the order item comes after every event: reaching it with nothing dropped means
-  // this page holds every event after `since`. Cut before it (by Limit or by DynamoDB's 1 MB),
-  // there are more, and the order is read on its own.
-  if (orderItem === undefined || seqItem === undefined) {
+  // this page holds every event after `since`, and its last event is the latest. Cut before it
+  // (by Limit or by DynamoDB's 1 MB), there are more, and the order is read on its own; so it
+  // is when no event at or after `since` exists (a `since` past the order's seq).
+  const latest = eventItems.at(-1);
+  if (orderItem === undefined || latest === undefined) {
     const more = dropped || orderItem === undefined;
     return { ...(await queryOrder(orderId)), events, more: more && page.LastEvaluatedKey !== undefined };
   }
-  return { orderItem, seq: currentSeq(orderItem, seqItem), seqItem, readItems, events, more: dropped };
+  return { ...orderRead(orderItem, headOf(latest), readItems), events, more: dropped };
 }

@@ -3,15 +3,15 @@ import {
   customerIdOfTopic,
   customerTopic,
   eventKey,
-  eventsAfterRange,
   eventsBeforeRange,
+  eventsFromRange,
   orderIdOfTopic,
   orderKey,
   orderRange,
-  orderSeqKey,
+  orderRangeEnd,
   padSeq,
+  readPositionKey,
   searchTermKey,
-  seqSk,
   staffGsi2Range,
   staffGsi2Sk,
   subscriptionGsi1,
@@ -36,23 +36,26 @@ describe("keys", () => {
     expect([order.sk, ...events.map((e) => e.sk)].sort()).toEqual([...events.map((e) => e.sk), order.sk]);
   });
 
-  it("bounds a resume range to the events after since and the order item", () => {
-    const range = eventsAfterRange(2);
+  it("bounds a resume range to the events from since on, the order item and its read positions", () => {
+    const range = eventsFromRange(2);
     const inRange = (sk: string) => sk >= range.from && sk <= range.to;
-    expect(inRange(eventKey("o", 2).sk)).toBe(false);
-    expect(inRange(eventKey("o", 3).sk)).toBe(true);
+    expect(inRange(eventKey("o", 1).sk)).toBe(false);
+    expect(inRange(eventKey("o", 2).sk)).toBe(true);
     expect(inRange(eventKey("o", 1000).sk)).toBe(true);
     expect(inRange(orderKey("o").sk)).toBe(true);
-    expect(inRange(orderSeqKey("o").sk)).toBe(true);
+    expect(inRange(readPositionKey("o", "customer").sk)).toBe(true);
+    expect(inRange(readPositionKey("o", "staff").sk)).toBe(true);
     expect(inRange("CHATMSG")).toBe(false);
+    expect(eventsFromRange(0).from).toBe(eventKey("o", 1).sk);
   });
 
-  it("reads an order and its seq item, and nothing else, with the order range", () => {
+  it("reads, backwards, an order's read positions and order item, then its latest event first", () => {
     const inRange = (sk: string) => sk >= orderRange.from && sk <= orderRange.to;
-    expect(inRange(orderKey("o").sk)).toBe(true);
-    expect(inRange(orderSeqKey("o").sk)).toBe(true);
-    expect(inRange(eventKey("o", 1).sk)).toBe(false);
-    expect(inRange(eventKey("o", 9_999_999_999).sk)).toBe(false);
+    const latest = eventKey("o", 41).sk;
+    const range = [readPositionKey("o", "staff").sk, readPositionKey("o", "customer").sk, orderKey("o").sk, latest];
+    expect(range.every(inRange)).toBe(true);
+    expect([eventKey("o", 40).sk, ...range].sort().reverse()).toEqual([...range, eventKey("o", 40).sk]);
+    expect(eventKey("o", 9_999_999_999).sk < orderKey("o").sk).toBe(true);
   });
 
   it("keys a subscription by topic (fan-out) and by connection (cleanup)", () => {
@@ -94,8 +97,8 @@ describe("keys", () => {
     expect(inRange(staffGsi2Sk("confirmed", "2026-06-01T00:00:00.000Z", "a"))).toBe(false);
   });
 
-  it("sorts search terms after the seq item, outside every range of an order's events", () => {
-    expect(searchTermKey("o", "alice").sk > seqSk).toBe(true);
-    expect(searchTermKey("o", "0").sk > seqSk).toBe(true);
+  it("sorts search terms after the read positions, outside every range of an order's events", () => {
+    expect(searchTermKey("o", "alice").sk > orderRangeEnd).toBe(true);
+    expect(searchTermKey("o", "0").sk > orderRangeEnd).toBe(true);
   });
 });

@@ -11,7 +11,6 @@
  * | item          | pk                     | sk                     | gsi1pk / gsi1sk                    | gsi2pk / gsi2sk                         |
  * |---------------|------------------------|------------------------|------------------------------------|-----------------------------------------|
  * | Order         | ORDER#{orderId}        | ORDER                  | CUSTOMER#{customerId} / {createdAt}#{orderId} | ORDERS / {status}#{updatedAt}#{orderId} |
- * | OrderSeq      | ORDER#{orderId}        | SEQ                    | –                                  | –                                       |
  * | ReadPosition  | ORDER#{orderId}        | READ#{role}            | –                                  | –                                       |
  * | OrderEvent    | ORDER#{orderId}        | EVENT#{seq, 10 digits} | –                                  | –                                       |
  * | ChatClientId  | CHATMSG#{orderId}#{userId}#{clientMessageId} | CHATMSG | –                        | –                                       |
@@ -41,28 +40,33 @@
  *     DynamoDB has no case- or accent-insensitive condition, hence the normalized copy; a term
  *     item per word is what makes "martin" find "Anne-Marie Martin" with a key condition, not a
  *     filter over every order. The first character shards the terms over 36 partitions.
- * - `order` (`queryOrder`) — an order with its current seq, one strongly consistent Query:
- *     pk = ORDER#{orderId} AND sk BETWEEN "ORDER" AND "SEQ".
- * - `orderWithLatestEvents` (`queryEventsPage` backwards) — `GET /orders/{id}`: the order, its
- *     seq and its newest events, one page:
- *     pk = ORDER#{orderId} AND sk BETWEEN "EVENT#" AND "SEQ", ScanIndexForward = false,
- *     Limit = page + orderItemsAfterEvents: SEQ, READ# and ORDER sort after every event, so they come first, then the newest
- *     events. `?before=N` reads the page below seq N: sk BETWEEN "EVENT#" AND EVENT#{pad(N-1)}.
+ * - `order` (`queryOrder`) — an order, its read positions and its latest event (whose seq is the
+ *     order's, whose running totals are its chat counts and current status event, events.ts), one
+ *     strongly consistent Query: pk = ORDER#{orderId} AND sk BETWEEN "EVENT#" AND "READ$",
+ *     ScanIndexForward = false, Limit = orderItemsAfterEvents + 1 (READ#staff, READ#customer and
+ *     ORDER come first, then the latest event; a missing read position lets an older event in).
+ *     Every order read, the status change's and every listing's (one per order listed) is this one.
+ * - `orderWithLatestEvents` (`queryEventsPage` backwards) — `GET /orders/{id}`: the order and its
+ *     newest events, one page: the `order` range with Limit = page + orderItemsAfterEvents.
+ *     `?before=N` reads the page below seq N: sk BETWEEN "EVENT#" AND EVENT#{pad(N-1)}.
  * - `eventsPage` (`queryEventsPage` forwards) — `GET /orders/{id}/events?since=N`, one bounded
- *     page: pk = ORDER#{orderId} AND sk BETWEEN EVENT#{pad(N+1)} AND SEQ, Limit = page + orderItemsAfterEvents (the
- *     order and seq items end the range; a cut page reads them with `order` instead).
- * - `eventsAfter` (`queryEventsAfter`) — an order's events after seq N (resume), plus the order and seq items last:
- *     pk = ORDER#{orderId} AND sk BETWEEN EVENT#{pad(N+1)} AND SEQ.
- *     The order item comes along for the authorization check and the seq item for the current
+ *     page: pk = ORDER#{orderId} AND sk BETWEEN EVENT#{pad(N)} AND "READ$", Limit = page + 1 +
+ *     orderItemsAfterEvents (the event N says the order's seq when nothing follows it; the order
+ *     and read items end the range; a cut page reads them with `order` instead).
+ * - `eventsAfter` (`queryEventsAfter`) — an order's events after seq N (resume), plus the order
+ *     and read items last: pk = ORDER#{orderId} AND sk BETWEEN EVENT#{pad(N)} AND "READ$".
+ *     The order item comes along for the authorization check and the last event for the current
  *     seq, so a replay is one strongly consistent Query.
+ * - `latestEvent` (subscription.ts `orderSeqsOfConnection`) — an order's seq: pk = ORDER#{orderId}
+ *     AND begins_with(sk, "EVENT#"), ScanIndexForward = false, Limit 1.
  * - `subscribersOfTopic` — live connections subscribed to a topic (fan-out; a Query, never a Scan):
  *     pk = TOPIC#{topic}, ConsistentRead. On the base table, not a GSI, on purpose: a GSI is
  *     eventually consistent, and the subscribe flow's no-missed-event argument (subscription
  *     written before the replay read) needs the fan-out to see every subscription written before
  *     the event.
  * - `orderSeqsOfConnection` (subscription.ts) — the seq of each order a connection holds (`pong`):
- *     `subscriptionsOfConnection` below, then BatchGetItem of ORDER#{orderId} / SEQ, eventually
- *     consistent (0.5 RCU + 0.5 per order topic).
+ *     `subscriptionsOfConnection` below, then `latestEvent` of each order, eventually consistent
+ *     (0.5 RRU + 0.5 per order topic).
  * - `subscriptionsOfConnection` — cleanup on `$disconnect` / 410:
  *     gsi1: gsi1pk = CONN#{connectionId}. Eventually consistent; a subscription the cleanup
  *     misses is deleted by the next fan-out's 410 or by TTL.
@@ -85,13 +89,12 @@
  * - `chatClientMessageId` — GetItem/conditional Put of the idempotency item of a chat send.
  * - `readPositions` (read-position.ts) — an order's two read positions, `READ#customer` (its
  *     customer) and `READ#staff` (staff share ONE per order: the board is the shop's shared
- *     inbox, so a message any staff member has read is read for the shop). "READ#" sorts between
- *     "ORDER" and "SEQ", so the `order` Query above (and every range that ends at SEQ) reads them
- *     with the order at no extra request; lists add the caller's one to their BatchGetItem of seq
- *     items. Written by `markRead` with a condition that it only moves forward
- *     (`attribute_not_exists(seq) OR seq < :seq`), and only when the read shows it would.
- *     `unread` = the other side's chat count (on the seq item, `chat.{role}`, bumped in the chat
- *     event's own transaction) minus the count the position had seen (`seen`).
+ *     inbox, so a message any staff member has read is read for the shop). "READ#" sorts after
+ *     "ORDER" and before "READ$", so the `order` Query above (and every range that ends at
+ *     "READ$") reads them with the order at no extra request. Written by `markRead` with a
+ *     condition that it only moves forward (`attribute_not_exists(seq) OR seq < :seq`), and only
+ *     when the read shows it would. `unread` = the other side's chat count (the latest event's
+ *     running `chatCustomer` / `chatStaff`) minus the count the position had seen (`seen`).
  * - `staffConnections` (presence.ts) — staff connections and their latest heartbeat:
  *     pk = PRESENCE#staff (one partition: a shop has a handful of staff connections), a Query
  *     (eventually consistent) answers "is any staff connection live?". Put on a staff
@@ -101,11 +104,11 @@
  * The stream subscriber's filter (routes.ts) passes INSERTs whose sk begins with "EVENT#": event
  * items are write-once, so each event is fanned out from exactly one stream record.
  *
- * Why the seq lives in its own item (OrderSeq) rather than on the order: the order item is
- * projected into gsi1 and gsi2, so bumping a seq there rewrote both index entries on every
- * event, a chat message too — measured, about half of a chat message's write units
- * (packages/functions/test/cost.integration.test.ts). The seq item is on no index; lists read
- * the seqs of the page they return with one BatchGetItem.
+ * Why an order's seq is its latest event's, on no item of its own: the order item is projected
+ * into gsi1 and gsi2, so bumping a seq there rewrote both index entries on every event, a chat
+ * message too; a seq counter item of its own (what this was before) made every event a
+ * transaction of two items, 2 WRU each. The event's conditional Put at the next seq is the
+ * commit instead (events.ts), 1 WRU (docs/costs.md).
  */
 import type { OrderStatus, Role, Topic } from "./protocol";
 
@@ -119,22 +122,27 @@ export function padSeq(seq: number): string {
 }
 
 export const orderSk = "ORDER";
-/** Sorts after "ORDER" and after every "EVENT#…": one range reads events, order and seq. */
-export const seqSk = "SEQ";
+/**
+ * The end of an order's own range: after every "EVENT#…", "ORDER" and "READ#…" key ("$" sorts
+ * right after "#"), before "TERM#…". One range reads events, the order and its read positions.
+ */
+export const orderRangeEnd = "READ$";
 export const eventSkPrefix = "EVENT#";
 export const ordersForStaffPk = "ORDERS";
 
 export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: orderSk }) as const;
 export const orderPk = (orderId: string) => `ORDER#${orderId}`;
-export const orderSeqKey = (orderId: string) => ({ pk: orderPk(orderId), sk: seqSk }) as const;
 export const eventKey = (orderId: string, seq: number) => ({
   pk: orderPk(orderId),
   sk: `${eventSkPrefix}${padSeq(seq)}`,
 });
 
-/** sk bounds of the events after `since` up to and including the order and seq items. */
-export function eventsAfterRange(since: number): { from: string; to: string } {
-  return { from: `${eventSkPrefix}${padSeq(since + 1)}`, to: seqSk };
+/**
+ * sk bounds of the events from `since` on (the event `since` itself too, which says the order's
+ * seq when nothing came after it) up to and including the order and read position items.
+ */
+export function eventsFromRange(since: number): { from: string; to: string } {
+  return { from: `${eventSkPrefix}${padSeq(Math.max(since, 1))}`, to: orderRangeEnd };
 }
 
 /** sk bounds of the events before `before` (none when before ≤ 1). */
@@ -143,8 +151,8 @@ export function eventsBeforeRange(before: number): { from: string; to: string } 
   return { from: eventSkPrefix, to: `${eventSkPrefix}${padSeq(before - 1)}` };
 }
 
-/** sk bounds of the order and seq items. */
-export const orderRange = { from: orderSk, to: seqSk } as const;
+/** sk bounds of an order's latest event, the order item and its read positions (`order`, read backwards). */
+export const orderRange = { from: eventSkPrefix, to: orderRangeEnd } as const;
 
 export const customerGsi1 = (customerId: string) => `CUSTOMER#${customerId}`;
 export const customerGsi1Sk = (createdAt: string, orderId: string) => `${createdAt}#${orderId}`;
@@ -154,7 +162,7 @@ export const staffGsi2Sk = (status: OrderStatus, updatedAt: string, orderId: str
 export const staffGsi2Range = (status: OrderStatus, updatedAfter: string) =>
   ({ from: `${status}#${updatedAfter}`, to: `${status}$` }) as const;
 
-/** After "SEQ", so no range of an order's events, order and seq items ever reads a term. */
+/** After "READ$", so no range of an order's events, order and read items ever reads a term. */
 export const searchTermSkPrefix = "TERM#";
 /** A search term item: one normalized word (or the order number) of an order. */
 export const searchTermKey = (orderId: string, term: string) => ({
@@ -174,8 +182,8 @@ export const readPositionKey = (orderId: string, role: Role) => ({
   pk: orderPk(orderId),
   sk: `${readPositionSkPrefix}${role}`,
 });
-/** The items that end an order's event range (`ORDER`, `READ#customer`, `READ#staff`, `SEQ`): a page reads them too. */
-export const orderItemsAfterEvents = 4;
+/** The items that end an order's event range (`ORDER`, `READ#customer`, `READ#staff`): a page reads them too. */
+export const orderItemsAfterEvents = 3;
 
 export const staffPresencePk = "PRESENCE#staff";
 export const staffPresenceKey = (connectionId: string) => ({ pk: staffPresencePk, sk: `CONN#${connectionId}` });

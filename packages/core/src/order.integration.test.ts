@@ -1,8 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { customer, orderInput, staffMember, useTestTable } from "../test/helpers";
+import * as Chat from "./chat";
 import { type AppError, BadRequestError, ConflictError, ForbiddenError, NotFoundError } from "./errors";
+import { queryOrder, tryAppendEvent } from "./events";
 import { menu } from "./menu";
 import * as Order from "./order";
+import { applyStatusEvent, repairProjection } from "./order-projection";
+import type { OrderStatus, OrderStatusEvent } from "./protocol";
 
 beforeAll(async () => {
   await useTestTable("orders");
@@ -260,5 +264,93 @@ describe("cancel", () => {
     const owner = customer();
     const order = await Order.create(owner, orderInput());
     await expect(Order.cancel(owner, order.id, { version: 5 })).rejects.toThrow(/stale version/);
+  });
+});
+
+describe("the order item as a projection of the event log (a writer dying between its two writes)", () => {
+  /** What a status change's writer leaves when it dies after its event's Put, before the order Update. */
+  async function statusEventWithoutOrderUpdate(orderId: string, status: OrderStatus): Promise<OrderStatusEvent> {
+    const read = await queryOrder(orderId);
+    const order = (await Order.readOrder(orderId))!;
+    const event: OrderStatusEvent = {
+      kind: "order.status",
+      seq: read.head!.seq + 1,
+      orderId,
+      customerId: order.customerId,
+      at: new Date().toISOString(),
+      from: order.status,
+      status,
+      version: order.version + 1,
+      by: { userId: "staff-that-crashed", role: "staff" },
+    };
+    expect(await tryAppendEvent({ orderId, head: read.head!, event })).toMatchObject({ ok: true });
+    return event;
+  }
+
+  it("reads report the snapshot before the unapplied event, and the fan-out's repair applies it once", async () => {
+    const staff = staffMember();
+    const owner = customer();
+    const order = await Order.create(owner, orderInput());
+    const event = await statusEventWithoutOrderUpdate(order.id, "confirmed");
+    // The order item still says placed: its seq is 1, so a client holding it applies event 2.
+    const stale = await Order.getWithEvents(staff, order.id);
+    expect(stale.order).toMatchObject({ status: "placed", version: 1, seq: 1 });
+    expect(stale.events.map((e) => e.seq)).toEqual([1, 2]);
+    expect((await Order.list(staff, { limit: 100 })).orders.find((o) => o.id === order.id)).toMatchObject({
+      status: "placed",
+      seq: 1,
+    });
+
+    await repairProjection(event);
+    const repaired = await Order.getWithEvents(owner, order.id);
+    expect(repaired.order).toMatchObject({ status: "confirmed", version: 2, seq: 2, updatedAt: event.at });
+    expect((await Order.list(staff, { status: "confirmed", limit: 100 })).orders.map((o) => o.id)).toContain(order.id);
+    // Applying it again, or an older status event after a newer one, changes nothing.
+    expect(await applyStatusEvent(event)).toBe(false);
+    const next = await Order.updateStatus(staff, order.id, { status: "preparing", version: 2 });
+    expect(next).toMatchObject({ status: "preparing", version: 3, seq: 3 });
+    expect(await applyStatusEvent(event)).toBe(false);
+    await repairProjection(event);
+    expect(await Order.readOrder(order.id)).toMatchObject({ status: "preparing", version: 3, seq: 3 });
+  });
+
+  it("a status change decided after an unapplied one is decided on the state after it, never lost", async () => {
+    const staff = staffMember();
+    const owner = customer();
+    const order = await Order.create(owner, orderInput());
+    await statusEventWithoutOrderUpdate(order.id, "confirmed");
+    // A chat message after it: the missing status event is no longer the latest event.
+    await Chat.sendMessage(owner, { orderId: order.id, text: "hello", clientMessageId: "c-1" });
+    // A writer that saw the stale order item (version 1) must not overwrite `confirmed`…
+    await expect(Order.updateStatus(staff, order.id, { status: "cancelled", version: 1 })).rejects.toThrow(
+      /stale version/,
+    );
+    // …nor may a transition that is only legal from `placed` pass.
+    await expect(Order.cancel(owner, order.id)).rejects.toThrow(/only while the order is placed/);
+    // The change from the real state goes through.
+    const next = await Order.updateStatus(staff, order.id, { status: "preparing", version: 2 });
+    expect(next).toMatchObject({ status: "preparing", version: 3, seq: 4 });
+    const { order: after, events } = await Order.getWithEvents(staff, order.id);
+    expect(after).toMatchObject({ status: "preparing", version: 3, seq: 4 });
+    expect(events.map((e) => (e.kind === "order.status" ? `${e.status} v${e.version}` : e.kind))).toEqual([
+      "order.created",
+      "confirmed v2",
+      "chat.message",
+      "preparing v3",
+    ]);
+  });
+
+  it("an ETA set after an unapplied status change returns the order with that change", async () => {
+    const staff = staffMember();
+    const order = await Order.create(customer(), orderInput());
+    await statusEventWithoutOrderUpdate(order.id, "confirmed");
+    const etaAt = new Date(Date.now() + 3_600_000).toISOString();
+    expect(await Order.setEta(staff, order.id, { etaAt })).toMatchObject({
+      status: "confirmed",
+      version: 2,
+      seq: 3,
+      etaAt,
+    });
+    expect(await Order.readOrder(order.id)).toMatchObject({ status: "confirmed", version: 2, seq: 3, etaAt });
   });
 });

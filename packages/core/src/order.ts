@@ -5,33 +5,25 @@
  */
 import { randomUUID } from "node:crypto";
 import { assertCanSeeOrder, assertCustomer, assertStaff, type Identity, isStaff } from "./authz";
-import { BatchGetCommand, dynamo, QueryCommand, TransactWriteCommand, table } from "./dynamo";
+import { dynamo, QueryCommand, TransactWriteCommand, table } from "./dynamo";
 import { BadRequestError, ConflictError, ForbiddenError, isErrorNamed } from "./errors";
 import {
-  currentSeq,
   type EventPageRequest,
   eventItem,
   eventPageSize,
   type OrderRead,
-  orderSeqItem,
+  projectionBehind,
   queryEventsAfter,
   queryEventsPage,
   queryOrder,
+  snapshotSeq,
   tryAppendEvent,
   withSeqRetry,
 } from "./events";
-import {
-  customerGsi1,
-  customerGsi1Sk,
-  orderKey,
-  orderSeqKey,
-  ordersForStaffPk,
-  readPositionKey,
-  staffGsi2Range,
-  staffGsi2Sk,
-} from "./keys";
+import { customerGsi1, customerGsi1Sk, orderKey, ordersForStaffPk, staffGsi2Range, staffGsi2Sk } from "./keys";
 import { menuItemOf } from "./menu";
 import { lostRaceMessage, refusedMessage, type StatusBy } from "./order-conflict";
+import { applyAsWriter, catchUpProjection } from "./order-projection";
 import { parseSearchQuery, searchIndexItems, searchPartitionOf, searchQueryInput } from "./order-search";
 import { cancelRefusal, canTransition, nextStatuses } from "./order-status";
 import {
@@ -49,13 +41,14 @@ import {
 } from "./protocol";
 import { admit, Limit } from "./rate-limit";
 import { readItemOf, unreadOf } from "./read-position";
-import { RetryPolicy, retryUntilDefined } from "./retry";
 import type { CancelInput, CreateOrderInput, ListOrdersInput, SetEtaInput, UpdateStatusInput } from "./validation";
 
-/** The stored order item: the public Order plus its keys; its seq lives in the seq item. */
+/** The stored order item: the public Order plus its keys; its seq is its latest event's (events.ts). */
 export interface OrderItemRecord extends Omit<Order, "seq" | "unread" | "etaAt"> {
   /** Null once staff cleared it. */
   etaAt?: string | null;
+  /** The seq of the status event (`order.created`, `order.status`) the item reflects (order-projection.ts). */
+  statusSeq: number;
   pk: string;
   sk: string;
   entity: "order";
@@ -90,11 +83,11 @@ export function toOrder(item: Record<string, unknown>, seq: number, unread = 0):
   return order;
 }
 
-/** An order as `identity` reads it: with their side's unread count. */
-function orderFor(identity: Identity, read: OrderRead): Order | undefined {
+/** An order as `reader` reads it: at the seq its item is a snapshot at, with their side's unread count. */
+function orderFor(identity: Pick<Identity, "role">, read: OrderRead): Order | undefined {
   if (read.orderItem === undefined) return undefined;
-  const unread = unreadOf(identity.role, read.seqItem, readItemOf(read.readItems, identity.role));
-  return toOrder(read.orderItem, read.seq ?? 0, unread);
+  const unread = unreadOf(identity.role, read.head, readItemOf(read.readItems, identity.role));
+  return toOrder(read.orderItem, snapshotSeq(read), unread);
 }
 
 function orderItem(order: Order): OrderItemRecord {
@@ -107,13 +100,14 @@ function orderItem(order: Order): OrderItemRecord {
     gsi1sk: customerGsi1Sk(order.createdAt, order.id),
     gsi2pk: ordersForStaffPk,
     gsi2sk: staffGsi2Sk(order.status, order.updatedAt, order.id),
+    statusSeq: order.seq,
   };
 }
 
-/** Strongly consistent read of one order and its seq, no authorization (internal use). */
+/** Strongly consistent read of one order at the seq its item reflects, no authorization (internal use). */
 export async function readOrder(orderId: string): Promise<Order | undefined> {
-  const { orderItem: item, seq } = await queryOrder(orderId);
-  return item === undefined ? undefined : toOrder(item, seq ?? 0);
+  const read = await queryOrder(orderId);
+  return read.orderItem === undefined ? undefined : toOrder(read.orderItem, snapshotSeq(read));
 }
 
 /** The order's lines priced from the menu: the client names a sku and a quantity, never a price. */
@@ -175,11 +169,10 @@ export async function create(
           {
             Put: {
               TableName: table(),
-              Item: orderSeqItem(order.id, 1),
+              Item: eventItem(event, undefined),
               ConditionExpression: "attribute_not_exists(pk)",
             },
           },
-          { Put: { TableName: table(), Item: eventItem(event), ConditionExpression: "attribute_not_exists(pk)" } },
           ...searchIndexItems(order, table()),
         ],
       }),
@@ -414,65 +407,26 @@ export async function ordersOfCustomer(customerId: string, input: ListOrdersInpu
   );
 }
 
-/** One page of a listing: the orders with their seqs and the reader's unread counts, and the cursor of the next page. */
+/**
+ * One page of a listing: the orders with their seqs and the reader's unread counts, and the
+ * cursor of the next page. The index gives the page's order ids; each order is then read with
+ * its latest event and read positions (`order`, one strongly consistent Query per order, run
+ * together): the order item from the base table, so its state and its seq are one snapshot.
+ */
 async function orderPage(query: QueryCommand, reader: Role): Promise<OrderPage> {
   const page = await dynamo().send(query);
-  const items = page.Items ?? [];
-  const counts = await batchGet(items.flatMap((item) => countKeys(item.id as string, reader)));
+  const orders = await ordersByIds(
+    (page.Items ?? []).map((item) => item.id as string),
+    reader,
+  );
   const cursor = encodeCursor(page.LastEvaluatedKey);
-  return {
-    orders: items.map((item) => withCounts(item, item.id as string, reader, counts)),
-    ...(cursor === undefined ? {} : { cursor }),
-  };
+  return { orders, ...(cursor === undefined ? {} : { cursor }) };
 }
 
-/** Orders by id with their seqs and unread counts, in the order given: BatchGetItem of 3 keys an order. */
+/** Orders by id with their seqs and the reader's unread counts, in the order given (`order` for each). */
 async function ordersByIds(orderIds: string[], reader: Role): Promise<Order[]> {
-  const items = await batchGet(orderIds.flatMap((id) => [orderKey(id), ...countKeys(id, reader)]));
-  return orderIds.flatMap((id) => {
-    const item = items.get(itemKey(orderKey(id)));
-    return item === undefined ? [] : [withCounts(item, id, reader, items)];
-  });
-}
-
-/** What an order's seq and the reader's unread count are read from: its seq item and the reader's read position. */
-const countKeys = (orderId: string, reader: Role) => [orderSeqKey(orderId), readPositionKey(orderId, reader)];
-const itemKey = (key: { pk: string; sk: string }) => `${key.pk}|${key.sk}`;
-
-function withCounts(
-  item: Record<string, unknown>,
-  orderId: string,
-  reader: Role,
-  found: Map<string, Record<string, unknown>>,
-): Order {
-  const seqItem = found.get(itemKey(orderSeqKey(orderId)));
-  const unread = unreadOf(reader, seqItem, found.get(itemKey(readPositionKey(orderId, reader))));
-  return toOrder(item, currentSeq(item, seqItem) ?? 0, unread);
-}
-
-/** BatchGetItem takes at most 100 keys a request. */
-const batchGetKeyLimit = 100;
-
-/** Items by key (strongly consistent), keyed by "pk|sk", retrying unprocessed keys. */
-async function batchGet(allKeys: { pk: string; sk: string }[]): Promise<Map<string, Record<string, unknown>>> {
-  const found = new Map<string, Record<string, unknown>>();
-  for (let start = 0; start < allKeys.length; start += batchGetKeyLimit) {
-    let keys: Record<string, unknown>[] = allKeys.slice(start, start + batchGetKeyLimit);
-    await retryUntilDefined(
-      async () => {
-        if (keys.length > 0) {
-          const result = await dynamo().send(
-            new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys, ConsistentRead: true } } }),
-          );
-          for (const item of result.Responses?.[table()] ?? []) found.set(`${item.pk}|${item.sk}`, item);
-          keys = result.UnprocessedKeys?.[table()]?.Keys ?? [];
-        }
-        return keys.length === 0 ? found : undefined;
-      },
-      { policy: RetryPolicy.unprocessedItems, exhausted: () => new Error("could not read a page of orders") },
-    );
-  }
-  return found;
+  const reads = await Promise.all(orderIds.map((id) => queryOrder(id)));
+  return reads.flatMap((read) => orderFor({ role: reader }, read) ?? []);
 }
 
 // ------------------------------------------------------------------ status changes
@@ -488,10 +442,13 @@ interface StatusChange {
 }
 
 /**
- * Read, check, commit; on a lost race re-read and re-check. The commit is conditioned on both
- * the version read (optimistic concurrency: a concurrent status change makes us re-check, and
- * with a caller-given version, fail) and the seq read (a concurrent chat message only makes us
- * retry).
+ * Read, check, commit; on a lost race re-read and re-check. The commit is the status event's
+ * conditional Put at the seq after the latest event read: a concurrent event of any kind makes
+ * it fail, and the re-read re-checks the version (optimistic concurrency: with a caller-given
+ * version, a concurrent status change is a CONFLICT). Then the order item is brought up to the
+ * event (`applyStatusEvent`, monotonic). An order item found behind its latest status event
+ * (that event's writer is between its two writes, or died there) is brought up first, and the
+ * change decided on the state after it, never on the stale item (events.ts, module comment).
  */
 async function changeStatus(change: StatusChange): Promise<Order> {
   const { identity, orderId, to } = change;
@@ -499,6 +456,14 @@ async function changeStatus(change: StatusChange): Promise<Order> {
     const read = await queryOrder(orderId);
     const item = read.orderItem;
     const order = assertCanSeeOrder(identity, orderFor(identity, read));
+    if (read.head === undefined) return undefined;
+    if (projectionBehind(read)) {
+      await catchUpProjection(orderId, read.head);
+      return undefined;
+    }
+    // Read between another writer's order Update and its event (a Query reads its items one by
+    // one): that event is not read yet, and the Put below would fail anyway.
+    if (Number(item?.statusSeq ?? 0) > read.head.statusSeq) return undefined;
     const statusBy = item?.statusBy as StatusBy | undefined;
     const conflict = (message: string) =>
       new ConflictError(message, { currentVersion: order.version, status: order.status });
@@ -507,7 +472,7 @@ async function changeStatus(change: StatusChange): Promise<Order> {
     const refusal = change.refuse(order);
     if (refusal !== undefined) throw conflict(refusedMessage(order, statusBy, identity, refusal, to));
     const now = new Date().toISOString();
-    const seq = order.seq + 1;
+    const seq = read.head.seq + 1;
     const version = order.version + 1;
     const updated: Order = { ...order, status: to, version, seq, updatedAt: now };
     const event: OrderStatusEvent = {
@@ -521,25 +486,11 @@ async function changeStatus(change: StatusChange): Promise<Order> {
       version,
       by: { userId: identity.userId, role: identity.role },
     };
-    const result = await tryAppendEvent({
-      orderId,
-      expectedSeq: order.seq,
-      event,
-      orderUpdate: {
-        set: ["#status = :to", "#version = :nextVersion", "updatedAt = :now", "gsi2sk = :gsi2sk", "statusBy = :by"],
-        condition: "#version = :version",
-        names: { "#status": "status", "#version": "version" },
-        values: {
-          ":to": to,
-          ":nextVersion": version,
-          ":version": order.version,
-          ":now": now,
-          ":gsi2sk": staffGsi2Sk(to, now, orderId),
-          ":by": { userId: identity.userId, role: identity.role } satisfies StatusBy,
-        },
-      },
-    });
-    return result.ok ? updated : undefined;
+    const result = await tryAppendEvent({ orderId, head: read.head, event });
+    if (!result.ok) return undefined;
+    // Committed. Should this Update not happen (a crash), the next writer or the fan-out applies it.
+    await applyAsWriter(event);
+    return updated;
   });
 }
 
@@ -583,8 +534,14 @@ export async function setEta(identity: Identity, orderId: string, input: SetEtaI
   return withSeqRetry(async () => {
     const read = await queryOrder(orderId);
     const order = assertCanSeeOrder(identity, orderFor(identity, read));
+    if (read.head === undefined) return undefined;
+    // The order returned must be the state at the ETA's seq: no status event missing from it.
+    if (projectionBehind(read)) {
+      await catchUpProjection(orderId, read.head);
+      return undefined;
+    }
     const now = new Date().toISOString();
-    const seq = order.seq + 1;
+    const seq = read.head.seq + 1;
     const event: OrderEtaEvent = {
       kind: EventKind.OrderEta,
       seq,
@@ -596,7 +553,7 @@ export async function setEta(identity: Identity, orderId: string, input: SetEtaI
     };
     const result = await tryAppendEvent({
       orderId,
-      expectedSeq: order.seq,
+      head: read.head,
       event,
       orderUpdate: { set: ["etaAt = :etaAt"], condition: "attribute_exists(pk)", values: { ":etaAt": input.etaAt } },
     });

@@ -5,17 +5,16 @@
  * staff — the board is the shop's shared inbox, so what one staff member read is read for the
  * shop (Intercom's and Zendesk's team inboxes work the same way). A position is the highest seq
  * read (it never moves back) plus `seen`: how many of the other side's chat messages were at or
- * below it. The seq item counts each side's messages (`chatCustomer`, `chatStaff`, bumped in the
- * message's own transaction, events.ts), so
+ * below it. Every event carries each side's running count of messages (`chatCustomer`,
+ * `chatStaff`, events.ts), so with the order's latest event
  *     unread = the other side's count − seen
  * is computed from items every order read already has (the `order` Query reads the positions
- * with the order, lists add one key per order to the BatchGetItem of seq items): no Query of
- * events per order.
+ * and the latest event with the order, lists run it for each order): no count of events.
  */
 import { assertCanSeeOrder, type Identity } from "./authz";
 import { dynamo, QueryCommand, table, UpdateCommand } from "./dynamo";
 import { isErrorNamed } from "./errors";
-import { chatCountAttribute, queryOrder } from "./events";
+import { chatCountAttribute, type EventTotals, queryOrder } from "./events";
 import { eventKey, orderPk, readPositionKey } from "./keys";
 import type { Role } from "./protocol";
 
@@ -32,13 +31,13 @@ export interface ReadPositionItem {
 
 export const otherSide = (role: Role): Role => (role === "staff" ? "customer" : "staff");
 
-/** The other side's chat messages the `role` has not read, from the seq item and the role's position. */
+/** The other side's chat messages the `role` has not read, from the latest event's totals and the role's position. */
 export function unreadOf(
   role: Role,
-  seqItem: Record<string, unknown> | undefined,
+  head: EventTotals | undefined,
   readItem: Record<string, unknown> | undefined,
 ): number {
-  const sent = Number(seqItem?.[chatCountAttribute(otherSide(role))] ?? 0);
+  const sent = head?.[chatCountAttribute(otherSide(role))] ?? 0;
   const seen = Number(readItem?.seen ?? 0);
   return Math.max(0, sent - seen);
 }
@@ -73,7 +72,7 @@ export async function markRead(identity: Identity, orderId: string, seq: number)
   const unchanged = { orderId, customerId: order.customerId, role, seq: undefined };
   if (target <= Number(current?.seq ?? 0)) return unchanged;
   const other = otherSide(role);
-  const sentNow = Number(read.seqItem?.[chatCountAttribute(other)] ?? 0);
+  const sentNow = read.head?.[chatCountAttribute(other)] ?? 0;
   const seen = sentNow - (target < (read.seq ?? 0) ? await otherMessagesAfter(orderId, target, other) : 0);
   try {
     await dynamo().send(

@@ -18,14 +18,14 @@
 import { assertCanSeeOrder, assertStaff, type Identity, isStaff } from "./authz";
 import { fanOutLimits } from "./config";
 import { connectionExpiresAt } from "./connection";
-import { BatchGetCommand, DeleteCommand, dynamo, PutCommand, paginateQuery, table } from "./dynamo";
+import { DeleteCommand, dynamo, PutCommand, paginateQuery, QueryCommand, table } from "./dynamo";
 import { NotFoundError } from "./errors";
 import {
   connectionGsi1,
   customerIdOfTopic,
+  eventSkPrefix,
   orderIdOfTopic,
   orderPk,
-  orderSeqKey,
   staffPresenceTopic,
   subscriptionGsi1,
   subscriptionKey,
@@ -34,7 +34,6 @@ import {
 import { eventsAfter, readOrder } from "./order";
 import { staffPresence } from "./presence";
 import type { OrderEvent, OrderTopicSeqs, StaffPresence, Topic } from "./protocol";
-import { RetryPolicy, retryUntilDefined } from "./retry";
 
 export interface SubscriptionRecord {
   pk: string;
@@ -114,40 +113,41 @@ export async function subscriptionsOfConnection(connectionId: string): Promise<T
   return topics;
 }
 
-/** BatchGetItem takes at most 100 keys. */
-const batchGetLimit = 100;
+const latestEventReadsInFlight = 25;
 
 /**
  * `orderSeqsOfConnection` — the current seq of every `order:` topic a connection holds (what
  * `pong` carries, SPEC §4), read without writing: the connection's subscriptions
- * (`subscriptionsOfConnection`, gsi1) and one BatchGetItem of their orders' seq items, both
- * eventually consistent. Read units: 0.5 for the Query (a connection's subscription items fit in
- * 4 KB) plus 0.5 per order topic (each seq item rounds up to 4 KB): 1 RCU for a customer
- * watching one order. A seq read a moment stale only delays a gap's discovery to the next
- * heartbeat; the event's own push usually arrives first anyway.
+ * (`subscriptionsOfConnection`, gsi1), then each order's latest event (a Query of its events
+ * backwards, Limit 1, `latestEvent` in keys.ts), all eventually consistent. Read units: 0.5 for
+ * the subscriptions (they fit in 4 KB) plus 0.5 per order topic: 1 RRU for a customer watching
+ * one order. A seq read a moment stale only delays a gap's discovery to the next heartbeat; the
+ * event's own push usually arrives first anyway.
  */
 export async function orderSeqsOfConnection(connectionId: string): Promise<OrderTopicSeqs> {
   const orderIds = (await subscriptionsOfConnection(connectionId)).flatMap((topic) => orderIdOfTopic(topic) ?? []);
   const seqs: OrderTopicSeqs = {};
-  for (let from = 0; from < orderIds.length; from += batchGetLimit) {
-    let keys: Record<string, unknown>[] = orderIds.slice(from, from + batchGetLimit).map((id) => orderSeqKey(id));
-    await retryUntilDefined(
-      async () => {
-        const result = await dynamo().send(
-          new BatchGetCommand({
-            RequestItems: { [table()]: { Keys: keys, ProjectionExpression: "pk, seq", ConsistentRead: false } },
+  // A bounded number of Queries in flight: a connection may hold many order topics.
+  for (let from = 0; from < orderIds.length; from += latestEventReadsInFlight) {
+    await Promise.all(
+      orderIds.slice(from, from + latestEventReadsInFlight).map(async (orderId) => {
+        const page = await dynamo().send(
+          new QueryCommand({
+            TableName: table(),
+            KeyConditionExpression: "pk = :pk AND begins_with(sk, :events)",
+            ExpressionAttributeValues: { ":pk": orderPk(orderId), ":events": eventSkPrefix },
+            ProjectionExpression: "seq",
+            ScanIndexForward: false,
+            Limit: 1,
+            ConsistentRead: false,
           }),
         );
-        for (const item of result.Responses?.[table()] ?? []) {
-          seqs[`order:${(item.pk as string).slice(orderPk("").length)}`] = item.seq as number;
-        }
-        keys = result.UnprocessedKeys?.[table()]?.Keys ?? [];
-        return keys.length === 0 ? true : undefined;
-      },
-      { policy: RetryPolicy.unprocessedItems, exhausted: () => new Error("could not read the seqs of a connection") },
+        const latest = page.Items?.[0];
+        // An order with no event (a deleted one) is left out.
+        if (latest !== undefined) seqs[`order:${orderId}`] = latest.seq as number;
+      }),
     );
   }
-  // An order with no seq item yet (no event) is at seq 0; a deleted one is left out.
   return seqs;
 }
 

@@ -208,4 +208,39 @@ describe("stream fan-out handler", () => {
     expect(result).toEqual({ batchItemFailures: [] });
     expect(posted).toEqual([]);
   });
+
+  it("applies a status event its writer did not apply to the order item; a redelivery changes nothing", async () => {
+    const { handler } = await import("../src/stream/fan-out");
+    const Order = await import("@live-orders/core/order");
+    const { queryOrder, tryAppendEvent } = await import("@live-orders/core/events");
+    status = 200;
+    const customer = { userId: "cust-repair", role: "customer" as const, username: "c" };
+    const order = await Order.create(customer, {
+      items: [{ sku: "PIZZA-MARG", quantity: 1 }],
+      contact: { name: "C", phone: "+1 555 0100" },
+      fulfilment: { type: "pickup" },
+    });
+    // The writer's crash: the event is committed, the order Update never ran.
+    const read = await queryOrder(order.id);
+    const event = {
+      kind: "order.status" as const,
+      seq: 2,
+      orderId: order.id,
+      customerId: customer.userId,
+      at: new Date().toISOString(),
+      from: "placed" as const,
+      status: "confirmed" as const,
+      version: 2,
+      by: { userId: "staff-1", role: "staff" as const },
+    };
+    const appended = await tryAppendEvent({ orderId: order.id, head: read.head!, event });
+    if (!appended.ok) throw new Error("append failed");
+    expect(await Order.readOrder(order.id)).toMatchObject({ status: "placed", version: 1, seq: 1 });
+    const record = insertRecord(order.id, 2, "500");
+    record.dynamodb!.NewImage = marshall(appended.item) as never;
+    expect(await handler({ Records: [record, record] } as DynamoDBStreamEvent, context)).toEqual({
+      batchItemFailures: [],
+    });
+    expect(await Order.readOrder(order.id)).toMatchObject({ status: "confirmed", version: 2, seq: 2 });
+  });
 });

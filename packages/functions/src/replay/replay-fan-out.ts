@@ -19,6 +19,7 @@ import type { ConnectionsApi } from "@live-orders/core/connections-api";
 import { storedEvent } from "@live-orders/core/events";
 import { fanOutEvent } from "@live-orders/core/fanout";
 import { eventSkPrefix } from "@live-orders/core/keys";
+import { repairProjection } from "@live-orders/core/order-projection";
 import type { StreamFailureMessage } from "./failure-message";
 
 /** A message waiting in a failure queue: acknowledging it removes it from the queue. */
@@ -115,6 +116,7 @@ export async function replayFailure(
     for (const key of keys) {
       const event = await storedEvent(key);
       if (event === undefined) continue; // deleted since (TTL): nothing left to push
+      await repairProjection(event);
       for (const counts of await fanOutEvent(deps.connections, event)) {
         outcome.delivered += counts.delivered;
         outcome.gone += counts.gone;

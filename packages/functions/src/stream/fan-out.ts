@@ -14,6 +14,7 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { eventOfStreamImage, type FanOutCounts, fanOutEvent } from "@live-orders/core/fanout";
+import { repairProjection } from "@live-orders/core/order-projection";
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { connectionsClient } from "../connections";
 import { createLogger } from "../logger";
@@ -30,6 +31,8 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
   if (record.eventName !== "INSERT") return;
   const event = eventOfStreamImage(record.dynamodb?.NewImage);
   if (event === undefined) return;
+  // A status event its writer did not apply to the order item (events.ts) is applied before anyone hears of it.
+  await repairProjection(event);
   const results = await fanOutEvent(connectionsClient(), event, {
     onFailure: (connectionId, error, outcome) => {
       const details = {
