@@ -30,7 +30,7 @@ const hotPathTarget = 40 * kb;
 const hotPathBudget: Record<string, number> = {
   [webSocketApi.authorizer.name]: 31 * kb,
   ping: 40 * kb,
-  [streamSubscriber.name]: 51 * kb,
+  [streamSubscriber.name]: 52 * kb,
 };
 
 const budgetOf = (key: string) => hotPathBudget[key] ?? defaultBudget;
