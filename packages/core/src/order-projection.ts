@@ -75,10 +75,11 @@ export async function catchUpProjection(orderId: string, head: EventHead): Promi
  * eventually consistent (0.5 RRU), and the event applied when the item does not reflect it yet
  * — its writer died between its two writes, or has not got there yet (then one of the two
  * Updates fails its condition). A read a moment stale costs one such failed Update, no error.
+ * True when this call applied the event (the caller logs it: a writer left it behind).
  */
-export async function repairProjection(event: OrderEvent): Promise<void> {
-  if (event.kind !== "order.status") return;
+export async function repairProjection(event: OrderEvent): Promise<boolean> {
+  if (event.kind !== "order.status") return false;
   const { Item } = await dynamo().send(new GetCommand({ TableName: table(), Key: orderKey(event.orderId) }));
-  if (Item === undefined || Number(Item.statusSeq ?? 0) >= event.seq) return;
-  await applyStatusEvent(event);
+  if (Item === undefined || Number(Item.statusSeq ?? 0) >= event.seq) return false;
+  return applyStatusEvent(event);
 }

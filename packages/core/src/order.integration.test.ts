@@ -1,6 +1,7 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { customer, orderInput, staffMember, useTestTable } from "../test/helpers";
 import * as Chat from "./chat";
+import { dynamo, UpdateCommand } from "./dynamo";
 import { type AppError, BadRequestError, ConflictError, ForbiddenError, NotFoundError } from "./errors";
 import { queryOrder, tryAppendEvent } from "./events";
 import { menu } from "./menu";
@@ -301,7 +302,7 @@ describe("the order item as a projection of the event log (a writer dying betwee
       seq: 1,
     });
 
-    await repairProjection(event);
+    expect(await repairProjection(event)).toBe(true);
     const repaired = await Order.getWithEvents(owner, order.id);
     expect(repaired.order).toMatchObject({ status: "confirmed", version: 2, seq: 2, updatedAt: event.at });
     expect((await Order.list(staff, { status: "confirmed", limit: 100 })).orders.map((o) => o.id)).toContain(order.id);
@@ -310,8 +311,38 @@ describe("the order item as a projection of the event log (a writer dying betwee
     const next = await Order.updateStatus(staff, order.id, { status: "preparing", version: 2 });
     expect(next).toMatchObject({ status: "preparing", version: 3, seq: 3 });
     expect(await applyStatusEvent(event)).toBe(false);
-    await repairProjection(event);
+    expect(await repairProjection(event)).toBe(false);
     expect(await Order.readOrder(order.id)).toMatchObject({ status: "preparing", version: 3, seq: 3 });
+  });
+
+  it("a committed status change whose order Update then fails is answered as made, and the fan-out's check applies it", async () => {
+    const staff = staffMember();
+    const order = await Order.create(customer(), orderInput());
+    const client = dynamo();
+    const send = client.send.bind(client);
+    // Every Update of the order item fails as DynamoDB would when throttled past the retries.
+    const spy = vi
+      .spyOn(client, "send")
+      .mockImplementation(((command: unknown) =>
+        command instanceof UpdateCommand
+          ? Promise.reject(Object.assign(new Error("throttled"), { name: "ProvisionedThroughputExceededException" }))
+          : send(command as never)) as typeof client.send);
+    let answered: Awaited<ReturnType<typeof Order.updateStatus>>;
+    try {
+      answered = await Order.updateStatus(staff, order.id, { status: "confirmed", version: 1 });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(answered).toMatchObject({ status: "confirmed", version: 2, seq: 2 });
+    // Until the fan-out sees the event, reads report the snapshot before it…
+    expect(await Order.readOrder(order.id)).toMatchObject({ status: "placed", seq: 1 });
+    const { events } = await Order.getWithEvents(staff, order.id);
+    const event = events.at(-1) as OrderStatusEvent;
+    expect(event).toMatchObject({ kind: "order.status", seq: 2, status: "confirmed" });
+    // …and its check applies it, once.
+    expect(await repairProjection(event)).toBe(true);
+    expect(await Order.readOrder(order.id)).toMatchObject({ status: "confirmed", version: 2, seq: 2 });
+    expect(await repairProjection(event)).toBe(false);
   });
 
   it("a status change decided after an unapplied one is decided on the state after it, never lost", async () => {

@@ -488,8 +488,11 @@ async function changeStatus(change: StatusChange): Promise<Order> {
     };
     const result = await tryAppendEvent({ orderId, head: read.head, event });
     if (!result.ok) return undefined;
-    // Committed. Should this Update not happen (a crash), the next writer or the fan-out applies it.
-    await applyAsWriter(event);
+    // Committed: the change stands whatever this Update does. Should it fail (throttled past its
+    // retries) or never run (a crash), the fan-out's check applies the event and logs that it did,
+    // and the next writer would before deciding (events.ts): no reason to tell the caller its
+    // committed change failed, so that a retry of it meets a CONFLICT.
+    await applyAsWriter(event).catch(() => false);
     return updated;
   });
 }

@@ -32,7 +32,7 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
   const event = eventOfStreamImage(record.dynamodb?.NewImage);
   if (event === undefined) return;
   // A status event its writer did not apply to the order item (events.ts) is applied before anyone hears of it.
-  await repairProjection(event);
+  if (await repairProjection(event)) logger.warn("order item repaired", { orderId: event.orderId, seq: event.seq });
   const results = await fanOutEvent(connectionsClient(), event, {
     onFailure: (connectionId, error, outcome) => {
       const details = {
