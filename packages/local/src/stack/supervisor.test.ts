@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { PortInUseError } from "../errors";
 import type { ChildExit } from "./managed-child";
 import { type SupervisedProcess, Supervisor } from "./supervisor";
 
@@ -84,5 +85,42 @@ describe("Supervisor", () => {
     await supervisor.stopAll();
     await settle();
     expect(starts).toBe(1);
+  });
+  it("waits for its port while the process before it lets go of it, and no longer than portReleaseMs", async () => {
+    const lines: string[] = [];
+    const reasons: string[] = [];
+    const started: ReturnType<typeof fakeProcess>[] = [];
+    let portHeldFor = 2; // the next two starts find the port still held
+    const supervisor = new Supervisor({
+      log: (line) => lines.push(line),
+      onGiveUp: (reason) => reasons.push(reason),
+      portReleaseMs: 2_000,
+    });
+    await supervisor.supervise({
+      name: "DynamoDB Local",
+      start: async () => {
+        if (started.length > 0 && portHeldFor-- > 0) throw new PortInUseError({ port: 8000, part: "DynamoDB Local" });
+        const process = fakeProcess(100 + started.length, "");
+        started.push(process);
+        return process;
+      },
+    });
+
+    started[0]?.exit({ code: null, signal: "SIGKILL" });
+    const deadline = Date.now() + 3_000;
+    while (started.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(started).toHaveLength(2);
+    expect(reasons).toEqual([]);
+    expect(lines.some((line) => line.includes("✓ DynamoDB Local is back (pid 101)"))).toBe(true);
+
+    // A port that stays held is a failure to say, once the wait is over.
+    portHeldFor = Number.POSITIVE_INFINITY;
+    const exitedAt = Date.now();
+    started[1]?.exit({ code: null, signal: "SIGKILL" });
+    while (reasons.length === 0 && Date.now() < exitedAt + 4_000)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(Date.now() - exitedAt).toBeGreaterThanOrEqual(2_000);
+    expect(reasons).toEqual(["DynamoDB Local could not be restarted: Port 8000 (DynamoDB Local) is already in use."]);
+    await supervisor.stopAll();
   });
 });

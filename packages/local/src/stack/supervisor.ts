@@ -6,6 +6,7 @@
  * its endpoint. A part that keeps dying (`maxRestarts` exits within `windowMs`) is not started
  * again: `onGiveUp` hears why, and the stack stops everything rather than run half-broken.
  */
+import { PortInUseError } from "../errors";
 import type { ChildExit } from "./managed-child";
 
 /** A running process of a part. */
@@ -33,6 +34,12 @@ export interface SupervisorOptions {
   /** Exits within `windowMs` after which a part is not started again. Default 3. */
   maxRestarts?: number;
   windowMs?: number;
+  /**
+   * How long a restart waits for its port while the process before it lets go of it. Default
+   * 15 s: the JVM under a guard that was SIGKILLed is killed with its process group, but on a
+   * loaded machine it can take seconds to exit and free its port.
+   */
+  portReleaseMs?: number;
 }
 
 /** A part under supervision: the process running now (a new one after each restart). */
@@ -81,7 +88,7 @@ export class Supervisor {
           `  ↻ restarting ${part.name} (${exits.length}/${maxRestarts} within ${Math.round(windowMs / 1000)} s)`,
         );
         try {
-          const started = await part.start();
+          const started = await this.startOnItsPort(part);
           if (this.stopping) {
             await started.stop();
             return;
@@ -97,6 +104,23 @@ export class Supervisor {
     watch(current);
     this.stops.push(() => current.stop());
     return { current: () => current };
+  }
+
+  /**
+   * `part.start()`, again while its port is still held (PortInUseError) for up to
+   * `portReleaseMs`: the part restarts on the port its clients know, which its previous process
+   * may not have released yet. Any other failure, or a port still held after that, is final.
+   */
+  private async startOnItsPort<P extends SupervisedProcess>(part: SupervisedPart<P>): Promise<P> {
+    const deadline = Date.now() + (this.options.portReleaseMs ?? 15_000);
+    for (;;) {
+      try {
+        return await part.start();
+      } catch (error) {
+        if (!(error instanceof PortInUseError) || Date.now() >= deadline || this.stopping) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
   }
 
   /** Stop watching and stop every part (in reverse order of start). */
