@@ -271,11 +271,13 @@ function sortItems(items: Record<string, unknown>[]) {
   return { orderItem, readItems, eventItems };
 }
 
+/** What a read of an order's range found, with its latest event item (none: the order has no event). */
 function orderRead(
   orderItem: Record<string, unknown> | undefined,
-  head: EventHead | undefined,
+  latestEventItem: Record<string, unknown> | undefined,
   readItems: Record<string, unknown>[],
 ): OrderRead {
+  const head = latestEventItem === undefined ? undefined : headOf(latestEventItem);
   return {
     orderItem,
     head: orderItem === undefined ? undefined : head,
@@ -303,7 +305,7 @@ export async function queryOrder(orderId: string): Promise<OrderRead> {
   );
   const { orderItem, readItems, eventItems } = sortItems(page.Items ?? []);
   const latest = eventItems[0];
-  return orderRead(orderItem, latest === undefined ? undefined : headOf(latest), readItems);
+  return orderRead(orderItem, latest, readItems);
 }
 
 /**
@@ -330,7 +332,7 @@ export async function queryEventsAfter(orderId: string, since: number): Promise<
   const latest = eventItems.at(-1);
   // No event at or after `since` (a `since` past the order's seq): the latest is read on its own.
   if (orderItem !== undefined && latest === undefined) return { ...(await queryOrder(orderId)), events };
-  return { ...orderRead(orderItem, latest === undefined ? undefined : headOf(latest), readItems), events };
+  return { ...orderRead(orderItem, latest, readItems), events };
 }
 
 /**
@@ -390,7 +392,7 @@ export async function queryEventsPage(
     const more = (events[0]?.seq ?? 1) > 1;
     if (separateRead !== undefined) return { ...separateRead, events, more };
     const latest = eventItems[0];
-    return { ...orderRead(orderItem, latest === undefined ? undefined : headOf(latest), readItems), events, more };
+    return { ...orderRead(orderItem, latest, readItems), events, more };
   }
   // Forwards, the order item comes after every event: reaching it with nothing dropped means
   // this page holds every event after `since`, and its last event is the latest. Cut before it
@@ -401,5 +403,5 @@ export async function queryEventsPage(
     const more = dropped || orderItem === undefined;
     return { ...(await queryOrder(orderId)), events, more: more && page.LastEvaluatedKey !== undefined };
   }
-  return { ...orderRead(orderItem, headOf(latest), readItems), events, more: dropped };
+  return { ...orderRead(orderItem, latest, readItems), events, more: dropped };
 }

@@ -8,6 +8,7 @@ import { assertCanSeeOrder, assertCustomer, assertStaff, type Identity, isStaff 
 import { dynamo, QueryCommand, TransactWriteCommand, table } from "./dynamo";
 import { BadRequestError, ConflictError, ForbiddenError, isErrorNamed } from "./errors";
 import {
+  type EventHead,
   type EventPageRequest,
   eventItem,
   eventPageSize,
@@ -431,6 +432,19 @@ async function ordersByIds(orderIds: string[], reader: Role): Promise<Order[]> {
 
 // ------------------------------------------------------------------ status changes
 
+/**
+ * The latest event a change of the order may be decided on, or undefined to read again: when
+ * the order has none, or when its item is behind its latest status event (that event's writer
+ * is between its two writes, or died there) — which this applies first, so the next read has
+ * it applied and no change is decided on the stale item (events.ts, module comment).
+ */
+async function headToDecideOn(orderId: string, read: OrderRead): Promise<EventHead | undefined> {
+  if (read.head === undefined) return undefined;
+  if (!projectionBehind(read)) return read.head;
+  await catchUpProjection(orderId, read.head);
+  return undefined;
+}
+
 interface StatusChange {
   identity: Identity;
   orderId: string;
@@ -456,14 +470,11 @@ async function changeStatus(change: StatusChange): Promise<Order> {
     const read = await queryOrder(orderId);
     const item = read.orderItem;
     const order = assertCanSeeOrder(identity, orderFor(identity, read));
-    if (read.head === undefined) return undefined;
-    if (projectionBehind(read)) {
-      await catchUpProjection(orderId, read.head);
-      return undefined;
-    }
+    const head = await headToDecideOn(orderId, read);
+    if (head === undefined) return undefined;
     // Read between another writer's order Update and its event (a Query reads its items one by
     // one): that event is not read yet, and the Put below would fail anyway.
-    if (Number(item?.statusSeq ?? 0) > read.head.statusSeq) return undefined;
+    if (Number(item?.statusSeq ?? 0) > head.statusSeq) return undefined;
     const statusBy = item?.statusBy as StatusBy | undefined;
     const conflict = (message: string) =>
       new ConflictError(message, { currentVersion: order.version, status: order.status });
@@ -472,7 +483,7 @@ async function changeStatus(change: StatusChange): Promise<Order> {
     const refusal = change.refuse(order);
     if (refusal !== undefined) throw conflict(refusedMessage(order, statusBy, identity, refusal, to));
     const now = new Date().toISOString();
-    const seq = read.head.seq + 1;
+    const seq = head.seq + 1;
     const version = order.version + 1;
     const updated: Order = { ...order, status: to, version, seq, updatedAt: now };
     const event: OrderStatusEvent = {
@@ -486,7 +497,7 @@ async function changeStatus(change: StatusChange): Promise<Order> {
       version,
       by: { userId: identity.userId, role: identity.role },
     };
-    const result = await tryAppendEvent({ orderId, head: read.head, event });
+    const result = await tryAppendEvent({ orderId, head, event });
     if (!result.ok) return undefined;
     // Committed: the change stands whatever this Update does. Should it fail (throttled past its
     // retries) or never run (a crash), the fan-out's check applies the event and logs that it did,
@@ -537,14 +548,11 @@ export async function setEta(identity: Identity, orderId: string, input: SetEtaI
   return withSeqRetry(async () => {
     const read = await queryOrder(orderId);
     const order = assertCanSeeOrder(identity, orderFor(identity, read));
-    if (read.head === undefined) return undefined;
     // The order returned must be the state at the ETA's seq: no status event missing from it.
-    if (projectionBehind(read)) {
-      await catchUpProjection(orderId, read.head);
-      return undefined;
-    }
+    const head = await headToDecideOn(orderId, read);
+    if (head === undefined) return undefined;
     const now = new Date().toISOString();
-    const seq = read.head.seq + 1;
+    const seq = head.seq + 1;
     const event: OrderEtaEvent = {
       kind: EventKind.OrderEta,
       seq,
@@ -556,7 +564,7 @@ export async function setEta(identity: Identity, orderId: string, input: SetEtaI
     };
     const result = await tryAppendEvent({
       orderId,
-      head: read.head,
+      head,
       event,
       orderUpdate: { set: ["etaAt = :etaAt"], condition: "attribute_exists(pk)", values: { ":etaAt": input.etaAt } },
     });
