@@ -31,8 +31,6 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
   if (record.eventName !== "INSERT") return;
   const event = eventOfStreamImage(record.dynamodb?.NewImage);
   if (event === undefined) return;
-  // A status event its writer did not apply to the order item (events.ts) is applied before anyone hears of it.
-  if (await repairProjection(event)) logger.warn("order item repaired", { orderId: event.orderId, seq: event.seq });
   const results = await fanOutEvent(connectionsClient(), event, {
     onFailure: (connectionId, error, outcome) => {
       const details = {
@@ -46,6 +44,10 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
       else logger.warn("post failed", details);
     },
   });
+  // A status event its writer did not apply to the order item (events.ts) is applied here. After
+  // the posts, not before: no delivery waits on this read, and by now the writer, whose Update
+  // follows its Put, has almost always applied it itself (else both Updates run, one fails).
+  if (await repairProjection(event)) logger.warn("order item repaired", { orderId: event.orderId, seq: event.seq });
   for (const counts of results) {
     logger.info("fan-out done", { orderId: event.orderId, seq: event.seq, ...counts });
     for (const key of ["delivered", "gone", "failed", "dropped"] as const) batchOutcomes[key] += counts[key];
