@@ -129,6 +129,7 @@ class Link {
     socket.on("timeout", () => {
       if (this.load === 0) socket.destroy();
     });
+    socket.setTimeout(idleTimeoutMs);
     this.idle();
   }
 
@@ -154,12 +155,10 @@ class Link {
   }
 
   send(exchange: Exchange): void {
-    const wasIdleFor = this.load === 0 ? Date.now() - this.lastActiveAt : 0;
-    if (this.load === 0) {
-      this.socket.ref();
-      this.socket.setTimeout(0);
-    }
-    this.lastActiveAt = Date.now();
+    const now = Date.now();
+    const wasIdleFor = this.load === 0 ? now - this.lastActiveAt : 0;
+    if (this.load === 0) this.socket.ref();
+    this.lastActiveAt = now;
     exchange.timer = setTimeout(() => this.timeout(exchange), exchange.timeoutMs).unref();
     this.outbox.push(exchange);
     if (!this.flushQueued) {
@@ -190,9 +189,13 @@ class Link {
     this.socket.uncork();
   }
 
+  /**
+   * Idle: the connection no longer keeps the process alive. Its socket's inactivity timeout stays
+   * armed throughout (set once: re-arming it per request costs a timer update each time) and
+   * closes it only when it fires on an idle connection; a busy one is bounded by its requests' timers.
+   */
   private idle(): void {
     this.socket.unref();
-    this.socket.setTimeout(this.idleTimeoutMs);
   }
 
   private timeout(exchange: Exchange): void {
@@ -427,10 +430,12 @@ export class Http1Pipeline {
   drain(): void {
     while (this.waiting.length > 0 && !this.destroyed) {
       let best: Link | undefined;
-      for (const link of [...this.links]) {
-        // A copy: judging a link stale closes it, and a closed link leaves the list.
-        if (!link.usable) continue;
-        if (link.load < link.capacity && (best === undefined || link.load < best.load)) best = link;
+      // Judging a link stale closes it, but it leaves the list only on its socket's close event,
+      // so the list does not change under this loop. An idle link is as good as any: the first wins.
+      for (const link of this.links) {
+        if (link.load >= link.capacity || (best !== undefined && link.load >= best.load) || !link.usable) continue;
+        best = link;
+        if (link.load === 0) break;
       }
       // A new connection before a second request on a busy one: spreads the first burst.
       if ((best === undefined || best.load > 0) && this.links.length < this.maxConnections) best = this.open();

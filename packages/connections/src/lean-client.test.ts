@@ -5,6 +5,7 @@
  * signatures are also *valid* is proven end to end against the local API Gateway's SigV4
  * verification, in test/reliability/connections-transport.integration.test.ts.)
  */
+import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
@@ -124,6 +125,29 @@ describe("signatures", () => {
     transport.destroy();
     await recorder.close();
   });
+  it("hashes a body once while the bytes repeat, and again when a reused buffer changes", async () => {
+    const recorder = await startRecorder(() => ({ status: 200, body: "{}" }));
+    const transport = new LeanConnectionsClient({ endpoint: recorder.endpoint, region: "us-east-1", credentials });
+    const frame = Buffer.from('{"seq":1}');
+
+    await transport.post("a", frame);
+    await transport.post("b", frame);
+    frame.write("2", 7); // the same buffer, now {"seq":2}
+    await transport.post("c", frame);
+    await transport.post("d", '{"seq":1}');
+
+    const sha256 = (body: Buffer) => createHash("sha256").update(body).digest("hex");
+    expect(recorder.captured.map((r) => r.body.toString())).toEqual([
+      '{"seq":1}',
+      '{"seq":1}',
+      '{"seq":2}',
+      '{"seq":1}',
+    ]);
+    for (const request of recorder.captured) expect(request.headers["x-amz-content-sha256"]).toBe(sha256(request.body));
+    transport.destroy();
+    await recorder.close();
+  });
+
   it("sign an endpoint whose stage is $default as the SDK does: same path on the wire, same signature", async () => {
     const recorder = await startRecorder(() => ({ status: 200, body: "{}" }));
     const endpoint = recorder.endpoint.replace(/\/prod$/, "/$default");

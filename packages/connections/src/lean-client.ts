@@ -21,6 +21,7 @@
  *    `ForbiddenException` 403…), so callers keep testing `err.name`; throttling, 5xx and
  *    network errors are retried like the SDK's standard retry mode (`RetryPolicy.sdkStandard`).
  */
+import { hash } from "node:crypto";
 import type { GetConnectionCommandOutput } from "@aws-sdk/client-apigatewaymanagementapi";
 import { credentials as processCredentials } from "@live-orders/core/aws-credentials";
 import type { ConnectionLookup, ConnectionsApi } from "@live-orders/core/connections-api";
@@ -80,6 +81,7 @@ export class LeanConnectionsClient implements ConnectionsApi, ConnectionLookup {
   private readonly timeoutMs: number;
   private readonly policy: BackoffPolicy;
   private readonly host: string;
+  private lastPayload: { bytes: Buffer; sha256: string } | undefined;
 
   constructor(options: LeanClientOptions) {
     this.url = new URL(options.endpoint);
@@ -109,7 +111,20 @@ export class LeanConnectionsClient implements ConnectionsApi, ConnectionLookup {
 
   async post(connectionId: string, data: Uint8Array | string): Promise<void> {
     const body = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    await this.call("POST", connectionId, body);
+    await this.call("POST", connectionId, body, this.payloadHash(body));
+  }
+
+  /**
+   * The body's SHA-256 for its signature. A fan-out posts one frame to every subscriber, so the
+   * last body's hash is kept and reused while the bytes are the same (compared, not assumed:
+   * a caller may reuse a buffer).
+   */
+  private payloadHash(body: Uint8Array): string {
+    const last = this.lastPayload;
+    if (last?.bytes.equals(body)) return last.sha256;
+    const sha256 = hash("sha256", body, "hex");
+    this.lastPayload = { bytes: Buffer.from(body), sha256 };
+    return sha256;
   }
 
   async getConnection(connectionId: string): Promise<ConnectionInfo> {
@@ -146,13 +161,20 @@ export class LeanConnectionsClient implements ConnectionsApi, ConnectionLookup {
     return this.signer.sign(request, signingDate);
   }
 
-  private call(method: "POST" | "GET" | "DELETE", connectionId: string, body?: Uint8Array): Promise<PipelineResponse> {
+  private call(
+    method: "POST" | "GET" | "DELETE",
+    connectionId: string,
+    body?: Uint8Array,
+    payloadHash?: string,
+  ): Promise<PipelineResponse> {
     const path = `${this.basePath}/@connections/${escapeUri(connectionId)}`;
     const headers: Record<string, string> = { host: this.host };
     if (body !== undefined) {
       headers["content-type"] = "application/octet-stream";
       headers["content-length"] = String(body.byteLength);
     }
+    // The header the signer would add with this value (the SDK's signer sets it on every request).
+    if (payloadHash !== undefined) headers["x-amz-content-sha256"] = payloadHash;
     return retry(
       async (attempt) => {
         let response: PipelineResponse;

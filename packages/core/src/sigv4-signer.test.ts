@@ -56,7 +56,15 @@ describe("SigV4Signer", () => {
       };
       const region = pick(next, ["us-east-1", "eu-west-1"]);
       const method = pick(next, ["POST", "GET", "DELETE"]);
-      const path = `/${pick(next, ["prod", "local", "$default"])}/@connections/${escapeUri(pick(next, connectionIds))}${next() < 0.1 ? "/" : ""}`;
+      // Some paths with raw dot segments and empty segments, which the canonical path resolves.
+      const raw = pick(next, [
+        "/@connections/",
+        "/@connections/",
+        "/@connections/",
+        "/./@connections/../@connections/",
+        "//@connections/",
+      ]);
+      const path = `/${pick(next, ["prod", "local", "$default"])}${raw}${escapeUri(pick(next, connectionIds))}${next() < 0.1 ? "/" : ""}`;
       const headers: Record<string, string> = {
         host: pick(next, ["abc123.execute-api.us-east-1.amazonaws.com", "127.0.0.1:4001"]),
       };

@@ -9,9 +9,11 @@
  * a fresh HMAC of the secret per request to key its cache), the largest single share of a
  * fan-out's per-post CPU on the sending side (docs/benchmarks.md, "Figures behind choices in the
  * code"). This signs in one synchronous pass: two SHA-256 and one HMAC per request, the
- * signing key derived once per day, region, service and credentials.
+ * signing key derived once per day, region, service and credentials; the hashes are Node's
+ * one-shot `crypto.hash` (no Hash object per call), and the common case of each canonical form
+ * (a header value with nothing to fold, a path with nothing to escape) is tested for, not rebuilt.
  */
-import { createHash, createHmac } from "node:crypto";
+import { createHmac, hash } from "node:crypto";
 import type { AwsCredentialIdentity } from "@smithy/types";
 
 export interface SignableRequest {
@@ -45,12 +47,22 @@ const unsignable = new Set([
 /** Headers the signer sets itself, dropped from the input as the SDK drops them. */
 const generated = new Set(["authorization", "x-amz-date", "date"]);
 
+/** RFC 3986's unreserved characters: what no URI escaping changes. */
+const unreserved = /^[A-Za-z0-9\-_.~]*$/;
+
 /** `encodeURIComponent` plus `!'()*`: the SDK's URI escaping. */
 export const escapeUri = (value: string) =>
-  encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  unreserved.test(value)
+    ? value
+    : encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** A path of non-empty segments of unreserved characters and `%`, none of them `.` or `..`. */
+const plainPath = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9\-_.~%]+)+\/?$/;
 
 /** The SDK's canonical path for non-S3 services: dot segments resolved, then encoded again. */
 function canonicalPath(path: string): string {
+  // Nothing to resolve, and escaping changes only `%` (`/@connections/abc%3D` → `%253D`).
+  if (plainPath.test(path)) return path.includes("%") ? path.replace(/%/g, "%25") : path;
   const segments: string[] = [];
   for (const segment of path.split("/")) {
     if (segment.length === 0 || segment === ".") continue;
@@ -61,11 +73,14 @@ function canonicalPath(path: string): string {
   return escapeUri(normalized).replace(/%2F/g, "/");
 }
 
+const needsFolding = /[\r\n\t]| {2}|^ | $/;
 const canonicalValue = (value: string) =>
-  value
-    .replace(/[\r\n]/g, " ")
-    .replace(/[ \t]+/g, " ")
-    .replace(/^ | $/g, "");
+  needsFolding.test(value)
+    ? value
+        .replace(/[\r\n]/g, " ")
+        .replace(/[ \t]+/g, " ")
+        .replace(/^ | $/g, "")
+    : value;
 
 export class SigV4Signer {
   private cachedKey: { scope: string; secret: string; sessionToken: string | undefined; key: Buffer } | undefined;
@@ -95,7 +110,7 @@ export class SigV4Signer {
     headers["x-amz-date"] = longDate;
     if (credentials.sessionToken) headers["x-amz-security-token"] = credentials.sessionToken;
     if (payloadHash === undefined) {
-      payloadHash = request.body === undefined ? emptySha256 : createHash("sha256").update(request.body).digest("hex");
+      payloadHash = request.body === undefined ? emptySha256 : hash("sha256", request.body, "hex");
       headers["x-amz-content-sha256"] = payloadHash;
     }
 
@@ -112,7 +127,7 @@ export class SigV4Signer {
     const signedHeaders = signedNames.join(";");
     canonicalRequest += `\n${signedHeaders}\n${payloadHash}`;
 
-    const stringToSign = `${algorithm}\n${longDate}\n${scope}\n${createHash("sha256").update(canonicalRequest).digest("hex")}`;
+    const stringToSign = `${algorithm}\n${longDate}\n${scope}\n${hash("sha256", canonicalRequest, "hex")}`;
     const signature = createHmac("sha256", this.signingKey(credentials, scope, shortDate))
       .update(stringToSign)
       .digest("hex");

@@ -15,6 +15,7 @@
  * the client deduplicates by seq.
  */
 
+import type { QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import { assertCanSeeOrder, assertStaff, type Identity, isStaff } from "./authz";
 import { fanOutLimits } from "./config";
 import { connectionExpiresAt } from "./connection";
@@ -75,25 +76,32 @@ export async function remove(connectionId: string, topic: Topic): Promise<void> 
 
 /**
  * `subscribersOfTopic`: the connection ids subscribed to a topic, page by page (a Query on the
- * topic's partition, strongly consistent; never a Scan).
+ * topic's partition, strongly consistent; never a Scan). The first page is small
+ * (`firstPageSize`) so the posts start after a short Query, and the rest come in pages of
+ * `pageSize`, read while the first are posted (fanout.ts).
  */
 export async function* subscribersOfTopic(
   topic: Topic,
   pageSize: number = fanOutLimits.pageSize,
+  firstPageSize: number = fanOutLimits.firstPageSize,
 ): AsyncGenerator<string[]> {
-  const pages = paginateQuery(
+  const input: QueryCommandInput = {
+    TableName: table(),
+    KeyConditionExpression: "pk = :pk",
+    ExpressionAttributeValues: { ":pk": topicPk(topic) },
+    ProjectionExpression: "connectionId",
+    ConsistentRead: true,
+  };
+  const first = await dynamo().send(new QueryCommand({ ...input, Limit: Math.min(firstPageSize, pageSize) }));
+  const ids = (page: { Items?: Record<string, unknown>[] }) =>
+    (page.Items ?? []).map((item) => item.connectionId as string);
+  if (first.Items?.length) yield ids(first);
+  if (first.LastEvaluatedKey === undefined) return;
+  for await (const page of paginateQuery(
     { client: dynamo(), pageSize },
-    {
-      TableName: table(),
-      KeyConditionExpression: "pk = :pk",
-      ExpressionAttributeValues: { ":pk": topicPk(topic) },
-      ProjectionExpression: "connectionId",
-      ConsistentRead: true,
-    },
-  );
-  for await (const page of pages) {
-    const ids = (page.Items ?? []).map((item) => item.connectionId as string);
-    if (ids.length > 0) yield ids;
+    { ...input, ExclusiveStartKey: first.LastEvaluatedKey },
+  )) {
+    if (page.Items?.length) yield ids(page);
   }
 }
 

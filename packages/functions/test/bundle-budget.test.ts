@@ -24,13 +24,15 @@ const defaultBudget = 100 * kb;
  * Metrics (SPEC §2; ~16 KB with its commons and `@aws/lambda-invoke-store`), Powertools Batch
  * (~5 KB) and the hand-written HTTP/1.1 pool that carries its posts (~7.5 KB, kept for the CPU
  * per post it saves, docs/benchmarks.md) are 29 KB of it before any code of ours; the table
- * prints the gap (docs/benchmarks.md, "Bundles").
+ * prints the gap (docs/benchmarks.md, "Bundles"). 53, not 52: the per-post savings of the
+ * transport's last pass (a body hashed once per fan-out, the signer's fast paths, the small
+ * first Query page) weigh 0.6 KB and buy more than they cost (docs/benchmarks.md).
  */
 const hotPathTarget = 40 * kb;
 const hotPathBudget: Record<string, number> = {
   [webSocketApi.authorizer.name]: 31 * kb,
   ping: 40 * kb,
-  [streamSubscriber.name]: 52 * kb,
+  [streamSubscriber.name]: 53 * kb,
 };
 
 const budgetOf = (key: string) => hotPathBudget[key] ?? defaultBudget;
