@@ -9,7 +9,8 @@
  *   verify     — verifySigV4 on the headers the pipelined server hands over;
  *   handle     — ManagementApi.handle (route, verify, the frame to a fake socket, the reply);
  *   connection — the pipelined server cutting the requests out of 64 KiB reads, handling them
- *                and serializing the replies (socket writes are no-ops).
+ *                and serializing the replies (socket writes are no-ops);
+ *   framing    — the same with a stub for the API: the HTTP server's own share.
  */
 import { EventEmitter } from "node:events";
 import type { Socket } from "node:net";
@@ -18,7 +19,7 @@ import type { WebSocket } from "ws";
 import { ConnectionRegistry } from "../src/gateway/connections";
 import { GatewayCounters } from "../src/gateway/counters";
 import { newConnectionId } from "../src/gateway/ids";
-import { createManagementApi } from "../src/gateway/management-api";
+import { createManagementApi, type ManagementApi } from "../src/gateway/management-api";
 import { serveManagementConnection } from "../src/gateway/management-connection";
 import { verifySigV4 } from "../src/gateway/sigv4";
 
@@ -124,7 +125,7 @@ const handle = () => {
 const stream = Buffer.concat(prepared.map((r) => r.wire));
 const reads: Buffer[] = [];
 for (let at = 0; at < stream.length; at += 64 * 1024) reads.push(stream.subarray(at, at + 64 * 1024));
-const connection = () => {
+const serve = (through: ManagementApi) => {
   const socket = new EventEmitter() as EventEmitter & Record<string, unknown>;
   let written = 0;
   Object.assign(socket, {
@@ -137,15 +138,25 @@ const connection = () => {
     end: () => undefined,
   });
   counters.reset();
-  serveManagementConnection(socket as unknown as Socket, api, { keepAliveMs: 60_000 });
+  serveManagementConnection(socket as unknown as Socket, through, { keepAliveMs: 60_000 });
   for (const read of reads) socket.emit("data", read);
-  const posted = counters.snapshot([]).management["POST 200"];
+  const posted = through === api ? counters.snapshot([]).management["POST 200"] : requests;
   if (posted !== requests || written === 0) throw new Error(`answered ${posted} of ${requests}`);
 };
+const connection = () => serve(api);
+// The HTTP framing alone: the same stream, answered by a stub.
+const stub: ManagementApi = {
+  handle: () => ({ status: 200, headers: { "x-amzn-RequestId": "L0SM9cOFvHcCIhw=" }, body: "" }),
+  refuseUnread: () => {
+    throw new Error("not in this stream");
+  },
+  handleNodeRequest: async () => undefined,
+};
+const framing = () => serve(stub);
 
-const levels = { verify, handle, connection };
+const levels = { verify, handle, connection, framing };
 for (const run of Object.values(levels)) run(); // warm-up
-const results: Record<string, number[]> = { verify: [], handle: [], connection: [] };
+const results: Record<string, number[]> = { verify: [], handle: [], connection: [], framing: [] };
 for (let i = 0; i < runs; i++) for (const [name, run] of Object.entries(levels)) results[name]?.push(time(run));
 for (const [name, values] of Object.entries(results)) {
   console.log(
