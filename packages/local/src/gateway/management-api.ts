@@ -70,9 +70,11 @@ export interface ManagementApi {
 export function createManagementApi(options: ManagementApiOptions): ManagementApi {
   const { connections } = options;
 
-  const reply = (method: string, status: number, body = "", headers: Record<string, string> = {}): ManagementReply => {
+  const reply = (method: string, status: number, body = "", headers?: Record<string, string>): ManagementReply => {
     options.counters.managementCall(method, status);
-    return { status, headers: { "x-amzn-RequestId": newRequestId(), ...headers }, body };
+    const all: Record<string, string> = { "x-amzn-RequestId": newRequestId() };
+    if (headers !== undefined) Object.assign(all, headers);
+    return { status, headers: all, body };
   };
   const json = (method: string, status: number, body: unknown, headers: Record<string, string> = {}) =>
     reply(method, status, JSON.stringify(body), { "content-type": "application/json", ...headers });

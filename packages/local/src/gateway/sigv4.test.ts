@@ -1,4 +1,6 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
+import { SignatureV4 } from "@smithy/signature-v4";
+import type { Checksum, SourceData } from "@smithy/types";
 import { describe, expect, it } from "vitest";
 import { type SignedRequest, verifySigV4 } from "./sigv4";
 
@@ -65,5 +67,154 @@ describe("verifySigV4", () => {
     expect(() => verifySigV4(withAuth("AWS4-HMAC-SHA256 Credential=x"), options)).toThrow(
       expect.objectContaining({ name: "InvalidSignatureException" }),
     );
+  });
+});
+
+/** The SDK's Node SHA-256 (`@smithy/hash-node`), inlined: the reference signer is the SDK's own. */
+class Sha256 implements Checksum {
+  private hash;
+  constructor(private readonly secret?: SourceData) {
+    this.hash = this.fresh();
+  }
+  private fresh() {
+    return this.secret === undefined
+      ? createHash("sha256")
+      : createHmac("sha256", Buffer.from(this.secret as Uint8Array | string));
+  }
+  update(data: SourceData) {
+    this.hash.update(typeof data === "string" ? data : Buffer.from(data as Uint8Array));
+  }
+  async digest() {
+    return new Uint8Array(this.hash.digest());
+  }
+  reset() {
+    this.hash = this.fresh();
+  }
+}
+
+/** A small deterministic generator (mulberry32) so a failure reproduces. */
+function random(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("verifySigV4 on requests in a row (what it keeps from the last request)", () => {
+  const local = { accessKeyId: "local", secretAccessKey: "local" };
+  const now = Date.UTC(2026, 11, 2, 12, 0, 0);
+  const verifyOptions = { credentials: [local], region: "us-east-1", service: "execute-api", now };
+  const paths = [
+    "/local/@connections/L0SM9cOFvHcCIhw%3D",
+    "/local/%40connections/a%2Bb%2Fc%3D",
+    "/local/@connections/plain",
+    "/$default/@connections/x%21%27%28%29%2Ay",
+    "/local/@connections/%C3%A9%20%C3%BC",
+    "/local/@connections/a/../b",
+    "/local/./@connections//c/",
+    "/local/@connections/.dot",
+  ];
+  const bodies = ['{"seq":1}', '{"seq":2}', "", "binary\u0000\u00ff"].map((text) => Buffer.from(text, "latin1"));
+  const dates = [now - 60_000, now, now + 1000];
+
+  async function signed(next: () => number) {
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+    const withHashHeader = next() < 0.7;
+    const signer = new SignatureV4({
+      credentials: local,
+      region: "us-east-1",
+      service: "execute-api",
+      sha256: Sha256,
+      applyChecksum: withHashHeader,
+    });
+    const method = pick(["POST", "GET", "DELETE"]);
+    const path = pick(paths);
+    const body = pick(bodies);
+    const request = await signer.sign(
+      {
+        method,
+        protocol: "https:",
+        hostname: "127.0.0.1",
+        port: 3001,
+        path,
+        headers: { host: "127.0.0.1:3001", "content-type": "application/octet-stream" },
+        body,
+      },
+      { signingDate: new Date(pick(dates)) },
+    );
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value]),
+    );
+    return { method, url: path, headers, body } satisfies SignedRequest;
+  }
+
+  const refused = expect.objectContaining({ name: "InvalidSignatureException", statusCode: 403 });
+
+  it("accepts the SDK's signatures on 300 requests that repeat and change body, date and path", async () => {
+    const next = random(20261202);
+    for (let i = 0; i < 300; i++) {
+      const request = await signed(next);
+      expect(() => verifySigV4(request, verifyOptions), `${request.method} ${request.url}`).not.toThrow();
+    }
+  });
+
+  it("refuses, right after accepting it, the same request with another body, date, path or signature", async () => {
+    const next = random(7);
+    for (let i = 0; i < 200; i++) {
+      const request = await signed(next);
+      verifySigV4(request, verifyOptions);
+      const otherBody = bodies.find((body) => !body.equals(request.body)) as Buffer;
+      const signature = String(request.headers.authorization).slice(-64);
+      const flipped = `${signature.slice(0, 63)}${signature.endsWith("0") ? "1" : "0"}`;
+      const date = String(request.headers["x-amz-date"]);
+      const otherDate = `${date.slice(0, 14)}${date[14] === "9" ? "8" : "9"}Z`;
+      const tampered: SignedRequest[] = [
+        { ...request, body: otherBody },
+        { ...request, headers: { ...request.headers, "x-amz-date": otherDate } },
+        { ...request, url: request.url === paths[2] ? (paths[0] as string) : (paths[2] as string) },
+        {
+          ...request,
+          headers: {
+            ...request.headers,
+            authorization: String(request.headers.authorization).replace(signature, flipped),
+          },
+        },
+      ];
+      for (const changed of tampered) expect(() => verifySigV4(changed, verifyOptions)).toThrow(refused);
+      expect(() => verifySigV4(request, verifyOptions)).not.toThrow();
+    }
+  });
+
+  it("checks the date of every request: a stale one after a fresh one with the same scope is refused", async () => {
+    const fresh = await signed(random(1));
+    verifySigV4(fresh, verifyOptions);
+
+    expect(() => verifySigV4(fresh, { ...verifyOptions, now: now + 10 * 60_000 })).toThrow(/Signature expired/);
+    expect(() =>
+      verifySigV4({ ...fresh, headers: { ...fresh.headers, "x-amz-date": "20261202T1200" } }, verifyOptions),
+    ).toThrow(refused);
+  });
+
+  it("reads the Authorization fields in any order, and an upper-case signature as before", async () => {
+    const request = await signed(random(3));
+    const authorization = String(request.headers.authorization);
+    const [credential, signedHeaders, signature] = authorization.slice("AWS4-HMAC-SHA256 ".length).split(", ");
+    const reordered = `AWS4-HMAC-SHA256 ${signature}, ${credential}, ${signedHeaders}`;
+    const upper = authorization.replace(/[0-9a-f]{64}$/, (hex) => hex.toUpperCase());
+
+    expect(() =>
+      verifySigV4({ ...request, headers: { ...request.headers, authorization: reordered } }, verifyOptions),
+    ).not.toThrow();
+    expect(() =>
+      verifySigV4({ ...request, headers: { ...request.headers, authorization: upper } }, verifyOptions),
+    ).not.toThrow();
+    expect(() =>
+      verifySigV4(
+        { ...request, headers: { ...request.headers, authorization: `${authorization}, Signature=` } },
+        verifyOptions,
+      ),
+    ).toThrow(/requires 'Credential', 'Signature' and 'SignedHeaders'/);
   });
 });
