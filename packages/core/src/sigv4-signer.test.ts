@@ -3,43 +3,10 @@
  * `@connections` client configures it) on the same randomized requests: every header it adds,
  * the Authorization header above all, must be the same bytes.
  */
-import { createHash, createHmac } from "node:crypto";
 import { SignatureV4 } from "@smithy/signature-v4";
-import type { Checksum, SourceData } from "@smithy/types";
 import { describe, expect, it } from "vitest";
 import { escapeUri, SigV4Signer } from "./sigv4-signer";
-
-/** The SDK's Node SHA-256 (`@smithy/hash-node`), inlined to keep the reference independent of us. */
-class Sha256 implements Checksum {
-  private hash;
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-  private fresh() {
-    return this.secret === undefined
-      ? createHash("sha256")
-      : createHmac("sha256", Buffer.from(this.secret as Uint8Array | string));
-  }
-  update(data: SourceData) {
-    this.hash.update(typeof data === "string" ? data : Buffer.from(data as Uint8Array));
-  }
-  async digest() {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset() {
-    this.hash = this.fresh();
-  }
-}
-
-/** A small deterministic generator (mulberry32) so a failure reproduces. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random, Sha256 } from "./testing/sdk-signer-reference";
 
 const pick = <T>(next: () => number, items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
 

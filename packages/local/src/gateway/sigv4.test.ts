@@ -1,6 +1,6 @@
-import { createHash, createHmac } from "node:crypto";
+import { createHash } from "node:crypto";
+import { random, Sha256 } from "@live-orders/core/testing/sdk-signer-reference";
 import { SignatureV4 } from "@smithy/signature-v4";
-import type { Checksum, SourceData } from "@smithy/types";
 import { describe, expect, it } from "vitest";
 import { type SignedRequest, verifySigV4 } from "./sigv4";
 
@@ -69,38 +69,6 @@ describe("verifySigV4", () => {
     );
   });
 });
-
-/** The SDK's Node SHA-256 (`@smithy/hash-node`), inlined: the reference signer is the SDK's own. */
-class Sha256 implements Checksum {
-  private hash;
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-  private fresh() {
-    return this.secret === undefined
-      ? createHash("sha256")
-      : createHmac("sha256", Buffer.from(this.secret as Uint8Array | string));
-  }
-  update(data: SourceData) {
-    this.hash.update(typeof data === "string" ? data : Buffer.from(data as Uint8Array));
-  }
-  async digest() {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset() {
-    this.hash = this.fresh();
-  }
-}
-
-/** A small deterministic generator (mulberry32) so a failure reproduces. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("verifySigV4 on requests in a row (what it keeps from the last request)", () => {
   const local = { accessKeyId: "local", secretAccessKey: "local" };
