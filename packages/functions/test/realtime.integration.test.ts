@@ -169,7 +169,12 @@ describe("subscribe racing writers", () => {
         since: 0,
       });
       await writing;
-      await reader.waitForEvent(topic, total + 1);
+      // Every seq, not just the last: a live event may overtake the replay's posts (the client
+      // reorders by seq, SPEC §4), so the newest arriving says nothing about the replayed ones.
+      // A seq still missing after the wait fails the assertion below.
+      await Promise.all(
+        Array.from({ length: total + 1 }, (_, i) => reader.waitForEvent(topic, i + 1, 10_000).catch(() => undefined)),
+      );
       const seqs = [...new Set(reader.events(topic).map((e) => e.seq))].sort((a, b) => a - b);
       expect(seqs).toEqual(Array.from({ length: total + 1 }, (_, i) => i + 1));
       expect(subscribed.seq).toBeGreaterThanOrEqual(1);
