@@ -100,7 +100,10 @@ async function advanceOnBoard(orderId: string, to: string): Promise<number> {
 /** The order's card in the staff's history of finished orders of `status`. */
 async function historyCard(orderId: string, status: "delivered" | "cancelled") {
   await staff.page.getByRole("link", { name: "History" }).click();
-  await staff.page.getByRole("button", { name: status === "delivered" ? "Delivered" : "Cancelled" }).click();
+  // Exact: until the history has rendered, the board's "Mark delivered: order #…" buttons match too.
+  await staff.page
+    .getByRole("button", { name: status === "delivered" ? "Delivered" : "Cancelled", exact: true })
+    .click();
   return card(staff.page, orderId);
 }
 
